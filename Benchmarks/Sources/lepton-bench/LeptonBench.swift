@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct LeptonBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lepton-bench",
+        abstract: "Benchmarks Lepton against its peers; figures go to Benchmarks/README.md.",
+        subcommands: [])
+}

@@ -1,0 +1,52 @@
+# Lepton: `make demo` and `make test` do all set-up on a fresh Debian 12 machine with Swift.
+SHELL := /bin/bash
+SWIFT ?= swift
+LEPTON_DATASETS ?= ../shared/datasets
+export LEPTON_DATASETS
+# Release builds for benchmarks and demos; tests run in debug.
+RELEASE_FLAGS := -c release
+APT_PACKAGES := pkgconf libpng-dev libcsv-dev libopenblas-dev
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+VENV := Benchmarks/peers/.venv
+
+.PHONY: deps build test eval bench demo clean peers
+
+## deps: install the C libraries (apt) when any is missing
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "make deps: C libraries present ($(APT_PACKAGES))"; fi
+
+build: deps
+	$(SWIFT) build
+
+## test: deps, build, run every test
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build 2>&1 | tee .build/test.log; exit $${PIPESTATUS[0]}
+
+## eval: real-data quality gates on $(LEPTON_DATASETS); skipped, saying so, when it is absent
+eval: deps
+	@if [ ! -d "$(LEPTON_DATASETS)" ]; then \
+	  echo "make eval: no data sets at $(LEPTON_DATASETS) (set LEPTON_DATASETS); real-data gates skipped."; \
+	else \
+	  $(SWIFT) build $(RELEASE_FLAGS) --product lepton-bench && \
+	  $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/lepton-bench gates --datasets "$(LEPTON_DATASETS)"; \
+	fi
+
+## peers: Python peers (pandas, Pillow, …) in a git-ignored virtual environment
+peers:
+	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
+	@$(VENV)/bin/pip install -q --disable-pip-version-check -r Benchmarks/peers/requirements.txt
+
+## bench: our figures and the peers' side by side, in one run (see Benchmarks/README.md)
+bench: deps peers
+	$(SWIFT) build $(RELEASE_FLAGS) --product lepton-bench
+	PEER_PYTHON=$(VENV)/bin/python Benchmarks/run-all.sh "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/lepton-bench"
+
+clean:
+	rm -rf .build

@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+// Lepton: one optimization core, three domain applications.
+// Dependency direction: executables → domain libraries → LeptonCore / LeptonIO / LeptonReport → C shims.
+// Only LeptonIO imports CCSV and CPNG; only LeptonCore/Tensor/BLAS.swift imports COpenBLAS;
+// only executables import ArgumentParser. A domain never imports another domain.
+import PackageDescription
+
+let package = Package(
+    name: "Lepton",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "LeptonIO", targets: ["LeptonIO"]),
+        .library(name: "LeptonCore", targets: ["LeptonCore"]),
+        .executable(name: "lepton-bench", targets: ["lepton-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: - C system libraries (a module map and one shim header each)
+        .systemLibrary(name: "CCSV", path: "Sources/CCSV"),
+        .systemLibrary(
+            name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(
+            name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+
+        // MARK: - Shared core
+        .target(name: "LeptonIO", dependencies: ["CCSV", "CPNG"]),
+        .target(name: "LeptonCore", dependencies: ["COpenBLAS"]),
+
+        // MARK: - Benchmarks
+        .executableTarget(
+            name: "lepton-bench",
+            dependencies: [
+                "LeptonIO", "LeptonCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/Sources/lepton-bench"),
+
+        // MARK: - Tests
+        .target(name: "LeptonTestSupport", path: "Tests/LeptonTestSupport"),
+        .testTarget(name: "LeptonIOTests", dependencies: ["LeptonIO", "LeptonTestSupport"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "LeptonCoreTests", dependencies: ["LeptonCore", "LeptonTestSupport"]),
+    ]
+)

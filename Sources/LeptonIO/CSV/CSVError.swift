@@ -1,0 +1,70 @@
+/// Problems with a whole CSV file: reading stops.
+public enum CSVFileError: Error, CustomStringConvertible, Equatable {
+    case cannotOpen(path: String, reason: String)
+    case readFailed(path: String, reason: String)
+    case empty(path: String)
+    case duplicateColumn(path: String, name: String)
+    case missingColumn(path: String, name: String, available: [String])
+
+    public var description: String {
+        switch self {
+        case let .cannotOpen(path, reason):
+            return "\(path): cannot open (\(reason)). Hint: check the path and its permissions."
+        case let .readFailed(path, reason):
+            return "\(path): read failed (\(reason)). Hint: is the disk or network share still there?"
+        case let .empty(path):
+            return "\(path): the file is empty. Hint: a CSV file needs at least a header row."
+        case let .duplicateColumn(path, name):
+            return "\(path): row 1 (header) names column '\(name)' twice. Hint: give every column a unique name."
+        case let .missingColumn(path, name, available):
+            let shown = available.prefix(12).joined(separator: ", ")
+            return "\(path): no column '\(name)' in the header (columns: \(shown)\(available.count > 12 ? ", …" : "")). Hint: check the spelling and the delimiter."
+        }
+    }
+}
+
+/// Why one row could not be taken as it is. Reading goes on with the next row.
+public enum CSVRowProblem: Equatable, Sendable, CustomStringConvertible {
+    case wrongFieldCount(expected: Int, found: Int)
+    case malformedQuoting
+    case unterminatedQuote
+    case fieldTooLong(limit: Int)
+    case rowTooLong(limit: Int)
+
+    public var description: String {
+        switch self {
+        case let .wrongFieldCount(expected, found):
+            return "expected \(expected) fields, found \(found)"
+        case .malformedQuoting:
+            return "malformed quoting (a quote inside an unquoted field, or text after a closing quote)"
+        case .unterminatedQuote:
+            return "unterminated quoted field at end of file"
+        case let .fieldTooLong(limit):
+            return "a field is longer than \(limit) bytes (an unterminated quote?)"
+        case let .rowTooLong(limit):
+            return "the row is longer than \(limit) bytes"
+        }
+    }
+}
+
+/// A row that could not be used as it is: where it is, and why. Callers write these to a rejects file.
+public struct CSVRowError: Error, CustomStringConvertible, Equatable, Sendable {
+    public let path: String
+    /// 1-based, counting the header row as row 1.
+    public let row: Int
+    /// The column concerned, when one is.
+    public let column: String?
+    public let reason: String
+
+    public init(path: String, row: Int, column: String?, reason: String) {
+        self.path = path
+        self.row = row
+        self.column = column
+        self.reason = reason
+    }
+
+    public var description: String {
+        let place = column.map { "row \(row), column '\($0)'" } ?? "row \(row)"
+        return "\(path): \(place): \(reason)"
+    }
+}

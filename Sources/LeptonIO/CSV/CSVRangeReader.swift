@@ -1,0 +1,196 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads the records in bytes `[start, end)` of one file, in fixed-size chunks (memory stays
+/// flat), through libcsv — or, for stretches with no quote character while libcsv sits between
+/// records, through a tokenizer that gives exactly libcsv's records and is several times faster.
+///
+/// `start` must be a record boundary (the file's start, or just after a record terminator
+/// outside quotes); ``CSVBoundaries`` finds such places.
+struct CSVRangeReader {
+    let fd: Int32
+    let path: String
+    let start: Int
+    let end: Int
+    let options: CSVOptions
+    /// Strip a UTF-8 byte-order mark at `start` (true at the file's start).
+    let skipByteOrderMark: Bool
+    static let chunkSize = 1 << 20
+    static let libcsvPiece = 1 << 16
+
+    struct Counts { var records = 0 }
+
+    /// Calls `body` for each record with its fields and its ordinal from 1; stops early when
+    /// `body` returns false. Throws only for I/O failures or what `body` throws.
+    func forEachRecord(
+        _ body: (_ base: UnsafePointer<UInt8>, _ bounds: UnsafePointer<Int>, _ fieldCount: Int,
+                 _ problem: CSVRowProblem?) throws -> Bool
+    ) throws -> Counts {
+        var counts = Counts()
+        let collector = LibcsvCollector(maxFieldBytes: options.maxFieldBytes, maxRowBytes: options.maxRowBytes)
+        let parser = LibcsvParser(delimiter: options.delimiter, collector: collector)
+        let capacity = Self.chunkSize * 2
+        let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        defer { buffer.deallocate() }
+        var fastBounds = UnsafeMutablePointer<Int>.allocate(capacity: 256)
+        var fastBoundsCapacity = 256
+        defer { fastBounds.deallocate() }
+        var carry = 0
+        var offset = start
+        var first = true
+        var stop = false
+        /// Bytes to drop until the next terminator, after a libcsv error (resynchronisation).
+        var skippingToLineEnd = false
+        let quote = UInt8(ascii: "\"")
+        let delimiter = options.delimiter
+
+        func deliverCollected() throws {
+            for row in collector.rows where !stop {
+                counts.records += 1
+                if try !body(collector.bytes, collector.bounds + row.firstBound, row.fieldCount, row.problem) { stop = true }
+            }
+            collector.discardDeliveredRows()
+        }
+
+        func feedLibcsv(_ data: UnsafeMutablePointer<UInt8>, _ count: Int) throws {
+            var position = 0
+            while position < count && !stop {
+                if skippingToLineEnd {
+                    while position < count, data[position] != 0x0A, data[position] != 0x0D { position += 1 }
+                    if position < count { skippingToLineEnd = false }
+                    continue
+                }
+                let piece = min(Self.libcsvPiece, count - position)
+                let consumed = parser.parse(data + position, piece)
+                position += consumed
+                if consumed < piece {
+                    // Strict-mode parse error: the record is malformed; resume after its line.
+                    collector.rowProblem = collector.rowProblem ?? .malformedQuoting
+                    collector.endRow()
+                    parser.reset()
+                    skippingToLineEnd = true
+                } else if parser.pendingFieldBytes > options.maxFieldBytes {
+                    collector.rowProblem = collector.rowProblem ?? .fieldTooLong(limit: options.maxFieldBytes)
+                    collector.endRow()
+                    parser.reset()
+                    skippingToLineEnd = true
+                }
+                try deliverCollected()
+            }
+        }
+
+        func tokenizeUnquoted(_ data: UnsafeMutablePointer<UInt8>, _ count: Int) throws {
+            var i = 0
+            while i < count && !stop {
+                let lineStart = i
+                var blank = true
+                while i < count {
+                    let c = data[i]
+                    if c == 0x0A || c == 0x0D { break }
+                    if blank, !((c == 0x20 || c == 0x09) && c != delimiter) { blank = false }
+                    i += 1
+                }
+                let lineEnd = i
+                i += 1
+                if blank { continue }
+                var fields = 0
+                var problem: CSVRowProblem?
+                var fieldStart = lineStart
+                var j = lineStart
+                while true {
+                    if j == lineEnd || data[j] == delimiter {
+                        var s = fieldStart, e = j
+                        while s < e, (data[s] == 0x20 || data[s] == 0x09) && data[s] != delimiter { s += 1 }
+                        while e > s, (data[e - 1] == 0x20 || data[e - 1] == 0x09) && data[e - 1] != delimiter { e -= 1 }
+                        if 2 * fields + 2 > fastBoundsCapacity {
+                            let grown = UnsafeMutablePointer<Int>.allocate(capacity: fastBoundsCapacity * 2)
+                            grown.update(from: fastBounds, count: 2 * fields)
+                            fastBounds.deallocate()
+                            fastBounds = grown
+                            fastBoundsCapacity *= 2
+                        }
+                        if e - s > options.maxFieldBytes, problem == nil { problem = .fieldTooLong(limit: options.maxFieldBytes) }
+                        fastBounds[2 * fields] = s
+                        fastBounds[2 * fields + 1] = e
+                        fields += 1
+                        if j == lineEnd { break }
+                        fieldStart = j + 1
+                    }
+                    j += 1
+                }
+                if problem == nil, lineEnd - lineStart > options.maxRowBytes { problem = .rowTooLong(limit: options.maxRowBytes) }
+                counts.records += 1
+                if try !body(UnsafePointer(data), fastBounds, fields, problem) { stop = true }
+            }
+        }
+
+        while !stop {
+            let wanted = min(Self.chunkSize, end - offset)
+            let got = try readFully(into: buffer + carry, count: wanted, at: offset)
+            offset += got
+            let atEnd = offset >= end || got < wanted
+            var dataStart = 0
+            var available = carry + got
+            if first {
+                first = false
+                if skipByteOrderMark, available >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF {
+                    dataStart = 3
+                }
+            }
+            // Process up to the last terminator; carry the tail into the next chunk.
+            var cut = available
+            var endsAtRecordEnd = atEnd
+            if !atEnd {
+                var k = available - 1
+                while k >= dataStart, buffer[k] != 0x0A, buffer[k] != 0x0D { k -= 1 }
+                // With no terminator, or too long a tail to carry, libcsv takes the whole chunk:
+                // it keeps its own state across chunks, so the carry stays under one chunk.
+                if k >= dataStart && available - (k + 1) <= Self.chunkSize {
+                    cut = k + 1
+                    endsAtRecordEnd = true
+                }
+            }
+            let segment = buffer + dataStart
+            let segmentCount = cut - dataStart
+            if segmentCount > 0 {
+                let useFast = options.fastPathForUnquotedData && endsAtRecordEnd && !skippingToLineEnd
+                    && parser.atRecordBoundary
+                    && memchr(segment, Int32(quote), segmentCount) == nil
+                if useFast { try tokenizeUnquoted(segment, segmentCount) } else { try feedLibcsv(segment, segmentCount) }
+            }
+            if atEnd {
+                if !stop {
+                    if !parser.finish() {
+                        collector.rowProblem = collector.rowProblem ?? .unterminatedQuote
+                        collector.endRow()
+                    } else if collector.hasPartialRow {
+                        collector.endRow()
+                    }
+                    try deliverCollected()
+                }
+                break
+            }
+            available -= cut
+            if available > 0 { buffer.update(from: buffer + cut, count: available) }
+            carry = available
+        }
+        return counts
+    }
+
+    private func readFully(into destination: UnsafeMutablePointer<UInt8>, count: Int, at position: Int) throws -> Int {
+        var done = 0
+        while done < count {
+            let n = pread(fd, destination + done, count - done, off_t(position + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw CSVFileError.readFailed(path: path, reason: String(cString: strerror(errno)))
+            }
+            if n == 0 { break }
+            done += n
+        }
+        return done
+    }
+}

@@ -1,0 +1,183 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Dispatch
+
+/// Streams the records of a CSV file through libcsv in strict mode, in constant memory.
+///
+/// ```swift
+/// let reader = try CSVReader(path: "loans.csv")
+/// let amount = try reader.context.index(of: "amount")
+/// let counts = try reader.forEachRow { row in
+///     if let error = row.problemError { rejects.append(error); return }
+///     let value = try row.double(at: amount)   // throws CSVRowError naming file, row, column
+/// }
+/// ```
+/// Malformed records (wrong field count, bad quoting, over-long fields) are handed over with
+/// ``CSVRow/problem`` set and reading goes on, so callers can route them to a rejects file.
+/// Several cores: ``parts(_:)`` splits the data at record boundaries (quote-aware) and
+/// ``forEachRowInParallel(parts:_:)`` reads the parts concurrently.
+public final class CSVReader: Sendable {
+    public let context: CSVContext
+    public let options: CSVOptions
+    /// Size of the file in bytes.
+    public let fileSize: Int
+    /// Byte offset of the first data record (after the BOM and header).
+    public let dataStart: Int
+    private let fd: Int32
+
+    /// Column names from the header (or `column1`, … when `hasHeader` is false).
+    public var columns: [String] { context.columns }
+    public var path: String { context.path }
+
+    /// Opens `path` and reads its header.
+    ///
+    /// - Throws: ``CSVFileError`` when the file cannot be opened, is empty, or its header
+    ///   repeats a column name or is malformed.
+    public init(path: String, options: CSVOptions = CSVOptions()) throws {
+        self.options = options
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw CSVFileError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            throw CSVFileError.cannotOpen(path: path, reason: "not a regular file")
+        }
+        self.fd = fd
+        fileSize = Int(info.st_size)
+        let headerEnd = CSVBoundaries.recordStart(atOrAfter: 0, countingQuotesFrom: 0, fd: fd, fileSize: fileSize)
+        var firstRecord: [String]?
+        var headerProblem: CSVRowProblem?
+        let reader = CSVRangeReader(fd: fd, path: path, start: 0, end: headerEnd, options: options, skipByteOrderMark: true)
+        do {
+            _ = try reader.forEachRecord { base, bounds, count, problem in
+                headerProblem = problem
+                firstRecord = (0..<count).map { i in
+                    String(decoding: UnsafeBufferPointer(start: base + bounds[2 * i], count: bounds[2 * i + 1] - bounds[2 * i]), as: UTF8.self)
+                }
+                return false
+            }
+        } catch {
+            close(fd)
+            throw error
+        }
+        guard let firstRecord else {
+            close(fd)
+            throw CSVFileError.empty(path: path)
+        }
+        if let headerProblem {
+            close(fd)
+            throw CSVFileError.readFailed(path: path, reason: "row 1 (header): \(headerProblem)")
+        }
+        let columns: [String]
+        if options.hasHeader {
+            columns = firstRecord
+            var seen = Set<String>()
+            for name in columns where !seen.insert(name).inserted {
+                close(fd)
+                throw CSVFileError.duplicateColumn(path: path, name: name)
+            }
+            dataStart = headerEnd
+        } else {
+            columns = (1...max(firstRecord.count, 1)).map { "column\($0)" }
+            dataStart = 0
+        }
+        context = CSVContext(path: path, columns: columns, missingTokens: options.missingTokenBytes)
+    }
+
+    deinit { close(fd) }
+
+    /// Counts of one read.
+    public struct Counts: Sendable, Equatable {
+        /// Data records read (the header excluded; blank lines are not records).
+        public var rows = 0
+        /// Of those, records handed over with a problem.
+        public var malformed = 0
+    }
+
+    /// Calls `body` with every data record in file order.
+    @discardableResult
+    public func forEachRow(_ body: (CSVRow) throws -> Void) throws -> Counts {
+        try forEachRow(in: dataStart..<fileSize, firstNumber: options.hasHeader ? 2 : 1, body)
+    }
+
+    /// `count` disjoint byte ranges that together cover the data, each starting at a record
+    /// boundary (quote-aware). Parts may be empty when the file is small.
+    public func parts(_ count: Int) -> [Range<Int>] {
+        precondition(count >= 1, "parts: count must be at least 1")
+        var starts = [dataStart]
+        for k in 1..<count {
+            let target = dataStart + (fileSize - dataStart) * k / count
+            let start = CSVBoundaries.recordStart(atOrAfter: max(target, starts.last!), countingQuotesFrom: dataStart,
+                                                  fd: fd, fileSize: fileSize)
+            starts.append(max(start, starts.last!))
+        }
+        starts.append(fileSize)
+        return (0..<count).map { starts[$0]..<starts[$0 + 1] }
+    }
+
+    /// Calls `body` with every record in `range` (one of ``parts(_:)``). Row numbers count from
+    /// `firstNumber` within the range.
+    @discardableResult
+    public func forEachRow(in range: Range<Int>, firstNumber: Int = 1, _ body: (CSVRow) throws -> Void) throws -> Counts {
+        var counts = Counts()
+        let expected = context.columns.count
+        let reader = CSVRangeReader(fd: fd, path: context.path, start: range.lowerBound, end: range.upperBound,
+                                    options: options, skipByteOrderMark: range.lowerBound == 0)
+        _ = try reader.forEachRecord { base, bounds, fieldCount, problem in
+            var problem = problem
+            if problem == nil, fieldCount != expected { problem = .wrongFieldCount(expected: expected, found: fieldCount) }
+            if problem != nil { counts.malformed += 1 }
+            let row = CSVRow(base: base, bounds: bounds, count: fieldCount, number: firstNumber + counts.rows,
+                             problem: problem, context: context)
+            counts.rows += 1
+            try body(row)
+            return true
+        }
+        return counts
+    }
+
+    /// Reads `parts` ranges concurrently; `body(part, rows)` runs once per part on its own
+    /// thread and returns that part's result. Results come back in part order.
+    /// Row numbers inside a part count from 1; add the earlier parts' `Counts.rows` for file rows.
+    public func forEachRowInParallel<Result: Sendable>(
+        parts count: Int,
+        _ body: @Sendable (_ part: Int, _ forEachRow: (_ rowBody: (CSVRow) throws -> Void) throws -> Counts) throws -> Result
+    ) throws -> [Result] {
+        let ranges = parts(count)
+        let results = UnsafeResultBox<Result>(count: count)
+        DispatchQueue.concurrentPerform(iterations: count) { k in
+            results.set(k, Swift.Result {
+                try body(k) { rowBody in try self.forEachRow(in: ranges[k], firstNumber: 1, rowBody) }
+            })
+        }
+        return try results.values.map { try $0!.get() }
+    }
+}
+
+/// One slot per concurrent iteration; each iteration writes only its own slot.
+final class UnsafeResultBox<Value>: @unchecked Sendable {
+    var values: [Swift.Result<Value, any Error>?]
+    private let lock = NSLockLike()
+    init(count: Int) { values = Array(repeating: nil, count: count) }
+    func set(_ index: Int, _ value: Swift.Result<Value, any Error>) {
+        lock.withLock { values[index] = value }
+    }
+}
+
+/// A pthread mutex, to avoid pulling Foundation into the hot I/O module.
+final class NSLockLike: @unchecked Sendable {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    init() { pthread_mutex_init(mutex, nil) }
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body()
+    }
+}

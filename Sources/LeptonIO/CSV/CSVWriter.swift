@@ -1,0 +1,70 @@
+/// Writes CSV with RFC 4180 quoting through an ``AtomicFile``: the output appears under its
+/// final name only after ``commit()``.
+///
+/// A field is quoted when it contains the delimiter, a quote, CR or LF, or starts or ends
+/// with a space or tab (which a reader would otherwise trim); quotes inside are doubled.
+public final class CSVWriter {
+    public let delimiter: UInt8
+    private let file: AtomicFile
+    private var fieldsInRow = 0
+    /// Rows written so far (the header included).
+    public private(set) var rowsWritten = 0
+    public var path: String { file.path }
+
+    public init(path: String, delimiter: UInt8 = UInt8(ascii: ",")) throws {
+        self.delimiter = delimiter
+        file = try AtomicFile(path: path)
+    }
+
+    /// Writes one whole row.
+    public func writeRow<S: Sequence>(_ fields: S) throws where S.Element == String {
+        for field in fields { try writeField(field) }
+        try endRow()
+    }
+
+    /// Appends one text field to the current row.
+    public func writeField(_ text: String) throws {
+        if fieldsInRow > 0 { try file.write(byte: delimiter) }
+        fieldsInRow += 1
+        var text = text
+        try text.withUTF8 { bytes in
+            if needsQuotes(bytes) {
+                try file.write(byte: 0x22)
+                var start = 0
+                for i in 0..<bytes.count where bytes[i] == 0x22 {
+                    try file.write(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[start...i]))
+                    start = i  // the quote is written again at the start of the next piece: doubled
+                }
+                try file.write(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[start...]))
+                try file.write(byte: 0x22)
+            } else {
+                try file.write(UnsafeRawBufferPointer(bytes))
+            }
+        }
+    }
+
+    /// Appends a number field in its shortest exact form (`0.1`, `1e-05`); NaN is written empty.
+    public func writeField(_ value: Double) throws {
+        try writeField(value.isNaN ? "" : (value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)))
+    }
+
+    /// Ends the current row with LF.
+    public func endRow() throws {
+        try file.write(byte: 0x0A)
+        fieldsInRow = 0
+        rowsWritten += 1
+    }
+
+    /// Makes the file appear under its final name.
+    public func commit() throws { try file.commit() }
+
+    /// Throws the output away; nothing appears under the final name.
+    public func abandon() { file.abandon() }
+
+    private func needsQuotes(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = bytes.first, let last = bytes.last else { return false }
+        if first == 0x20 || first == 0x09 || last == 0x20 || last == 0x09 { return true }
+        for b in bytes where b == delimiter || b == 0x22 || b == 0x0A || b == 0x0D { return true }
+        return false
+    }
+}

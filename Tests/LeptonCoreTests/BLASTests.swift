@@ -1,0 +1,33 @@
+import LeptonCore
+import XCTest
+
+final class BLASTests: XCTestCase {
+    /// The BLAS funnel and its naive twin agree for every transpose combination and odd shapes.
+    func testGemmMatchesNaiveTwin() {
+        var state: UInt64 = 42
+        func next() -> Float {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(Int64(bitPattern: state >> 11) % 2001 - 1000) / 500
+        }
+        for (m, n, k) in [(1, 1, 1), (3, 5, 7), (17, 9, 33), (64, 1, 128)] {
+            for ta in [BLAS.Transpose.none, .transpose] {
+                for tb in [BLAS.Transpose.none, .transpose] {
+                    let a = (0..<(m * k)).map { _ in next() }
+                    let b = (0..<(k * n)).map { _ in next() }
+                    let c0 = (0..<(m * n)).map { _ in next() }
+                    var fast = c0, slow = c0
+                    fast.withUnsafeMutableBufferPointer { c in
+                        BLAS.gemm(ta, tb, m: m, n: n, k: k, alpha: 0.5, a: a, b: b, beta: 2, c: c.baseAddress!)
+                    }
+                    slow.withUnsafeMutableBufferPointer { c in
+                        BLAS.naiveGemm(ta, tb, m: m, n: n, k: k, alpha: 0.5, a: a, b: b, beta: 2, c: c.baseAddress!)
+                    }
+                    for i in 0..<(m * n) {
+                        XCTAssertEqual(fast[i], slow[i], accuracy: 1e-4 * max(1, abs(slow[i])),
+                                       "m=\(m) n=\(n) k=\(k) \(ta) \(tb) at \(i)")
+                    }
+                }
+            }
+        }
+    }
+}
