@@ -41,6 +41,7 @@ let package = Package(
 
         // MARK: - Tests
         .target(name: "LeptonTestSupport", path: "Tests/LeptonTestSupport"),
+        .executableTarget(name: "lepton-io-probe", dependencies: ["LeptonIO"], path: "Tests/LeptonIOProbe"),
         .testTarget(name: "LeptonIOTests", dependencies: ["LeptonIO", "LeptonTestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "LeptonCoreTests", dependencies: ["LeptonCore", "LeptonTestSupport"]),

@@ -73,6 +73,10 @@ struct CSVRangeReader {
                     parser.reset()
                     skippingToLineEnd = true
                 } else if parser.pendingFieldBytes > options.maxFieldBytes {
+                    // Resume from about where the field crossed the limit (one byte in, one byte
+                    // out, but for doubled quotes), so the rows after an unterminated quote survive.
+                    let overshoot = parser.pendingFieldBytes - options.maxFieldBytes
+                    position = max(position - piece, position - overshoot)
                     collector.rowProblem = collector.rowProblem ?? .fieldTooLong(limit: options.maxFieldBytes)
                     collector.endRow()
                     parser.reset()

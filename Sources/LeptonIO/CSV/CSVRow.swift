@@ -4,11 +4,16 @@ public final class CSVContext: Sendable {
     /// Column names from the header row, or `column1`, `column2`, … when there is none.
     public let columns: [String]
     let missingTokens: [[UInt8]]
+    /// Whether some missing token starts with a digit, sign or point (such as `-999`).
+    let hasNumericMissingToken: Bool
 
     init(path: String, columns: [String], missingTokens: [[UInt8]]) {
         self.path = path
         self.columns = columns
         self.missingTokens = missingTokens
+        hasNumericMissingToken = missingTokens.contains { token in
+            token.first.map { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x2B || $0 == 0x2E } ?? false
+        }
     }
 
     /// The index of the column called `name`, or a `CSVFileError.missingColumn`.
@@ -70,8 +75,9 @@ public struct CSVRow {
     /// Field `i` as a Float; nil when it is a missing token; throws when it is not a number.
     public func float(at i: Int) throws -> Float? {
         let field = bytes(at: i)
-        // Fast check first: a field starting with a digit or sign is never a missing token.
-        if let first = field.first, (first >= 0x30 && first <= 0x39) || first == 0x2D {
+        // Fast check first: unless a missing token looks numeric (say -999), a field starting
+        // with a digit or minus sign is never a missing token.
+        if !context.hasNumericMissingToken, let first = field.first, (first >= 0x30 && first <= 0x39) || first == 0x2D {
             if let value = DecimalParser.parseFloat(field) { return value }
             throw notANumber(i)
         }

@@ -2,7 +2,8 @@
 /// final name only after ``commit()``.
 ///
 /// A field is quoted when it contains the delimiter, a quote, CR or LF, or starts or ends
-/// with a space or tab (which a reader would otherwise trim); quotes inside are doubled.
+/// with a space or tab (which a reader would otherwise trim); quotes inside are doubled; an
+/// empty first field is written `""` so that the row never reads back as a blank line.
 public final class CSVWriter {
     public let delimiter: UInt8
     private let file: AtomicFile
@@ -26,6 +27,13 @@ public final class CSVWriter {
     public func writeField(_ text: String) throws {
         if fieldsInRow > 0 { try file.write(byte: delimiter) }
         fieldsInRow += 1
+        if text.isEmpty && fieldsInRow == 1 {
+            // An empty first field is written `""`: a bare empty line would be read as no record
+            // at all, and a one-column row with a missing value would vanish.
+            try file.write(byte: 0x22)
+            try file.write(byte: 0x22)
+            return
+        }
         var text = text
         try text.withUTF8 { bytes in
             if needsQuotes(bytes) {

@@ -1,0 +1,122 @@
+@testable import LeptonIO
+import LeptonTestSupport
+import XCTest
+
+/// The fast tokenizer must give exactly libcsv's records; parallel parts must give exactly the
+/// sequential records; memory must stay flat.
+final class CSVFastPathAndPartsTests: XCTestCase {
+    var dir: TemporaryDirectory!
+    override func setUpWithError() throws { dir = try TemporaryDirectory("csvfast") }
+    override func tearDown() { dir.remove() }
+
+    /// Random text from an alphabet heavy in the characters that matter: delimiters, spaces,
+    /// tabs, CR, LF, blank lines, empty fields; quotes only when `quotes` is set.
+    private func randomCSV(bytes: Int, quotes: Bool, seed: UInt64) -> String {
+        var rng = SeededGenerator(seed: seed)
+        let alphabet: [Character] = ["a", "b", "1", "2", ".", "-", " ", " ", "\t", ",", ",", ",", "\n", "\r", "\r\n"]
+        var text = "h1,h2,h3\n"
+        text.reserveCapacity(bytes + 100)
+        while text.utf8.count < bytes {
+            if quotes, Int.random(in: 0..<40, using: &rng) == 0 {
+                text += Bool.random(using: &rng) ? "\"q,\n\"\"x\"\"\"" : "\"unclosed"
+            } else {
+                text.append(alphabet[Int.random(in: 0..<alphabet.count, using: &rng)])
+            }
+        }
+        return text
+    }
+
+    func testFastPathEqualsLibcsvOnRandomUnquotedText() throws {
+        for seed: UInt64 in 1...40 {
+            let path = try dir.write("r\(seed).csv", randomCSV(bytes: 2_000 + Int(seed) * 50, quotes: false, seed: seed))
+            try assertFastPathMatchesLibcsv(path)
+            try assertFastPathMatchesLibcsv(path, options: CSVOptions(delimiter: UInt8(ascii: "\t")))
+        }
+    }
+
+    func testFastPathEqualsLibcsvAcrossChunksWithSomeQuotedStretches() throws {
+        // Larger than two read chunks, so records and quotes straddle chunk boundaries.
+        var text = "a,b,c\n"
+        var rng = SeededGenerator(seed: 99)
+        var k = 0
+        while text.utf8.count < 2 * CSVRangeReader.chunkSize + 300_000 {
+            k += 1
+            if k % 5000 == 0 {
+                text += "\(k),\"multi\nline, \"\"quoted\"\"\",\(k)\r\n"
+            } else {
+                text += "\(k), \(Double(Int.random(in: -9999...9999, using: &rng)) / 100) ,x\(k % 7)\n"
+            }
+        }
+        let path = try dir.write("mixed.csv", text)
+        try assertFastPathMatchesLibcsv(path)
+        let (_, rows) = try readAll(path)
+        XCTAssertEqual(rows.count, k)
+        XCTAssertTrue(rows.allSatisfy { $0.problem == nil })
+        XCTAssertEqual(rows[4999].fields[1], "multi\nline, \"quoted\"")
+    }
+
+    func testRandomTextWithQuotesReadsTheSameSequentiallyWithAndWithoutFastPath() throws {
+        for seed: UInt64 in 100...110 {
+            let path = try dir.write("q\(seed).csv", randomCSV(bytes: 30_000, quotes: true, seed: seed))
+            try assertFastPathMatchesLibcsv(path)
+        }
+    }
+
+    func testPartsCoverTheDataExactlyOnceQuoteAware() throws {
+        var text = "id,text\r\n"
+        for i in 0..<20_000 {
+            text += i % 97 == 0 ? "\(i),\"line one\nline two, still \"\"one\"\" field\"\r\n" : "\(i),plain \(i)\r\n"
+        }
+        let path = try dir.write("parts.csv", text)
+        let reader = try CSVReader(path: path)
+        var sequential: [[String]] = []
+        try reader.forEachRow { sequential.append($0.rawFields) }
+        XCTAssertEqual(sequential.count, 20_000)
+        for count in [1, 2, 3, 7] {
+            let ranges = reader.parts(count)
+            XCTAssertEqual(ranges.first?.lowerBound, reader.dataStart)
+            XCTAssertEqual(ranges.last?.upperBound, reader.fileSize)
+            var joined: [[String]] = []
+            for range in ranges { try reader.forEachRow(in: range) { joined.append($0.rawFields) } }
+            XCTAssertEqual(joined, sequential, "parts: \(count)")
+            let perPart = try reader.forEachRowInParallel(parts: count) { _, forEachRow in
+                var rows: [[String]] = []
+                _ = try forEachRow { rows.append($0.rawFields) }
+                return rows
+            }
+            XCTAssertEqual(perPart.flatMap { $0 }, sequential, "parallel parts: \(count)")
+        }
+    }
+
+    /// A million rows read with the resident-set high-water mark reset first: the peak must not
+    /// grow with the file (the file is ~20 MB; the reader holds one or two 1 MB chunks).
+    func testMillionRowsInConstantMemory() throws {
+        let path = dir.file("million.csv")
+        let writer = try CSVWriter(path: path)
+        try writer.writeRow(["a", "b", "c"])
+        for i in 0..<1_000_000 { try writer.writeRow([String(i), String(i &* 7 % 1000), "x"]) }
+        try writer.commit()
+        guard resetPeakResidentSet() else { throw XCTSkip("cannot reset the peak RSS on this kernel") }
+        let before = residentKilobytes("VmRSS")
+        var sum = 0.0
+        let counts = try CSVReader(path: path).forEachRow { row in sum += try row.double(at: 1) ?? 0 }
+        let peak = residentKilobytes("VmHWM")
+        XCTAssertEqual(counts.rows, 1_000_000)
+        XCTAssertEqual(sum, Double((0..<1_000_000).reduce(0) { $0 + $1 * 7 % 1000 }))
+        XCTAssertLessThan(peak - before, 12_000, "peak RSS grew by \(peak - before) kB reading a 1e6-row file")
+    }
+
+    private func resetPeakResidentSet() -> Bool {
+        guard let handle = fopen("/proc/self/clear_refs", "w") else { return false }
+        defer { fclose(handle) }
+        return fputs("5", handle) >= 0
+    }
+
+    private func residentKilobytes(_ key: String) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix(key + ":") {
+            return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+        }
+        return 0
+    }
+}
