@@ -5,5 +5,9 @@ struct LeptonBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lepton-bench",
         abstract: "Benchmarks Lepton against its peers; figures go to Benchmarks/README.md.",
-        subcommands: [])
+        subcommands: [
+            CSVBench.self,
+            GenerateCSV.self,
+            Gates.self,
+        ])
 }

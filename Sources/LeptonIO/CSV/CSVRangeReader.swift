@@ -23,11 +23,20 @@ struct CSVRangeReader {
 
     struct Counts { var records = 0 }
 
-    /// Calls `body` for each record with its fields and its ordinal from 1; stops early when
+    /// An optional specialised parser tried on each line of the quote-free fast path before the
+    /// general tokenizer: given the data, a line's start and the data's end, it returns the index
+    /// just past the line's terminator when it took the line as a whole record, or nil to leave
+    /// the line to the general path. It must only take lines the general path would read the
+    /// same way (``NumericTable`` uses it for plain numbers).
+    typealias LineHook = (_ data: UnsafePointer<UInt8>, _ lineStart: Int, _ end: Int) -> Int?
+    var lineHook: LineHook?
+
+    /// Calls `body` for each record with its fields and its ordinal from 1 (records taken by the
+    /// ``lineHook`` are counted but not handed to `body`); stops early when
     /// `body` returns false. Throws only for I/O failures or what `body` throws.
     func forEachRecord(
         _ body: (_ base: UnsafePointer<UInt8>, _ bounds: UnsafePointer<Int>, _ fieldCount: Int,
-                 _ problem: CSVRowProblem?) throws -> Bool
+                 _ problem: CSVRowProblem?, _ ordinal: Int) throws -> Bool
     ) throws -> Counts {
         var counts = Counts()
         let collector = LibcsvCollector(maxFieldBytes: options.maxFieldBytes, maxRowBytes: options.maxRowBytes)
@@ -50,7 +59,9 @@ struct CSVRangeReader {
         func deliverCollected() throws {
             for row in collector.rows where !stop {
                 counts.records += 1
-                if try !body(collector.bytes, collector.bounds + row.firstBound, row.fieldCount, row.problem) { stop = true }
+                if try !body(collector.bytes, collector.bounds + row.firstBound, row.fieldCount, row.problem, counts.records) {
+                    stop = true
+                }
             }
             collector.discardDeliveredRows()
         }
@@ -89,6 +100,11 @@ struct CSVRangeReader {
         func tokenizeUnquoted(_ data: UnsafeMutablePointer<UInt8>, _ count: Int) throws {
             var i = 0
             while i < count && !stop {
+                if let lineHook, let next = lineHook(data, i, count) {
+                    counts.records += 1
+                    i = next
+                    continue
+                }
                 let lineStart = i
                 var blank = true
                 while i < count {
@@ -127,7 +143,7 @@ struct CSVRangeReader {
                 }
                 if problem == nil, lineEnd - lineStart > options.maxRowBytes { problem = .rowTooLong(limit: options.maxRowBytes) }
                 counts.records += 1
-                if try !body(UnsafePointer(data), fastBounds, fields, problem) { stop = true }
+                if try !body(UnsafePointer(data), fastBounds, fields, problem, counts.records) { stop = true }
             }
         }
 

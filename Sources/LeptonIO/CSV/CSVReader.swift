@@ -52,7 +52,7 @@ public final class CSVReader: Sendable {
         var headerProblem: CSVRowProblem?
         let reader = CSVRangeReader(fd: fd, path: path, start: 0, end: headerEnd, options: options, skipByteOrderMark: true)
         do {
-            _ = try reader.forEachRecord { base, bounds, count, problem in
+            _ = try reader.forEachRecord { base, bounds, count, problem, _ in
                 headerProblem = problem
                 firstRecord = (0..<count).map { i in
                     String(decoding: UnsafeBufferPointer(start: base + bounds[2 * i], count: bounds[2 * i + 1] - bounds[2 * i]), as: UTF8.self)
@@ -122,21 +122,27 @@ public final class CSVReader: Sendable {
     /// `firstNumber` within the range.
     @discardableResult
     public func forEachRow(in range: Range<Int>, firstNumber: Int = 1, _ body: (CSVRow) throws -> Void) throws -> Counts {
-        var counts = Counts()
+        try forEachRow(in: range, firstNumber: firstNumber, lineHook: nil, body)
+    }
+
+    /// As ``forEachRow(in:firstNumber:_:)``, with a specialised parser tried first on quote-free lines.
+    func forEachRow(in range: Range<Int>, firstNumber: Int, lineHook: CSVRangeReader.LineHook?,
+                    _ body: (CSVRow) throws -> Void) throws -> Counts {
+        var malformed = 0
         let expected = context.columns.count
-        let reader = CSVRangeReader(fd: fd, path: context.path, start: range.lowerBound, end: range.upperBound,
+        var reader = CSVRangeReader(fd: fd, path: context.path, start: range.lowerBound, end: range.upperBound,
                                     options: options, skipByteOrderMark: range.lowerBound == 0)
-        _ = try reader.forEachRecord { base, bounds, fieldCount, problem in
+        reader.lineHook = lineHook
+        let read = try reader.forEachRecord { base, bounds, fieldCount, problem, ordinal in
             var problem = problem
             if problem == nil, fieldCount != expected { problem = .wrongFieldCount(expected: expected, found: fieldCount) }
-            if problem != nil { counts.malformed += 1 }
-            let row = CSVRow(base: base, bounds: bounds, count: fieldCount, number: firstNumber + counts.rows,
+            if problem != nil { malformed += 1 }
+            let row = CSVRow(base: base, bounds: bounds, count: fieldCount, number: firstNumber + ordinal - 1,
                              problem: problem, context: context)
-            counts.rows += 1
             try body(row)
             return true
         }
-        return counts
+        return Counts(rows: read.records, malformed: malformed)
     }
 
     /// Reads `parts` ranges concurrently; `body(part, rows)` runs once per part on its own
@@ -150,7 +156,7 @@ public final class CSVReader: Sendable {
         let results = UnsafeResultBox<Result>(count: count)
         DispatchQueue.concurrentPerform(iterations: count) { k in
             results.set(k, Swift.Result {
-                try body(k) { rowBody in try self.forEachRow(in: ranges[k], firstNumber: 1, rowBody) }
+                try body(k) { rowBody in try self.forEachRow(in: ranges[k], firstNumber: 1, lineHook: nil, rowBody) }
             })
         }
         return try results.values.map { try $0!.get() }

@@ -26,30 +26,53 @@ public enum DecimalParser {
     public static func parseFloat(_ bytes: UnsafeBufferPointer<UInt8>) -> Float? {
         guard let scan = Scan(bytes) else { return nil }
         if let value = scan.special { return Float(value) }
-        if !scan.truncated, scan.mantissa <= 1 << 24, abs(scan.exponent10) <= 10 {
-            // Both operands are exact in binary32: one rounding, correct.
-            let m = Float(scan.mantissa)
-            let p = float32PowersOfTen[abs(scan.exponent10)]
-            let v = scan.exponent10 >= 0 ? m * p : m / p
-            return scan.negative ? -v : v
-        }
-        if let d = scan.exactDouble {
-            // d is the correctly rounded binary64 value; narrowing it again is correct unless it
-            // sits exactly on a binary32 rounding midpoint or outside the normal binary32 range.
-            let magnitude = abs(d)
-            let lowBits = d.bitPattern & ((1 << 29) - 1)
-            if magnitude == 0 || (magnitude >= Double(Float.leastNormalMagnitude)
-                && magnitude <= Double(Float.greatestFiniteMagnitude) && lowBits != 1 << 28) {
-                return Float(d)
-            }
+        if !scan.truncated, let value = withPowerTables({ p32, p64 in
+            exactFloat(mantissa: scan.mantissa, exponent10: scan.exponent10, negative: scan.negative,
+                       powers32: p32, powers64: p64)
+        }) {
+            return value
         }
         return libc(bytes, strtof)
+    }
+
+    /// `±mantissa × 10^exponent10` correctly rounded to binary32 when that can be done exactly
+    /// without the C library, else nil.
+    /// `powers32[i]` = 10^i for i ≤ 10 and `powers64[i]` = 10^i for i ≤ 22 (see ``withPowerTables(_:)``).
+    @inline(__always)
+    static func exactFloat(mantissa: UInt64, exponent10: Int, negative: Bool,
+                           powers32: UnsafePointer<Float>, powers64: UnsafePointer<Double>) -> Float? {
+        if mantissa <= 1 << 24, exponent10 >= -10, exponent10 <= 10 {
+            // Both operands are exact in binary32: one rounding, correct.
+            let m = Float(mantissa)
+            let p = powers32[exponent10 >= 0 ? exponent10 : -exponent10]
+            let v = exponent10 >= 0 ? m * p : m / p
+            return negative ? -v : v
+        }
+        guard mantissa <= 1 << 53, exponent10 >= -22, exponent10 <= 22 else { return nil }
+        let m = Double(mantissa)
+        let p = powers64[exponent10 >= 0 ? exponent10 : -exponent10]
+        let d = exponent10 >= 0 ? m * p : m / p
+        // d is the correctly rounded binary64 value; narrowing it again is correct unless it
+        // sits exactly on a binary32 rounding midpoint or outside the normal binary32 range.
+        let lowBits = d.bitPattern & ((1 << 29) - 1)
+        guard d == 0 || (d >= Double(Float.leastNormalMagnitude) && d <= Double(Float.greatestFiniteMagnitude)
+                         && lowBits != 1 << 28) else { return nil }
+        return negative ? -Float(d) : Float(d)
     }
 
     /// Convenience for tests and non-hot paths.
     public static func parseDouble(_ text: String) -> Double? {
         var text = text
         return text.withUTF8 { parseDouble($0) }
+    }
+
+    /// Lends the exact power-of-ten tables as pointers (one lookup of the lazily built statics
+    /// per call, instead of one per number).
+    @inline(__always)
+    static func withPowerTables<R>(_ body: (UnsafePointer<Float>, UnsafePointer<Double>) -> R) -> R {
+        float32PowersOfTen.withUnsafeBufferPointer { p32 in
+            float64PowersOfTen.withUnsafeBufferPointer { p64 in body(p32.baseAddress!, p64.baseAddress!) }
+        }
     }
 
     // MARK: - Internals

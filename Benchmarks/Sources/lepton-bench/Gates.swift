@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import LeptonIO
+
+/// `lepton-bench gates`: the real-data quality gates run by `make eval`.
+///
+/// Each gate prints one line `PASS name: detail` or `FAIL name: detail`; the command exits 1
+/// when any gate fails. Without the data sets it says so and succeeds.
+struct Gates: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gates", abstract: "Run the real-data quality gates (make eval).")
+
+    @Option(help: "The shared data sets folder.")
+    var datasets = ProcessInfo.processInfo.environment["LEPTON_DATASETS"] ?? "../shared/datasets"
+
+    func run() throws {
+        guard FileManager.default.fileExists(atPath: datasets) else {
+            print("gates: no data sets at \(datasets); real-data gates skipped.")
+            return
+        }
+        var results: [(name: String, passed: Bool, detail: String)] = []
+        for gate in Self.gates {
+            do {
+                let (passed, detail) = try gate.check(datasets)
+                results.append((gate.name, passed, detail))
+            } catch {
+                results.append((gate.name, false, "\(error)"))
+            }
+            let last = results.last!
+            print("\(last.passed ? "PASS" : "FAIL") \(last.name): \(last.detail)")
+        }
+        let failed = results.filter { !$0.passed }.count
+        print("\(results.count - failed) passed, \(failed) failed")
+        if failed > 0 { throw ExitCode.failure }
+    }
+
+    struct Gate: Sendable {
+        let name: String
+        let check: @Sendable (_ datasets: String) throws -> (Bool, String)
+    }
+
+    /// The gates, in order. Later issues add theirs here.
+    static let gates: [Gate] = [
+        Gate(name: "io.german-credit-csv") { root in
+            // 1,000 applicants, 21 columns, 736 quoted fields with commas, CRLF: none may be rejected.
+            let reader = try CSVReader(path: "\(root)/german-credit/germancredit.csv")
+            var quotedCommas = 0
+            let counts = try reader.forEachRow { row in
+                for i in 0..<row.count where row.bytes(at: i).contains(UInt8(ascii: ",")) { quotedCommas += 1 }
+            }
+            let ok = counts.rows == 1000 && counts.malformed == 0 && reader.columns.count == 21 && quotedCommas == 736
+            return (ok, "\(counts.rows) rows, \(reader.columns.count) columns, \(counts.malformed) malformed, \(quotedCommas) fields with commas")
+        },
+        Gate(name: "io.ai4i2020-csv") { root in
+            let path = "\(root)/ai4i2020/ai4i2020-dev.csv"
+            let numeric = ["Air temperature [K]", "Process temperature [K]", "Rotational speed [rpm]",
+                           "Torque [Nm]", "Tool wear [min]", "Machine failure"]
+            let table = try NumericTable.read(path: path, columns: numeric, threads: 2)
+            let failures = table.values[5].reduce(0, +)
+            let ok = table.rowsRead == 7000 && table.rejected.isEmpty && failures == 278
+            return (ok, "\(table.rowsRead) rows, \(table.rejected.count) rejected, \(Int(failures)) machine failures")
+        },
+    ]
+}
