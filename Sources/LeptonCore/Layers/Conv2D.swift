@@ -1,0 +1,313 @@
+/// 2-D convolution (cross-correlation, as in every deep-learning library) with stride and zero
+/// padding, computed as im2col + one GEMM per chunk of the batch.
+///
+/// Shapes: input x (N, C, H, W), weight W (O, C, kh, kw), bias b (O), output y (N, O, Ho, Wo)
+/// with `Ho = (H + 2·pad − kh) / stride + 1` (same for Wo).
+///
+/// - Forward: `y[n,o,i,j] = b[o] + Σ_{c,u,v} W[o,c,u,v] · x[n, c, i·s − pad + u, j·s − pad + v]`
+///   (out-of-range x counts as 0). As matrices: with `cols` (C·kh·kw, N·Ho·Wo) the unfolded
+///   input, `Y = W · cols` (O, N·Ho·Wo).
+/// - Backward, with G = ∂L/∂y arranged as (O, N·Ho·Wo):
+///   `∂L/∂W = G · colsᵀ`, `∂L/∂b[o] = Σ_{n,i,j} g[n,o,i,j]`, `∂L/∂cols = Wᵀ · G`, and ∂L/∂x is
+///   ∂L/∂cols folded back (col2im, summing overlapping windows).
+///
+/// The naive direct convolution twins, ``naiveForward(_:)`` and ``naiveBackward(input:outputGradient:)``,
+/// are kept beside it and tested equal. Initialisation: He normal (fan-in C·kh·kw), bias zero.
+public final class Conv2D: Layer {
+    public let inChannels: Int, outChannels: Int
+    public let kernelHeight: Int, kernelWidth: Int
+    public let stride: Int, padding: Int
+    public let weight: Parameter
+    /// `nil` for a convolution without bias (e.g. followed by BatchNorm).
+    public let bias: Parameter?
+    private var input: Tensor?
+
+    /// Unfolded-column budget per GEMM, in floats (bounds memory on large batches).
+    static let columnBudget = 1 << 22
+
+    public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+                bias: Bool = true, using rng: inout SeededGenerator) {
+        precondition(inChannels > 0 && outChannels > 0 && kernelSize > 0 && stride > 0 && padding >= 0,
+                     "Conv2D: invalid configuration")
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        kernelHeight = kernelSize
+        kernelWidth = kernelSize
+        self.stride = stride
+        self.padding = padding
+        let fanIn = inChannels * kernelSize * kernelSize
+        weight = Parameter(.heNormal([outChannels, inChannels, kernelSize, kernelSize], fanIn: fanIn, using: &rng))
+        self.bias = bias ? Parameter(.zeros([outChannels])) : nil
+    }
+
+    public var summary: String {
+        "Conv2D(\(inChannels)→\(outChannels), \(kernelHeight)×\(kernelWidth), stride \(stride), pad \(padding)\(bias == nil ? ", no bias" : ""))"
+    }
+
+    public var namedParameters: [(name: String, parameter: Parameter)] {
+        if let bias { return [("weight", weight), ("bias", bias)] }
+        return [("weight", weight)]
+    }
+
+    /// Output shape (N, O, Ho, Wo) for an input shape (N, C, H, W).
+    public func outputShape(for s: [Int]) -> [Int] {
+        precondition(s.count == 4 && s[1] == inChannels, "\(summary): input must be (N, \(inChannels), H, W), got \(s)")
+        let ho = (s[2] + 2 * padding - kernelHeight) / stride + 1
+        let wo = (s[3] + 2 * padding - kernelWidth) / stride + 1
+        precondition(ho > 0 && wo > 0, "\(summary): input \(s) is smaller than the kernel")
+        return [s[0], outChannels, ho, wo]
+    }
+
+    private struct Geometry {
+        let c, h, w, kh, kw, stride, pad, ho, wo: Int
+        var k: Int { c * kh * kw }
+        var p: Int { ho * wo }
+    }
+
+    private func geometry(_ s: [Int]) -> Geometry {
+        let o = outputShape(for: s)
+        return Geometry(c: s[1], h: s[2], w: s[3], kh: kernelHeight, kw: kernelWidth,
+                        stride: stride, pad: padding, ho: o[2], wo: o[3])
+    }
+
+    /// Samples per GEMM chunk so that the column buffer stays within ``columnBudget``.
+    private func chunkSize(_ g: Geometry, _ n: Int) -> Int {
+        max(1, min(n, Conv2D.columnBudget / max(1, g.k * g.p)))
+    }
+
+    // MARK: Forward
+
+    public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        let g = geometry(input.shape)
+        let n = input.shape[0], o = outChannels
+        var y = Tensor(shape: [n, o, g.ho, g.wo])
+        let chunk = chunkSize(g, n)
+        var cols = [Float](repeating: 0, count: g.k * chunk * g.p)
+        var product = [Float](repeating: 0, count: o * chunk * g.p)
+        let biasValues = bias?.value.scalars ?? [Float](repeating: 0, count: o)
+        input.withUnsafeBufferPointer { xp in
+            weight.value.withUnsafeBufferPointer { wp in
+                y.withUnsafeMutableBufferPointer { yp in
+                    cols.withUnsafeMutableBufferPointer { cp in
+                        product.withUnsafeMutableBufferPointer { pp in
+                            var start = 0
+                            while start < n {
+                                let b = min(chunk, n - start)
+                                Conv2D.im2col(xp.baseAddress!, g, first: start, count: b, into: cp.baseAddress!)
+                                BLAS.gemm(.none, .none, m: o, n: b * g.p, k: g.k,
+                                          a: wp.baseAddress!, b: cp.baseAddress!, c: pp.baseAddress!)
+                                // Scatter (O, b·P) into y[start + i, o, :], adding the bias.
+                                let box = UncheckedSendableBox((yp.baseAddress!, pp.baseAddress!))
+                                let s0 = start
+                                biasValues.withUnsafeBufferPointer { bp in
+                                    let bb = UncheckedSendableBox(bp)
+                                    parallelFor(b) { r in
+                                        let (yb, pb) = box.value
+                                        for i in r {
+                                            for oc in 0..<o {
+                                                let dst = yb + ((s0 + i) * o + oc) * g.p
+                                                let src = pb + oc * b * g.p + i * g.p
+                                                let bias = bb.value[oc]
+                                                for q in 0..<g.p { dst[q] = src[q] + bias }
+                                            }
+                                        }
+                                    }
+                                }
+                                start += b
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        self.input = input
+        return y
+    }
+
+    /// Unfolds samples `first..<first+count` of x (N, C, H, W) into cols (C·kh·kw, count·P):
+    /// `cols[(c·kh + u)·kw + v, i·P + oy·Wo + ox] = x[first + i, c, oy·s − pad + u, ox·s − pad + v]`.
+    private static func im2col(_ x: UnsafePointer<Float>, _ g: Geometry, first: Int, count: Int,
+                               into cols: UnsafeMutablePointer<Float>) {
+        let box = UncheckedSendableBox((x, cols))
+        let rowLength = count * g.p
+        parallelFor(count) { r in
+            let (x, cols) = box.value
+            for i in r {
+                let sample = x + (first + i) * g.c * g.h * g.w
+                for c in 0..<g.c {
+                    let plane = sample + c * g.h * g.w
+                    for u in 0..<g.kh {
+                        for v in 0..<g.kw {
+                            let row = cols + ((c * g.kh + u) * g.kw + v) * rowLength + i * g.p
+                            for oy in 0..<g.ho {
+                                let iy = oy * g.stride - g.pad + u
+                                let dst = row + oy * g.wo
+                                if iy < 0 || iy >= g.h {
+                                    dst.update(repeating: 0, count: g.wo)
+                                    continue
+                                }
+                                let src = plane + iy * g.w
+                                for ox in 0..<g.wo {
+                                    let ix = ox * g.stride - g.pad + v
+                                    dst[ox] = (ix >= 0 && ix < g.w) ? src[ix] : 0
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Folds cols (C·kh·kw, count·P) back into dx for samples `first..<first+count`, summing
+    /// overlapping windows (the adjoint of ``im2col``). dx for those samples must start at zero.
+    private static func col2im(_ cols: UnsafePointer<Float>, _ g: Geometry, first: Int, count: Int,
+                               into dx: UnsafeMutablePointer<Float>) {
+        let box = UncheckedSendableBox((cols, dx))
+        let rowLength = count * g.p
+        parallelFor(count) { r in
+            let (cols, dx) = box.value
+            for i in r {
+                let sample = dx + (first + i) * g.c * g.h * g.w
+                for c in 0..<g.c {
+                    let plane = sample + c * g.h * g.w
+                    for u in 0..<g.kh {
+                        for v in 0..<g.kw {
+                            let row = cols + ((c * g.kh + u) * g.kw + v) * rowLength + i * g.p
+                            for oy in 0..<g.ho {
+                                let iy = oy * g.stride - g.pad + u
+                                if iy < 0 || iy >= g.h { continue }
+                                let src = row + oy * g.wo
+                                let dst = plane + iy * g.w
+                                for ox in 0..<g.wo {
+                                    let ix = ox * g.stride - g.pad + v
+                                    if ix >= 0 && ix < g.w { dst[ix] += src[ox] }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: Backward
+
+    public func backward(_ outputGradient: Tensor) -> Tensor {
+        let x = cached(input, summary)
+        let g = geometry(x.shape)
+        let n = x.shape[0], o = outChannels
+        precondition(outputGradient.shape == [n, o, g.ho, g.wo], "\(summary).backward: gradient \(outputGradient.shape)")
+        var dx = Tensor(shape: x.shape)
+        var dw = Tensor(shape: weight.value.shape)
+        var db = [Float](repeating: 0, count: o)
+        let chunk = chunkSize(g, n)
+        var cols = [Float](repeating: 0, count: g.k * chunk * g.p)
+        var gradCols = [Float](repeating: 0, count: g.k * chunk * g.p)
+        var gathered = [Float](repeating: 0, count: o * chunk * g.p)
+        x.withUnsafeBufferPointer { xp in
+            outputGradient.withUnsafeBufferPointer { gp in
+                weight.value.withUnsafeBufferPointer { wp in
+                    dx.withUnsafeMutableBufferPointer { dxp in
+                        dw.withUnsafeMutableBufferPointer { dwp in
+                            cols.withUnsafeMutableBufferPointer { cp in
+                                gradCols.withUnsafeMutableBufferPointer { gcp in
+                                    gathered.withUnsafeMutableBufferPointer { gap in
+                                        var start = 0
+                                        while start < n {
+                                            let b = min(chunk, n - start)
+                                            // Gather G chunk as (O, b·P).
+                                            for i in 0..<b {
+                                                for oc in 0..<o {
+                                                    let src = gp.baseAddress! + ((start + i) * o + oc) * g.p
+                                                    let dst = gap.baseAddress! + oc * b * g.p + i * g.p
+                                                    dst.update(from: src, count: g.p)
+                                                    var s: Float = 0
+                                                    for q in 0..<g.p { s += src[q] }
+                                                    db[oc] += s
+                                                }
+                                            }
+                                            Conv2D.im2col(xp.baseAddress!, g, first: start, count: b, into: cp.baseAddress!)
+                                            // ∂L/∂W += G · colsᵀ
+                                            BLAS.gemm(.none, .transpose, m: o, n: g.k, k: b * g.p,
+                                                      a: gap.baseAddress!, b: cp.baseAddress!, beta: 1, c: dwp.baseAddress!)
+                                            // ∂L/∂cols = Wᵀ · G
+                                            BLAS.gemm(.transpose, .none, m: g.k, n: b * g.p, k: o,
+                                                      a: wp.baseAddress!, b: gap.baseAddress!, c: gcp.baseAddress!)
+                                            Conv2D.col2im(gcp.baseAddress!, g, first: start, count: b, into: dxp.baseAddress!)
+                                            start += b
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        weight.gradient = dw
+        bias?.gradient = Tensor(db)
+        return dx
+    }
+
+    // MARK: Naive twins
+
+    /// Direct seven-loop convolution (Double accumulation); the reference for ``forward(_:training:)``.
+    public func naiveForward(_ x: Tensor) -> Tensor {
+        let s = outputShape(for: x.shape)
+        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        var y = Tensor(shape: s)
+        let wt = weight.value
+        for ni in 0..<n {
+            for oc in 0..<outChannels {
+                for oy in 0..<s[2] {
+                    for ox in 0..<s[3] {
+                        var sum = Double(bias?.value[flat: oc] ?? 0)
+                        for ci in 0..<c {
+                            for u in 0..<kernelHeight {
+                                for v in 0..<kernelWidth {
+                                    let iy = oy * stride - padding + u, ix = ox * stride - padding + v
+                                    guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
+                                    sum += Double(wt[oc, ci, u, v]) * Double(x[ni, ci, iy, ix])
+                                }
+                            }
+                        }
+                        y[ni, oc, oy, ox] = Float(sum)
+                    }
+                }
+            }
+        }
+        return y
+    }
+
+    /// Direct-loop gradients (∂L/∂x, ∂L/∂W, ∂L/∂b) for input `x` and ∂L/∂y `gy`; the reference for
+    /// ``backward(_:)``. Does not touch the layer's parameters.
+    public func naiveBackward(input x: Tensor, outputGradient gy: Tensor) -> (input: Tensor, weight: Tensor, bias: Tensor) {
+        let s = outputShape(for: x.shape)
+        precondition(gy.shape == s, "naiveBackward: gradient \(gy.shape) vs \(s)")
+        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        var dx = Tensor(shape: x.shape), dw = Tensor(shape: weight.value.shape), db = Tensor(shape: [outChannels])
+        let wt = weight.value
+        for ni in 0..<n {
+            for oc in 0..<outChannels {
+                for oy in 0..<s[2] {
+                    for ox in 0..<s[3] {
+                        let gv = gy[ni, oc, oy, ox]
+                        db[oc] += gv
+                        for ci in 0..<c {
+                            for u in 0..<kernelHeight {
+                                for v in 0..<kernelWidth {
+                                    let iy = oy * stride - padding + u, ix = ox * stride - padding + v
+                                    guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
+                                    dw[oc, ci, u, v] += gv * x[ni, ci, iy, ix]
+                                    dx[ni, ci, iy, ix] += gv * wt[oc, ci, u, v]
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (dx, dw, db)
+    }
+}

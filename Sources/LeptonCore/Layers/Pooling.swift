@@ -1,0 +1,262 @@
+/// 2-D max pooling without padding.
+///
+/// Shapes: input (N, C, H, W) → output (N, C, Ho, Wo), `Ho = (H − k) / stride + 1`.
+/// - Forward: `y[n,c,i,j] = max_{u,v < k} x[n, c, i·s + u, j·s + v]`.
+/// - Backward: the gradient flows only to the arg-max of each window (first one on ties):
+///   `∂L/∂x[n,c,a,b] = Σ_{(i,j): argmax(i,j) = (a,b)} g[n,c,i,j]`.
+///
+/// The optimized path splits the N·C planes over threads and remembers arg-max offsets;
+/// ``naiveForward(_:)`` / ``naiveBackward(input:outputGradient:)`` are the plain-loop twins.
+public final class MaxPool2D: Layer {
+    public let kernelSize: Int, stride: Int
+    private var inputShape: [Int]?
+    private var argmax: [Int32] = []
+
+    public init(kernelSize: Int = 2, stride: Int? = nil) {
+        precondition(kernelSize > 0 && (stride ?? kernelSize) > 0, "MaxPool2D: invalid configuration")
+        self.kernelSize = kernelSize
+        self.stride = stride ?? kernelSize
+    }
+
+    public var summary: String { "MaxPool2D(\(kernelSize)×\(kernelSize), stride \(stride))" }
+    public var namedParameters: [(name: String, parameter: Parameter)] { [] }
+
+    /// Output shape for an input shape (N, C, H, W).
+    public func outputShape(for s: [Int]) -> [Int] {
+        poolOutputShape(s, kernelSize, stride, summary)
+    }
+
+    public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        let s = outputShape(for: input.shape)
+        let planes = s[0] * s[1], (h, w, ho, wo) = (input.shape[2], input.shape[3], s[2], s[3])
+        var y = Tensor(shape: s)
+        var arg = [Int32](repeating: 0, count: y.count)
+        let k = kernelSize, st = stride
+        input.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { yp in
+                arg.withUnsafeMutableBufferPointer { ap in
+                    let box = UncheckedSendableBox((xp.baseAddress!, yp.baseAddress!, ap.baseAddress!))
+                    parallelFor(planes) { r in
+                        let (xb, yb, ab) = box.value
+                        for plane in r {
+                            let x = xb + plane * h * w
+                            for i in 0..<ho {
+                                for j in 0..<wo {
+                                    var best = -Float.infinity, bestAt = (i * st) * w + j * st
+                                    for u in 0..<k {
+                                        let row = (i * st + u) * w + j * st
+                                        for v in 0..<k where x[row + v] > best {
+                                            best = x[row + v]; bestAt = row + v
+                                        }
+                                    }
+                                    yb[plane * ho * wo + i * wo + j] = best
+                                    ab[plane * ho * wo + i * wo + j] = Int32(bestAt)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        inputShape = input.shape
+        argmax = arg
+        return y
+    }
+
+    public func backward(_ outputGradient: Tensor) -> Tensor {
+        let s = cached(inputShape, summary)
+        let o = outputShape(for: s)
+        precondition(outputGradient.shape == o, "\(summary).backward: gradient \(outputGradient.shape) vs \(o)")
+        let planes = o[0] * o[1], inPlane = s[2] * s[3], outPlane = o[2] * o[3]
+        var dx = Tensor(shape: s)
+        dx.withUnsafeMutableBufferPointer { dp in
+            outputGradient.withUnsafeBufferPointer { gp in
+                argmax.withUnsafeBufferPointer { ap in
+                    let box = UncheckedSendableBox((dp.baseAddress!, gp.baseAddress!, ap.baseAddress!))
+                    parallelFor(planes) { r in
+                        let (db, gb, ab) = box.value
+                        for plane in r {
+                            for q in 0..<outPlane {
+                                db[plane * inPlane + Int(ab[plane * outPlane + q])] += gb[plane * outPlane + q]
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return dx
+    }
+
+    /// Plain-loop max pooling (the reference twin of ``forward(_:training:)``).
+    public func naiveForward(_ x: Tensor) -> Tensor {
+        let s = outputShape(for: x.shape)
+        var y = Tensor(shape: s)
+        for n in 0..<s[0] { for c in 0..<s[1] { for i in 0..<s[2] { for j in 0..<s[3] {
+            var best = -Float.infinity
+            for u in 0..<kernelSize { for v in 0..<kernelSize {
+                best = Swift.max(best, x[n, c, i * stride + u, j * stride + v])
+            } }
+            y[n, c, i, j] = best
+        } } } }
+        return y
+    }
+
+    /// Plain-loop gradient of max pooling (first arg-max on ties), the twin of ``backward(_:)``.
+    public func naiveBackward(input x: Tensor, outputGradient g: Tensor) -> Tensor {
+        let s = outputShape(for: x.shape)
+        var dx = Tensor(shape: x.shape)
+        for n in 0..<s[0] { for c in 0..<s[1] { for i in 0..<s[2] { for j in 0..<s[3] {
+            var best = -Float.infinity, bi = i * stride, bj = j * stride
+            for u in 0..<kernelSize { for v in 0..<kernelSize where x[n, c, i * stride + u, j * stride + v] > best {
+                best = x[n, c, i * stride + u, j * stride + v]; bi = i * stride + u; bj = j * stride + v
+            } }
+            dx[n, c, bi, bj] += g[n, c, i, j]
+        } } } }
+        return dx
+    }
+}
+
+/// 2-D average pooling without padding.
+///
+/// Shapes: input (N, C, H, W) → output (N, C, Ho, Wo), `Ho = (H − k) / stride + 1`.
+/// - Forward: `y[n,c,i,j] = (1/k²) Σ_{u,v < k} x[n, c, i·s + u, j·s + v]`.
+/// - Backward: `∂L/∂x[n,c,a,b] = (1/k²) Σ_{windows (i,j) containing (a,b)} g[n,c,i,j]`.
+public final class AvgPool2D: Layer {
+    public let kernelSize: Int, stride: Int
+    private var inputShape: [Int]?
+
+    public init(kernelSize: Int = 2, stride: Int? = nil) {
+        precondition(kernelSize > 0 && (stride ?? kernelSize) > 0, "AvgPool2D: invalid configuration")
+        self.kernelSize = kernelSize
+        self.stride = stride ?? kernelSize
+    }
+
+    public var summary: String { "AvgPool2D(\(kernelSize)×\(kernelSize), stride \(stride))" }
+    public var namedParameters: [(name: String, parameter: Parameter)] { [] }
+
+    /// Output shape for an input shape (N, C, H, W).
+    public func outputShape(for s: [Int]) -> [Int] {
+        poolOutputShape(s, kernelSize, stride, summary)
+    }
+
+    public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        let s = outputShape(for: input.shape)
+        let planes = s[0] * s[1], (h, w, ho, wo) = (input.shape[2], input.shape[3], s[2], s[3])
+        let k = kernelSize, st = stride, scale = 1 / Float(k * k)
+        var y = Tensor(shape: s)
+        input.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { yp in
+                let box = UncheckedSendableBox((xp.baseAddress!, yp.baseAddress!))
+                parallelFor(planes) { r in
+                    let (xb, yb) = box.value
+                    for plane in r {
+                        let x = xb + plane * h * w
+                        for i in 0..<ho {
+                            for j in 0..<wo {
+                                var sum: Float = 0
+                                for u in 0..<k {
+                                    let row = (i * st + u) * w + j * st
+                                    for v in 0..<k { sum += x[row + v] }
+                                }
+                                yb[plane * ho * wo + i * wo + j] = sum * scale
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        inputShape = input.shape
+        return y
+    }
+
+    public func backward(_ outputGradient: Tensor) -> Tensor {
+        let s = cached(inputShape, summary)
+        let o = outputShape(for: s)
+        precondition(outputGradient.shape == o, "\(summary).backward: gradient \(outputGradient.shape) vs \(o)")
+        let planes = o[0] * o[1], (h, w, ho, wo) = (s[2], s[3], o[2], o[3])
+        let k = kernelSize, st = stride, scale = 1 / Float(k * k)
+        var dx = Tensor(shape: s)
+        dx.withUnsafeMutableBufferPointer { dp in
+            outputGradient.withUnsafeBufferPointer { gp in
+                let box = UncheckedSendableBox((dp.baseAddress!, gp.baseAddress!))
+                parallelFor(planes) { r in
+                    let (db, gb) = box.value
+                    for plane in r {
+                        let d = db + plane * h * w
+                        for i in 0..<ho {
+                            for j in 0..<wo {
+                                let gv = gb[plane * ho * wo + i * wo + j] * scale
+                                for u in 0..<k {
+                                    let row = (i * st + u) * w + j * st
+                                    for v in 0..<k { d[row + v] += gv }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return dx
+    }
+
+    /// Plain-loop average pooling (the reference twin of ``forward(_:training:)``).
+    public func naiveForward(_ x: Tensor) -> Tensor {
+        let s = outputShape(for: x.shape)
+        var y = Tensor(shape: s)
+        for n in 0..<s[0] { for c in 0..<s[1] { for i in 0..<s[2] { for j in 0..<s[3] {
+            var sum = 0.0
+            for u in 0..<kernelSize { for v in 0..<kernelSize { sum += Double(x[n, c, i * stride + u, j * stride + v]) } }
+            y[n, c, i, j] = Float(sum / Double(kernelSize * kernelSize))
+        } } } }
+        return y
+    }
+}
+
+/// Global average pooling: input (N, C, H, W) → output (N, C).
+/// - Forward: `y[n,c] = (1/(H·W)) Σ_{i,j} x[n,c,i,j]`.
+/// - Backward: `∂L/∂x[n,c,i,j] = g[n,c] / (H·W)`.
+public final class GlobalAvgPool: Layer {
+    private var inputShape: [Int]?
+    public init() {}
+    public var summary: String { "GlobalAvgPool" }
+    public var namedParameters: [(name: String, parameter: Parameter)] { [] }
+
+    public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        precondition(input.rank == 4, "GlobalAvgPool expects (N, C, H, W), got \(input.shape)")
+        let planes = input.shape[0] * input.shape[1], area = input.shape[2] * input.shape[3]
+        var y = Tensor(shape: [input.shape[0], input.shape[1]])
+        input.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { yp in
+                for plane in 0..<planes {
+                    var s: Float = 0
+                    for q in 0..<area { s += xp[plane * area + q] }
+                    yp[plane] = s / Float(area)
+                }
+            }
+        }
+        inputShape = input.shape
+        return y
+    }
+
+    public func backward(_ outputGradient: Tensor) -> Tensor {
+        let s = cached(inputShape, summary)
+        precondition(outputGradient.shape == [s[0], s[1]], "GlobalAvgPool.backward: gradient \(outputGradient.shape)")
+        let area = s[2] * s[3]
+        var dx = Tensor(shape: s)
+        dx.withUnsafeMutableBufferPointer { dp in
+            outputGradient.withUnsafeBufferPointer { gp in
+                for plane in 0..<(s[0] * s[1]) {
+                    let v = gp[plane] / Float(area)
+                    for q in 0..<area { dp[plane * area + q] = v }
+                }
+            }
+        }
+        return dx
+    }
+}
+
+func poolOutputShape(_ s: [Int], _ k: Int, _ stride: Int, _ name: String) -> [Int] {
+    precondition(s.count == 4, "\(name) expects (N, C, H, W), got \(s)")
+    precondition(s[2] >= k && s[3] >= k, "\(name): input \(s) smaller than the window")
+    return [s[0], s[1], (s[2] - k) / stride + 1, (s[3] - k) / stride + 1]
+}

@@ -1,0 +1,110 @@
+/// A chain of layers applied in order: `y = f_L(… f_2(f_1(x)))`; backward runs the chain in
+/// reverse, `∂L/∂x = J_1ᵀ(… J_Lᵀ(g))`. Parameters are named `"<index>.<name>"`.
+public final class Sequential: Layer {
+    public private(set) var layers: [any Layer]
+
+    public init(_ layers: [any Layer]) { self.layers = layers }
+
+    /// Appends a layer at the end of the chain.
+    public func append(_ layer: any Layer) { layers.append(layer) }
+
+    public var summary: String {
+        "Sequential(\n" + layers.enumerated().map { "  \($0.offset): \($0.element.summary.replacingNewlines())" }
+            .joined(separator: "\n") + "\n)"
+    }
+
+    public var namedParameters: [(name: String, parameter: Parameter)] {
+        layers.enumerated().flatMap { prefixed(String($0.offset), $0.element.namedParameters) }
+    }
+
+    public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        var x = input
+        for layer in layers { x = layer.forward(x, training: training) }
+        return x
+    }
+
+    public func backward(_ outputGradient: Tensor) -> Tensor {
+        var g = outputGradient
+        for layer in layers.reversed() { g = layer.backward(g) }
+        return g
+    }
+
+    /// Inference on a large input in batches of `batchSize` (keeps memory bounded).
+    public func predict(_ input: Tensor, batchSize: Int = 256) -> Tensor {
+        precondition(batchSize > 0, "predict: batchSize must be positive")
+        let n = input.shape[0]
+        if n <= batchSize { return forward(input, training: false) }
+        var parts: [Tensor] = []
+        var start = 0
+        while start < n {
+            let end = min(n, start + batchSize)
+            parts.append(forward(input.sliceBatch(start..<end), training: false))
+            start = end
+        }
+        return Tensor.concatenateBatch(parts)
+    }
+}
+
+extension String {
+    func replacingNewlines() -> String { split(separator: "\n").joined(separator: "\n  ") }
+}
+
+/// A residual block: `y = ReLU(F(x) + S(x))`, with F the main path and S the shortcut
+/// (identity when `shortcut` is nil, otherwise e.g. a 1×1 strided convolution + BatchNorm).
+///
+/// Backward: with g' = g ⊙ 1[F(x) + S(x) > 0], `∂L/∂x = J_Fᵀ g' + J_Sᵀ g'` (or `+ g'` for identity).
+/// Shapes: F(x) and S(x) must agree, e.g. (N, C, H, W) → (N, C', H', W').
+public final class ResidualBlock: Layer {
+    public let main: Sequential
+    public let shortcut: Sequential?
+    private let activation = ReLU()
+
+    public init(main: Sequential, shortcut: Sequential? = nil) {
+        self.main = main
+        self.shortcut = shortcut
+    }
+
+    /// The ResNet BasicBlock: 3×3 conv (stride s) → BN → ReLU → 3×3 conv → BN, plus a
+    /// 1×1 conv (stride s) → BN shortcut when the stride or channel count changes.
+    public static func basic(_ inChannels: Int, _ outChannels: Int, stride: Int = 1,
+                             using rng: inout SeededGenerator) -> ResidualBlock {
+        let main = Sequential([
+            Conv2D(inChannels, outChannels, kernelSize: 3, stride: stride, padding: 1, bias: false, using: &rng),
+            BatchNorm(outChannels),
+            ReLU(),
+            Conv2D(outChannels, outChannels, kernelSize: 3, stride: 1, padding: 1, bias: false, using: &rng),
+            BatchNorm(outChannels),
+        ])
+        var shortcut: Sequential?
+        if stride != 1 || inChannels != outChannels {
+            shortcut = Sequential([
+                Conv2D(inChannels, outChannels, kernelSize: 1, stride: stride, padding: 0, bias: false, using: &rng),
+                BatchNorm(outChannels),
+            ])
+        }
+        return ResidualBlock(main: main, shortcut: shortcut)
+    }
+
+    public var summary: String {
+        "ResidualBlock(main: \(main.summary.replacingNewlines()), shortcut: \(shortcut?.summary.replacingNewlines() ?? "identity"))"
+    }
+
+    public var namedParameters: [(name: String, parameter: Parameter)] {
+        prefixed("main", main.namedParameters) + (shortcut.map { prefixed("shortcut", $0.namedParameters) } ?? [])
+    }
+
+    public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        var sum = main.forward(input, training: training)
+        let skip = shortcut?.forward(input, training: training) ?? input
+        precondition(sum.shape == skip.shape, "ResidualBlock: main path \(sum.shape) vs shortcut \(skip.shape)")
+        sum += skip
+        return activation.forward(sum, training: training)
+    }
+
+    public func backward(_ outputGradient: Tensor) -> Tensor {
+        let g = activation.backward(outputGradient)
+        var dx = main.backward(g)
+        dx += shortcut?.backward(g) ?? g
+        return dx
+    }
+}
