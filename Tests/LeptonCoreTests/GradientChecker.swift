@@ -24,6 +24,16 @@ enum GradientChecker {
     static func check(_ layer: any Layer, input: Tensor, training: Bool = true, epsilon: Float = 1e-2,
                       tolerance: Float = 1e-2, samples: Int = 24, checkInput: Bool = true,
                       beforeForward: () -> Void = {}, file: StaticString = #filePath, line: UInt = #line) {
+        let found = failures(layer, input: input, training: training, epsilon: epsilon, tolerance: tolerance,
+                             samples: samples, checkInput: checkInput, beforeForward: beforeForward, file: file, line: line)
+        XCTAssertTrue(found.isEmpty, "\(layer.summary): \(found.count) gradient mismatches: \(found.prefix(5))",
+                      file: file, line: line)
+    }
+
+    /// The coordinates where analytic and numeric gradients disagree.
+    static func failures(_ layer: any Layer, input: Tensor, training: Bool = true, epsilon: Float = 1e-2,
+                         tolerance: Float = 1e-2, samples: Int = 24, checkInput: Bool = true,
+                         beforeForward: () -> Void = {}, file: StaticString = #filePath, line: UInt = #line) -> [Failure] {
         var rng = SeededGenerator(seed: 99)
         beforeForward()
         let y = layer.forward(input, training: training)
@@ -67,8 +77,7 @@ enum GradientChecker {
                 compare(name, i, grad[flat: i], plus, minus)
             }
         }
-        XCTAssertTrue(failures.isEmpty, "\(layer.summary): \(failures.count) gradient mismatches: \(failures.prefix(5))",
-                      file: file, line: line)
+        return failures
     }
 
     /// Checks ∂L/∂output of a loss by central differences on every output coordinate.
