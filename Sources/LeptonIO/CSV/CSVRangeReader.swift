@@ -27,7 +27,9 @@ struct CSVRangeReader {
     /// general tokenizer: given the data, a line's start and the data's end, it returns the index
     /// just past the line's terminator when it took the line as a whole record, or nil to leave
     /// the line to the general path. It must only take lines the general path would read the
-    /// same way (``NumericTable`` uses it for plain numbers).
+    /// same way (``NumericTable`` uses it for plain numbers). `data[end]` is readable and holds
+    /// an LF sentinel, and 8 bytes after it are readable, so a hook may scan without bounds
+    /// checks up to a terminator and read 8-byte words from there.
     typealias LineHook = (_ data: UnsafePointer<UInt8>, _ lineStart: Int, _ end: Int) -> Int?
     var lineHook: LineHook?
 
@@ -41,8 +43,11 @@ struct CSVRangeReader {
         var counts = Counts()
         let collector = LibcsvCollector(maxFieldBytes: options.maxFieldBytes, maxRowBytes: options.maxRowBytes)
         let parser = LibcsvParser(delimiter: options.delimiter, collector: collector)
-        let capacity = Self.chunkSize * 2
+        // Two chunks (the carry is kept under one), one byte for the hook's sentinel and 8 more
+        // a hook may read past it (word-at-a-time scanning), kept initialised.
+        let capacity = Self.chunkSize * 2 + 16
         let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        buffer.initialize(repeating: 0, count: capacity)
         defer { buffer.deallocate() }
         var fastBounds = UnsafeMutablePointer<Int>.allocate(capacity: 256)
         var fastBoundsCapacity = 256
@@ -179,7 +184,15 @@ struct CSVRangeReader {
                 let useFast = options.fastPathForUnquotedData && endsAtRecordEnd && !skippingToLineEnd
                     && parser.atRecordBoundary
                     && memchr(segment, Int32(quote), segmentCount) == nil
-                if useFast { try tokenizeUnquoted(segment, segmentCount) } else { try feedLibcsv(segment, segmentCount) }
+                if useFast {
+                    // The sentinel promised to line hooks; the carried byte under it is put back.
+                    let saved = segment[segmentCount]
+                    segment[segmentCount] = 0x0A
+                    defer { segment[segmentCount] = saved }
+                    try tokenizeUnquoted(segment, segmentCount)
+                } else {
+                    try feedLibcsv(segment, segmentCount)
+                }
             }
             if atEnd {
                 if !stop {

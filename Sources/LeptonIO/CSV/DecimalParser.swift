@@ -37,26 +37,50 @@ public enum DecimalParser {
 
     /// `±mantissa × 10^exponent10` correctly rounded to binary32 when that can be done exactly
     /// without the C library, else nil.
-    /// `powers32[i]` = 10^i for i ≤ 10 and `powers64[i]` = 10^i for i ≤ 22 (see ``withPowerTables(_:)``).
+    /// `powers32[i]` = 10^i for i ≤ 10, `powers64[i]` = 10^i for i ≤ 22, and `powers64[23 + i]`
+    /// = the correctly rounded 10^-i for i ≤ 22 (see ``withPowerTables(_:)``).
     @inline(__always)
     static func exactFloat(mantissa: UInt64, exponent10: Int, negative: Bool,
                            powers32: UnsafePointer<Float>, powers64: UnsafePointer<Double>) -> Float? {
-        if mantissa <= 1 << 24, exponent10 >= -10, exponent10 <= 10 {
-            // Both operands are exact in binary32: one rounding, correct.
-            let m = Float(mantissa)
-            let p = powers32[exponent10 >= 0 ? exponent10 : -exponent10]
-            let v = exponent10 >= 0 ? m * p : m / p
+        if exponent10 >= 0 {
+            if mantissa <= 1 << 24, exponent10 <= 10 {
+                // Both operands are exact in binary32: one rounding, correct.
+                let v = Float(mantissa) * powers32[exponent10]
+                return negative ? -v : v
+            }
+            guard mantissa <= 1 << 53, exponent10 <= 22 else { return nil }
+            // Exact operands, one rounding: d is the correctly rounded binary64 value.
+            return narrow(Double(mantissa) * powers64[exponent10], negative: negative, window: 0)
+        }
+        let k = -exponent10
+        if mantissa <= 1 << 24, k <= 10 {
+            // Exact operands in binary32, one rounding: correct.
+            let v = Float(mantissa) / powers32[k]
             return negative ? -v : v
         }
-        guard mantissa <= 1 << 53, exponent10 >= -22, exponent10 <= 22 else { return nil }
-        let m = Double(mantissa)
-        let p = powers64[exponent10 >= 0 ? exponent10 : -exponent10]
-        let d = exponent10 >= 0 ? m * p : m / p
-        // d is the correctly rounded binary64 value; narrowing it again is correct unless it
-        // sits exactly on a binary32 rounding midpoint or outside the normal binary32 range.
-        let lowBits = d.bitPattern & ((1 << 29) - 1)
-        guard d == 0 || (d >= Double(Float.leastNormalMagnitude) && d <= Double(Float.greatestFiniteMagnitude)
-                         && lowBits != 1 << 28) else { return nil }
+        guard mantissa <= 1 << 53, k <= 22 else { return nil }
+        // Multiplying by the rounded reciprocal is within 2 binary64 ulps of the exact quotient
+        // (two roundings of at most 2^-53 each), and a division is four times slower. Where no
+        // binary32 midpoint lies within 4 ulps, both round to the same Float.
+        if let value = narrow(Double(mantissa) * powers64[23 + k], negative: negative, window: 4) {
+            return value
+        }
+        // Near a midpoint: the correctly rounded quotient decides.
+        return narrow(Double(mantissa) / powers64[k], negative: negative, window: 0)
+    }
+
+    /// `d` narrowed to Float when that is the correct rounding of a value within `window`
+    /// binary64 ulps of d (window 0: d itself is exact or correctly rounded), else nil.
+    @inline(__always)
+    private static func narrow(_ d: Double, negative: Bool, window: UInt64) -> Float? {
+        // Below the normal binary32 range the rounding position moves: leave it to the C library.
+        guard d == 0 || (d >= Double(Float.leastNormalMagnitude) && d <= Double(Float.greatestFiniteMagnitude)) else {
+            return nil
+        }
+        // The 29 bits binary64 has beyond binary32; 1 << 28 marks a binary32 rounding midpoint.
+        let low = d.bitPattern & ((1 << 29) - 1)
+        let distance = low > 1 << 28 ? low - (1 << 28) : (1 << 28) - low
+        guard distance > window else { return nil }
         return negative ? -Float(d) : Float(d)
     }
 
@@ -77,11 +101,15 @@ public enum DecimalParser {
 
     // MARK: - Internals
 
-    private static let float64PowersOfTen: [Double] = (0...22).map { i in
-        var v = 1.0
-        for _ in 0..<i { v *= 10 }
-        return v
-    }
+    /// 10^0 … 10^22 (exact), then 10^-0 … 10^-22 (correctly rounded reciprocals).
+    private static let float64PowersOfTen: [Double] = {
+        let positive: [Double] = (0...22).map { i in
+            var v = 1.0
+            for _ in 0..<i { v *= 10 }
+            return v
+        }
+        return positive + positive.map { 1 / $0 }
+    }()
     private static let float32PowersOfTen: [Float] = (0...10).map { i in
         var v: Float = 1
         for _ in 0..<i { v *= 10 }

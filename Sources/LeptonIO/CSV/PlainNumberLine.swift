@@ -54,82 +54,113 @@ final class FloatColumns {
 /// It takes a line only when the general path would read the same values from it; anything
 /// else (spaces, missing tokens, `+5`, too many digits, a wrong field count, a value needing
 /// the C library's rounding) makes it decline, and the general path reads that line instead.
-struct PlainNumberLine {
+final class PlainNumberLine {
     let fieldCount: Int
     /// For each field of the file, the output column it goes to, or -1 when not wanted.
-    let slots: [Int]
-    let delimiter: UInt8
-    let maxRowBytes: Int
+    private let slots: UnsafeMutablePointer<Int>
+    private let delimiter: UInt8
+    private let maxRowBytes: Int
+    /// Exact powers of ten (binary32: 10^0…10^10; binary64: 10^0…10^22 then 10^-0…10^-22),
+    /// copied once so that the per-line loop touches no lazily initialised global.
+    private let powers32: UnsafeMutablePointer<Float>
+    private let powers64: UnsafeMutablePointer<Double>
+
+    init(fieldCount: Int, slots: [Int], delimiter: UInt8, maxRowBytes: Int) {
+        precondition(slots.count == fieldCount, "one slot per field")
+        self.fieldCount = fieldCount
+        self.slots = .allocate(capacity: max(fieldCount, 1))
+        self.slots.initialize(from: slots, count: fieldCount)
+        self.delimiter = delimiter
+        self.maxRowBytes = maxRowBytes
+        powers32 = .allocate(capacity: 11)
+        powers64 = .allocate(capacity: 46)
+        DecimalParser.withPowerTables { [powers32, powers64] p32, p64 in
+            powers32.initialize(from: p32, count: 11)
+            powers64.initialize(from: p64, count: 46)
+        }
+    }
+
+    deinit {
+        slots.deallocate()
+        powers32.deallocate()
+        powers64.deallocate()
+    }
 
     /// Parses the line starting at `start` into row `row` of `columns`; returns the index just
     /// past the line's terminator (or `end`), or nil when it declines the line (the row's
     /// values are then garbage, to be overwritten or dropped by the caller).
+    ///
+    /// Requires `data[end]` to be readable and an LF (the range reader puts a sentinel there),
+    /// and 8 more readable bytes after it, so that no read needs a bounds check: every scan
+    /// stops at a terminator at the latest, and digit runs are read 8 bytes at a time.
     @inline(__always)
     func parse(_ data: UnsafePointer<UInt8>, _ start: Int, _ end: Int, row: Int,
                columns: UnsafeMutablePointer<UnsafeMutablePointer<Float>?>) -> Int? {
-        var p = start
-        // Never reads past the data: at `end` it sees an LF.
-        @inline(__always) func byte(_ i: Int) -> UInt8 { i < end ? data[i] : 0x0A }
-        return slots.withUnsafeBufferPointer { slots -> Int? in
-            DecimalParser.withPowerTables { powers32, powers64 -> Int? in
-                for field in 0..<fieldCount {
-                    var c = byte(p)
-                    let negative = c == 0x2D
-                    if negative { p += 1; c = byte(p) }
-                    var mantissa: UInt64 = 0
-                    var digits = 0
-                    while c &- 0x30 < 10 {
-                        mantissa = mantissa &* 10 &+ UInt64(c &- 0x30)
-                        digits += 1
-                        p += 1
-                        c = byte(p)
-                    }
-                    var fraction = 0
-                    if c == 0x2E {
-                        p += 1
-                        c = byte(p)
-                        while c &- 0x30 < 10 {
-                            mantissa = mantissa &* 10 &+ UInt64(c &- 0x30)
-                            digits += 1
-                            fraction += 1
-                            p += 1
-                            c = byte(p)
-                        }
-                    }
-                    guard digits > 0, digits <= 19 else { return nil }
-                    var exponent = 0
-                    if c | 0x20 == 0x65 {
-                        p += 1
-                        c = byte(p)
-                        let expNegative = c == 0x2D
-                        if expNegative || c == 0x2B { p += 1; c = byte(p) }
-                        var expDigits = 0
-                        while c &- 0x30 < 10, expDigits < 4 {
-                            exponent = exponent * 10 + Int(c &- 0x30)
-                            expDigits += 1
-                            p += 1
-                            c = byte(p)
-                        }
-                        guard expDigits > 0 else { return nil }
-                        if expNegative { exponent = -exponent }
-                    }
-                    if field + 1 < fieldCount {
-                        guard c == delimiter else { return nil }
-                    } else {
-                        guard c == 0x0A || c == 0x0D else { return nil }
-                    }
-                    let slot = slots[field]
-                    if slot >= 0 {
-                        guard let value = DecimalParser.exactFloat(
-                            mantissa: mantissa, exponent10: exponent - fraction, negative: negative,
-                            powers32: powers32, powers64: powers64) else { return nil }
-                        columns[slot]![row] = value
-                    }
-                    p += 1
-                }
-                guard p - start <= maxRowBytes + 1 else { return nil }
-                return min(p, end)
+        var p = data + start
+        for field in 0..<fieldCount {
+            let negative = p.pointee == 0x2D
+            if negative { p += 1 }
+            var mantissa: UInt64 = 0
+            var digits = Self.appendDigits(&p, to: &mantissa)
+            var c = p.pointee
+            var fraction = 0
+            if c == 0x2E {
+                p += 1
+                fraction = Self.appendDigits(&p, to: &mantissa)
+                digits &+= fraction
+                c = p.pointee
             }
+            guard digits > 0, digits <= 19 else { return nil }
+            var exponent = 0
+            if c | 0x20 == 0x65 {
+                p += 1
+                c = p.pointee
+                let expNegative = c == 0x2D
+                if expNegative || c == 0x2B {
+                    p += 1
+                    c = p.pointee
+                }
+                let exponentStart = p
+                while c &- 0x30 < 10 {
+                    exponent = exponent &* 10 &+ Int(c &- 0x30)
+                    p += 1
+                    c = p.pointee
+                }
+                let exponentDigits = p - exponentStart
+                guard exponentDigits > 0, exponentDigits <= 4 else { return nil }
+                if expNegative { exponent = -exponent }
+            }
+            if field + 1 < fieldCount {
+                guard c == delimiter else { return nil }
+            } else {
+                guard c == 0x0A || c == 0x0D else { return nil }
+            }
+            let slot = slots[field]
+            if slot >= 0 {
+                guard let value = DecimalParser.exactFloat(
+                    mantissa: mantissa, exponent10: exponent &- fraction, negative: negative,
+                    powers32: powers32, powers64: powers64) else { return nil }
+                columns[slot]![row] = value
+            }
+            p += 1
         }
+        let next = p - data
+        guard next - start <= maxRowBytes + 1 else { return nil }
+        return min(next, end)
+    }
+
+    /// Reads the run of ASCII digits at `p` into `mantissa` (`mantissa·10^n + run`, wrapping)
+    /// and moves `p` past it; returns the run's length n. (A word-at-a-time SWAR version was
+    /// measured slower here: the digit runs of real data are short.)
+    @inline(__always)
+    static func appendDigits(_ p: inout UnsafePointer<UInt8>, to mantissa: inout UInt64) -> Int {
+        let start = p
+        var c = p.pointee
+        while c &- 0x30 < 10 {
+            mantissa = mantissa &* 10 &+ UInt64(c &- 0x30)
+            p += 1
+            c = p.pointee
+        }
+        return p - start
     }
 }
