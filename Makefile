@@ -48,5 +48,14 @@ bench: deps peers
 	$(SWIFT) build $(RELEASE_FLAGS) --product lepton-bench
 	PEER_PYTHON=$(VENV)/bin/python $(VENV)/bin/python Benchmarks/run_all.py "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/lepton-bench" --datasets "$(LEPTON_DATASETS)"
 
+## demo: every domain that is in, on the embedded data/ (release build)
+demo: deps
+	$(SWIFT) build $(RELEASE_FLAGS)
+	@bin="$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)"; ran=0; \
+	for tool in lepton-credit lepton-scan lepton-qc; do \
+	  if [ -x "$$bin/$$tool" ]; then echo "== $$tool demo"; "$$bin/$$tool" demo || exit 1; ran=$$((ran+1)); fi; \
+	done; \
+	[ $$ran -gt 0 ] || echo "make demo: no domain executable is built yet (lepton-credit, lepton-scan, lepton-qc land with their issues)."
+
 clean:
 	rm -rf .build
