@@ -29,6 +29,17 @@ let package = Package(
         // MARK: - Shared core
         .target(name: "LeptonIO", dependencies: ["CCSV", "CPNG"]),
         .target(name: "LeptonCore", dependencies: ["COpenBLAS"]),
+        // Charts (SVG) and self-contained HTML/Markdown reports: no dependencies, not even Foundation.
+        .target(name: "LeptonReport"),
+        // What the three executables share: common options, exit codes, progress, batch jobs.
+        // It imports ArgumentParser (otherwise only executables do) solely so that the
+        // executables can share one `@OptionGroup` of options and the exit-code conventions.
+        .target(
+            name: "LeptonCLI",
+            dependencies: [
+                "LeptonIO", "LeptonReport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
 
         // MARK: - Benchmarks
         .executableTarget(

@@ -1,0 +1,253 @@
+import LeptonIO
+
+/// What became of one record of a batch job.
+public enum BatchOutcome: Sendable, Equatable {
+    /// The record's output fields, one per output column.
+    case output([String])
+    /// The record is rejected for this reason (say what is wrong and what to do).
+    case reject(String)
+}
+
+/// Where a batch job writes and how much rejection it tolerates.
+public struct BatchConfiguration: Sendable {
+    /// The results file (CSV), written atomically.
+    public var outputPath: String
+    /// The rejects file; `<output>.rejects.csv` when nil.
+    public var rejectsPath: String?
+    /// Only this part of the input, when set.
+    public var shard: Shard?
+    /// The largest tolerated share of rejected records (0…1).
+    public var maxRejectRate: Double
+    /// Records handed to the `process` closure at a time.
+    public var batchSize: Int
+
+    public init(outputPath: String, rejectsPath: String? = nil, shard: Shard? = nil, maxRejectRate: Double = 0.01,
+                batchSize: Int = 1024) {
+        precondition(batchSize >= 1, "BatchConfiguration: batchSize must be at least 1")
+        self.outputPath = outputPath
+        self.rejectsPath = rejectsPath
+        self.shard = shard
+        self.maxRejectRate = maxRejectRate
+        self.batchSize = batchSize
+    }
+
+    /// The configuration the command line asked for.
+    public init(outputPath: String, options: BatchOptions, batchSize: Int = 1024) {
+        self.init(outputPath: outputPath, rejectsPath: options.rejects, shard: options.shard,
+                  maxRejectRate: options.maxRejectRate, batchSize: batchSize)
+    }
+
+    /// The rejects file actually used.
+    public var resolvedRejectsPath: String { rejectsPath ?? outputPath + ".rejects.csv" }
+}
+
+/// The counts of a finished batch job. Every record read is either written or rejected.
+public struct BatchSummary: Sendable, Equatable {
+    public var read: Int
+    public var written: Int
+    public var rejected: Int
+    public var outputPath: String
+    public var rejectsPath: String
+    public var shard: Shard?
+    public var maxRejectRate: Double
+
+    /// rejected / read (0 for an empty input).
+    public var rejectRate: Double { read == 0 ? 0 : Double(rejected) / Double(read) }
+    /// Whether the job should exit with ``LeptonExitCode/rejectRateExceeded``.
+    public var exceedsMaxRejectRate: Bool { rejectRate > maxRejectRate }
+
+    /// The counts as fields of the `--json` summary object.
+    public var jsonFields: [(String, JSONValue)] {
+        [("read", .int(read)), ("written", .int(written)), ("rejected", .int(rejected)), ("reject_rate", .double(rejectRate)),
+         ("max_reject_rate", .double(maxRejectRate)), ("output", .string(outputPath)), ("rejects", .string(rejectsPath)),
+         ("shard", shard.map { .string($0.description) } ?? .null)]
+    }
+
+    /// The counts as a line for people.
+    public var humanLine: String {
+        let shardText = shard.map { " (shard \($0))" } ?? ""
+        return "read \(NumberFormatting.integer(read)) records\(shardText): wrote \(NumberFormatting.integer(written)) to \(outputPath), "
+            + "rejected \(NumberFormatting.integer(rejected)) (\(NumberFormatting.fixed(rejectRate * 100, decimals: 2))%) to \(rejectsPath)"
+    }
+
+    /// Prints the result through `console` (merged into the `--json` object with `extra`
+    /// fields) and throws ``LeptonExitCode/rejectRateExceeded`` when too many records were rejected.
+    public func report(to console: Console, extra: [(String, JSONValue)] = []) throws {
+        var fields = jsonFields + extra
+        fields.append(("status", .string(exceedsMaxRejectRate ? "reject_rate_exceeded" : "ok")))
+        console.result(human: [humanLine], summary: fields)
+        if exceedsMaxRejectRate {
+            console.warning("\(NumberFormatting.fixed(rejectRate * 100, decimals: 2))% of records were rejected, more than --max-reject-rate \(NumberFormatting.fixed(maxRejectRate * 100, decimals: 2))% (exit code 3). Hint: the reasons are in \(rejectsPath); fix the input or raise --max-reject-rate.")
+            throw LeptonExitCode.rejectRateExceeded
+        }
+    }
+}
+
+/// The plumbing every batch command shares: stream the records of a CSV file (or one shard
+/// of it), turn each into output fields or a rejection, and write the results and a rejects
+/// file atomically — each appears under its final name only when the whole job succeeded.
+///
+/// Every record read ends up in exactly one of the two files, in input order. The rejects
+/// file has the input's columns, then `row` (the record's 1-based row number in the whole
+/// file, the header being row 1) and `reason`. A malformed record with too few fields is
+/// padded with empty fields; with too many, the surplus fields are joined (with the
+/// delimiter) into the last column, so that nothing of it is lost.
+///
+/// ```swift
+/// let summary = try BatchJob.run(input: reader, outputColumns: ["id", "score"],
+///                                configuration: BatchConfiguration(outputPath: out, options: batch),
+///                                progress: console.progress("scoring", unit: "rows"),
+///                                parse: { row in
+///                                    (id: try row.string(at: idColumn), features: try features(row)) // throws CSVRowError → rejected
+///                                },
+///                                process: { records in model.score(records) })   // [BatchOutcome], one per record
+/// try summary.report(to: console)
+/// ```
+public enum BatchJob {
+    /// Runs a batch job in two stages: `parse` copies what is needed out of each record (a
+    /// thrown ``CSVRowError`` — from the typed accessors or `row.error(column:reason:)` —
+    /// rejects the record with its message), then `process` turns batches of parsed records
+    /// into one ``BatchOutcome`` each (batched so that models can score many rows at once).
+    ///
+    /// Any other error thrown by `parse` or `process`, or a write failure, stops the job: both
+    /// outputs are abandoned and the error is rethrown.
+    ///
+    /// With a shard, only that part of the input is processed; its row numbers are still the
+    /// whole file's (the records before the shard are counted, without being parsed).
+    public static func run<Record>(
+        input: CSVReader, outputColumns: [String], configuration: BatchConfiguration, progress: Progress? = nil,
+        parse: (CSVRow) throws -> Record, process: ([Record]) throws -> [BatchOutcome]
+    ) throws -> BatchSummary {
+        let rejectsPath = configuration.resolvedRejectsPath
+        precondition(rejectsPath != configuration.outputPath, "BatchJob: the rejects file must differ from the output")
+        let columns = input.columns
+        let output = try CSVWriter(path: configuration.outputPath)
+        let rejects: CSVWriter
+        do {
+            rejects = try CSVWriter(path: rejectsPath)
+        } catch {
+            output.abandon()
+            throw error
+        }
+        do {
+            try output.writeRow(outputColumns)
+            try rejects.writeRow(columns + rejectColumnNames(columns))
+            let (range, firstNumber) = try shardRange(input, configuration.shard)
+            var summary = BatchSummary(read: 0, written: 0, rejected: 0, outputPath: configuration.outputPath,
+                                       rejectsPath: rejectsPath, shard: configuration.shard, maxRejectRate: configuration.maxRejectRate)
+            var pending: [(fields: [String], number: Int)] = []
+            var records: [Record] = []
+            pending.reserveCapacity(configuration.batchSize)
+            records.reserveCapacity(configuration.batchSize)
+            let delimiter = String(UnicodeScalar(input.options.delimiter))
+            let totalBytes = max(range.count, 1)
+            var bytesSeen = 0
+
+            func reject(_ fields: [String], number: Int, reason: String) throws {
+                try rejects.writeRow(shaped(fields, columns: columns.count, delimiter: delimiter) + [String(number), reason])
+                summary.rejected += 1
+            }
+            func flush() throws {
+                guard !records.isEmpty else { return }
+                let outcomes = try process(records)
+                precondition(outcomes.count == records.count,
+                             "BatchJob: process returned \(outcomes.count) outcomes for \(records.count) records")
+                for (outcome, item) in zip(outcomes, pending) {
+                    switch outcome {
+                    case let .output(fields):
+                        try output.writeRow(fields)
+                        summary.written += 1
+                    case let .reject(reason):
+                        try reject(item.fields, number: item.number, reason: reason)
+                    }
+                }
+                records.removeAll(keepingCapacity: true)
+                pending.removeAll(keepingCapacity: true)
+            }
+
+            try input.forEachRow(in: range, firstNumber: firstNumber) { row in
+                summary.read += 1
+                bytesSeen += approximateBytes(row)
+                if let problem = row.problem {
+                    try reject(row.rawFields, number: row.number, reason: "malformed record: \(problem)")
+                } else {
+                    do {
+                        let record = try parse(row)
+                        records.append(record)
+                        pending.append((row.rawFields, row.number))
+                        if records.count >= configuration.batchSize { try flush() }
+                    } catch let error as CSVRowError {
+                        try reject(row.rawFields, number: row.number, reason: reasonText(error))
+                    }
+                }
+                if summary.read & 255 == 0 {
+                    progress?.update(items: summary.read, fraction: Double(bytesSeen) / Double(totalBytes))
+                }
+            }
+            try flush()
+            progress?.update(items: summary.read, fraction: 1)
+            progress?.finish()
+            precondition(summary.read == summary.written + summary.rejected, "BatchJob: a record was lost")
+            try output.commit()
+            try rejects.commit()
+            return summary
+        } catch {
+            output.abandon()
+            rejects.abandon()
+            throw error
+        }
+    }
+
+    /// Runs a batch job that handles one record at a time: `transform` returns the output fields
+    /// or a rejection (or throws a ``CSVRowError`` to reject the record with that message).
+    public static func run(
+        input: CSVReader, outputColumns: [String], configuration: BatchConfiguration, progress: Progress? = nil,
+        transform: (CSVRow) throws -> BatchOutcome
+    ) throws -> BatchSummary {
+        try run(input: input, outputColumns: outputColumns, configuration: configuration, progress: progress,
+                parse: transform, process: { $0 })
+    }
+
+    /// The byte range of the shard (the whole data without one) and the row number of its
+    /// first record.
+    static func shardRange(_ input: CSVReader, _ shard: Shard?) throws -> (Range<Int>, Int) {
+        let headerRows = input.options.hasHeader ? 1 : 0
+        guard let shard else { return (input.dataStart..<input.fileSize, headerRows + 1) }
+        let parts = input.parts(shard.count)
+        let range = parts[shard.index - 1]
+        var before = 0
+        if range.lowerBound > input.dataStart {
+            before = try input.forEachRow(in: input.dataStart..<range.lowerBound, firstNumber: 1) { _ in }.rows
+        }
+        return (range, headerRows + before + 1)
+    }
+
+    /// Names for the rejects file's extra columns that do not clash with the input's.
+    static func rejectColumnNames(_ columns: [String]) -> [String] {
+        ["row", "reason"].map { name in
+            var candidate = name
+            while columns.contains(candidate) { candidate = "_" + candidate }
+            return candidate
+        }
+    }
+
+    /// `fields` fitted to `columns` fields (see ``BatchJob``).
+    static func shaped(_ fields: [String], columns: Int, delimiter: String) -> [String] {
+        if fields.count == columns { return fields }
+        if fields.count < columns { return fields + Array(repeating: "", count: columns - fields.count) }
+        guard columns > 0 else { return [] }
+        return Array(fields[..<(columns - 1)]) + [fields[(columns - 1)...].joined(separator: delimiter)]
+    }
+
+    /// A row error's message without the file and row (the rejects file has its own row column).
+    static func reasonText(_ error: CSVRowError) -> String {
+        error.column.map { "column '\($0)': \(error.reason)" } ?? error.reason
+    }
+
+    /// About how many bytes a record took in the file (for progress; quotes are not counted).
+    static func approximateBytes(_ row: CSVRow) -> Int {
+        var n = row.count  // delimiters and the line end
+        for i in 0..<row.count { n += row.bytes(at: i).count }
+        return n
+    }
+}

@@ -1,0 +1,53 @@
+import LeptonIO
+import LeptonReport
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes reports to disk atomically: each file appears under its final name only when complete.
+public enum ReportFiles {
+    /// Writes the report as one self-contained HTML file.
+    public static func writeHTML(_ report: Report, to path: String) throws {
+        try writeAtomically(report.html(), to: path)
+    }
+
+    /// Writes the report as Markdown at `path`, with its figures as SVG files in the folder
+    /// `<name>-figures` beside it (created when missing). Returns the paths written.
+    @discardableResult
+    public static func writeMarkdown(_ report: Report, to path: String) throws -> [String] {
+        let slash = path.lastIndex(of: "/")
+        let folder = slash.map { String(path[..<$0]) } ?? "."
+        var name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        if name.hasSuffix(".md") { name.removeLast(3) }
+        let figuresFolder = "\(name)-figures"
+        let markdown = report.markdown(figuresFolder: figuresFolder)
+        var written: [String] = []
+        if !markdown.figures.isEmpty {
+            let target = "\(folder)/\(figuresFolder)"
+            if mkdir(target, 0o755) != 0 && errno != EEXIST {
+                throw DataError(file: target, message: "cannot create the figures folder (\(String(cString: strerror(errno))))",
+                                hint: "check that the folder of the report exists and is writable.")
+            }
+            for figure in markdown.figures {
+                try writeAtomically(figure.svg, to: "\(folder)/\(figure.path)")
+                written.append("\(folder)/\(figure.path)")
+            }
+        }
+        try writeAtomically(markdown.text, to: path)
+        written.append(path)
+        return written
+    }
+
+    static func writeAtomically(_ text: String, to path: String) throws {
+        let file = try AtomicFile(path: path)
+        do {
+            try file.write(text)
+            try file.commit()
+        } catch {
+            file.abandon()
+            throw error
+        }
+    }
+}
