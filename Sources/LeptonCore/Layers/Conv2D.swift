@@ -216,16 +216,24 @@ public final class Conv2D: Layer {
                                         var start = 0
                                         while start < n {
                                             let b = min(chunk, n - start)
-                                            // Gather G chunk as (O, b·P).
-                                            for i in 0..<b {
-                                                for oc in 0..<o {
-                                                    let src = gp.baseAddress! + ((start + i) * o + oc) * g.p
-                                                    let dst = gap.baseAddress! + oc * b * g.p + i * g.p
-                                                    dst.update(from: src, count: g.p)
-                                                    var s: Float = 0
-                                                    for q in 0..<g.p { s += src[q] }
-                                                    db[oc] += s
+                                            // Gather G chunk as (O, b·P), samples split over threads
+                                            // (each writes its own columns), then ∂L/∂b row sums.
+                                            let box = UncheckedSendableBox((gp.baseAddress!, gap.baseAddress!))
+                                            let s0 = start
+                                            parallelFor(b) { r in
+                                                let (gb, gab) = box.value
+                                                for i in r {
+                                                    for oc in 0..<o {
+                                                        (gab + oc * b * g.p + i * g.p)
+                                                            .update(from: gb + ((s0 + i) * o + oc) * g.p, count: g.p)
+                                                    }
                                                 }
+                                            }
+                                            for oc in 0..<o {
+                                                let row = gap.baseAddress! + oc * b * g.p
+                                                var s: Float = 0
+                                                for q in 0..<(b * g.p) { s += row[q] }
+                                                db[oc] += s
                                             }
                                             Conv2D.im2col(xp.baseAddress!, g, first: start, count: b, into: cp.baseAddress!)
                                             // ∂L/∂W += G · colsᵀ

@@ -32,16 +32,7 @@ public final class Sequential: Layer {
     /// Inference on a large input in batches of `batchSize` (keeps memory bounded).
     public func predict(_ input: Tensor, batchSize: Int = 256) -> Tensor {
         precondition(batchSize > 0, "predict: batchSize must be positive")
-        let n = input.shape[0]
-        if n <= batchSize { return forward(input, training: false) }
-        var parts: [Tensor] = []
-        var start = 0
-        while start < n {
-            let end = min(n, start + batchSize)
-            parts.append(forward(input.sliceBatch(start..<end), training: false))
-            start = end
-        }
-        return Tensor.concatenateBatch(parts)
+        return Trainer.predict(self, input, batchSize: batchSize)
     }
 }
 

@@ -204,16 +204,25 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
         return out
     }
 
+    /// Element-wise sum of equal shapes.
     public static func + (a: Tensor, b: Tensor) -> Tensor { a.zipWith(b, +) }
+    /// Element-wise difference of equal shapes.
     public static func - (a: Tensor, b: Tensor) -> Tensor { a.zipWith(b, -) }
-    /// Element-wise (Hadamard) product.
+    /// Element-wise (Hadamard) product of equal shapes.
     public static func * (a: Tensor, b: Tensor) -> Tensor { a.zipWith(b, *) }
+    /// Element-wise quotient of equal shapes.
     public static func / (a: Tensor, b: Tensor) -> Tensor { a.zipWith(b, /) }
+    /// Adds a scalar to every element.
     public static func + (a: Tensor, s: Float) -> Tensor { a.map { $0 + s } }
+    /// Subtracts a scalar from every element.
     public static func - (a: Tensor, s: Float) -> Tensor { a.map { $0 - s } }
+    /// Multiplies every element by a scalar.
     public static func * (a: Tensor, s: Float) -> Tensor { a.map { $0 * s } }
+    /// Multiplies every element by a scalar.
     public static func * (s: Float, a: Tensor) -> Tensor { a.map { $0 * s } }
+    /// Divides every element by a scalar.
     public static func / (a: Tensor, s: Float) -> Tensor { a.map { $0 / s } }
+    /// Negates every element.
     public static prefix func - (a: Tensor) -> Tensor { a.map { -$0 } }
 
     /// In-place `self += other`.

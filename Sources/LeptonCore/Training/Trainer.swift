@@ -4,7 +4,10 @@ import Foundation
 public enum ThreadSetting: Sendable, Equatable, Codable {
     /// Exactly this many (clamped to at least 1).
     case fixed(Int)
-    /// Time a few real training batches with 1 and with 2 threads and keep the faster.
+    /// Time a few real training batches with 1 and with 2 threads and keep the faster. The
+    /// measured batches are ordinary training steps (batch 1 warms up, batches 2–3 run on one
+    /// thread, 4–5 on two), so nothing is wasted; with fewer than five batches per epoch there is
+    /// nothing to measure and min(2, cores) threads are used.
     case auto
 }
 
