@@ -9,5 +9,6 @@ struct LeptonBench: ParsableCommand {
             CSVBench.self,
             GenerateCSV.self,
             Gates.self,
+            PNGBench.self,
         ])
 }
