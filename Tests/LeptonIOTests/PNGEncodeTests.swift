@@ -30,7 +30,7 @@ final class PNGEncodeTests: XCTestCase {
         }
     }
 
-    /// Pillow reads back what we wrote: checked via the colour type byte and a known pixel.
+    /// The file starts with the PNG signature and IHDR declares the colour type of the layout.
     func testEncodedHeaderMatchesLayout() throws {
         let expected: [PixelLayout: PNGColorType] = [.gray: .gray, .grayAlpha: .grayAlpha, .rgb: .rgb, .rgba: .rgba]
         for layout in PixelLayout.allCases {

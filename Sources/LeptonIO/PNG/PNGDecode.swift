@@ -36,7 +36,10 @@ public enum PNG {
     ///     `c·a + background·(1 − a)` (the default black gives colour premultiplied by
     ///     alpha). If it has alpha, colour is straight (not premultiplied) and a source
     ///     without alpha gets alpha 1. RGB → gray uses `0.299 R + 0.587 G + 0.114 B`
-    ///     (as Pillow's `convert("L")`); gray → RGB repeats the gray level.
+    ///     (as Pillow's `convert("L")`); gray → RGB repeats the gray level. Sources with
+    ///     16-bit alpha come from libpng premultiplied: compositing them is exact, while
+    ///     straight colour for a layout with alpha is recovered by dividing by alpha (exact
+    ///     to about 1/alpha 16-bit steps; 0 where alpha is 0).
     ///   - name: the file name to show in errors (`nil`: "<PNG in memory>").
     /// - Throws: ``PNGError``; too many pixels are refused before any pixel memory exists.
     public static func decodeFloat(_ bytes: [UInt8], as layout: PixelLayout, name: String? = nil,

@@ -16,12 +16,14 @@ For every NAME.png the script writes NAME.json with what was fed to the encoder:
      "png": {"bitdepth", "colortype", "interlace"}, "encoder"}
 `values` are integers on the scale 0...maxval (palette images: the expanded RGB(A) entries).
 The script checks each file's IHDR against the intent and reads every image back with
-Pillow to prove the encoder stored exactly those values.
+Pillow (16-bit RGB(A) also with a small independent reader, as Pillow keeps 8 bits of
+those) to prove the encoder stored exactly those values.
 
 It also writes the malformed inputs (with valid CRCs where the point is to get past them):
-huge_ihdr.png (100000 x 100000), zero_width.png, corrupt_idat.png, random.bin, empty.png.
+huge_ihdr.png (100000 x 100000), zero_width.png, corrupt_idat.png (scrambled deflate data with
+valid CRCs), random.bin, empty.png. Truncated files and flipped CRC bytes are made by the
+tests from the good files.
 """
-import io
 import json
 import os
 import random
