@@ -1,0 +1,192 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Dispatch
+
+/// Settings of an isolation forest (Liu, Ting & Zhou, 2008): plain values.
+public struct IsolationForestConfig: Sendable, Codable, Equatable {
+    public var trees = 100
+    /// ψ: rows drawn (without replacement) for each tree.
+    public var sampleSize = 256
+    public var seed: UInt64 = 0
+    public var threads = 2
+    public init() {}
+}
+
+/// Errors from fitting or scoring an isolation forest.
+public enum IsolationForestError: Error, CustomStringConvertible, Equatable {
+    case empty
+    case shapeMismatch(String)
+    case notFinite(row: Int, column: Int)
+
+    public var description: String {
+        switch self {
+        case .empty: return "isolation forest: no rows to fit. Hint: give it reference data from normal operation."
+        case let .shapeMismatch(what): return "isolation forest: \(what)"
+        case let .notFinite(row, column):
+            return "isolation forest: row \(row), column \(column) is missing or not finite. Hint: impute or drop such rows first."
+        }
+    }
+}
+
+/// Unsupervised anomaly scoring: points that random axis-aligned cuts isolate quickly are unusual.
+///
+/// Each tree is grown on ψ rows to height ⌈log₂ψ⌉ by cutting a random feature at a uniform
+/// random value between its node minimum and maximum. A point's path length h(x) is the depth
+/// of the leaf it reaches plus c(m) for the m training rows left there, where
+/// c(m) = 2H(m−1) − 2(m−1)/m is the mean unsuccessful-search depth in a binary search tree
+/// (H the harmonic number). The score is s(x) = 2^{−E[h(x)]/c(ψ)} ∈ (0, 1]: near 1 for
+/// anomalies, about 0.5 or below for ordinary points.
+public enum IsolationForest {
+    /// Fits on `columns` (one Float array per feature, all the same length).
+    public static func fit(_ columns: [[Float]], config: IsolationForestConfig = IsolationForestConfig()) throws -> IsolationForestModel {
+        let n = columns.first?.count ?? 0
+        guard n > 0, !columns.isEmpty else { throw IsolationForestError.empty }
+        guard columns.allSatisfy({ $0.count == n }) else { throw IsolationForestError.shapeMismatch("columns of different lengths") }
+        for (j, column) in columns.enumerated() {
+            if let i = column.firstIndex(where: { !$0.isFinite }) { throw IsolationForestError.notFinite(row: i, column: j) }
+        }
+        let sampleSize = min(max(config.sampleSize, 2), n)
+        let heightLimit = Int(ceil(log2(Double(sampleSize))))
+        var trees = [IsolationTree?](repeating: nil, count: config.trees)
+        trees.withUnsafeMutableBufferPointer { slots in
+            let slots = UncheckedSendableBox(slots)
+            let chunk = (config.trees + max(1, config.threads) - 1) / max(1, config.threads)
+            DispatchQueue.concurrentPerform(iterations: max(1, config.threads)) { t in
+                for k in (t * chunk)..<min(config.trees, (t + 1) * chunk) {
+                    // Each tree's stream depends on the seed and its index only: thread-count independent.
+                    var rng = SeededGenerator(seed: config.seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(k + 1))
+                    var sample = Array(0..<n)
+                    for i in 0..<sampleSize { sample.swapAt(i, Int.random(in: i..<n, using: &rng)) }
+                    slots.value[k] = IsolationTree.grow(columns, rows: Array(sample[0..<sampleSize]),
+                                                        heightLimit: heightLimit, using: &rng)
+                }
+            }
+        }
+        return IsolationForestModel(trees: trees.map { $0! }, sampleSize: sampleSize, featureCount: columns.count,
+                                    config: config)
+    }
+
+    /// c(m): the average path length of an unsuccessful search in a binary search tree of m nodes.
+    public static func averagePathLength(_ m: Int) -> Double {
+        if m <= 1 { return 0 }
+        if m == 2 { return 1 }
+        let harmonic = log(Double(m - 1)) + 0.577_215_664_901_532_9
+        return 2 * harmonic - 2 * Double(m - 1) / Double(m)
+    }
+}
+
+/// One tree in a flattened layout: node k is a leaf when `feature[k] < 0`.
+struct IsolationTree: Sendable, Codable, Equatable {
+    var feature: [Int32] = []
+    var threshold: [Float] = []
+    var left: [Int32] = []
+    var right: [Int32] = []
+    /// For leaves: depth + c(rows left in the leaf).
+    var leafPath: [Float] = []
+
+    static func grow(_ columns: [[Float]], rows: [Int], heightLimit: Int,
+                     using rng: inout SeededGenerator) -> IsolationTree {
+        var tree = IsolationTree()
+        var rows = rows
+        _ = tree.build(columns, &rows, 0..<rows.count, depth: 0, heightLimit: heightLimit, using: &rng)
+        return tree
+    }
+
+    private mutating func addNode() -> Int {
+        feature.append(-1); threshold.append(0); left.append(-1); right.append(-1); leafPath.append(0)
+        return feature.count - 1
+    }
+
+    private mutating func build(_ columns: [[Float]], _ rows: inout [Int], _ range: Range<Int>, depth: Int,
+                                heightLimit: Int, using rng: inout SeededGenerator) -> Int {
+        let node = addNode()
+        if range.count <= 1 || depth >= heightLimit {
+            leafPath[node] = Float(Double(depth) + IsolationForest.averagePathLength(range.count))
+            return node
+        }
+        // Features that still vary in this node; pick one at random.
+        var candidates: [(feature: Int, low: Float, high: Float)] = []
+        for (j, column) in columns.enumerated() {
+            var low = Float.infinity, high = -Float.infinity
+            for i in range {
+                let v = column[rows[i]]
+                low = min(low, v)
+                high = max(high, v)
+            }
+            if high > low { candidates.append((j, low, high)) }
+        }
+        guard !candidates.isEmpty else {
+            leafPath[node] = Float(Double(depth) + IsolationForest.averagePathLength(range.count))
+            return node
+        }
+        let pick = candidates[Int.random(in: 0..<candidates.count, using: &rng)]
+        var cut = Float(Double.random(in: Double(pick.low)..<Double(pick.high), using: &rng))
+        if cut <= pick.low { cut = pick.low.nextUp }  // rows with value < cut go left: both sides non-empty
+        var split = range.lowerBound
+        for i in range where columns[pick.feature][rows[i]] < cut {
+            rows.swapAt(i, split)
+            split += 1
+        }
+        feature[node] = Int32(pick.feature)
+        threshold[node] = cut
+        let l = build(columns, &rows, range.lowerBound..<split, depth: depth + 1, heightLimit: heightLimit, using: &rng)
+        let r = build(columns, &rows, split..<range.upperBound, depth: depth + 1, heightLimit: heightLimit, using: &rng)
+        left[node] = Int32(l)
+        right[node] = Int32(r)
+        return node
+    }
+
+    /// h(x) for the point whose feature j is `value(j)`.
+    @inline(__always)
+    func pathLength(_ value: (Int) -> Float) -> Float {
+        var node = 0
+        while feature[node] >= 0 {
+            node = Int(value(Int(feature[node])) < threshold[node] ? left[node] : right[node])
+        }
+        return leafPath[node]
+    }
+}
+
+/// A fitted isolation forest.
+public struct IsolationForestModel: Sendable, Codable, Equatable {
+    let trees: [IsolationTree]
+    public let sampleSize: Int
+    public let featureCount: Int
+    public let config: IsolationForestConfig
+
+    /// Anomaly scores s(x) ∈ (0, 1] of each row of `columns` (same features as in fitting).
+    public func scores(_ columns: [[Float]]) throws -> [Double] {
+        guard columns.count == featureCount else {
+            throw IsolationForestError.shapeMismatch("the model has \(featureCount) features, the data \(columns.count)")
+        }
+        let n = columns.first?.count ?? 0
+        guard columns.allSatisfy({ $0.count == n }) else { throw IsolationForestError.shapeMismatch("columns of different lengths") }
+        let normaliser = IsolationForest.averagePathLength(sampleSize)
+        var result = [Double](repeating: 0, count: n)
+        result.withUnsafeMutableBufferPointer { out in
+            let out = UncheckedSendableBox(out)
+            forEachRowBlock(rows: n, blocks: config.threads) { _, range in
+                for i in range {
+                    var total = 0.0
+                    for tree in trees { total += Double(tree.pathLength { columns[$0][i] }) }
+                    out.value[i] = exp2(-(total / Double(trees.count)) / normaliser)
+                }
+            }
+        }
+        return result
+    }
+
+    /// The score threshold that flags at most a share `falseAlarmRate` of `referenceScores`
+    /// (scores of data known to be normal): the ⌊α·n⌋-th largest reference score, so that a
+    /// point is flagged when its score is strictly above it.
+    public static func threshold(forFalseAlarmRate falseAlarmRate: Double, referenceScores: [Double]) -> Double {
+        precondition((0...1).contains(falseAlarmRate), "false-alarm rate must be in [0, 1]")
+        precondition(!referenceScores.isEmpty, "threshold needs reference scores")
+        let sorted = referenceScores.sorted(by: >)
+        let k = min(Int((falseAlarmRate * Double(sorted.count)).rounded(.down)), sorted.count - 1)
+        return sorted[k]
+    }
+}
