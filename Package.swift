@@ -56,5 +56,6 @@ let package = Package(
         .testTarget(name: "LeptonIOTests", dependencies: ["LeptonIO", "LeptonTestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "LeptonCoreTests", dependencies: ["LeptonCore", "LeptonTestSupport"]),
+        .testTarget(name: "LeptonReportTests", dependencies: ["LeptonReport"]),
     ]
 )

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Horizontal bars, one row per category (feature importances, metrics per segment), so that
 /// long category names stay readable. Several series give grouped bars with a legend.
 public struct BarChart: Chart {
@@ -56,7 +62,10 @@ public struct BarChart: Chart {
         var axis = value
         axis.includesZero = true
         var resolved = ResolvedAxis(axis, values: allValues + referenceLines.map(\.value), tickTarget: 6)
-        let valueTexts = series.flatMap { $0.values.filter(\.isFinite).map { NumberFormat.value($0) } }
+        // One number of decimals for every bar: three significant digits of the largest value.
+        let largest = allValues.map(abs).max() ?? 1
+        let decimals = largest > 0 ? max(0, min(6, 2 - Int(floor(log10(largest))))) : 0
+        let valueTexts = series.flatMap { $0.values.filter(\.isFinite).map { NumberFormat.fixed($0, decimals: decimals) } }
         let valueRoom = showsValues ? (valueTexts.map { TextMetrics.width($0, size: ChartStyle.tickSize) }.max() ?? 0) + 8 : 0
         let right = width - padding - max(valueRoom, 10)
         let legendEntries = series.count > 1
@@ -136,7 +145,7 @@ public struct BarChart: Chart {
                                      ("width", svgNumber(abs(px - zero))), ("height", svgNumber(barHeight)),
                                      ("fill", ChartStyle.color(s)), ("fill-opacity", "0.85")])
                 if showsValues {
-                    let text = NumberFormat.value(v)
+                    let text = NumberFormat.fixed(v, decimals: decimals)
                     svg.text(text, x: v >= 0 ? max(px, zero) + 4 : min(px, zero) - 4, y: by + barHeight - 4, size: ChartStyle.tickSize,
                              anchor: v >= 0 ? .start : .end, color: ChartStyle.secondaryTextColor, extra: [("class", "bar-value")])
                 }

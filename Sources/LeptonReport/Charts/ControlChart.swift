@@ -107,11 +107,11 @@ public struct ControlChart: Chart {
 
     public func svg() -> String { plot().svg() }
 
-    /// Decimals that tell the limits apart: enough for a hundredth of the control band.
+    /// Decimals that tell the limits apart: enough for a twentieth of their spread.
     private func labelDecimals() -> Int {
         let limits = [upperControlLimit, lowerControlLimit, upperSpecificationLimit, lowerSpecificationLimit, centerLine].compactMap { $0 }
         let spread = (limits.max() ?? 1) - (limits.min() ?? 0)
         guard spread > 0 else { return 2 }
-        return min(6, max(0, NumberFormat.decimals(forStep: ResolvedAxis.niceStep(spread / 100))))
+        return min(6, max(0, NumberFormat.decimals(forStep: ResolvedAxis.niceStep(spread / 20))))
     }
 }

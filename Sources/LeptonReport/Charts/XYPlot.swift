@@ -325,15 +325,35 @@ public struct XYPlot: Chart {
 
     private func drawTags(_ svg: inout SVGWriter, _ l: Layout) {
         var placed: [(x0: Double, x1: Double, y0: Double, y1: Double)] = []
+        for case let .tags(points, _, _) in layers {
+            // The tagged points themselves are obstacles: a tag never covers one.
+            for point in points where point.x.isFinite && point.y.isFinite {
+                let px = l.xAxis.pixel(point.x), py = l.yAxis.pixel(point.y)
+                placed.append((px - 4.5, px + 4.5, py - 4.5, py + 4.5))
+            }
+        }
         for case let .tags(points, texts, color) in layers {
             svg.open("g", [("class", "tags")])
+            var previous: (text: String, x: Double)?
             for (point, text) in zip(points, texts) where point.x.isFinite && point.y.isFinite {
                 let px = l.xAxis.pixel(point.x), py = l.yAxis.pixel(point.y)
                 let width = TextMetrics.width(text, size: ChartStyle.tickSize, bold: true)
-                var y = py - 9
-                if y - ChartStyle.tickSize < l.top { y = py + 9 + ChartStyle.tickSize }
-                let box = (x0: px - width / 2 - 2, x1: px + width / 2 + 2, y0: y - ChartStyle.tickSize, y1: y + 2)
-                if placed.contains(where: { $0.x0 < box.x1 && box.x0 < $0.x1 && $0.y0 < box.y1 && box.y0 < $0.y1 }) { continue }
+                // A run of neighbours breaking the same rule gets one tag.
+                if let previous, previous.text == text, px - previous.x < 40 { continue }
+                let above = py - 8, below = py + 8 + ChartStyle.tickSize
+                var chosen: (x0: Double, x1: Double, y0: Double, y1: Double)?
+                var baseline = 0.0
+                for y in [above, below] where y - ChartStyle.tickSize >= l.top - 2 && y <= l.bottom + 12 {
+                    let box = (x0: px - width / 2 - 2, x1: px + width / 2 + 2, y0: y - ChartStyle.tickSize + 1, y1: y + 2)
+                    if !placed.contains(where: { $0.x0 < box.x1 && box.x0 < $0.x1 && $0.y0 < box.y1 && box.y0 < $0.y1 }) {
+                        chosen = box
+                        baseline = y
+                        break
+                    }
+                }
+                guard let box = chosen else { continue }
+                let y = baseline
+                previous = (text, px)
                 placed.append(box)
                 svg.text(text, x: px, y: y, size: ChartStyle.tickSize, anchor: .middle, weight: "bold", color: color, halo: true,
                          extra: [("class", "tag")])
@@ -534,23 +554,61 @@ public struct XYPlot: Chart {
         }
     }
 
-    /// Marker labels beside their points, on the side where they fit inside the plot, with a
-    /// white halo so that lines under them do not hide them.
+    /// Marker labels beside their points, where they cover the fewest drawn lines and points
+    /// and stay inside the plot, with a white halo and, when moved away, a thin leader line.
     private func drawMarkerLabels(_ svg: inout SVGWriter, _ l: Layout) {
+        var obstacles: [(x: Double, y: Double)] = []
+        for layer in layers {
+            switch layer {
+            case let .line(_, points, _, _, _, _, _):
+                let pts = pixels(points, l)
+                for (a, b) in zip(pts, pts.dropFirst()) {
+                    let steps = max(1, Int((abs(b.x - a.x) + abs(b.y - a.y)) / 4))
+                    for k in 0..<steps {
+                        let t = Double(k) / Double(steps)
+                        obstacles.append((a.x + t * (b.x - a.x), a.y + t * (b.y - a.y)))
+                    }
+                }
+                if let last = pts.last { obstacles.append(last) }
+            case let .scatter(_, points, _, _, _, _, _):
+                obstacles += pixels(points, l)
+            default:
+                break
+            }
+        }
+        var taken: [(x0: Double, y0: Double, x1: Double, y1: Double)] = []
         for case let .marker(marker) in layers {
             guard let label = marker.label, !label.isEmpty else { continue }
             let px = l.xAxis.pixel(marker.point.x), py = l.yAxis.pixel(marker.point.y)
             let lines = label.split(separator: "\n").map(String.init)
             let width = lines.map { TextMetrics.width($0, size: ChartStyle.fontSize, bold: true) }.max() ?? 0
             let height = Double(lines.count) * 15
-            let toRight = px + 12 + width <= l.right - 2
-            let x = toRight ? px + 12 : max(l.left + 2 + width, px - 12)
-            let below = py + 10 + height <= l.bottom - 2
-            var y = below ? py + 10 + 12 : py - 10 - height + 12
-            y = max(y, l.top + 14)
+            // Candidate boxes around the point, nearest first; the first with the least cover wins.
+            var best: (box: (x0: Double, y0: Double, x1: Double, y1: Double), cost: Double)?
+            for distance in [0.0, 30, 70] {
+                for (sx, sy) in [(1.0, 1.0), (1.0, -1.0), (-1.0, 1.0), (-1.0, -1.0)] {
+                    let x0 = sx > 0 ? px + 12 + distance : px - 12 - distance - width
+                    let y0 = sy > 0 ? py + 8 + distance * 0.6 : py - 8 - distance * 0.6 - height
+                    let box = (x0: x0, y0: y0, x1: x0 + width, y1: y0 + height)
+                    guard box.x0 >= l.left + 2, box.x1 <= l.right - 2, box.y0 >= l.top + 2, box.y1 <= l.bottom - 2 else { continue }
+                    var cost = distance * 0.05
+                    for o in obstacles where o.x >= box.x0 - 3 && o.x <= box.x1 + 3 && o.y >= box.y0 - 3 && o.y <= box.y1 + 3 { cost += 1 }
+                    for t in taken where t.x0 < box.x1 && box.x0 < t.x1 && t.y0 < box.y1 && box.y0 < t.y1 { cost += 1000 }
+                    if best == nil || cost < best!.cost { best = (box, cost) }
+                }
+            }
+            let box = best?.box ?? (x0: max(l.left + 2, min(px + 12, l.right - 2 - width)), y0: max(l.top + 2, py + 8),
+                                    x1: 0, y1: 0)
+            let placed = (x0: box.x0, y0: box.y0, x1: box.x0 + width, y1: box.y0 + height)
+            taken.append(placed)
+            let nearX = min(max(px, placed.x0), placed.x1), nearY = min(max(py, placed.y0), placed.y1)
+            if ((nearX - px) * (nearX - px) + (nearY - py) * (nearY - py)).squareRoot() > 24 {
+                svg.element("line", [("class", "leader"), ("x1", svgNumber(px)), ("y1", svgNumber(py)), ("x2", svgNumber(nearX)),
+                                     ("y2", svgNumber(nearY)), ("stroke", marker.color), ("stroke-width", "1")])
+            }
+            var y = placed.y0 + 12
             for line in lines {
-                svg.text(line, x: x, y: y, anchor: toRight ? .start : .end, weight: "bold", color: marker.color, halo: true,
-                         extra: [("class", "marker-label")])
+                svg.text(line, x: placed.x0, y: y, weight: "bold", color: marker.color, halo: true, extra: [("class", "marker-label")])
                 y += 15
             }
         }
