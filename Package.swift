@@ -57,5 +57,11 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "LeptonCoreTests", dependencies: ["LeptonCore", "LeptonTestSupport"]),
         .testTarget(name: "LeptonReportTests", dependencies: ["LeptonReport"]),
+        .testTarget(
+            name: "LeptonCLITests",
+            dependencies: [
+                "LeptonCLI", "LeptonIO", "LeptonReport", "LeptonTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
     ]
 )

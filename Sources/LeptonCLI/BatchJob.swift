@@ -135,7 +135,10 @@ public enum BatchJob {
             let (range, firstNumber) = try shardRange(input, configuration.shard)
             var summary = BatchSummary(read: 0, written: 0, rejected: 0, outputPath: configuration.outputPath,
                                        rejectsPath: rejectsPath, shard: configuration.shard, maxRejectRate: configuration.maxRejectRate)
-            var pending: [(fields: [String], number: Int)] = []
+            // Records waiting for their batch, in input order: parsed ones (their outcome comes
+            // from `process`) and ones already rejected, so that both files keep input order
+            // whatever the batch size or shard.
+            var pending: [(fields: [String], number: Int, rejection: String?)] = []
             var records: [Record] = []
             pending.reserveCapacity(configuration.batchSize)
             records.reserveCapacity(configuration.batchSize)
@@ -143,22 +146,22 @@ public enum BatchJob {
             let totalBytes = max(range.count, 1)
             var bytesSeen = 0
 
-            func reject(_ fields: [String], number: Int, reason: String) throws {
-                try rejects.writeRow(shaped(fields, columns: columns.count, delimiter: delimiter) + [String(number), reason])
-                summary.rejected += 1
-            }
             func flush() throws {
-                guard !records.isEmpty else { return }
-                let outcomes = try process(records)
+                guard !pending.isEmpty else { return }
+                let outcomes = records.isEmpty ? [] : try process(records)
                 precondition(outcomes.count == records.count,
                              "BatchJob: process returned \(outcomes.count) outcomes for \(records.count) records")
-                for (outcome, item) in zip(outcomes, pending) {
+                var next = outcomes.makeIterator()
+                for item in pending {
+                    let outcome = item.rejection.map { BatchOutcome.reject($0) } ?? next.next()!
                     switch outcome {
                     case let .output(fields):
                         try output.writeRow(fields)
                         summary.written += 1
                     case let .reject(reason):
-                        try reject(item.fields, number: item.number, reason: reason)
+                        try rejects.writeRow(shaped(item.fields, columns: columns.count, delimiter: delimiter)
+                                             + [String(item.number), reason])
+                        summary.rejected += 1
                     }
                 }
                 records.removeAll(keepingCapacity: true)
@@ -169,17 +172,17 @@ public enum BatchJob {
                 summary.read += 1
                 bytesSeen += approximateBytes(row)
                 if let problem = row.problem {
-                    try reject(row.rawFields, number: row.number, reason: "malformed record: \(problem)")
+                    pending.append((row.rawFields, row.number, "malformed record: \(problem)"))
                 } else {
                     do {
                         let record = try parse(row)
                         records.append(record)
-                        pending.append((row.rawFields, row.number))
-                        if records.count >= configuration.batchSize { try flush() }
+                        pending.append((row.rawFields, row.number, nil))
                     } catch let error as CSVRowError {
-                        try reject(row.rawFields, number: row.number, reason: reasonText(error))
+                        pending.append((row.rawFields, row.number, reasonText(error)))
                     }
                 }
+                if records.count >= configuration.batchSize || pending.count >= 4 * configuration.batchSize { try flush() }
                 if summary.read & 255 == 0 {
                     progress?.update(items: summary.read, fraction: Double(bytesSeen) / Double(totalBytes))
                 }

@@ -55,7 +55,8 @@ extension ParsableCommand {
             if !message.isEmpty { StandardError.write(message + "\n") }
             return LeptonExitCode.usage.rawValue
         }
-        StandardError.write("error: \(message.isEmpty ? String(describing: error) : message)\n")
+        // ArgumentParser's message already starts with "Error: ".
+        StandardError.write((message.isEmpty ? "Error: \(error)" : message) + "\n")
         return LeptonExitCode.failure.rawValue
     }
 }
