@@ -59,3 +59,14 @@ demo: deps
 
 clean:
 	rm -rf .build
+
+## report-screenshots: the three sample reports (seeded synthetic data) as HTML, Markdown + SVG figures and
+## headless-Chromium PNG screenshots in .build/report-samples, to look at
+REPORT_SAMPLES := .build/report-samples
+.PHONY: report-screenshots
+report-screenshots: deps
+	@command -v chromium >/dev/null || { echo "make report-screenshots: installing chromium"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium; }
+	@mkdir -p $(REPORT_SAMPLES)
+	LEPTON_REPORT_SAMPLES_DIR="$(abspath $(REPORT_SAMPLES))" $(SWIFT) test --filter LeptonReportTests.ChromiumRenderingTests
+	@ls -1 $(REPORT_SAMPLES)/*.png $(REPORT_SAMPLES)/*.html
