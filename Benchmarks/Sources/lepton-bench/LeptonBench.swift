@@ -9,6 +9,7 @@ struct LeptonBench: ParsableCommand {
             CSVBench.self,
             GenerateCSV.self,
             Gates.self,
+            TabularBench.self,
             PNGBench.self,
         ])
 }
