@@ -104,14 +104,13 @@ public final class CSVReader: Sendable {
     }
 
     /// `count` disjoint byte ranges that together cover the data, each starting at a record
-    /// boundary (quote-aware). Parts may be empty when the file is small.
+    /// boundary (quote-aware), found in one pass over the file up to the last cut. Parts may
+    /// be empty when the file is small.
     public func parts(_ count: Int) -> [Range<Int>] {
         precondition(count >= 1, "parts: count must be at least 1")
+        let targets = (1..<count).map { dataStart + (fileSize - dataStart) * $0 / count }
         var starts = [dataStart]
-        for k in 1..<count {
-            let target = dataStart + (fileSize - dataStart) * k / count
-            let start = CSVBoundaries.recordStart(atOrAfter: max(target, starts.last!), countingQuotesFrom: dataStart,
-                                                  fd: fd, fileSize: fileSize)
+        for start in CSVBoundaries.recordStarts(atOrAfter: targets, countingQuotesFrom: dataStart, fd: fd, fileSize: fileSize) {
             starts.append(max(start, starts.last!))
         }
         starts.append(fileSize)
