@@ -60,5 +60,30 @@ struct Gates: ParsableCommand {
             let ok = table.rowsRead == 7000 && table.rejected.isEmpty && failures == 278
             return (ok, "\(table.rowsRead) rows, \(table.rejected.count) rejected, \(Int(failures)) machine failures")
         },
+        Gate(name: "io.pneumoniamnist-png") { root in
+            // Every scan decodes to a 28×28 gray raster; none is refused.
+            var decoded = 0, failures: [String] = []
+            for split in ["train", "val"] {
+                let folder = "\(root)/pneumoniamnist/\(split)"
+                guard let walker = FileManager.default.enumerator(atPath: folder) else { continue }
+                for case let file as String in walker where file.hasSuffix(".png") {
+                    do {
+                        let image = try PNG.readFloat(path: "\(folder)/\(file)", as: .gray)
+                        if image.raster.width == 28 && image.raster.height == 28 { decoded += 1 } else { failures.append(file) }
+                    } catch {
+                        failures.append("\(error)")
+                    }
+                }
+            }
+            return (decoded == 2698 && failures.isEmpty, "\(decoded) of 2698 images decoded, \(failures.count) failures \(failures.prefix(3))")
+        },
+        Gate(name: "core.german-credit-logistic-auc") { root in
+            // One-hot logistic regression (L2, C = 0.1), stratified 5-fold CV: AUC ≥ 0.775 (scikit-learn: 0.776).
+            let problem = try TabularProblem(path: "\(root)/german-credit/germancredit.csv", target: "creditability",
+                                             positive: nil, drop: [])
+            let result = try TabularEvaluation(model: .logistic, seed: 0, threads: 2, c: 0.1).crossValidated(problem, folds: 5)
+            let folds = result.foldAUCs.map { String(format: "%.3f", $0) }.joined(separator: " ")
+            return (result.auc >= 0.775, String(format: "5-fold CV AUC %.4f (folds %@), threshold 0.775", result.auc, folds))
+        },
     ]
 }

@@ -28,38 +28,60 @@ struct TabularBench: ParsableCommand {
     func run() throws {
         let dropped = drop.split(separator: ",").map(String.init)
         let problem = try TabularProblem(path: train, target: target, positive: positive, drop: dropped)
-        var foldAUCs: [Double] = []
-        var fitSeconds = 0.0
-        let auc: Double
+        let evaluation = TabularEvaluation(model: model, seed: seed, threads: threads, c: c)
+        let result: TabularEvaluation.Result
         if let test {
             let testProblem = try TabularProblem(path: test, target: target, positive: problem.positive, drop: dropped)
-            let (scores, seconds) = try fitAndScore(problem, trainRows: Array(problem.labels.indices),
-                                                    scoring: testProblem, rows: Array(testProblem.labels.indices))
-            fitSeconds = seconds
-            auc = rocAUC(labels: testProblem.labels, scores: scores) ?? .nan
+            result = try evaluation.onTestSet(train: problem, test: testProblem)
         } else {
-            let folds = problem.folds(5, seed: seed)
-            for k in 0..<5 {
-                let trainRows = folds.indices.filter { folds[$0] != k }
-                let testRows = folds.indices.filter { folds[$0] == k }
-                let (scores, seconds) = try fitAndScore(problem, trainRows: trainRows, scoring: problem, rows: testRows)
-                fitSeconds += seconds
-                foldAUCs.append(rocAUC(labels: testRows.map { problem.labels[$0] }, scores: scores) ?? .nan)
-            }
-            auc = foldAUCs.reduce(0, +) / Double(foldAUCs.count)
-            fitSeconds /= Double(foldAUCs.count)  // one fit, averaged over the folds
+            result = try evaluation.crossValidated(problem, folds: 5)
         }
         if json {
-            var object: [String: Any] = ["auc": auc, "fit_seconds": fitSeconds, "rows": problem.labels.count,
+            var object: [String: Any] = ["auc": result.auc, "fit_seconds": result.fitSeconds, "rows": problem.labels.count,
                                          "model": model.rawValue, "positive": problem.positive,
                                          "features": problem.features.count, "rejected": problem.table.rejected.count]
-            if !foldAUCs.isEmpty { object["fold_aucs"] = foldAUCs }
+            if !result.foldAUCs.isEmpty { object["fold_aucs"] = result.foldAUCs }
             printJSON(object)
         } else {
-            print(String(format: "%@ on %@: AUC %.4f (%@), fit %.3f s, %d rows, %d features",
-                         model.rawValue, train, auc, test == nil ? "5-fold CV" : "test file", fitSeconds,
+            print(String(format: "%@ on %@: AUC %.4f (%@), one fit %.3f s, %d rows, %d features",
+                         model.rawValue, train, result.auc, test == nil ? "5-fold CV" : "test file", result.fitSeconds,
                          problem.labels.count, problem.features.count))
         }
+    }
+}
+
+/// Fits a tabular model and measures its AUC, on a test set or by stratified k-fold CV.
+struct TabularEvaluation {
+    let model: TabularBench.Model
+    let seed: UInt64
+    let threads: Int
+    let c: Double
+
+    struct Result {
+        var auc: Double
+        var foldAUCs: [Double]
+        /// Seconds for one fit (averaged over the folds in cross-validation).
+        var fitSeconds: Double
+    }
+
+    func onTestSet(train: TabularProblem, test: TabularProblem) throws -> Result {
+        let (scores, seconds) = try fitAndScore(train, trainRows: Array(train.labels.indices),
+                                                scoring: test, rows: Array(test.labels.indices))
+        return Result(auc: rocAUC(labels: test.labels, scores: scores) ?? .nan, foldAUCs: [], fitSeconds: seconds)
+    }
+
+    func crossValidated(_ problem: TabularProblem, folds k: Int) throws -> Result {
+        let folds = problem.folds(k, seed: seed)
+        var aucs: [Double] = []
+        var seconds = 0.0
+        for fold in 0..<k {
+            let trainRows = folds.indices.filter { folds[$0] != fold }
+            let testRows = folds.indices.filter { folds[$0] == fold }
+            let (scores, fitSeconds) = try fitAndScore(problem, trainRows: trainRows, scoring: problem, rows: testRows)
+            seconds += fitSeconds
+            aucs.append(rocAUC(labels: testRows.map { problem.labels[$0] }, scores: scores) ?? .nan)
+        }
+        return Result(auc: aucs.reduce(0, +) / Double(k), foldAUCs: aucs, fitSeconds: seconds / Double(k))
     }
 
     /// Fits on `trainRows` of `problem` and returns scores for `rows` of `scoring`, and the fit time.
