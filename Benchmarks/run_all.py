@@ -56,7 +56,31 @@ def bench_csv(binary, args):
                a, b, "mb_per_s", "MB/s", True, target)
 
 
-BENCHMARKS = {"csv": bench_csv}
+def bench_png(binary, args):
+    folder = os.path.join(args.datasets, "pneumoniamnist", "train")
+    if not os.path.isdir(folder):
+        print(f"| PNG decode | skipped: no {folder} | | | |")
+        return
+    ours = [binary, "png", "--dir", folder, "--repeat", "5", "--json"]
+    peer = [PYTHON, os.path.join(PEERS, "png_decode.py"), "--dir", folder, "--repeat", "5"]
+    a, b = best_of_alternating(ours, peer, "images_per_s", True)
+    report("PNG decode, PneumoniaMNIST train (2,428 × 28×28), 1 core", a, b, "images_per_s", "images/s", True, 1.0)
+
+
+def bench_logistic(binary, args):
+    path = os.path.join(DATA, "linear-1m-30.csv")
+    if not os.path.exists(path):
+        os.makedirs(DATA, exist_ok=True)
+        subprocess.run([binary, "generate-linear", "--out", path, "--rows", "1000000", "--columns", "30", "--seed", "1"],
+                       check=True)
+    ours = [binary, "logistic", "--file", path, "--threads", "2", "--json"]
+    peer = [PYTHON, os.path.join(PEERS, "logistic_fit.py"), "--file", path, "--threads", "2"]
+    a, b = best_of_alternating(ours, peer, "fit_seconds", False, rounds=1)
+    report("Logistic regression fit (L2, C=1), 1M × 30, 2 threads", a, b, "fit_seconds", "s", False, 1.0)
+    print(f"|  objective at the solution | {a['objective']:.6f} | {b['objective']:.6f} | | |")
+
+
+BENCHMARKS = {"csv": bench_csv, "png": bench_png, "logistic": bench_logistic}
 
 
 def main():

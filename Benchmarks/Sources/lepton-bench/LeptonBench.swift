@@ -10,6 +10,8 @@ struct LeptonBench: ParsableCommand {
             GenerateCSV.self,
             Gates.self,
             TabularBench.self,
+            LogisticBench.self,
+            GenerateLinear.self,
             PNGBench.self,
         ])
 }
