@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// Progress of long work (training epochs, batch scoring, tuning) on standard error: a
 /// redrawn line with rate and time remaining when standard error is a terminal, plain log
@@ -26,7 +27,7 @@ public final class Progress: @unchecked Sendable {
     private let total: Int?
     private let sink: @Sendable (String) -> Void
     private let clock: @Sendable () -> Double
-    private let lock = Mutex()
+    private let lock = Mutex(())
     private let start: Double
     private var items = 0
     private var fraction: Double?
@@ -54,7 +55,7 @@ public final class Progress: @unchecked Sendable {
 
     /// Counts `n` more items done.
     public func advance(by n: Int = 1) {
-        lock.withLock {
+        lock.withLock { _ in
             items += n
             showIfDue()
         }
@@ -63,7 +64,7 @@ public final class Progress: @unchecked Sendable {
     /// Sets the items done and, when the item total is unknown, the fraction of the work done
     /// (a batch job knows how far it is through its bytes, not how many rows are left).
     public func update(items: Int, fraction: Double? = nil) {
-        lock.withLock {
+        lock.withLock { _ in
             self.items = items
             if let fraction { self.fraction = min(max(fraction, 0), 1) }
             showIfDue()
@@ -73,7 +74,7 @@ public final class Progress: @unchecked Sendable {
     /// Ends the progress display: a terminal line is completed with its final state and a newline;
     /// in log mode a last line is written when work took longer than one interval.
     public func finish() {
-        lock.withLock {
+        lock.withLock { _ in
             guard !finished else { return }
             finished = true
             switch mode {
@@ -88,7 +89,7 @@ public final class Progress: @unchecked Sendable {
     }
 
     /// The current status line (without control characters), for tests and summaries.
-    public var statusLine: String { lock.withLock { line(now: clock(), final: false) } }
+    public var statusLine: String { lock.withLock { _ in line(now: clock(), final: false) } }
 
     private func showIfDue() {
         guard !finished else { return }
@@ -135,21 +136,6 @@ public final class Progress: @unchecked Sendable {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-    }
-}
-
-/// A pthread mutex.
-final class Mutex: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    init() { pthread_mutex_init(mutex, nil) }
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-    }
-    func withLock<T>(_ body: () throws -> T) rethrows -> T {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return try body()
     }
 }
 

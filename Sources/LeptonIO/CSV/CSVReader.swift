@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Dispatch
+import Synchronization
 
 /// Streams the records of a CSV file through libcsv in strict mode, in constant memory.
 ///
@@ -163,26 +164,11 @@ public final class CSVReader: Sendable {
 }
 
 /// One slot per concurrent iteration; each iteration writes only its own slot.
-final class UnsafeResultBox<Value>: @unchecked Sendable {
-    var values: [Swift.Result<Value, any Error>?]
-    private let lock = NSLockLike()
-    init(count: Int) { values = Array(repeating: nil, count: count) }
+final class UnsafeResultBox<Value: Sendable>: Sendable {
+    private let slots: Mutex<[Swift.Result<Value, any Error>?]>
+    init(count: Int) { slots = Mutex(Array(repeating: nil, count: count)) }
     func set(_ index: Int, _ value: Swift.Result<Value, any Error>) {
-        lock.withLock { values[index] = value }
+        slots.withLock { $0[index] = value }
     }
-}
-
-/// A pthread mutex, to avoid pulling Foundation into the hot I/O module.
-final class NSLockLike: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    init() { pthread_mutex_init(mutex, nil) }
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-    }
-    func withLock<T>(_ body: () throws -> T) rethrows -> T {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return try body()
-    }
+    var values: [Swift.Result<Value, any Error>?] { slots.withLock { $0 } }
 }

@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 /// A numeric CSV read into one Float32 array per column, on one or more cores.
 ///
