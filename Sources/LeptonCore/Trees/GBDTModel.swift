@@ -1,0 +1,195 @@
+/// What happened during boosting.
+public struct GBDTHistory: Sendable, Equatable {
+    /// Validation loss after each round (log-loss for binary, mean squared error for L2); empty
+    /// without a validation set.
+    public var validationLoss: [Double]
+    /// The round (0-based) with the lowest validation loss, when a validation set was given.
+    public var bestRound: Int?
+    /// Rounds actually run (early stopping or exhausted splits can end boosting early).
+    public var roundsRun: Int
+
+    public init(validationLoss: [Double] = [], bestRound: Int? = nil, roundsRun: Int = 0) {
+        self.validationLoss = validationLoss; self.bestRound = bestRound; self.roundsRun = roundsRun
+    }
+}
+
+/// How to measure a feature's importance.
+public enum GBDTImportance: String, Sendable, CaseIterable {
+    /// Total loss reduction `Σ gain` of the splits on the feature.
+    case gain
+    /// Number of splits on the feature.
+    case splitCount
+}
+
+/// A fitted gradient-boosted tree ensemble.
+///
+/// The raw margin of a row x is `f(x) = f₀ + Σₜ treeₜ(x)` (``baseScore`` plus the leaf each tree
+/// reaches; leaf values include the learning rate). ``predict(_:threads:)`` applies the link:
+/// `σ(f)` for binary log-loss, identity for L2. Prediction runs over one flattened array of all
+/// trees' nodes, in parallel over blocks of rows, with no allocation per row.
+public struct GBDTModel: Sendable, Equatable {
+    /// The loss the model was fitted for.
+    public let objective: GBDTObjective
+    /// Prior margin `f₀`.
+    public let baseScore: Double
+    /// The trees, in boosting order.
+    public let trees: [GBDTTree]
+    /// Names of the features (columns) the model expects.
+    public let featureNames: [String]
+    /// Kinds of the features; categorical columns take integer codes.
+    public let featureKinds: [FeatureColumns.Kind]
+    /// Training history.
+    public let history: GBDTHistory
+    /// All trees in one flattened layout for prediction.
+    let forest: Forest
+
+    /// Assembles a model from its parts (fitting, or loading a model file).
+    public init(objective: GBDTObjective, baseScore: Double, trees: [GBDTTree], featureNames: [String],
+                featureKinds: [FeatureColumns.Kind], history: GBDTHistory = GBDTHistory()) {
+        precondition(featureNames.count == featureKinds.count, "one kind per feature name")
+        for t in trees {
+            for n in t.nodes { precondition((0..<featureNames.count).contains(Int(n.feature)), "split feature out of range") }
+        }
+        self.objective = objective
+        self.baseScore = baseScore
+        self.trees = trees
+        self.featureNames = featureNames
+        self.featureKinds = featureKinds
+        self.history = history
+        forest = Forest(trees)
+    }
+
+    /// Number of features the model expects.
+    public var featureCount: Int { featureNames.count }
+
+    // MARK: Prediction
+
+    /// Raw margins `f(x)` of every row of `x` (columns in the model's feature order).
+    public func predictRaw(_ x: FeatureColumns, threads: Int = 0) -> [Double] {
+        precondition(x.columnCount == featureCount, "model expects \(featureCount) features, got \(x.columnCount)")
+        let n = x.rowCount, f = featureCount
+        var out = [Double](repeating: 0, count: n)
+        let block = 64
+        x.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                let box = UncheckedSendableBox((src, dst))
+                forest.withPointers { fp in
+                    treeParallelFor(n, threads: resolvedTreeThreads(threads), minimumPerThread: 2048) { range in
+                        let (src, dst) = box.value
+                        // One buffer per chunk: a block of rows transposed to row-major.
+                        let rows = UnsafeMutablePointer<Float>.allocate(capacity: max(1, block * f))
+                        defer { rows.deallocate() }
+                        var start = range.lowerBound
+                        while start < range.upperBound {
+                            let end = min(range.upperBound, start + block)
+                            for j in 0..<f {
+                                let col = src.baseAddress! + j * n
+                                for i in start..<end { rows[(i - start) * f + j] = col[i] }
+                            }
+                            for i in start..<end {
+                                dst[i] = baseScore + fp.sum(row: rows + (i - start) * f)
+                            }
+                            start = end
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Raw margin of one row (`row[j]` is feature j); no allocation.
+    public func predictRaw(row: [Float]) -> Double {
+        precondition(row.count == featureCount, "model expects \(featureCount) features, got \(row.count)")
+        return row.withUnsafeBufferPointer { r in forest.withPointers { baseScore + $0.sum(row: r.baseAddress!) } }
+    }
+
+    /// Predictions: probabilities of class 1 for binary log-loss, values for L2.
+    public func predict(_ x: FeatureColumns, threads: Int = 0) -> [Double] {
+        predictRaw(x, threads: threads).map(objective.transform)
+    }
+
+    /// Probabilities of class 1, `σ(f(x))`.
+    /// - Precondition: the objective is binary log-loss.
+    public func predictProbability(_ x: FeatureColumns, threads: Int = 0) -> [Double] {
+        precondition(objective == .binaryLogLoss, "predictProbability needs a binary model")
+        return predict(x, threads: threads)
+    }
+
+    // MARK: Importance
+
+    /// Per-feature importance: total split gain or number of splits, over all trees.
+    public func featureImportance(_ kind: GBDTImportance) -> [Double] {
+        var out = [Double](repeating: 0, count: featureCount)
+        for t in trees {
+            for (k, n) in t.nodes.enumerated() {
+                out[Int(n.feature)] += kind == .gain ? t.splitGains[k] : 1
+            }
+        }
+        return out
+    }
+}
+
+/// Every tree's nodes in one array, child references rewritten to global indices
+/// (`≥ 0` node, `< 0` leaf `~c` in ``leafValues``), category words rebased likewise.
+struct Forest: Sendable, Equatable {
+    var nodes: [GBDTTree.Node] = []
+    var bits: [UInt32] = []
+    var leafValues: [Double] = []
+    /// Per tree: the root reference (node index, or `~leaf` for a one-leaf tree).
+    var roots: [Int32] = []
+
+    init(_ trees: [GBDTTree]) {
+        for t in trees {
+            let nodeBase = Int32(nodes.count), leafBase = Int32(leafValues.count), bitBase = Int32(bits.count)
+            func rebase(_ c: Int32) -> Int32 { c >= 0 ? c + nodeBase : ~(~c + leafBase) }
+            for var n in t.nodes {
+                n.left = rebase(n.left); n.right = rebase(n.right)
+                n.categoryStart += bitBase
+                nodes.append(n)
+            }
+            roots.append(t.nodes.isEmpty ? ~leafBase : nodeBase)
+            bits += t.categoryBits
+            leafValues += t.leafValues
+        }
+    }
+
+    struct Pointers {
+        let nodes: UnsafePointer<GBDTTree.Node>
+        let bits: UnsafePointer<UInt32>
+        let leaves: UnsafePointer<Double>
+        let roots: UnsafeBufferPointer<Int32>
+
+        /// `Σₜ treeₜ(row)` for a row-major row.
+        @inline(__always)
+        func sum(row: UnsafePointer<Float>) -> Double {
+            var s = 0.0
+            for root in roots {
+                var k = root
+                while k >= 0 {
+                    let n = nodes[Int(k)]
+                    k = GBDTTree.goesLeft(n, row[Int(n.feature)], bits) ? n.left : n.right
+                }
+                s += leaves[Int(~k)]
+            }
+            return s
+        }
+    }
+
+    /// Calls `body` with raw pointers to the arrays. Empty arrays are never dereferenced (no
+    /// node means no read of `nodes`; a categorical read implies a non-empty bitset), so a
+    /// placeholder address stands in for them.
+    func withPointers<R>(_ body: (Pointers) -> R) -> R {
+        nodes.withUnsafeBufferPointer { np in
+            bits.withUnsafeBufferPointer { bp in
+                leafValues.withUnsafeBufferPointer { lp in
+                    roots.withUnsafeBufferPointer { rp in
+                        body(Pointers(nodes: np.baseAddress ?? UnsafePointer(bitPattern: 64)!,
+                                      bits: bp.baseAddress ?? UnsafePointer(bitPattern: 64)!,
+                                      leaves: lp.baseAddress ?? UnsafePointer(bitPattern: 64)!, roots: rp))
+                    }
+                }
+            }
+        }
+    }
+}

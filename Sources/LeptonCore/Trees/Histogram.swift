@@ -1,0 +1,118 @@
+/// One histogram cell (stage 2 of histogram boosting): over the node's rows i whose bin for this
+/// feature is this one, `gradient = Σ gᵢ`, `hessian = Σ hᵢ`, `count = #rows`.
+struct HistogramBin: Equatable, Sendable {
+    var gradient: Double
+    var hessian: Double
+    var count: Int
+
+    static let zero = HistogramBin(gradient: 0, hessian: 0, count: 0)
+}
+
+/// Builds node histograms of every feature at once. A histogram is a flat run of
+/// `histogramOffsets[F]` cells; feature j owns cells `offsets[j] ..< offsets[j+1]`.
+///
+/// The rows of a node are split into a fixed number of chunks that depends only on the row
+/// count (1, 2 or 4), each accumulated into its own buffer and summed in chunk order, so the
+/// result is bit-identical for any thread count. Together with the subtraction trick
+/// (`larger child = parent − smaller child`, ``subtract(_:from:)``) this is LightGBM's scheme.
+final class HistogramBuilder: @unchecked Sendable {
+    let size: Int
+    let featureCount: Int
+    let threads: Int
+    private let offsets: UnsafeMutablePointer<Int32>
+    /// Three scratch histograms for chunks 1…3.
+    private let scratch: UnsafeMutablePointer<HistogramBin>
+
+    init(histogramOffsets: [Int], threads: Int) {
+        featureCount = histogramOffsets.count - 1
+        size = histogramOffsets.last!
+        self.threads = max(1, threads)
+        offsets = .allocate(capacity: max(1, featureCount))
+        for j in 0..<featureCount { offsets[j] = Int32(histogramOffsets[j]) }
+        scratch = .allocate(capacity: max(1, 3 * size))
+        scratch.initialize(repeating: .zero, count: max(1, 3 * size))
+    }
+
+    deinit {
+        offsets.deallocate()
+        scratch.deallocate()
+    }
+
+    /// Number of chunks for a node of `rows` rows (a function of the row count only).
+    static func chunkCount(rows: Int) -> Int {
+        rows < 16_384 ? 1 : (rows < 65_536 ? 2 : 4)
+    }
+
+    /// Fills `hist` (``size`` cells) with the histogram of `rows`.
+    /// - Parameters:
+    ///   - bins: row-major bins, `rowCount × featureCount`.
+    ///   - gradients, hessians: per-row derivatives indexed by row number.
+    func build(rows: UnsafeBufferPointer<Int32>, bins: UnsafePointer<UInt8>, gradients: UnsafePointer<Float>,
+               hessians: UnsafePointer<Float>, into hist: UnsafeMutablePointer<HistogramBin>) {
+        let m = rows.count
+        let chunks = HistogramBuilder.chunkCount(rows: m)
+        let per = (m + chunks - 1) / chunks
+        let f = featureCount, size = self.size
+        let box = UncheckedSendableBox((rows, bins, gradients, hessians, hist, scratch, offsets))
+        treeParallelTasks(chunks, threads: threads) { c in
+            let (rows, bins, g, h, hist, scratch, offsets) = box.value
+            let target = c == 0 ? hist : scratch + (c - 1) * size
+            target.update(repeating: .zero, count: size)
+            let lo = c * per, hi = min(m, lo + per)
+            if lo < hi {
+                HistogramBuilder.accumulate(rows: rows.baseAddress! + lo, count: hi - lo, bins: bins, featureCount: f,
+                                            offsets: offsets, gradients: g, hessians: h, into: target)
+            }
+        }
+        for c in 1..<max(1, chunks) {
+            let s = scratch + (c - 1) * size
+            for k in 0..<size {
+                hist[k].gradient += s[k].gradient
+                hist[k].hessian += s[k].hessian
+                hist[k].count &+= s[k].count
+            }
+        }
+    }
+
+    /// The hot loop: for each row, add (g, h, 1) to the cell of each feature's bin.
+    @inline(never)
+    static func accumulate(rows: UnsafePointer<Int32>, count: Int, bins: UnsafePointer<UInt8>, featureCount f: Int,
+                           offsets: UnsafePointer<Int32>, gradients: UnsafePointer<Float>,
+                           hessians: UnsafePointer<Float>, into hist: UnsafeMutablePointer<HistogramBin>) {
+        for i in 0..<count {
+            let r = Int(rows[i])
+            let gv = Double(gradients[r]), hv = Double(hessians[r])
+            let rb = bins + r &* f
+            for j in 0..<f {
+                let cell = hist + (Int(offsets[j]) &+ Int(rb[j]))
+                cell.pointee.gradient += gv
+                cell.pointee.hessian += hv
+                cell.pointee.count &+= 1
+            }
+        }
+    }
+
+    /// `parent ← parent − child`, cell by cell: the sibling's histogram without touching its rows.
+    static func subtract(_ child: UnsafePointer<HistogramBin>, from parent: UnsafeMutablePointer<HistogramBin>, size: Int) {
+        for k in 0..<size {
+            parent[k].gradient -= child[k].gradient
+            parent[k].hessian -= child[k].hessian
+            parent[k].count &-= child[k].count
+        }
+    }
+
+    /// Naive twin of ``build(rows:bins:gradients:hessians:into:)``: feature by feature, row by
+    /// row, with plain arrays and no chunking. Tests check the two agree.
+    static func buildNaive(rows: [Int], data: BinnedData, gradients: [Float], hessians: [Float]) -> [HistogramBin] {
+        var hist = [HistogramBin](repeating: .zero, count: data.histogramOffsets.last!)
+        for j in 0..<data.featureCount {
+            for r in rows {
+                let k = data.histogramOffsets[j] + Int(data.bins[r * data.featureCount + j])
+                hist[k].gradient += Double(gradients[r])
+                hist[k].hessian += Double(hessians[r])
+                hist[k].count += 1
+            }
+        }
+        return hist
+    }
+}
