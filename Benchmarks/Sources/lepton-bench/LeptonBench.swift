@@ -13,5 +13,7 @@ struct LeptonBench: ParsableCommand {
             LogisticBench.self,
             GenerateLinear.self,
             PNGBench.self,
+            GBDTBench.self,
+            GBDTCreditBench.self,
         ])
 }
