@@ -131,15 +131,18 @@ public struct FeatureBinMapper: Sendable, Equatable {
     }
 }
 
-/// A feature table converted to bins once, stored **row-major** (`bins[i · F + j]`) so that the
-/// histogram of a node's rows reads one contiguous run of F bytes per row (LightGBM's row-wise
-/// layout): deep in a tree a node's rows are scattered, and a row-major run costs one cache line
-/// where a column-major layout would cost one per feature.
+/// A feature table converted to bins once, stored **row-major** (`bins[i · S + j]`, row stride
+/// `S = F` rounded up to a multiple of 8) so that the histogram of a node's rows reads one
+/// aligned run of S bytes per row (LightGBM's row-wise layout): deep in a tree a node's rows are
+/// scattered, and a row-major run costs one cache line where a column-major layout would cost
+/// one per feature. Padding bytes are 0 and never read as features.
 struct BinnedData: Sendable {
     let rowCount: Int
     let featureCount: Int
+    /// Bytes per row (≥ featureCount, a multiple of 8).
+    let rowStride: Int
     let mappers: [FeatureBinMapper]
-    /// Row-major bins, `rowCount × featureCount`.
+    /// Row-major bins, `rowCount × rowStride`.
     let bins: [UInt8]
     /// Start of feature j's slice in a histogram; `histogramOffsets[F]` is the histogram size.
     let histogramOffsets: [Int]
@@ -150,11 +153,13 @@ struct BinnedData: Sendable {
         let n = features.rowCount, f = features.columnCount
         rowCount = n
         featureCount = f
+        let stride = (f + 7) / 8 * 8
+        rowStride = stride
         self.mappers = mappers
         var offsets = [0]
         for m in mappers { offsets.append(offsets.last! + m.binCount) }
         histogramOffsets = offsets
-        var out = [UInt8](repeating: 0, count: n * f)
+        var out = [UInt8](repeating: 0, count: max(1, n * stride))
         features.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 let box = UncheckedSendableBox((src, dst))
@@ -163,7 +168,7 @@ struct BinnedData: Sendable {
                     for j in 0..<f {
                         let m = mappers[j]
                         let col = j * n
-                        for i in range { d[i * f + j] = m.bin(s[col + i]) }
+                        for i in range { d[i * stride + j] = m.bin(s[col + i]) }
                     }
                 }
             }

@@ -66,7 +66,7 @@ public struct GBDT: Sendable {
 
         let base = objective.baseScore(labels: labels, weights: w)
         var scores = [Double](repeating: base, count: n)
-        var gradients = [Float](repeating: 0, count: n), hessians = [Float](repeating: 0, count: n)
+        var derivatives = [SIMD2<Float>](repeating: .zero, count: n)
         var validationScores = [Double](repeating: base, count: validation?.features.rowCount ?? 0)
         var history = GBDTHistory()
         var bestLoss = Double.infinity
@@ -84,14 +84,12 @@ public struct GBDT: Sendable {
             labels.withUnsafeBufferPointer { y in
                 w.withUnsafeBufferPointer { wp in
                     scores.withUnsafeBufferPointer { s in
-                        gradients.withUnsafeMutableBufferPointer { g in
-                            hessians.withUnsafeMutableBufferPointer { h in
-                                let box = UncheckedSendableBox((y, wp, s, g, h))
-                                treeParallelFor(n, threads: threads, minimumPerThread: 8192) { range in
-                                    let (y, wp, s, g, h) = box.value
-                                    objective.derivatives(labels: y.baseAddress!, weights: wp.baseAddress!, scores: s.baseAddress!,
-                                                          gradients: g.baseAddress!, hessians: h.baseAddress!, range: range)
-                                }
+                        derivatives.withUnsafeMutableBufferPointer { d in
+                            let box = UncheckedSendableBox((y, wp, s, d))
+                            treeParallelFor(n, threads: threads, minimumPerThread: 8192) { range in
+                                let (y, wp, s, d) = box.value
+                                objective.derivatives(labels: y.baseAddress!, weights: wp.baseAddress!, scores: s.baseAddress!,
+                                                      into: d.baseAddress!, range: range)
                             }
                         }
                     }
@@ -115,10 +113,8 @@ public struct GBDT: Sendable {
                 for j in colRNG.permutation(f).prefix(featureSample) { used[j] = true }
             }
 
-            let grown = gradients.withUnsafeBufferPointer { g in
-                hessians.withUnsafeBufferPointer { h in
-                    grower.grow(rows: rows, gradients: g.baseAddress!, hessians: h.baseAddress!, used: used)
-                }
+            let grown = derivatives.withUnsafeBufferPointer { d in
+                grower.grow(rows: rows, derivatives: d.baseAddress!, used: used)
             }
             history.roundsRun = round + 1
             if grown.splits.isEmpty {
@@ -138,7 +134,7 @@ public struct GBDT: Sendable {
                 if bagSize < n {
                     data.bins.withUnsafeBufferPointer { b in
                         for i in 0..<n where !inBag[i] {
-                            s[i] += tree.leafValues[grown.routing.leaf(rowBins: b.baseAddress! + i * f)]
+                            s[i] += tree.leafValues[grown.routing.leaf(rowBins: b.baseAddress! + i * data.rowStride)]
                         }
                     }
                 }

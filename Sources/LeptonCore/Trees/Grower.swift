@@ -53,7 +53,7 @@ final class TreeGrower: @unchecked Sendable {
     init(data: BinnedData, config: GBDTConfig, threads: Int) {
         self.data = data
         finder = SplitFinder(config: config, mappers: data.mappers, histogramOffsets: data.histogramOffsets)
-        builder = HistogramBuilder(histogramOffsets: data.histogramOffsets, threads: threads)
+        builder = HistogramBuilder(histogramOffsets: data.histogramOffsets, rowStride: data.rowStride, threads: threads)
         maxLeaves = config.maxLeaves
         maxDepth = config.maxDepth ?? Int.max
         histSize = data.histogramOffsets.last!
@@ -76,7 +76,7 @@ final class TreeGrower: @unchecked Sendable {
 
     /// Grows one tree on `rows` (ascending row numbers) with per-row derivatives, considering
     /// only features with `used[j]`.
-    func grow(rows: [Int32], gradients: UnsafePointer<Float>, hessians: UnsafePointer<Float>, used: [Bool]) -> GrownTree {
+    func grow(rows: [Int32], derivatives: UnsafePointer<SIMD2<Float>>, used: [Bool]) -> GrownTree {
         let m = rows.count
         rows.withUnsafeBufferPointer { src in
             if m > 0 { indices.update(from: src.baseAddress!, count: m) }
@@ -84,8 +84,8 @@ final class TreeGrower: @unchecked Sendable {
         var total = NodeSums.zero
         for i in 0..<m {
             let r = Int(indices[i])
-            total.gradient += Double(gradients[r])
-            total.hessian += Double(hessians[r])
+            total.gradient += Double(derivatives[r].x)
+            total.hessian += Double(derivatives[r].y)
         }
         total.count = m
         var tree = GrownTree()
@@ -99,7 +99,7 @@ final class TreeGrower: @unchecked Sendable {
             var freeSlots = Array((1..<maxLeaves).reversed())
             if canSplit(leaves[0]) {
                 builder.build(rows: UnsafeBufferPointer(start: indices, count: m), bins: binPtr,
-                              gradients: gradients, hessians: hessians, into: pool)
+                              derivatives: derivatives, into: pool)
                 leaves[0].split = finder.best(hist: pool, total: total, parentOutput: rootOutput,
                                               lower: -.infinity, upper: .infinity, used: used)
             }
@@ -145,7 +145,7 @@ final class TreeGrower: @unchecked Sendable {
                     let leftSmaller = l.count <= r.count
                     let small = leftSmaller ? l : r
                     builder.build(rows: UnsafeBufferPointer(start: indices + small.begin, count: small.count), bins: binPtr,
-                                  gradients: gradients, hessians: hessians, into: newHist)
+                                  derivatives: derivatives, into: newHist)
                     HistogramBuilder.subtract(newHist, from: parentHist, size: histSize)
                     if leftSmaller { l.slot = newSlot; r.slot = parent.slot } else { r.slot = newSlot; l.slot = parent.slot }
                     if canSplit(l) {
@@ -178,7 +178,7 @@ final class TreeGrower: @unchecked Sendable {
     /// is in `leftBins` first. Returns the number of left rows.
     private func partition(begin: Int, count: Int, feature: Int, leftBins: BinSet, bins: UnsafePointer<UInt8>) -> Int {
         let table = leftBins.table()
-        let f = data.featureCount
+        let f = data.rowStride
         return table.withUnsafeBufferPointer { t in
             var nl = 0, nr = 0
             let seg = indices + begin

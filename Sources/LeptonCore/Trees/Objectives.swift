@@ -23,21 +23,20 @@ extension GBDTObjective {
     }
 
     /// Writes gradients and hessians of rows `range` at margins `scores`.
+    /// Pairs are stored interleaved, `(gᵢ, hᵢ)` at index i, so the histogram reads one 8-byte cell per row.
     func derivatives(labels: UnsafePointer<Double>, weights: UnsafePointer<Double>, scores: UnsafePointer<Double>,
-                     gradients: UnsafeMutablePointer<Float>, hessians: UnsafeMutablePointer<Float>, range: Range<Int>) {
+                     into out: UnsafeMutablePointer<SIMD2<Float>>, range: Range<Int>) {
         switch self {
         case .binaryLogLoss:
             for i in range {
                 let p = 1 / (1 + Foundation.exp(-scores[i]))
                 let w = weights[i]
-                gradients[i] = Float(w * (p - labels[i]))
-                hessians[i] = Float(w * p * (1 - p))
+                out[i] = SIMD2(Float(w * (p - labels[i])), Float(w * p * (1 - p)))
             }
         case .l2Regression:
             for i in range {
                 let w = weights[i]
-                gradients[i] = Float(w * (scores[i] - labels[i]))
-                hessians[i] = Float(w)
+                out[i] = SIMD2(Float(w * (scores[i] - labels[i])), Float(w))
             }
         }
     }

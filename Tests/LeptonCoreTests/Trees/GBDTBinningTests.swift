@@ -88,7 +88,7 @@ final class GBDTBinningTests: XCTestCase {
                                          sampleSize: 1000, seed: 3, threads: 2)
         let a = BinnedData(x, mappers: mappers, threads: 1), b = BinnedData(x, mappers: mappers, threads: 2)
         XCTAssertEqual(a.bins, b.bins)
-        for i in [0, 17, 4999] { for j in 0..<x.columnCount { XCTAssertEqual(a.bins[i * x.columnCount + j], mappers[j].bin(x[i, j])) } }
+        for i in [0, 17, 4999] { for j in 0..<x.columnCount { XCTAssertEqual(a.bins[i * a.rowStride + j], mappers[j].bin(x[i, j])) } }
         XCTAssertEqual(a.histogramOffsets.last, mappers.reduce(0) { $0 + $1.binCount })
         // Sampling for the bounds: a different seed gives (slightly) different bounds.
         let other = BinnedData.mappers(for: x, categorical: cat, maxBins: 63, maxCategories: 10, minCategoryCount: 1,

@@ -13,11 +13,10 @@ final class GBDTGrowerTests: XCTestCase {
         // Log-loss derivatives at margin 0, with varying weights so hessians differ.
         let g = (0..<rows).map { Float((0.5 - y[$0]) * (1 + Double($0 % 3))) }
         let h = (0..<rows).map { Float(0.25 * (1 + Double($0 % 3))) }
-        let tree = g.withUnsafeBufferPointer { gp in
-            h.withUnsafeBufferPointer { hp in
-                grower.grow(rows: (0..<rows).map { Int32($0) }, gradients: gp.baseAddress!, hessians: hp.baseAddress!,
-                            used: used ?? [Bool](repeating: true, count: x.columnCount))
-            }
+        let d = zip(g, h).map { SIMD2($0, $1) }
+        let tree = d.withUnsafeBufferPointer { dp in
+            grower.grow(rows: (0..<rows).map { Int32($0) }, derivatives: dp.baseAddress!,
+                        used: used ?? [Bool](repeating: true, count: x.columnCount))
         }
         return (tree, grower, g, h)
     }
@@ -34,7 +33,7 @@ final class GBDTGrowerTests: XCTestCase {
             for r in rows {
                 XCTAssertTrue(seen.insert(r).inserted)
                 grower.data.bins.withUnsafeBufferPointer { b in
-                    XCTAssertEqual(t.routing.leaf(rowBins: b.baseAddress! + Int(r) * grower.data.featureCount), leaf)
+                    XCTAssertEqual(t.routing.leaf(rowBins: b.baseAddress! + Int(r) * grower.data.rowStride), leaf)
                 }
             }
         }

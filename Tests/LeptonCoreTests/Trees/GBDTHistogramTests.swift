@@ -13,12 +13,13 @@ final class GBDTHistogramTests: XCTestCase {
     }
 
     private func build(_ data: BinnedData, rows: [Int32], g: [Float], h: [Float], threads: Int) -> [HistogramBin] {
-        let builder = HistogramBuilder(histogramOffsets: data.histogramOffsets, threads: threads)
+        let builder = HistogramBuilder(histogramOffsets: data.histogramOffsets, rowStride: data.rowStride, threads: threads)
+        let d = zip(g, h).map { SIMD2($0, $1) }
         var out = [HistogramBin](repeating: HistogramBin(gradient: 7, hessian: 7, count: 7), count: builder.size)
         rows.withUnsafeBufferPointer { r in
             data.bins.withUnsafeBufferPointer { b in
                 out.withUnsafeMutableBufferPointer { o in
-                    builder.build(rows: r, bins: b.baseAddress!, gradients: g, hessians: h, into: o.baseAddress!)
+                    builder.build(rows: r, bins: b.baseAddress!, derivatives: d, into: o.baseAddress!)
                 }
             }
         }
@@ -57,7 +58,7 @@ final class GBDTHistogramTests: XCTestCase {
     func testSubtractionTrickGivesTheSibling() {
         let (data, g, h) = setup(rows: 30_000)
         let all = (0..<30_000).map { Int32($0) }
-        let left = all.filter { data.bins[Int($0) * 5] < 10 }, right = all.filter { data.bins[Int($0) * 5] >= 10 }
+        let left = all.filter { data.bins[Int($0) * data.rowStride] < 10 }, right = all.filter { data.bins[Int($0) * data.rowStride] >= 10 }
         var parent = build(data, rows: all, g: g, h: h, threads: 2)
         let small = build(data, rows: left, g: g, h: h, threads: 2)
         parent.withUnsafeMutableBufferPointer { p in

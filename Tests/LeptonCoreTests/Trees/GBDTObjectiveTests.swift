@@ -7,8 +7,9 @@ final class GBDTObjectiveTests: XCTestCase {
             let labels: [Double] = objective == .binaryLogLoss ? [0, 1, 1, 0] : [0.5, -2, 3, 1]
             let weights: [Double] = [1, 2, 0.5, 3]
             let scores: [Double] = [-1.2, 0.3, 2.0, 0.7]
-            var g = [Float](repeating: 0, count: 4), h = [Float](repeating: 0, count: 4)
-            objective.derivatives(labels: labels, weights: weights, scores: scores, gradients: &g, hessians: &h, range: 0..<4)
+            var d = [SIMD2<Float>](repeating: .zero, count: 4)
+            objective.derivatives(labels: labels, weights: weights, scores: scores, into: &d, range: 0..<4)
+            let g = d.map(\.x), h = d.map(\.y)
             // Per-row loss ℓ(f) = w·(softplus(f) − y f) or w·½(f − y)².
             func rowLoss(_ i: Int, _ f: Double) -> Double {
                 switch objective {

@@ -61,7 +61,7 @@ final class GBDTSplitFinderTests: XCTestCase {
                 for t in 0..<(m.binCount - 1) {
                     var gl = 0.0, hl = 0.0, nl = 0, gr = 0.0, hr = 0.0, nr = 0
                     for i in 0..<c.g.count {
-                        let b = Int(c.data.bins[i])
+                        let b = Int(c.data.bins[i * c.data.rowStride])
                         let left = b == m.missingBin ? missingLeft : b <= t
                         if left { gl += Double(c.g[i]); hl += Double(c.h[i]); nl += 1 } else { gr += Double(c.g[i]); hr += Double(c.h[i]); nr += 1 }
                     }
@@ -99,7 +99,7 @@ final class GBDTSplitFinderTests: XCTestCase {
             var best = -Double.infinity
             for mask in 1..<((1 << bins) - 1) {
                 var gl = 0.0, hl = 0.0, nl = 0
-                for i in 0..<c.g.count where mask & (1 << Int(c.data.bins[i])) != 0 { gl += Double(c.g[i]); hl += Double(c.h[i]); nl += 1 }
+                for i in 0..<c.g.count where mask & (1 << Int(c.data.bins[i * c.data.rowStride])) != 0 { gl += Double(c.g[i]); hl += Double(c.h[i]); nl += 1 }
                 guard nl > 0, nl < c.g.count else { continue }
                 best = max(best, score(gl, hl, 0, 0) + score(total.gradient - gl, total.hessian - hl, 0, 0))
             }
