@@ -168,7 +168,8 @@ struct Forest: Sendable, Equatable {
                 var k = root
                 while k >= 0 {
                     let n = nodes[Int(k)]
-                    k = GBDTTree.goesLeft(n, row[Int(n.feature)], bits) ? n.left : n.right
+                    let left = GBDTTree.goesLeft(n, row[Int(n.feature)], bits)
+                    k = left ? n.left : n.right
                 }
                 s += leaves[Int(~k)]
             }

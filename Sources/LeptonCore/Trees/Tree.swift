@@ -96,7 +96,9 @@ public struct GBDTTree: Sendable, Equatable {
     @inline(__always)
     static func goesLeft(_ node: Node, _ x: Float, _ bits: UnsafePointer<UInt32>) -> Bool {
         if node.flags & 2 == 0 {
-            return x <= node.threshold || (x.isNaN && node.flags & 1 != 0)
+            // Branch-free: (x ≤ t) or (x is NaN and missing goes left).
+            let le = UInt8(x <= node.threshold ? 1 : 0), nan = UInt8(x.isNaN ? 1 : 0)
+            return (le | (nan & node.flags)) & 1 != 0
         }
         guard let code = FeatureBinMapper.code(x) else { return node.flags & 1 != 0 }
         let word = code >> 5
