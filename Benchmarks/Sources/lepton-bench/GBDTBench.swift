@@ -24,7 +24,7 @@ struct GBDTBench: ParsableCommand {
         c.minDataInLeaf = 20; c.minHessianInLeaf = 1e-3; c.maxBins = 255; c.threads = threads
         let (model, fit) = try secondsTaken { try GBDT(config: c).fit(x, labels: y) }
         let (scores, predict) = secondsTaken { model.predictRaw(tx, threads: threads) }
-        let auc = benchAUC(labels: ty, scores: scores)
+        let auc = rocAUC(labels: ty, scores: scores) ?? .nan
         var checksum = 0.0
         for i in 0..<min(1000, rows) where !x[i, 0].isNaN { checksum += Double(x[i, 0]) }
         if json {
@@ -86,20 +86,4 @@ enum SyntheticGBDTTask {
 struct UnsafeSendable<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }
-}
-
-/// Area under the ROC curve (ties count one half).
-func benchAUC(labels: [Double], scores: [Double]) -> Double {
-    let order = scores.indices.sorted { scores[$0] < scores[$1] }
-    var rankSum = 0.0, positives = 0.0
-    var i = 0
-    while i < order.count {
-        var j = i
-        while j + 1 < order.count && scores[order[j + 1]] == scores[order[i]] { j += 1 }
-        let rank = Double(i + j) / 2 + 1
-        for k in i...j where labels[order[k]] == 1 { rankSum += rank; positives += 1 }
-        i = j + 1
-    }
-    let negatives = Double(labels.count) - positives
-    return (rankSum - positives * (positives + 1) / 2) / (positives * negatives)
 }

@@ -14,6 +14,6 @@ struct LeptonBench: ParsableCommand {
             GenerateLinear.self,
             PNGBench.self,
             GBDTBench.self,
-            GBDTCreditBench.self,
+
         ])
 }

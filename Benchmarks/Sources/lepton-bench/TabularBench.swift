@@ -98,7 +98,27 @@ struct TabularEvaluation {
             }
             return (fitted.decisionFunction(encoder.matrix(scoring.features, rows: rows)), seconds)
         case .gbdt:
-            throw BenchError("--model gbdt: the gradient-boosted trees are not merged into this build yet")
+            let x = problem.featureColumns(rows: trainRows)
+            let (fitted, seconds) = try secondsTaken {
+                try GBDT(config: Self.gbdtDefaults(seed: seed, threads: threads)).fit(x, labels: trainRows.map { problem.labels[$0] })
+            }
+            return (fitted.predictRaw(scoring.featureColumns(rows: rows)), seconds)
         }
+    }
+
+    /// The GBDT settings used for small tabular data such as German credit: shallow trees,
+    /// slow learning, row and column subsampling, regularised category ordering.
+    static func gbdtDefaults(seed: UInt64, threads: Int) -> GBDTConfig {
+        var config = GBDTConfig(objective: .binaryLogLoss, rounds: 300, learningRate: 0.03, maxLeaves: 6, seed: seed)
+        config.minDataInLeaf = 10
+        config.lambdaL2 = 1
+        config.rowSubsample = 0.8
+        config.colSubsample = 0.7
+        config.minDataPerCategory = 10
+        config.minCategoryCount = 1
+        config.categoricalL2 = 1
+        config.categoricalSmoothing = 5
+        config.threads = threads
+        return config
     }
 }

@@ -33,6 +33,19 @@ struct TabularProblem {
         self.positive = chosen
     }
 
+    /// The features of `rows` for the trees: numbers as they are (NaN missing), categories as
+    /// their codes (NaN missing).
+    func featureColumns(rows: [Int]) -> FeatureColumns {
+        let columns: [[Float]] = features.map { column in
+            switch column.kind {
+            case .numeric: return rows.map { Float(column.numbers[$0]) }
+            case .categorical: return rows.map { column.codes[$0] < 0 ? .nan : Float(column.codes[$0]) }
+            }
+        }
+        return FeatureColumns(columns: columns, names: features.map(\.name),
+                              kinds: features.map { $0.kind == .numeric ? .numeric : .categorical })
+    }
+
     /// Seeded stratified k-fold assignment: fold index per row.
     func folds(_ k: Int, seed: UInt64) -> [Int] {
         var rng = SeededGenerator(seed: seed)
