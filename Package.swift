@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "LeptonIO", targets: ["LeptonIO"]),
         .library(name: "LeptonCore", targets: ["LeptonCore"]),
         .executable(name: "lepton-bench", targets: ["lepton-bench"]),
+        .executable(name: "lepton-credit", targets: ["lepton-credit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -41,11 +42,23 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        // MARK: - Domains: Credit
+        // Credit-risk scoring: optimal binning, WOE scorecards, validation, batch scoring (Domains/Credit/README.md).
+        .target(name: "CreditScoring", dependencies: ["LeptonCore", "LeptonIO", "LeptonReport"],
+                path: "Domains/Credit/Sources/CreditScoring"),
+        .executableTarget(
+            name: "lepton-credit",
+            dependencies: [
+                "CreditScoring", "LeptonCLI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Domains/Credit/Sources/lepton-credit"),
+
         // MARK: - Benchmarks
         .executableTarget(
             name: "lepton-bench",
             dependencies: [
-                "LeptonIO", "LeptonCore",
+                "LeptonIO", "LeptonCore", "CreditScoring",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/Sources/lepton-bench"),
@@ -63,5 +76,7 @@ let package = Package(
                 "LeptonCLI", "LeptonIO", "LeptonReport", "LeptonTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        .testTarget(name: "CreditScoringTests", dependencies: ["CreditScoring", "LeptonTestSupport"],
+                    path: "Domains/Credit/Tests/CreditScoringTests"),
     ]
 )

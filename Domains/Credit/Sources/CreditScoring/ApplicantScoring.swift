@@ -1,0 +1,208 @@
+import LeptonIO
+
+/// Turns records of an applicant CSV into scorecard bins, by column name; columns the model
+/// does not use (the outcome included) are ignored.
+///
+/// Rules for values the training data did not have, each counted: a category never seen goes
+/// to the characteristic's "other" bin; a number below the smallest or above the largest
+/// training value goes to the first or last range bin (the ranges are open-ended). A
+/// non-numeric text in a numeric column is an error for that row (a reject).
+///
+/// Not thread-safe (it counts): use one per thread.
+public final class ApplicantEncoder {
+    public let scorecard: Scorecard
+    /// The file column of each entry.
+    let columnIndex: [Int]
+    let idIndex: Int?
+    /// Categories not seen in training, over all rows encoded.
+    public private(set) var unseenCategories = 0
+    /// Numbers outside the training range [min, max], over all rows encoded.
+    public private(set) var outOfRange = 0
+
+    /// Matches the scorecard's characteristics to `columns` (a file header); throws
+    /// ``CreditError`` naming the columns the file lacks.
+    public init(scorecard: Scorecard, columns: [String], path: String, requireID: Bool = false) throws {
+        self.scorecard = scorecard
+        let positions = Dictionary(columns.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        let missing = scorecard.characteristicNames.filter { positions[$0] == nil }
+        guard missing.isEmpty else {
+            throw CreditError("\(path): the file lacks \(missing.count) column(s) the model uses: \(missing.joined(separator: ", "))",
+                              hint: "score a file with the training file's columns (extra columns are ignored).")
+        }
+        columnIndex = scorecard.characteristicNames.map { positions[$0]! }
+        if let id = scorecard.idColumn {
+            idIndex = positions[id]
+            if requireID && idIndex == nil {
+                throw CreditError("\(path): no ID column '\(id)'", hint: "the model carries '\(id)' through to its outputs; add it.")
+            }
+        } else {
+            idIndex = nil
+        }
+    }
+
+    /// The bins of one record, written into `bins` (one per entry). Throws the row's
+    /// ``CSVRowError`` for text in a numeric column.
+    @inline(__always)
+    public func encode(_ row: CSVRow, into bins: inout [Int]) throws {
+        for j in scorecard.entries.indices {
+            let binning = scorecard.entries[j].binning
+            let column = columnIndex[j]
+            switch binning.kind {
+            case .numeric:
+                guard let value = try row.double(at: column) else {
+                    bins[j] = binning.missingBin
+                    continue
+                }
+                let b = binning.binIndex(number: value)
+                if let low = binning.observedMin, let high = binning.observedMax, value < low || value > high,
+                   binning.bins[b].kind == .range {
+                    outOfRange += 1
+                }
+                bins[j] = b
+            case .categorical:
+                if row.isMissing(at: column) {
+                    bins[j] = binning.missingBin
+                    continue
+                }
+                let (b, unseen) = binning.binIndex(categoryBytes: row.bytes(at: column))
+                if unseen { unseenCategories += 1 }
+                bins[j] = b
+            }
+        }
+    }
+
+    /// The record's ID (its row number when the model has no ID column or the file lacks it).
+    public func id(_ row: CSVRow) -> String {
+        if let idIndex { return String(decoding: row.bytes(at: idIndex), as: UTF8.self) }
+        return String(row.number)
+    }
+}
+
+/// What batch scoring writes for each applicant: ID, PD, score, decision and reason codes,
+/// with every possible text precomputed (a score has one PD; a bin has one reason).
+public struct ScoreFormatter: Sendable {
+    public let scorecard: Scorecard
+    public let reasonCount: Int
+    let low: Int
+    let pdText: [String]
+    let scoreText: [String]
+    let reasonTexts: [[String]]
+
+    public init(scorecard: Scorecard, reasonCount: Int? = nil) {
+        self.scorecard = scorecard
+        self.reasonCount = max(0, reasonCount ?? scorecard.config.reasonCount)
+        let range = scorecard.scoreRange
+        low = range.lowerBound
+        pdText = range.map { fixed(scorecard.probabilityOfDefault(score: $0), 6) }
+        scoreText = range.map { String($0) }
+        reasonTexts = scorecard.entries.indices.map { j in
+            scorecard.entries[j].binning.bins.indices.map { b in
+                let lost = scorecard.entries[j].bestPoints - scorecard.entries[j].points[b]
+                return scorecard.reasonText(entry: j, bin: b, lost: lost)
+            }
+        }
+    }
+
+    /// The output columns: the ID column (or `row`), `pd`, `score`, `decision`, `reason_1` … `reason_K`.
+    public var columns: [String] {
+        [scorecard.idColumn ?? "row", "pd", "score", "decision"] + (0..<reasonCount).map { "reason_\($0 + 1)" }
+    }
+
+    /// The output fields of an applicant with `bins`: reasons only for declined applicants.
+    public func fields(id: String, bins: [Int]) -> [String] {
+        let score = scorecard.score(bins: bins)
+        let approved = score >= scorecard.cutoff
+        var out = [id, pdText[score - low], scoreText[score - low], approved ? "approve" : "decline"]
+        out.reserveCapacity(4 + reasonCount)
+        let reasons = approved ? [] : scorecard.reasons(bins: bins, count: reasonCount)
+        for k in 0..<reasonCount {
+            out.append(k < reasons.count ? reasonTexts[reasons[k].entry][bins[reasons[k].entry]] : "")
+        }
+        return out
+    }
+}
+
+/// Reads a labelled file through the model's encoder: the label (1 = bad), score and PD of
+/// every usable row, with counts of the rows left out.
+public struct ScoredFile: Sendable {
+    public var labels: [Double] = []
+    public var scores: [Int] = []
+    public var pd: [Double] = []
+    /// Bins of each row per entry (row-major), for characteristic stability.
+    public var bins: [Int32] = []
+    public var rowsRead = 0
+    public var rejected = 0
+    /// The first few reasons for rejection, for messages.
+    public var rejectExamples: [String] = []
+    public var unseenCategories = 0
+    public var outOfRange = 0
+
+    /// Scores every row of `path`. With `requireOutcome`, the model's target column must be
+    /// present and every value must be the bad or good value (a third value is an error; a
+    /// missing one rejects the row).
+    public static func read(path: String, scorecard: Scorecard, requireOutcome: Bool) throws -> ScoredFile {
+        let reader: CSVReader
+        do {
+            reader = try CSVReader(path: path)
+        } catch let error as CSVFileError {
+            throw CreditError("\(error)", hint: "give a CSV file with a header row and one row per applicant.")
+        }
+        let encoder = try ApplicantEncoder(scorecard: scorecard, columns: reader.columns, path: path)
+        var targetIndex: Int?
+        if requireOutcome {
+            guard let t = reader.columns.firstIndex(of: scorecard.outcome.column) else {
+                throw CreditError("\(path): no target column '\(scorecard.outcome.column)' (the model was trained with it)",
+                                  hint: "evaluate on a file with the outcome column.")
+            }
+            targetIndex = t
+        }
+        var result = ScoredFile()
+        var bins = [Int](repeating: 0, count: scorecard.entries.count)
+        let bad = Array(scorecard.outcome.badValue.utf8), good = Array(scorecard.outcome.goodValue.utf8)
+        var thirdValue: CreditError?
+        let counts = try reader.forEachRow { row in
+            guard thirdValue == nil else { return }
+            if let problem = row.problemError {
+                result.note(reject: "\(problem)")
+                return
+            }
+            var label = 0.0
+            if let t = targetIndex {
+                if row.isMissing(at: t) {
+                    result.note(reject: "\(row.error(column: t, reason: "the outcome is missing"))")
+                    return
+                }
+                let field = Array(row.bytes(at: t))
+                if field == bad { label = 1 } else if field != good {
+                    thirdValue = CreditError("\(path): row \(row.number): the target '\(scorecard.outcome.column)' is '\(String(decoding: field, as: UTF8.self))', neither '\(scorecard.outcome.badValue)' (bad) nor '\(scorecard.outcome.goodValue)' (good)",
+                                             hint: "recode the outcome to the two values the model was trained with.")
+                    return
+                }
+            }
+            do {
+                try encoder.encode(row, into: &bins)
+            } catch let error as CSVRowError {
+                result.note(reject: "\(error)")
+                return
+            }
+            let score = scorecard.score(bins: bins)
+            result.labels.append(label)
+            result.scores.append(score)
+            result.pd.append(scorecard.probabilityOfDefault(score: score))
+            result.bins.append(contentsOf: bins.map { Int32($0) })
+        }
+        if let thirdValue { throw thirdValue }
+        result.rowsRead = counts.rows
+        result.unseenCategories = encoder.unseenCategories
+        result.outOfRange = encoder.outOfRange
+        guard counts.rows > 0 else {
+            throw CreditError("\(path): the file has a header but no data rows", hint: "give a file with at least one applicant.")
+        }
+        return result
+    }
+
+    mutating func note(reject reason: String) {
+        rejected += 1
+        if rejectExamples.count < 5 { rejectExamples.append(reason) }
+    }
+}

@@ -1,0 +1,567 @@
+import Dispatch
+import Foundation
+
+/// The shape the event (bad) rate must take across a numeric characteristic's bins.
+public enum MonotonicTrend: String, Codable, Sendable, CaseIterable {
+    /// Ascending or descending, whichever keeps more information value.
+    case auto
+    /// The bad rate rises with the value.
+    case ascending
+    /// The bad rate falls with the value.
+    case descending
+    /// Rises, then falls (one maximum).
+    case peak
+    /// Falls, then rises (one minimum).
+    case valley
+    /// No constraint.
+    case none
+}
+
+/// Settings of optimal binning: plain values, no logic.
+public struct BinningConfig: Codable, Sendable, Equatable {
+    /// At most this many bins of regular values (missing and special values get bins of their own).
+    public var maxBins = 6
+    /// Every regular bin holds at least this share of all rows (optbinning's `min_bin_size`).
+    public var minBinShare = 0.05
+    /// Numeric values are first cut at this many quantiles ("fine classing"), then merged.
+    public var prebins = 20
+    /// The default trend for numeric characteristics (a schema can set one per column).
+    public var trend: MonotonicTrend = .auto
+    /// Categories rarer than this share of rows are pooled into one "other" group, which also
+    /// receives categories never seen in training.
+    public var rareCategoryShare = 0.01
+
+    public init() {}
+}
+
+/// One bin of a characteristic with its training counts, weight of evidence and information value.
+public struct Bin: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable {
+        /// Numeric values in [lower, upper).
+        case range
+        /// A group of categories.
+        case categories
+        /// The value is missing.
+        case missing
+        /// One special value (−999 "no bureau record").
+        case special
+        /// Categories never seen in training (when no regular group pools rare ones).
+        case other
+    }
+
+    public var kind: Kind
+    /// Plain words for reports and reason codes: `[12, 24)`, `A | B`, `Missing`, `Special -999`.
+    public var label: String
+    /// Inclusive lower bound of a range (nil: −∞).
+    public var lower: Double?
+    /// Exclusive upper bound of a range (nil: +∞).
+    public var upper: Double?
+    /// The categories of a `categories` bin.
+    public var categories: [String]?
+    /// Whether this categories bin also takes rare and unseen categories.
+    public var includesOther: Bool?
+    /// The special value of a `special` bin, as written.
+    public var special: String?
+    /// Training rows in the bin.
+    public var count: Int
+    /// Of those, bad ones.
+    public var bads: Int
+    /// Weight of evidence ln((bads_b / B) / (goods_b / G)); 0 for an empty bin.
+    public var woe: Double
+    /// The bin's share of information value (bads_b/B − goods_b/G) · WOE_b.
+    public var iv: Double
+
+    public var goods: Int { count - bads }
+    /// bads / count (NaN for an empty bin).
+    public var badRate: Double { count > 0 ? Double(bads) / Double(count) : .nan }
+}
+
+/// The bins of one characteristic and how values map to them.
+///
+/// Bin order: the regular bins (ranges ascending, or category groups by rising bad rate), then
+/// `Missing`, then one bin per special value, then `Other` for categorical characteristics whose
+/// groups do not already take unseen categories. Every possible value falls in exactly one bin.
+public struct CharacteristicBinning: Codable, Sendable {
+    public let name: String
+    public let kind: CharacteristicKind
+    /// The trend the bins follow (resolved from `auto`); categorical groups ascend by construction.
+    public let trend: MonotonicTrend
+    public let bins: [Bin]
+    /// Information value Σ_b (bads_b/B − goods_b/G) · WOE_b.
+    public let iv: Double
+    /// Smallest and largest regular training value (numeric), for counting out-of-range values.
+    public let observedMin: Double?
+    public let observedMax: Double?
+
+    // Lookups, rebuilt from `bins` on decoding.
+    /// Upper bounds of the regular ranges except the last (ascending).
+    let cuts: [Double]
+    let missingBin: Int
+    let otherBin: Int
+    let specialNumbers: [(value: Double, bin: Int)]
+    let specialTexts: [String: Int]
+    let categoryBins: [String: Int]
+    /// Categories as UTF-8 bytes with their bin, for allocation-free lookups while scoring.
+    let categoryBytes: [([UInt8], Int)]
+
+    enum CodingKeys: String, CodingKey {
+        case name, kind, trend, bins, iv
+        case observedMin = "observed_min"
+        case observedMax = "observed_max"
+    }
+
+    public init(name: String, kind: CharacteristicKind, trend: MonotonicTrend, bins: [Bin], iv: Double,
+                observedMin: Double?, observedMax: Double?) {
+        self.name = name
+        self.kind = kind
+        self.trend = trend
+        self.bins = bins
+        self.iv = iv
+        self.observedMin = observedMin
+        self.observedMax = observedMax
+        var cuts: [Double] = []
+        var missing = -1, other = -1
+        var specialNumbers: [(Double, Int)] = []
+        var specialTexts: [String: Int] = [:]
+        var categoryBins: [String: Int] = [:]
+        for (b, bin) in bins.enumerated() {
+            switch bin.kind {
+            case .range: if let upper = bin.upper { cuts.append(upper) }
+            case .missing: missing = b
+            case .other: other = b
+            case .special:
+                let text = bin.special ?? ""
+                specialTexts[text] = b
+                if kind == .numeric, let value = Double(text) { specialNumbers.append((value, b)) }
+            case .categories:
+                for category in bin.categories ?? [] { categoryBins[category] = b }
+                if bin.includesOther == true { other = b }
+            }
+        }
+        precondition(missing >= 0, "CharacteristicBinning '\(name)': no missing bin")
+        precondition(kind == .numeric || other >= 0, "CharacteristicBinning '\(name)': no bin for unseen categories")
+        self.cuts = cuts
+        missingBin = missing
+        otherBin = other
+        self.specialNumbers = specialNumbers
+        self.specialTexts = specialTexts
+        self.categoryBins = categoryBins
+        categoryBytes = categoryBins.sorted { $0.key < $1.key }.map { (Array($0.key.utf8), $0.value) }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let bins = try c.decode([Bin].self, forKey: .bins)
+        let kind = try c.decode(CharacteristicKind.self, forKey: .kind)
+        let name = try c.decode(String.self, forKey: .name)
+        guard bins.contains(where: { $0.kind == .missing }),
+              kind == .numeric || bins.contains(where: { $0.kind == .other || $0.includesOther == true }) else {
+            throw CreditError("characteristic '\(name)' lacks its missing or other bin", hint: "the model file is damaged; train again.")
+        }
+        self.init(name: name, kind: kind, trend: try c.decode(MonotonicTrend.self, forKey: .trend), bins: bins,
+                  iv: try c.decode(Double.self, forKey: .iv), observedMin: try c.decodeIfPresent(Double.self, forKey: .observedMin),
+                  observedMax: try c.decodeIfPresent(Double.self, forKey: .observedMax))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(trend, forKey: .trend)
+        try c.encode(bins, forKey: .bins)
+        try c.encode(iv, forKey: .iv)
+        try c.encodeIfPresent(observedMin, forKey: .observedMin)
+        try c.encodeIfPresent(observedMax, forKey: .observedMax)
+    }
+
+    /// The index of the missing bin.
+    public var missingBinIndex: Int { missingBin }
+
+    /// The bin of a numeric value (NaN: missing).
+    @inline(__always)
+    public func binIndex(number value: Double) -> Int {
+        if value.isNaN { return missingBin }
+        for special in specialNumbers where special.value == value { return special.bin }
+        var lo = 0, hi = cuts.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if cuts[mid] <= value { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// The bin of a category (nil: missing); unseen categories go to the other bin.
+    public func binIndex(category: String?) -> Int {
+        guard let category else { return missingBin }
+        if let b = specialTexts[category] { return b }
+        return categoryBins[category] ?? otherBin
+    }
+
+    /// The bin of a category given as UTF-8 bytes, and whether it was unseen in training.
+    @inline(__always)
+    func binIndex(categoryBytes field: UnsafeBufferPointer<UInt8>) -> (bin: Int, unseen: Bool) {
+        for (bytes, bin) in categoryBytes where bytes.count == field.count {
+            if bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, field.baseAddress!, field.count) == 0 }) { return (bin, false) }
+        }
+        if !specialTexts.isEmpty, let text = String(validating: field, as: UTF8.self), let b = specialTexts[text] {
+            return (b, false)
+        }
+        return (otherBin, true)
+    }
+
+    /// Bin indices of every training row of `values`.
+    public func binIndices(_ values: CharacteristicValues) -> [Int32] {
+        switch values {
+        case let .numeric(numbers):
+            return numbers.map { Int32(binIndex(number: $0)) }
+        case let .categorical(codes, levels):
+            let levelBins = levels.map { binIndex(category: $0) }
+            return codes.map { $0 < 0 ? Int32(missingBin) : Int32(levelBins[Int($0)]) }
+        }
+    }
+
+    /// The WOE of every training row.
+    public func woeValues(_ values: CharacteristicValues) -> [Double] {
+        binIndices(values).map { bins[Int($0)].woe }
+    }
+}
+
+/// Optimal binning: fine classing at quantiles (numeric) or by category, then the merge into
+/// at most `maxBins` contiguous groups that maximises information value subject to a minimum
+/// bin share and the monotonic trend of the bad rate — solved exactly by dynamic programming
+/// over the fine classes (the same optimum optbinning's solver seeks).
+///
+/// Deterministic: ties are broken by position, never by chance or hash order.
+public enum OptimalBinning {
+    /// Bins one characteristic against `labels` (1 = bad).
+    public static func fit(_ characteristic: Characteristic, labels: [Double], config: BinningConfig) -> CharacteristicBinning {
+        precondition(characteristic.values.count == labels.count, "OptimalBinning: values and labels differ in length")
+        let totalBads = labels.reduce(0, +)
+        let totals = Totals(rows: labels.count, bads: Int(totalBads))
+        let minCount = max(1, Int((config.minBinShare * Double(labels.count)).rounded(.up)))
+        let trend = characteristic.trend ?? config.trend
+        switch characteristic.values {
+        case let .numeric(values):
+            return fitNumeric(name: characteristic.name, values: values, labels: labels, specials: characteristic.specialValues,
+                              totals: totals, minCount: minCount, config: config, trend: trend)
+        case let .categorical(codes, levels):
+            return fitCategorical(name: characteristic.name, codes: codes, levels: levels, labels: labels,
+                                  specials: characteristic.specialValues, totals: totals, minCount: minCount, config: config)
+        }
+    }
+
+    /// Bins every characteristic, on all cores (each characteristic on its own; results in input order).
+    public static func fitAll(_ characteristics: [Characteristic], labels: [Double], config: BinningConfig,
+                              threads: Int = 2) -> [CharacteristicBinning] {
+        let results = ResultSlots<CharacteristicBinning>(count: characteristics.count)
+        let workers = max(1, min(threads, characteristics.count))
+        let next = AtomicCounter()
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                let k = next.increment()
+                guard k < characteristics.count else { return }
+                results.set(k, fit(characteristics[k], labels: labels, config: config))
+            }
+        }
+        return results.values.map { $0! }
+    }
+
+    struct Totals {
+        let rows: Int
+        let bads: Int
+        var goods: Int { rows - bads }
+    }
+
+    /// A fine class: its rows and bads.
+    struct Fine {
+        var count: Int
+        var bads: Int
+    }
+
+    /// WOE and IV of a bin with `bads` of `count`, zero counts replaced by ½ (0 for an empty bin).
+    static func woeAndIV(count: Int, bads: Int, totals: Totals) -> (woe: Double, iv: Double) {
+        guard count > 0, totals.bads > 0, totals.goods > 0 else { return (0, 0) }
+        let goods = count - bads
+        let badShare = Double(bads) / Double(totals.bads), goodShare = Double(goods) / Double(totals.goods)
+        let woe = log(max(Double(bads), 0.5) / Double(totals.bads)) - log(max(Double(goods), 0.5) / Double(totals.goods))
+        return (woe, (badShare - goodShare) * woe)
+    }
+
+    static func fitNumeric(name: String, values: [Double], labels: [Double], specials: [String], totals: Totals,
+                           minCount: Int, config: BinningConfig, trend: MonotonicTrend) -> CharacteristicBinning {
+        let specialValues = specials.map { Double($0) ?? .nan }  // aligned with `specials`
+        var regular: [Double] = []
+        regular.reserveCapacity(values.count)
+        for v in values where !v.isNaN && !specialValues.contains(v) { regular.append(v) }
+        regular.sort()
+        // Fine classes: cut at quantiles of the regular values (distinct cuts, each above the minimum).
+        var fineCuts: [Double] = []
+        let m = regular.count
+        if m > 0 {
+            let p = max(2, config.prebins)
+            for q in 1..<p {
+                let c = regular[q * m / p]
+                if c > regular[0] && c != fineCuts.last { fineCuts.append(c) }
+            }
+        }
+        var fine = [Fine](repeating: Fine(count: 0, bads: 0), count: fineCuts.count + 1)
+        var missing = Fine(count: 0, bads: 0)
+        var special = [Fine](repeating: Fine(count: 0, bads: 0), count: specials.count)
+        for (i, v) in values.enumerated() {
+            let bad = labels[i] == 1 ? 1 : 0
+            if v.isNaN {
+                missing.count += 1; missing.bads += bad
+            } else if let s = specialValues.firstIndex(of: v) {
+                special[s].count += 1
+                special[s].bads += bad
+            } else {
+                var lo = 0, hi = fineCuts.count
+                while lo < hi {
+                    let mid = (lo + hi) >> 1
+                    if fineCuts[mid] <= v { lo = mid + 1 } else { hi = mid }
+                }
+                fine[lo].count += 1; fine[lo].bads += bad
+            }
+        }
+        if m == 0 { fine = [] }
+        let (starts, resolved) = bestMerge(fine, totals: totals, minCount: minCount, maxBins: config.maxBins, trend: trend)
+        var bins: [Bin] = []
+        for (g, start) in starts.enumerated() {
+            let end = g + 1 < starts.count ? starts[g + 1] : fine.count
+            let count = fine[start..<end].reduce(0) { $0 + $1.count }, bads = fine[start..<end].reduce(0) { $0 + $1.bads }
+            let lower = start == 0 ? nil : fineCuts[start - 1]
+            let upper = end == fine.count ? nil : fineCuts[end - 1]
+            bins.append(makeBin(.range, label: rangeLabel(lower, upper), count: count, bads: bads, totals: totals,
+                                lower: lower, upper: upper))
+        }
+        if bins.isEmpty {
+            bins.append(makeBin(.range, label: rangeLabel(nil, nil), count: 0, bads: 0, totals: totals))
+        }
+        bins.append(makeBin(.missing, label: "Missing", count: missing.count, bads: missing.bads, totals: totals))
+        for (s, text) in specials.enumerated() {
+            var bin = makeBin(.special, label: "Special \(text)", count: special[s].count, bads: special[s].bads, totals: totals)
+            bin.special = text
+            bins.append(bin)
+        }
+        return CharacteristicBinning(name: name, kind: .numeric, trend: resolved, bins: bins, iv: bins.reduce(0) { $0 + $1.iv },
+                                     observedMin: regular.first, observedMax: regular.last)
+    }
+
+    static func fitCategorical(name: String, codes: [Int32], levels: [String], labels: [Double], specials: [String],
+                               totals: Totals, minCount: Int, config: BinningConfig) -> CharacteristicBinning {
+        var perLevel = [Fine](repeating: Fine(count: 0, bads: 0), count: levels.count)
+        var missing = Fine(count: 0, bads: 0)
+        for (i, code) in codes.enumerated() {
+            let bad = labels[i] == 1 ? 1 : 0
+            if code < 0 { missing.count += 1; missing.bads += bad } else { perLevel[Int(code)].count += 1; perLevel[Int(code)].bads += bad }
+        }
+        // Fine classes: each common category alone; rare ones pooled into "other".
+        struct Group {
+            var categories: [String]
+            var other: Bool
+            var fine: Fine
+        }
+        let rareLimit = config.rareCategoryShare * Double(totals.rows)
+        var groups: [Group] = []
+        var pooled = Group(categories: [], other: true, fine: Fine(count: 0, bads: 0))
+        var special = [Fine](repeating: Fine(count: 0, bads: 0), count: specials.count)
+        for (l, level) in levels.enumerated() where perLevel[l].count > 0 {
+            if let s = specials.firstIndex(of: level) {
+                special[s] = perLevel[l]
+            } else if Double(perLevel[l].count) < rareLimit {
+                pooled.categories.append(level)
+                pooled.fine.count += perLevel[l].count
+                pooled.fine.bads += perLevel[l].bads
+            } else {
+                groups.append(Group(categories: [level], other: false, fine: perLevel[l]))
+            }
+        }
+        pooled.categories.sort()
+        let hasPool = pooled.fine.count > 0
+        if hasPool { groups.append(pooled) }
+        // Order by bad rate (exact integer comparison), ties by the first category's name.
+        groups.sort { a, b in
+            let left = a.fine.bads * b.fine.count, right = b.fine.bads * a.fine.count
+            if left != right { return left < right }
+            return (a.categories.first ?? "") < (b.categories.first ?? "")
+        }
+        // Too many categories for the exact merge: pre-merge neighbours (in bad-rate order) to about `prebins` groups.
+        let limit = max(2, config.prebins)
+        if groups.count > limit {
+            let target = Double(groups.reduce(0) { $0 + $1.fine.count }) / Double(limit)
+            var merged: [Group] = []
+            for group in groups {
+                if var last = merged.last, Double(last.fine.count) < target {
+                    last.categories += group.categories
+                    last.other = last.other || group.other
+                    last.fine.count += group.fine.count
+                    last.fine.bads += group.fine.bads
+                    merged[merged.count - 1] = last
+                } else {
+                    merged.append(group)
+                }
+            }
+            groups = merged
+        }
+        let (starts, _) = bestMerge(groups.map(\.fine), totals: totals, minCount: minCount, maxBins: config.maxBins,
+                                    trend: .ascending)
+        var bins: [Bin] = []
+        for (g, start) in starts.enumerated() {
+            let end = g + 1 < starts.count ? starts[g + 1] : groups.count
+            let members = groups[start..<end]
+            let categories = members.flatMap(\.categories)
+            let other = members.contains { $0.other }
+            var bin = makeBin(.categories, label: categories.joined(separator: " | ") + (other ? " (and other)" : ""),
+                              count: members.reduce(0) { $0 + $1.fine.count }, bads: members.reduce(0) { $0 + $1.fine.bads },
+                              totals: totals)
+            bin.categories = categories
+            bin.includesOther = other
+            bins.append(bin)
+        }
+        bins.append(makeBin(.missing, label: "Missing", count: missing.count, bads: missing.bads, totals: totals))
+        for (s, text) in specials.enumerated() {
+            var bin = makeBin(.special, label: "Special \(text)", count: special[s].count, bads: special[s].bads, totals: totals)
+            bin.special = text
+            bins.append(bin)
+        }
+        if !hasPool {
+            bins.append(makeBin(.other, label: "Other (not seen in training)", count: 0, bads: 0, totals: totals))
+        }
+        return CharacteristicBinning(name: name, kind: .categorical, trend: .ascending, bins: bins,
+                                     iv: bins.reduce(0) { $0 + $1.iv }, observedMin: nil, observedMax: nil)
+    }
+
+    static func makeBin(_ kind: Bin.Kind, label: String, count: Int, bads: Int, totals: Totals,
+                        lower: Double? = nil, upper: Double? = nil) -> Bin {
+        let (woe, iv) = woeAndIV(count: count, bads: bads, totals: totals)
+        return Bin(kind: kind, label: label, lower: lower, upper: upper, categories: nil, includesOther: nil, special: nil,
+                   count: count, bads: bads, woe: woe, iv: iv)
+    }
+
+    /// `[12, 24)`, `(-inf, 12)`, `[24, +inf)`.
+    static func rangeLabel(_ lower: Double?, _ upper: Double?) -> String {
+        "\(lower.map { "[" + formatNumber($0) } ?? "(-inf"), \(upper.map { formatNumber($0) } ?? "+inf"))"
+    }
+
+    /// Shortest exact text of a number: `12`, `0.25`, `1e-07`.
+    public static func formatNumber(_ v: Double) -> String {
+        v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v)
+    }
+
+    /// The best grouping of `fine` classes into contiguous groups: the start index of each group
+    /// and the trend it follows. Maximises Σ IV(group) subject to count(group) ≥ `minCount`,
+    /// at most `maxBins` groups and the trend of the bad rate between consecutive groups
+    /// (strict). Falls back to one group when no grouping meets the constraints.
+    static func bestMerge(_ fine: [Fine], totals: Totals, minCount: Int, maxBins: Int,
+                          trend: MonotonicTrend) -> (starts: [Int], trend: MonotonicTrend) {
+        guard !fine.isEmpty else { return ([], trend == .auto ? .ascending : trend) }
+        if trend == .auto {
+            let up = bestMerge(fine, totals: totals, minCount: minCount, maxBins: maxBins, trend: .ascending)
+            let down = bestMerge(fine, totals: totals, minCount: minCount, maxBins: maxBins, trend: .descending)
+            return groupIV(fine, up.starts, totals) >= groupIV(fine, down.starts, totals) - 1e-12 ? up : down
+        }
+        let p = fine.count, k = max(1, maxBins)
+        var countPrefix = [0], badPrefix = [0]
+        for f in fine {
+            countPrefix.append(countPrefix.last! + f.count)
+            badPrefix.append(badPrefix.last! + f.bads)
+        }
+        func count(_ j: Int, _ i: Int) -> Int { countPrefix[i] - countPrefix[j] }
+        func bads(_ j: Int, _ i: Int) -> Int { badPrefix[i] - badPrefix[j] }
+        var ivOf = [Double](repeating: 0, count: (p + 1) * (p + 1))
+        for j in 0..<p { for i in (j + 1)...p { ivOf[j * (p + 1) + i] = woeAndIV(count: count(j, i), bads: bads(j, i), totals: totals).iv } }
+        // best[((g * (p+1) + i) * (p+1) + j) * 2 + phase]: g+1 groups covering 0..<i, the last one j..<i.
+        let phases = 2
+        let size = k * (p + 1) * (p + 1) * phases
+        var best = [Double](repeating: -.infinity, count: size)
+        var back = [Int32](repeating: -1, count: size)  // previous group's start j' and phase, packed
+        func index(_ g: Int, _ i: Int, _ j: Int, _ phase: Int) -> Int { ((g * (p + 1) + i) * (p + 1) + j) * phases + phase }
+        for i in 1...p where count(0, i) >= minCount {
+            best[index(0, i, 0, 0)] = ivOf[i]
+        }
+        // The phase after a step from rate a (previous group) to rate b (new group), or nil when not allowed.
+        func step(_ phase: Int, up: Bool, down: Bool) -> Int? {
+            switch trend {
+            case .ascending: return phase == 0 && up ? 0 : nil
+            case .descending: return phase == 0 && down ? 0 : nil
+            case .peak: return up ? (phase == 0 ? 0 : nil) : (down ? 1 : nil)
+            case .valley: return down ? (phase == 0 ? 0 : nil) : (up ? 1 : nil)
+            case .none, .auto: return 0
+            }
+        }
+        if k > 1 {
+            for g in 1..<k {
+                for i in 2...p {
+                    for j in 1..<i where count(j, i) >= minCount {
+                        let newCount = count(j, i), newBads = bads(j, i)
+                        for jp in 0..<j {
+                            for phase in 0..<phases {
+                                let previous = best[index(g - 1, j, jp, phase)]
+                                guard previous > -.infinity else { continue }
+                                let oldCount = count(jp, j), oldBads = bads(jp, j)
+                                let left = newBads * oldCount, right = oldBads * newCount
+                                guard let next = step(phase, up: left > right, down: left < right) else { continue }
+                                let value = previous + ivOf[j * (p + 1) + i]
+                                let slot = index(g, i, j, next)
+                                if value > best[slot] + 1e-12 {
+                                    best[slot] = value
+                                    back[slot] = Int32(jp * phases + phase)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        var bestSlot = -1, bestValue = -Double.infinity, bestG = 0, bestJ = 0, bestPhase = 0
+        for g in 0..<k {
+            for j in 0..<p {
+                for phase in 0..<phases {
+                    let slot = index(g, p, j, phase)
+                    if best[slot] > bestValue + 1e-12 {
+                        bestValue = best[slot]; bestSlot = slot; bestG = g; bestJ = j; bestPhase = phase
+                    }
+                }
+            }
+        }
+        guard bestSlot >= 0 else { return ([0], trend) }
+        var starts: [Int] = []
+        var g = bestG, i = p, j = bestJ, phase = bestPhase
+        while true {
+            starts.append(j)
+            if g == 0 { break }
+            let packed = Int(back[index(g, i, j, phase)])
+            i = j
+            j = packed / phases
+            phase = packed % phases
+            g -= 1
+        }
+        return (starts.reversed(), trend)
+    }
+
+    static func groupIV(_ fine: [Fine], _ starts: [Int], _ totals: Totals) -> Double {
+        var total = 0.0
+        for (g, start) in starts.enumerated() {
+            let end = g + 1 < starts.count ? starts[g + 1] : fine.count
+            total += woeAndIV(count: fine[start..<end].reduce(0) { $0 + $1.count },
+                              bads: fine[start..<end].reduce(0) { $0 + $1.bads }, totals: totals).iv
+        }
+        return total
+    }
+}
+
+/// One result slot per task; each task writes only its own slot.
+final class ResultSlots<Value>: @unchecked Sendable {
+    private(set) var values: [Value?]
+    private let lock = NSLock()
+    init(count: Int) { values = Array(repeating: nil, count: count) }
+    func set(_ index: Int, _ value: Value) { lock.withLock { values[index] = value } }
+}
+
+/// A shared counter handing out task numbers to worker threads.
+final class AtomicCounter: @unchecked Sendable {
+    private var value = 0
+    private let lock = NSLock()
+    /// Returns the current value and adds one.
+    func increment() -> Int { lock.withLock { defer { value += 1 }; return value } }
+}

@@ -1,0 +1,264 @@
+import Foundation
+
+/// Credit-risk validation metrics as free functions of labels (1 = bad) and scores (higher =
+/// safer) or probabilities of default.
+public enum CreditMetrics {
+    /// Kolmogorov–Smirnov statistic: the largest gap between the cumulative score distributions
+    /// of bads and goods, KS = max_s |F_bad(s) − F_good(s)|, with the score where it occurs.
+    public static func ks(labels: [Double], scores: [Double]) -> (value: Double, at: Double) {
+        let order = scores.indices.sorted { scores[$0] < scores[$1] }
+        let bads = labels.reduce(0, +), goods = Double(labels.count) - bads
+        guard bads > 0, goods > 0 else { return (0, .nan) }
+        var cb = 0.0, cg = 0.0, best = 0.0, at = scores.isEmpty ? .nan : scores[order[0]]
+        var k = 0
+        while k < order.count {
+            let s = scores[order[k]]
+            while k < order.count, scores[order[k]] == s {
+                if labels[order[k]] == 1 { cb += 1 } else { cg += 1 }
+                k += 1
+            }
+            let gap = abs(cb / bads - cg / goods)
+            if gap > best { best = gap; at = s }
+        }
+        return (best, at)
+    }
+
+    /// Brier score (1/n) Σ (pdᵢ − yᵢ)².
+    public static func brier(labels: [Double], pd: [Double]) -> Double {
+        guard !labels.isEmpty else { return .nan }
+        return zip(labels, pd).reduce(0) { $0 + ($1.1 - $1.0) * ($1.1 - $1.0) } / Double(labels.count)
+    }
+
+    /// Log-loss −(1/n) Σ [yᵢ ln pdᵢ + (1−yᵢ) ln(1−pdᵢ)], pd clipped to [10⁻¹⁵, 1−10⁻¹⁵].
+    public static func logLoss(labels: [Double], pd: [Double]) -> Double {
+        guard !labels.isEmpty else { return .nan }
+        var total = 0.0
+        for (y, p) in zip(labels, pd) {
+            let q = min(max(p, 1e-15), 1 - 1e-15)
+            total -= y * log(q) + (1 - y) * log(1 - q)
+        }
+        return total / Double(labels.count)
+    }
+
+    /// The cut-off score c minimising the expected cost when applicants scoring below c are declined:
+    ///
+    ///     cost(c) = costBadAccepted · #{bad, score ≥ c} + costGoodRejected · #{good, score < c}
+    ///
+    /// Candidates are the observed scores and one above the highest (decline everyone); the
+    /// lowest minimising candidate wins.
+    public static func costOptimalCutoff(labels: [Double], scores: [Int], costBadAccepted: Double,
+                                         costGoodRejected: Double) -> Int {
+        let order = scores.indices.sorted { scores[$0] < scores[$1] }
+        let bads = labels.reduce(0, +)
+        // Start: c = lowest score, everyone accepted.
+        var badsAccepted = bads, goodsRejected = 0.0
+        var best = costBadAccepted * badsAccepted, bestCut = scores.isEmpty ? 0 : scores[order[0]]
+        var k = 0
+        while k < order.count {
+            let s = scores[order[k]]
+            while k < order.count, scores[order[k]] == s {
+                if labels[order[k]] == 1 { badsAccepted -= 1 } else { goodsRejected += 1 }
+                k += 1
+            }
+            let cut = k < order.count ? scores[order[k]] : s + 1
+            let cost = costBadAccepted * badsAccepted + costGoodRejected * goodsRejected
+            if cost < best - 1e-9 { best = cost; bestCut = cut }
+        }
+        return bestCut
+    }
+
+    /// The confusion matrix at a cut-off (decline below it; a declined bad is a true positive) and its cost.
+    public struct Confusion: Sendable, Equatable {
+        public var badsDeclined = 0
+        public var badsAccepted = 0
+        public var goodsDeclined = 0
+        public var goodsAccepted = 0
+        /// costBadAccepted · badsAccepted + costGoodRejected · goodsDeclined.
+        public var cost = 0.0
+        public var approvalRate: Double {
+            Double(badsAccepted + goodsAccepted) / Double(max(badsDeclined + badsAccepted + goodsDeclined + goodsAccepted, 1))
+        }
+        /// The bad rate among accepted applicants.
+        public var acceptedBadRate: Double {
+            let accepted = badsAccepted + goodsAccepted
+            return accepted > 0 ? Double(badsAccepted) / Double(accepted) : .nan
+        }
+    }
+
+    public static func confusion(labels: [Double], scores: [Int], cutoff: Int, costBadAccepted: Double,
+                                 costGoodRejected: Double) -> Confusion {
+        var c = Confusion()
+        for (y, s) in zip(labels, scores) {
+            switch (y == 1, s >= cutoff) {
+            case (true, true): c.badsAccepted += 1
+            case (true, false): c.badsDeclined += 1
+            case (false, true): c.goodsAccepted += 1
+            case (false, false): c.goodsDeclined += 1
+            }
+        }
+        c.cost = costBadAccepted * Double(c.badsAccepted) + costGoodRejected * Double(c.goodsDeclined)
+        return c
+    }
+
+    /// One row of a score-band table (deciles): the band's score range, counts, bad rate,
+    /// mean predicted PD, and the cumulative shares and KS from the riskiest band down.
+    public struct Band: Sendable, Equatable {
+        public var minScore: Int
+        public var maxScore: Int
+        public var count: Int
+        public var bads: Int
+        public var meanPD: Double
+        public var badRate: Double { count > 0 ? Double(bads) / Double(count) : .nan }
+        /// Cumulative share of all bads in this and riskier bands.
+        public var cumulativeBadShare: Double
+        public var cumulativeGoodShare: Double
+        public var ks: Double { abs(cumulativeBadShare - cumulativeGoodShare) }
+    }
+
+    /// Rows split into `count` bands of about equal size by score, riskiest (lowest score)
+    /// first; rows with equal scores stay in one band.
+    public static func bands(labels: [Double], scores: [Int], pd: [Double], count: Int = 10) -> [Band] {
+        let order = scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] < scores[$1] : $0 < $1 }
+        let totalBads = max(labels.reduce(0, +), 1), totalGoods = max(Double(labels.count) - labels.reduce(0, +), 1)
+        var result: [Band] = []
+        var start = 0, cumBads = 0.0, cumGoods = 0.0
+        for b in 0..<count {
+            var end = (b + 1) * order.count / count
+            if end <= start { continue }
+            while end < order.count, scores[order[end]] == scores[order[end - 1]] { end += 1 }
+            let rows = order[start..<end]
+            let bads = rows.reduce(0) { $0 + (labels[$1] == 1 ? 1 : 0) }
+            cumBads += Double(bads)
+            cumGoods += Double(rows.count - bads)
+            result.append(Band(minScore: scores[rows.first!], maxScore: scores[rows.last!], count: rows.count, bads: bads,
+                               meanPD: rows.reduce(0) { $0 + pd[$1] } / Double(rows.count),
+                               cumulativeBadShare: cumBads / totalBads, cumulativeGoodShare: cumGoods / totalGoods))
+            start = end
+            if start >= order.count { break }
+        }
+        return result
+    }
+
+    /// The Hosmer–Lemeshow statistic over bands:
+    ///
+    ///     H = Σ_g (O_g − E_g)² / (E_g · (1 − E_g / n_g))
+    ///
+    /// with O_g the bads, E_g the sum of predicted PDs and n_g the rows of band g; p-value from
+    /// the χ² distribution with G − 2 degrees of freedom.
+    public static func hosmerLemeshow(_ bands: [Band]) -> (statistic: Double, degreesOfFreedom: Int, pValue: Double) {
+        var h = 0.0
+        for band in bands where band.count > 0 {
+            let expected = band.meanPD * Double(band.count)
+            let variance = expected * (1 - band.meanPD)
+            if variance > 0 { h += (Double(band.bads) - expected) * (Double(band.bads) - expected) / variance }
+        }
+        let df = max(bands.count - 2, 1)
+        return (h, df, chiSquareSurvival(h, degreesOfFreedom: df))
+    }
+
+    /// P(χ²_k > x) = Q(k/2, x/2), the regularised upper incomplete gamma function.
+    public static func chiSquareSurvival(_ x: Double, degreesOfFreedom k: Int) -> Double {
+        guard x > 0 else { return 1 }
+        return regularizedUpperGamma(Double(k) / 2, x / 2)
+    }
+
+    /// Q(a, x) by its series (x < a + 1) or continued fraction (Numerical Recipes §6.2).
+    static func regularizedUpperGamma(_ a: Double, _ x: Double) -> Double {
+        let logPrefix = -x + a * log(x) - lgamma(a)
+        if x < a + 1 {
+            var sum = 1 / a, term = 1 / a, ap = a
+            for _ in 0..<500 {
+                ap += 1
+                term *= x / ap
+                sum += term
+                if abs(term) < abs(sum) * 1e-15 { break }
+            }
+            return max(0, 1 - sum * exp(logPrefix))
+        }
+        var b = x + 1 - a, c = 1 / 1e-300, d = 1 / b, h = d
+        for i in 1...500 {
+            let an = -Double(i) * (Double(i) - a)
+            b += 2
+            d = an * d + b
+            if abs(d) < 1e-300 { d = 1e-300 }
+            c = b + an / c
+            if abs(c) < 1e-300 { c = 1e-300 }
+            d = 1 / d
+            let delta = d * c
+            h *= delta
+            if abs(delta - 1) < 1e-15 { break }
+        }
+        return min(1, exp(logPrefix) * h)
+    }
+
+    /// One row of the strategy table: declining below `cutoff` approves `approvalRate` of
+    /// applicants with a bad rate of `badRate` among them, at an expected `cost`.
+    public struct StrategyRow: Sendable, Equatable {
+        public var cutoff: Int
+        public var approvalRate: Double
+        public var badRate: Double
+        public var cost: Double
+    }
+
+    /// Strategy rows for target approval rates (default 50 %, 55 %, …, 100 %): each cut-off is
+    /// the highest score that approves at least that share.
+    public static func strategyTable(labels: [Double], scores: [Int], costBadAccepted: Double, costGoodRejected: Double,
+                                     approvalRates: [Double] = stride(from: 0.5, through: 1.0001, by: 0.05).map { $0 }) -> [StrategyRow] {
+        let sorted = scores.sorted()
+        guard !sorted.isEmpty else { return [] }
+        var rows: [StrategyRow] = []
+        for rate in approvalRates {
+            let declined = min(sorted.count - 1, max(0, Int((Double(sorted.count) * (1 - rate)).rounded(.down))))
+            let cut = sorted[declined]
+            if rows.last?.cutoff == cut { continue }
+            let c = confusion(labels: labels, scores: scores, cutoff: cut, costBadAccepted: costBadAccepted,
+                              costGoodRejected: costGoodRejected)
+            rows.append(StrategyRow(cutoff: cut, approvalRate: c.approvalRate, badRate: c.acceptedBadRate, cost: c.cost))
+        }
+        return rows
+    }
+
+    /// Population stability index between expected shares e (reference) and actual shares a:
+    ///
+    ///     PSI = Σ_b (a_b − e_b) · ln(a_b / e_b),   shares floored at 10⁻⁴
+    ///
+    /// Usual reading: < 0.1 stable, 0.1–0.25 watch, > 0.25 act.
+    public static func psi(expected: [Double], actual: [Double]) -> Double {
+        precondition(expected.count == actual.count, "psi: \(expected.count) expected shares, \(actual.count) actual")
+        var total = 0.0
+        for (e, a) in zip(expected, actual) {
+            let ee = max(e, 1e-4), aa = max(a, 1e-4)
+            total += (aa - ee) * log(aa / ee)
+        }
+        return total
+    }
+
+    /// The usual reading of a PSI or CSI value.
+    public static func stabilityReading(_ value: Double) -> String {
+        value < 0.1 ? "stable" : (value <= 0.25 ? "watch" : "act")
+    }
+
+    /// ROC points (false and true positive rates for "bad") as the decline threshold sweeps
+    /// the scores from the lowest up, at most `maxPoints` of them, from (0, 0) to (1, 1).
+    public static func rocPoints(labels: [Double], scores: [Int], maxPoints: Int = 400) -> (fpr: [Double], tpr: [Double]) {
+        let order = scores.indices.sorted { scores[$0] < scores[$1] }
+        let bads = max(labels.reduce(0, +), 1), goods = max(Double(labels.count) - labels.reduce(0, +), 1)
+        var fpr = [0.0], tpr = [0.0]
+        var tp = 0.0, fp = 0.0, k = 0
+        while k < order.count {
+            let s = scores[order[k]]
+            while k < order.count, scores[order[k]] == s {
+                if labels[order[k]] == 1 { tp += 1 } else { fp += 1 }
+                k += 1
+            }
+            fpr.append(fp / goods)
+            tpr.append(tp / bads)
+        }
+        if fpr.count > maxPoints {
+            let step = Double(fpr.count - 1) / Double(maxPoints - 1)
+            let picks = (0..<maxPoints).map { Int((Double($0) * step).rounded()) }
+            return (picks.map { fpr[$0] }, picks.map { tpr[$0] })
+        }
+        return (fpr, tpr)
+    }
+}
