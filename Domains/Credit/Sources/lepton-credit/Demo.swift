@@ -106,10 +106,9 @@ struct Demo: ParsableCommand {
             say("")
             say(String(format: "generated %@ synthetic applicants (%.0f MB) in %.2f s; every %@th has text in credit_amount, to show the rejects",
                        grouped(rows), Double(bytes) / 1e6, generateSeconds, grouped(corruptEvery)))
-            var options = BatchOptions()
-            options.rejects = outDir + "/scores.rejects.csv"
             let t2 = Date()
-            let outcome = try BatchScoring.run(scorecard: card, input: applicants, output: scores, options: options, reasons: nil,
+            let outcome = try BatchScoring.run(scorecard: card, input: applicants, output: scores,
+                                               rejects: outDir + "/scores.rejects.csv", shard: nil, maxRejectRate: 0.01, reasons: nil,
                                                threads: threads, progress: console.progress("scoring", unit: "rows"))
             let seconds = Date().timeIntervalSince(t2)
             let s = outcome.summary

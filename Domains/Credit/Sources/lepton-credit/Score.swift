@@ -25,7 +25,8 @@ struct Score: ParsableCommand {
         let console = Console(options: common)
         let (card, _) = try ScorecardFile.read(path: model)
         let started = Date()
-        let outcome = try BatchScoring.run(scorecard: card, input: input, output: output, options: batch,
+        let outcome = try BatchScoring.run(scorecard: card, input: input, output: output, rejects: batch.rejects,
+                                           shard: batch.shard, maxRejectRate: batch.maxRejectRate,
                                            reasons: reasons, threads: common.threads.resolved,
                                            progress: console.progress("scoring", unit: "rows"))
         let seconds = Date().timeIntervalSince(started)
@@ -49,7 +50,8 @@ enum BatchScoring {
         var outOfRange: Int
     }
 
-    static func run(scorecard: Scorecard, input: String, output: String, options: BatchOptions, reasons: Int?,
+    static func run(scorecard: Scorecard, input: String, output: String, rejects: String?, shard requestedShard: Shard?,
+                    maxRejectRate: Double, reasons: Int?,
                     threads: Int, progress: LeptonCLI.Progress?) throws -> Outcome {
         let reader: CSVReader
         do {
@@ -59,7 +61,8 @@ enum BatchScoring {
         }
         _ = try ApplicantEncoder(scorecard: scorecard, columns: reader.columns, path: input)  // fail early on missing columns
         let formatter = ScoreFormatter(scorecard: scorecard, reasonCount: reasons)
-        let configuration = BatchConfiguration(outputPath: output, options: options)
+        let configuration = BatchConfiguration(outputPath: output, rejectsPath: rejects, shard: requestedShard,
+                                               maxRejectRate: maxRejectRate)
         let shardBytes = reader.fileSize - reader.dataStart
         let parts = (shardBytes < 4 << 20 || threads <= 1) ? 1 : threads
 
@@ -79,7 +82,7 @@ enum BatchScoring {
             return Outcome(summary: summary, unseenCategories: unseen, outOfRange: outside)
         }
         // Shard K of N is exactly sub-shards (K−1)·T+1 … K·T of N·T (the cuts fall at the same bytes).
-        let shard = try options.shard ?? Shard(index: 1, count: 1)
+        let shard = try requestedShard ?? Shard(index: 1, count: 1)
         let folder = (output as NSString).deletingLastPathComponent
         let base = (output as NSString).lastPathComponent
         let token = "\(getpid())-\(UInt64(Date().timeIntervalSince1970 * 1e6))"
@@ -98,7 +101,7 @@ enum BatchScoring {
             results.set(p, Result {
                 let sub = try Shard(index: (shard.index - 1) * parts + p + 1, count: shard.count * parts)
                 let config = BatchConfiguration(outputPath: partPaths[p].out, rejectsPath: partPaths[p].rejects, shard: sub,
-                                                maxRejectRate: options.maxRejectRate)
+                                                maxRejectRate: maxRejectRate)
                 return try job(config, p == 0 ? progress : nil)
             })
         }
@@ -112,7 +115,7 @@ enum BatchScoring {
         total.rejected = summaries.reduce(0) { $0 + $1.0.rejected }
         total.outputPath = output
         total.rejectsPath = configuration.resolvedRejectsPath
-        total.shard = options.shard
+        total.shard = requestedShard
         return Outcome(summary: total, unseenCategories: summaries.reduce(0) { $0 + $1.1 },
                        outOfRange: summaries.reduce(0) { $0 + $1.2 })
     }

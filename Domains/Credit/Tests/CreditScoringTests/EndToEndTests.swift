@@ -1,0 +1,174 @@
+import Foundation
+import LeptonIO
+import LeptonTestSupport
+import XCTest
+
+/// Runs the built `lepton-credit` binary (beside the test bundle) and checks its outputs.
+final class EndToEndTests: XCTestCase {
+    var dir: TemporaryDirectory!
+    override func setUpWithError() throws { dir = try TemporaryDirectory("credit-e2e") }
+    override func tearDown() { dir.remove() }
+
+    var binary: URL {
+        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
+            return bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("lepton-credit")
+        }
+        return Bundle.main.bundleURL.appendingPathComponent("lepton-credit")
+    }
+
+    /// Runs the tool; returns exit status, standard output and standard error.
+    @discardableResult
+    func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            XCTFail("lepton-credit not built at \(binary.path); run `swift build --build-tests`")
+            return (-1, "", "")
+        }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    }
+
+    func json(_ text: String) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] ?? [:]
+    }
+
+    /// The header and the rows of a CSV file.
+    func readCSV(_ path: String) throws -> [[String]] {
+        let reader = try CSVReader(path: path)
+        var rows = [reader.columns]
+        try reader.forEachRow { rows.append($0.rawFields) }
+        return rows
+    }
+
+    func trainGerman() throws -> String {
+        let model = dir.file("german.lepton")
+        let r = try run(["train", "--data", germanCreditPath, "--target", "creditability", "--bad", "bad", "--out", model,
+                         "--report", dir.file("train.html"), "--json", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let summary = try json(r.out)
+        XCTAssertEqual(summary["rows"] as? Int, 1000)
+        XCTAssertGreaterThan(summary["auc"] as? Double ?? 0, 0.8)
+        return model
+    }
+
+    func testTrainEvaluateExportMonitor() throws {
+        let model = try trainGerman()
+        let html = try String(contentsOfFile: dir.file("train.html"), encoding: .utf8)
+        XCTAssert(html.contains("<svg") && html.contains("Scorecard") && html.contains("WOE by bin"))
+
+        let e = try run(["evaluate", "--model", model, "--data", germanCreditPath, "--report", dir.file("eval.html"), "--json"])
+        XCTAssertEqual(e.status, 0, e.err)
+        let metrics = try json(e.out)
+        for key in ["auc", "gini", "ks", "brier", "n"] { XCTAssertNotNil(metrics[key], key) }
+        XCTAssertEqual(metrics["n"] as? Int, 1000)
+        let auc = metrics["auc"] as? Double ?? 0
+        XCTAssertEqual(metrics["gini"] as? Double ?? 0, 2 * auc - 1, accuracy: 1e-12)
+        let report = try String(contentsOfFile: dir.file("eval.html"), encoding: .utf8)
+        for part in ["ROC", "Kolmogorov", "Calibration", "Score distribution", "Strategy", "Points per bin"] {
+            XCTAssert(report.localizedCaseInsensitiveContains(part), part)
+        }
+
+        for format in ["csv", "json", "sql"] {
+            let x = try run(["export", "--model", model, "--format", format, "--out", dir.file("card.\(format)"), "--quiet"])
+            XCTAssertEqual(x.status, 0, x.err)
+            XCTAssertGreaterThan((try? FileManager.default.attributesOfItem(atPath: dir.file("card.\(format)"))[.size] as? Int) ?? 0, 100)
+        }
+        let m = try run(["monitor", "--model", model, "--data", germanCreditPath, "--json"])
+        XCTAssertEqual(m.status, 0, m.err)
+        XCTAssertEqual(try json(m.out)["psi"] as? Double ?? -1, 0, accuracy: 1e-12)
+    }
+
+    func testScoreWithRejectsAndShards() throws {
+        let model = try trainGerman()
+        // German credit plus an ID column, a row with text in a numeric column and one with too few fields.
+        let lines = try String(contentsOfFile: germanCreditPath, encoding: .utf8).split(whereSeparator: \.isNewline)
+        var text = "id," + lines[0] + "\n"
+        for (i, line) in lines.dropFirst().enumerated() { text += "A\(i)," + line + "\n" }
+        text += "BAD1,... < 0 DM,lots,critical account/ other credits existing (not at this bank),radio/television,1169,unknown/ no savings account,... >= 7 years,4,male : divorced/separated,none,4,real estate,67,none,own,2,skilled employee / official,1,none,yes,good\n"
+        text += "BAD2,too,few\n"
+        let input = try dir.write("applicants.csv", text)
+        let out = dir.file("scores.csv")
+        let s = try run(["score", "--model", model, "--input", input, "--output", out, "--json", "--quiet"])
+        XCTAssertEqual(s.status, 0, s.err)
+        let summary = try json(s.out)
+        XCTAssertEqual(summary["read"] as? Int, 1002)
+        XCTAssertEqual(summary["written"] as? Int, 1000)
+        XCTAssertEqual(summary["rejected"] as? Int, 2)
+        let rows = try readCSV(out)
+        XCTAssertEqual(rows[0], ["row", "pd", "score", "decision", "reason_1", "reason_2", "reason_3", "reason_4"])
+        XCTAssertEqual(rows.count, 1001)
+        // Decisions follow the cut-off; declined rows carry reasons, approved ones none.
+        for row in rows.dropFirst() {
+            XCTAssert(["approve", "decline"].contains(row[3]))
+            XCTAssertEqual(row[3] == "decline", !row[4].isEmpty, "\(row)")
+            let pd = Double(row[1])!
+            XCTAssert(pd > 0 && pd < 1)
+        }
+        let rejects = try readCSV(out + ".rejects.csv")
+        XCTAssertEqual(rejects.count, 3)
+        XCTAssert(rejects[1].last!.contains("'lots' is not a number"), "\(rejects[1])")
+        XCTAssertEqual(rejects[1][rejects[1].count - 2], "1002", "row number in the whole file")
+        XCTAssertEqual(rejects[2][rejects[2].count - 2], "1003")
+        XCTAssert(rejects[2].last!.contains("expected 22 fields"), "\(rejects[2])")
+
+        // Shards: together exactly the unsharded output, in order.
+        var union: [[String]] = []
+        var read = 0
+        for k in 1...3 {
+            let part = dir.file("part\(k).csv")
+            let r = try run(["score", "--model", model, "--input", input, "--output", part, "--shard", "\(k)/3", "--json", "--quiet"])
+            XCTAssertEqual(r.status, 0, r.err)
+            read += try json(r.out)["read"] as? Int ?? 0
+            union += try readCSV(part).dropFirst()
+        }
+        XCTAssertEqual(read, 1002)
+        XCTAssertEqual(union, Array(rows.dropFirst()))
+    }
+
+    func testTooManyRejectsExitsWith3AndBadCommandLinesWith2() throws {
+        let model = try trainGerman()
+        let input = try dir.write("junk.csv", "status_of_existing_checking_account,duration_in_month\nx,1\n")
+        let missing = try run(["score", "--model", model, "--input", input, "--output", dir.file("o.csv")])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssert(missing.err.contains("lacks") && missing.err.contains("Hint:"), missing.err)
+
+        let gbdt = try run(["train", "--data", germanCreditPath, "--target", "creditability", "--bad", "bad", "--kind", "gbdt",
+                            "--out", dir.file("g.lepton")])
+        XCTAssertEqual(gbdt.status, 2)
+        XCTAssert(gbdt.err.contains("not in this build"), gbdt.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("g.lepton")))
+
+        let third = try dir.write("third.csv", "a,y\n1,good\n2,bad\n3,maybe\n")
+        let t = try run(["train", "--data", third, "--target", "y", "--bad", "bad", "--out", dir.file("t.lepton")])
+        XCTAssertEqual(t.status, 1)
+        XCTAssert(t.err.contains("3 values"), t.err)
+
+        let header = try dir.write("header.csv", "a,y\n")
+        XCTAssert(try run(["train", "--data", header, "--target", "y", "--bad", "bad", "--out", dir.file("h.lepton")]).err.contains("no data rows"))
+
+        // Half the records unreadable: outputs written, exit code 3.
+        let lines = try String(contentsOfFile: germanCreditPath, encoding: .utf8).split(whereSeparator: \.isNewline)
+        let half = try dir.write("half.csv", ([String(lines[0])] + lines[1...20].enumerated().map { $0 % 2 == 0 ? String($1) : "x,y" }).joined(separator: "\n") + "\n")
+        let h = try run(["score", "--model", model, "--input", half, "--output", dir.file("half-out.csv"), "--quiet"])
+        XCTAssertEqual(h.status, 3, h.err)
+        XCTAssertEqual(try readCSV(dir.file("half-out.csv")).count, 11)
+    }
+
+    func testDemoOnFewRows() throws {
+        let r = try run(["demo", "--rows", "20000", "--out-dir", dir.path, "--data", germanCreditPath, "--quiet"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssert(r.out.contains("5-fold cross-validated AUC"), r.out)
+        XCTAssert(r.out.contains("scored 20,000 applicants"), r.out)
+        XCTAssert(r.out.contains("rejected 2 "), r.out)
+        XCTAssert(FileManager.default.fileExists(atPath: dir.file("german-scorecard-report.html")))
+        XCTAssertEqual(try readCSV(dir.file("scores.csv")).count, 20_000 - 2 + 1)
+    }
+}
