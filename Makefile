@@ -46,6 +46,7 @@ peers:
 ## bench: our figures and the peers' side by side, in one run (see Benchmarks/README.md)
 bench: deps peers
 	$(SWIFT) build $(RELEASE_FLAGS) --product lepton-bench
+	$(SWIFT) build $(RELEASE_FLAGS) --product lepton-credit
 	PEER_PYTHON=$(VENV)/bin/python $(VENV)/bin/python Benchmarks/run_all.py "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/lepton-bench" --datasets "$(LEPTON_DATASETS)"
 
 ## demo: every domain that is in, on the embedded data/ (release build)

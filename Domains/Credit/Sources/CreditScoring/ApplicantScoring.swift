@@ -11,6 +11,8 @@ import LeptonIO
 /// Not thread-safe (it counts): use one per thread.
 public final class ApplicantEncoder {
     public let scorecard: Scorecard
+    /// Each entry's binning behind a reference, so the hot loop borrows instead of copying.
+    let lookups: [BinLookup]
     /// The file column of each entry.
     let columnIndex: [Int]
     let idIndex: Int?
@@ -30,6 +32,7 @@ public final class ApplicantEncoder {
                               hint: "score a file with the training file's columns (extra columns are ignored).")
         }
         columnIndex = scorecard.characteristicNames.map { positions[$0]! }
+        lookups = scorecard.entries.map { BinLookup($0.binning) }
         if let id = scorecard.idColumn {
             idIndex = positions[id]
             if requireID && idIndex == nil {
@@ -44,8 +47,8 @@ public final class ApplicantEncoder {
     /// ``CSVRowError`` for text in a numeric column.
     @inline(__always)
     public func encode(_ row: CSVRow, into bins: inout [Int]) throws {
-        for j in scorecard.entries.indices {
-            let binning = scorecard.entries[j].binning
+        for j in lookups.indices {
+            let binning = lookups[j].binning
             let column = columnIndex[j]
             switch binning.kind {
             case .numeric:
@@ -87,6 +90,9 @@ public struct ScoreFormatter: Sendable {
     let pdText: [String]
     let scoreText: [String]
     let reasonTexts: [[String]]
+    /// points[j][b] and the best attainable points of each entry.
+    let points: [[Int]]
+    let best: [Int]
 
     public init(scorecard: Scorecard, reasonCount: Int? = nil) {
         self.scorecard = scorecard
@@ -95,6 +101,8 @@ public struct ScoreFormatter: Sendable {
         low = range.lowerBound
         pdText = range.map { fixed(scorecard.probabilityOfDefault(score: $0), 6) }
         scoreText = range.map { String($0) }
+        points = scorecard.entries.map(\.points)
+        best = scorecard.entries.map(\.bestPoints)
         reasonTexts = scorecard.entries.indices.map { j in
             scorecard.entries[j].binning.bins.indices.map { b in
                 let lost = scorecard.entries[j].bestPoints - scorecard.entries[j].points[b]
@@ -110,13 +118,25 @@ public struct ScoreFormatter: Sendable {
 
     /// The output fields of an applicant with `bins`: reasons only for declined applicants.
     public func fields(id: String, bins: [Int]) -> [String] {
-        let score = scorecard.score(bins: bins)
+        var score = scorecard.basePoints
+        for j in points.indices { score += points[j][bins[j]] }
         let approved = score >= scorecard.cutoff
         var out = [id, pdText[score - low], scoreText[score - low], approved ? "approve" : "decline"]
         out.reserveCapacity(4 + reasonCount)
-        let reasons = approved ? [] : scorecard.reasons(bins: bins, count: reasonCount)
+        guard !approved, reasonCount > 0 else {
+            for _ in 0..<reasonCount { out.append("") }
+            return out
+        }
+        // The same ranking as Scorecard.reasons: most points lost first, ties in scorecard order.
+        var losses: [(entry: Int, lost: Int)] = []
+        losses.reserveCapacity(points.count)
+        for j in points.indices {
+            let lost = best[j] - points[j][bins[j]]
+            if lost > 0 { losses.append((j, lost)) }
+        }
+        losses.sort { $0.lost != $1.lost ? $0.lost > $1.lost : $0.entry < $1.entry }
         for k in 0..<reasonCount {
-            out.append(k < reasons.count ? reasonTexts[reasons[k].entry][bins[reasons[k].entry]] : "")
+            out.append(k < losses.count ? reasonTexts[losses[k].entry][bins[losses[k].entry]] : "")
         }
         return out
     }
@@ -205,4 +225,10 @@ public struct ScoredFile: Sendable {
         rejected += 1
         if rejectExamples.count < 5 { rejectExamples.append(reason) }
     }
+}
+
+/// A characteristic's binning behind a reference (the scoring loop borrows it, no copies).
+final class BinLookup: Sendable {
+    let binning: CharacteristicBinning
+    init(_ binning: CharacteristicBinning) { self.binning = binning }
 }

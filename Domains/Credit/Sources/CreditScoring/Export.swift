@@ -36,12 +36,13 @@ public enum ScorecardExport {
         }
         struct CardOut: Encodable {
             let format: String, id_column: String?, target: String, bad_value: String, good_value: String
-            let base_points: Int, cutoff: Int, pdo: Double, base_score: Double, base_odds: Double, factor: Double, offset: Double
+            let intercept: Double, base_points: Int, cutoff: Int, pdo: Double, base_score: Double, base_odds: Double, factor: Double, offset: Double
             let missing_tokens: [String], characteristics: [CharacteristicOut]
         }
         let out = CardOut(
             format: "lepton-credit-scorecard/1", id_column: card.idColumn, target: card.outcome.column,
-            bad_value: card.outcome.badValue, good_value: card.outcome.goodValue, base_points: card.basePoints,
+            bad_value: card.outcome.badValue, good_value: card.outcome.goodValue, intercept: card.intercept,
+            base_points: card.basePoints,
             cutoff: card.cutoff, pdo: card.config.pdo, base_score: card.config.baseScore, base_odds: card.config.baseOdds,
             factor: card.config.factor, offset: card.config.offset, missing_tokens: missingTokens,
             characteristics: card.entries.map { e in

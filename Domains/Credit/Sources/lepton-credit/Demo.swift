@@ -15,9 +15,12 @@ struct Demo: ParsableCommand {
     var data: String?
     @Option(help: "Where to write the model, report and scored files.") var outDir = NSTemporaryDirectory() + "lepton-credit-demo"
     @Option(help: "Synthetic applicants to generate and score.") var rows = 1_000_000
+    @Option(help: "Put text in credit_amount of every N-th synthetic applicant, to show the rejects (0: never).")
+    var corruptEvery = 10_000
 
     func validate() throws {
         guard rows >= 0 else { throw ValidationError("--rows \(rows): not negative.") }
+        guard corruptEvery >= 0 else { throw ValidationError("--corrupt-every \(corruptEvery): not negative.") }
     }
 
     /// The embedded data: in the working folder, or two folders above the executable (.build/release).
@@ -98,14 +101,14 @@ struct Demo: ParsableCommand {
                                               ("model", .string(modelPath)), ("report", .string(reportPath))]
         if rows > 0 {
             let applicants = outDir + "/applicants.csv", scores = outDir + "/scores.csv"
-            let corruptEvery = 10_000
             let t1 = Date()
             let bytes = try SyntheticApplicants.write(from: source, to: applicants, rows: rows, seed: common.seed,
-                                                      corruptEvery: corruptEvery, corruptColumn: "credit_amount")
+                                                      corruptEvery: corruptEvery > 0 ? corruptEvery : nil,
+                                                      corruptColumn: "credit_amount")
             let generateSeconds = Date().timeIntervalSince(t1)
             say("")
-            say(String(format: "generated %@ synthetic applicants (%.0f MB) in %.2f s; every %@th has text in credit_amount, to show the rejects",
-                       grouped(rows), Double(bytes) / 1e6, generateSeconds, grouped(corruptEvery)))
+            say(String(format: "generated %@ synthetic applicants (%.0f MB) in %.2f s", grouped(rows), Double(bytes) / 1e6, generateSeconds)
+                + (corruptEvery > 0 ? "; every \(grouped(corruptEvery))th has text in credit_amount, to show the rejects" : ""))
             let t2 = Date()
             let outcome = try BatchScoring.run(scorecard: card, input: applicants, output: scores,
                                                rejects: outDir + "/scores.rejects.csv", shard: nil, maxRejectRate: 0.01, reasons: nil,
