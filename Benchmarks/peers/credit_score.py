@@ -60,7 +60,7 @@ def main():
     args = parser.parse_args()
     card = json.load(open(args.scorecard))
     names = [c["name"] for c in card["characteristics"]]
-    id_column = card["id_column"]
+    id_column = card.get("id_column")
     start = time.perf_counter()
     df = pd.read_csv(args.input, usecols=names + ([id_column] if id_column else []), dtype=str, keep_default_na=False)
     woe = np.empty((len(df), len(names)))

@@ -152,6 +152,8 @@ public struct CreditDataset: Sendable {
     public let ids: [String]
     public let rowsRead: Int
     public let rejected: [CSVRowError]
+    /// Columns left out because every value is missing (to report).
+    public var allMissing: [String] = []
 
     public var count: Int { labels.count }
     public var badCount: Int { labels.reduce(0) { $0 + ($1 == 1 ? 1 : 0) } }
@@ -217,10 +219,14 @@ public struct CreditDataset: Sendable {
         }
         let labels = outcome.codes.map { $0 == Int32(badCode) ? 1.0 : 0.0 }
         var characteristics: [Characteristic] = []
+        var allMissing: [String] = []
         for column in table.columns where column.name != target && column.name != idName {
             let spec = schema.columns[column.name]
             if spec?.type == "exclude" { continue }
-            if column.missingCount == table.rowCount { continue }  // all missing: nothing to learn (reported by the caller)
+            if column.missingCount == table.rowCount {  // nothing to learn from
+                allMissing.append(column.name)
+                continue
+            }
             let values: CharacteristicValues = column.kind == .numeric
                 ? .numeric(column.numbers) : .categorical(codes: column.codes, levels: column.levels)
             characteristics.append(Characteristic(name: column.name, kind: column.kind == .numeric ? .numeric : .categorical,
@@ -230,15 +236,11 @@ public struct CreditDataset: Sendable {
             throw CreditError("\(path): no column other than the target and ID has any value", hint: "add applicant characteristics.")
         }
         let ids = try idName.map { try table.column($0) }.map { column in (0..<table.rowCount).map { column.text(at: $0) } } ?? []
-        return CreditDataset(path: path, outcome: OutcomeDefinition(column: target, badValue: bad, goodValue: others[0]),
-                             labels: labels, characteristics: characteristics, idColumn: idName, ids: ids,
-                             rowsRead: table.rowsRead, rejected: table.rejected)
-    }
-
-    /// Columns dropped because every value is missing (to report).
-    public static func allMissingColumns(path: String, excluding: Set<String>) throws -> [String] {
-        let table = try TabularTable.read(path: path)
-        return table.columns.filter { !excluding.contains($0.name) && $0.missingCount == table.rowCount }.map(\.name)
+        var dataset = CreditDataset(path: path, outcome: OutcomeDefinition(column: target, badValue: bad, goodValue: others[0]),
+                                    labels: labels, characteristics: characteristics, idColumn: idName, ids: ids,
+                                    rowsRead: table.rowsRead, rejected: table.rejected)
+        dataset.allMissing = allMissing
+        return dataset
     }
 
     /// The rows `rows` of this dataset (for cross-validation folds).

@@ -104,8 +104,7 @@ struct Train: ParsableCommand {
         let schemaValue = try schema.map { try CreditSchema.read(path: $0) } ?? CreditSchema()
         let started = Date()
         let dataset = try CreditDataset.load(path: data, target: target, bad: bad, id: id, schema: schemaValue)
-        let allMissing = try CreditDataset.allMissingColumns(path: data, excluding: Set([target] + [id ?? schemaValue.id].compactMap { $0 }))
-        for name in allMissing { console.warning("column '\(name)' is missing in every row; left out.") }
+        for name in dataset.allMissing { console.warning("column '\(name)' is missing in every row; left out.") }
         if !dataset.rejected.isEmpty {
             console.warning("\(dataset.rejected.count) of \(dataset.rowsRead) rows rejected (first: \(dataset.rejected[0])).")
         }
