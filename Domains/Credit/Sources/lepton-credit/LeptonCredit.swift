@@ -76,7 +76,7 @@ struct Train: ParsableCommand {
         guard reasons >= 0, reasons <= 20 else { throw ValidationError("--reasons \(reasons): between 0 and 20.") }
         guard cvFolds == 0 || cvFolds >= 2 else { throw ValidationError("--cv-folds \(cvFolds): 0 (none) or at least 2.") }
         if kind != .scorecard {
-            throw ValidationError("--kind \(kind.rawValue): the gradient-boosted model needs LeptonCore's trees, which are not in this build yet. Hint: use --kind scorecard (the default).")
+            throw ValidationError("--kind \(kind.rawValue): the gradient-boosted credit model (monotone constraints from the binning trends, SHAP reason codes) is not in lepton-credit yet. Hint: use --kind scorecard (the default).")
         }
     }
 

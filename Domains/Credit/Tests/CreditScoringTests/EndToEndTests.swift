@@ -143,7 +143,7 @@ final class EndToEndTests: XCTestCase {
         let gbdt = try run(["train", "--data", germanCreditPath, "--target", "creditability", "--bad", "bad", "--kind", "gbdt",
                             "--out", dir.file("g.lepton")])
         XCTAssertEqual(gbdt.status, 2)
-        XCTAssert(gbdt.err.contains("not in this build"), gbdt.err)
+        XCTAssert(gbdt.err.contains("not in lepton-credit yet"), gbdt.err)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("g.lepton")))
 
         let third = try dir.write("third.csv", "a,y\n1,good\n2,bad\n3,maybe\n")
