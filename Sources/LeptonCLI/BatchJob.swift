@@ -138,7 +138,9 @@ public enum BatchJob {
             // Records waiting for their batch, in input order: parsed ones (their outcome comes
             // from `process`) and ones already rejected, so that both files keep input order
             // whatever the batch size or shard.
-            var pending: [(fields: [String], number: Int, rejection: String?)] = []
+            // Their raw fields wait as bytes in one arena, turned into text only if rejected.
+            var pending: [(fields: RawFields, number: Int, rejection: String?)] = []
+            let arena = RawFieldArena()
             var records: [Record] = []
             pending.reserveCapacity(configuration.batchSize)
             records.reserveCapacity(configuration.batchSize)
@@ -159,27 +161,28 @@ public enum BatchJob {
                         try output.writeRow(fields)
                         summary.written += 1
                     case let .reject(reason):
-                        try rejects.writeRow(shaped(item.fields, columns: columns.count, delimiter: delimiter)
+                        try rejects.writeRow(shaped(arena.strings(item.fields), columns: columns.count, delimiter: delimiter)
                                              + [String(item.number), reason])
                         summary.rejected += 1
                     }
                 }
                 records.removeAll(keepingCapacity: true)
                 pending.removeAll(keepingCapacity: true)
+                arena.removeAll()
             }
 
             try input.forEachRow(in: range, firstNumber: firstNumber) { row in
                 summary.read += 1
                 bytesSeen += approximateBytes(row)
                 if let problem = row.problem {
-                    pending.append((row.rawFields, row.number, "malformed record: \(problem)"))
+                    pending.append((arena.append(row), row.number, "malformed record: \(problem)"))
                 } else {
                     do {
                         let record = try parse(row)
                         records.append(record)
-                        pending.append((row.rawFields, row.number, nil))
+                        pending.append((arena.append(row), row.number, nil))
                     } catch let error as CSVRowError {
-                        pending.append((row.rawFields, row.number, reasonText(error)))
+                        pending.append((arena.append(row), row.number, reasonText(error)))
                     }
                 }
                 if records.count >= configuration.batchSize || pending.count >= 4 * configuration.batchSize { try flush() }
@@ -252,5 +255,42 @@ public enum BatchJob {
         var n = row.count  // delimiters and the line end
         for i in 0..<row.count { n += row.bytes(at: i).count }
         return n
+    }
+}
+
+/// Where a pending record's raw fields sit in a ``RawFieldArena``.
+struct RawFields {
+    var firstBound: Int
+    var count: Int
+}
+
+/// The raw fields of a batch's records, kept as bytes (one copy, no per-field allocation)
+/// until a record is rejected and its text is needed for the rejects file.
+final class RawFieldArena {
+    private var bytes: [UInt8] = []
+    /// Start and end of each field in `bytes`.
+    private var bounds: [Int] = []
+
+    func append(_ row: CSVRow) -> RawFields {
+        let first = bounds.count
+        for i in 0..<row.count {
+            let field = row.bytes(at: i)
+            bounds.append(bytes.count)
+            bytes.append(contentsOf: field)
+            bounds.append(bytes.count)
+        }
+        return RawFields(firstBound: first, count: row.count)
+    }
+
+    func strings(_ fields: RawFields) -> [String] {
+        (0..<fields.count).map { k in
+            let start = bounds[fields.firstBound + 2 * k], end = bounds[fields.firstBound + 2 * k + 1]
+            return String(decoding: bytes[start..<end], as: UTF8.self)
+        }
+    }
+
+    func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+        bounds.removeAll(keepingCapacity: true)
     }
 }
