@@ -1,3 +1,4 @@
+import LeptonCore
 import LeptonIO
 
 /// Turns records of an applicant CSV into scorecard bins, by column name; columns the model
@@ -148,7 +149,7 @@ public struct ScoredFile: Sendable {
     public var labels: [Double] = []
     public var scores: [Int] = []
     public var pd: [Double] = []
-    /// Bins of each row per entry (row-major), for characteristic stability.
+    /// Bins of each row per characteristic of the model (row-major), for characteristic stability.
     public var bins: [Int32] = []
     public var rowsRead = 0
     public var rejected = 0
@@ -157,28 +158,34 @@ public struct ScoredFile: Sendable {
     public var unseenCategories = 0
     public var outOfRange = 0
 
+    /// Scores every row of `path` with a scorecard (see ``read(path:model:requireOutcome:)``).
+    public static func read(path: String, scorecard: Scorecard, requireOutcome: Bool) throws -> ScoredFile {
+        try read(path: path, model: .scorecard(scorecard), requireOutcome: requireOutcome)
+    }
+
     /// Scores every row of `path`. With `requireOutcome`, the model's target column must be
     /// present and every value must be the bad or good value (a third value is an error; a
     /// missing one rejects the row).
-    public static func read(path: String, scorecard: Scorecard, requireOutcome: Bool) throws -> ScoredFile {
+    public static func read(path: String, model: CreditModel, requireOutcome: Bool) throws -> ScoredFile {
         let reader: CSVReader
         do {
             reader = try CSVReader(path: path)
         } catch let error as CSVFileError {
             throw CreditError("\(error)", hint: "give a CSV file with a header row and one row per applicant.")
         }
-        let encoder = try ApplicantEncoder(scorecard: scorecard, columns: reader.columns, path: path)
+        let scorer = try model.rowScorer(columns: reader.columns, path: path, reasonCount: 0)
+        let outcome = model.outcome
         var targetIndex: Int?
         if requireOutcome {
-            guard let t = reader.columns.firstIndex(of: scorecard.outcome.column) else {
-                throw CreditError("\(path): no target column '\(scorecard.outcome.column)' (the model was trained with it)",
+            guard let t = reader.columns.firstIndex(of: outcome.column) else {
+                throw CreditError("\(path): no target column '\(outcome.column)' (the model was trained with it)",
                                   hint: "evaluate on a file with the outcome column.")
             }
             targetIndex = t
         }
         var result = ScoredFile()
-        var bins = [Int](repeating: 0, count: scorecard.entries.count)
-        let bad = Array(scorecard.outcome.badValue.utf8), good = Array(scorecard.outcome.goodValue.utf8)
+        var bins = [Int](repeating: 0, count: scorer.characteristicCount)
+        let bad = Array(outcome.badValue.utf8), good = Array(outcome.goodValue.utf8)
         var thirdValue: CreditError?
         let counts = try reader.forEachRow { row in
             guard thirdValue == nil else { return }
@@ -194,27 +201,27 @@ public struct ScoredFile: Sendable {
                 }
                 let field = Array(row.bytes(at: t))
                 if field == bad { label = 1 } else if field != good {
-                    thirdValue = CreditError("\(path): row \(row.number): the target '\(scorecard.outcome.column)' is '\(String(decoding: field, as: UTF8.self))', neither '\(scorecard.outcome.badValue)' (bad) nor '\(scorecard.outcome.goodValue)' (good)",
+                    thirdValue = CreditError("\(path): row \(row.number): the target '\(outcome.column)' is '\(String(decoding: field, as: UTF8.self))', neither '\(outcome.badValue)' (bad) nor '\(outcome.goodValue)' (good)",
                                              hint: "recode the outcome to the two values the model was trained with.")
                     return
                 }
             }
+            let scored: (score: Int, pd: Double)
             do {
-                try encoder.encode(row, into: &bins)
+                scored = try scorer.score(row, bins: &bins)
             } catch let error as CSVRowError {
                 result.note(reject: "\(error)")
                 return
             }
-            let score = scorecard.score(bins: bins)
             result.labels.append(label)
-            result.scores.append(score)
-            result.pd.append(scorecard.probabilityOfDefault(score: score))
+            result.scores.append(scored.score)
+            result.pd.append(scored.pd)
             result.bins.append(contentsOf: bins.map { Int32($0) })
         }
         if let thirdValue { throw thirdValue }
         result.rowsRead = counts.rows
-        result.unseenCategories = encoder.unseenCategories
-        result.outOfRange = encoder.outOfRange
+        result.unseenCategories = scorer.unseenCategories
+        result.outOfRange = scorer.outOfRange
         guard counts.rows > 0 else {
             throw CreditError("\(path): the file has a header but no data rows", hint: "give a file with at least one applicant.")
         }
@@ -224,6 +231,164 @@ public struct ScoredFile: Sendable {
     mutating func note(reject reason: String) {
         rejected += 1
         if rejectExamples.count < 5 { rejectExamples.append(reason) }
+    }
+}
+
+/// Scores records of an applicant CSV with one model: the score, PD and bins of a record, and
+/// the output fields batch scoring writes. Not thread-safe (it counts): use one per thread.
+public protocol CreditRowScorer: AnyObject {
+    /// The output columns: the ID column (or `row`), `pd`, `score`, `decision`, `reason_1` … `reason_K`.
+    var columns: [String] { get }
+    /// The number of characteristics (bins per record).
+    var characteristicCount: Int { get }
+    /// Categories not seen in training, over all records scored.
+    var unseenCategories: Int { get }
+    /// Numbers outside the training range, over all records scored.
+    var outOfRange: Int { get }
+    /// The score and PD of a record, with its bin of each characteristic written into `bins`.
+    /// Throws the row's ``CSVRowError`` for text in a numeric column.
+    func score(_ row: CSVRow, bins: inout [Int]) throws -> (score: Int, pd: Double)
+    /// The output fields of a record (reasons for declined applicants only).
+    func fields(_ row: CSVRow) throws -> [String]
+}
+
+extension CreditModel {
+    /// A scorer for records with the header `columns`; throws ``CreditError`` naming the
+    /// columns the file lacks. `reasonCount` nil: the model's.
+    public func rowScorer(columns: [String], path: String, reasonCount: Int?) throws -> any CreditRowScorer {
+        switch self {
+        case let .scorecard(card): return try ScorecardRowScorer(scorecard: card, columns: columns, path: path, reasonCount: reasonCount)
+        case let .boosted(model): return try BoostedRowScorer(model: model, columns: columns, path: path, reasonCount: reasonCount)
+        }
+    }
+}
+
+/// ``CreditRowScorer`` of a scorecard: ``ApplicantEncoder`` and ``ScoreFormatter``.
+final class ScorecardRowScorer: CreditRowScorer {
+    let encoder: ApplicantEncoder
+    let formatter: ScoreFormatter
+    var bins: [Int]
+
+    init(scorecard: Scorecard, columns: [String], path: String, reasonCount: Int?) throws {
+        encoder = try ApplicantEncoder(scorecard: scorecard, columns: columns, path: path)
+        formatter = ScoreFormatter(scorecard: scorecard, reasonCount: reasonCount)
+        bins = [Int](repeating: 0, count: scorecard.entries.count)
+    }
+
+    var columns: [String] { formatter.columns }
+    var characteristicCount: Int { bins.count }
+    var unseenCategories: Int { encoder.unseenCategories }
+    var outOfRange: Int { encoder.outOfRange }
+
+    func score(_ row: CSVRow, bins: inout [Int]) throws -> (score: Int, pd: Double) {
+        try encoder.encode(row, into: &bins)
+        let score = encoder.scorecard.score(bins: bins)
+        return (score, encoder.scorecard.probabilityOfDefault(score: score))
+    }
+
+    func fields(_ row: CSVRow) throws -> [String] {
+        try encoder.encode(row, into: &bins)
+        return formatter.fields(id: encoder.id(row), bins: bins)
+    }
+}
+
+/// ``CreditRowScorer`` of the boosted model: feature values and bins by column name, the
+/// trees' log-odds, and TreeSHAP reason codes for declined applicants.
+///
+/// The same rules as the scorecard's for values training did not have: unseen categories
+/// (counted) take the trees' branch for unseen categories and the binning's other bin; numbers
+/// outside the training range (counted) go where the trees and the outer range bins put them;
+/// text in a numeric column rejects the record.
+final class BoostedRowScorer: CreditRowScorer {
+    let model: BoostedCreditModel
+    let reasonCount: Int
+    let columnIndex: [Int]
+    let idIndex: Int?
+    var features: [Float]
+    var bins: [Int]
+    private(set) var unseenCategories = 0
+    private(set) var outOfRange = 0
+
+    init(model: BoostedCreditModel, columns: [String], path: String, reasonCount: Int?) throws {
+        self.model = model
+        self.reasonCount = max(0, reasonCount ?? model.spec.config.reasonCount)
+        let positions = Dictionary(columns.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        let missing = model.characteristicNames.filter { positions[$0] == nil }
+        guard missing.isEmpty else {
+            throw CreditError("\(path): the file lacks \(missing.count) column(s) the model uses: \(missing.joined(separator: ", "))",
+                              hint: "score a file with the training file's columns (extra columns are ignored).")
+        }
+        columnIndex = model.characteristicNames.map { positions[$0]! }
+        idIndex = model.spec.idColumn.flatMap { positions[$0] }
+        features = [Float](repeating: .nan, count: columnIndex.count)
+        bins = [Int](repeating: 0, count: columnIndex.count)
+    }
+
+    var columns: [String] {
+        [model.spec.idColumn ?? "row", "pd", "score", "decision"] + (0..<reasonCount).map { "reason_\($0 + 1)" }
+    }
+    var characteristicCount: Int { columnIndex.count }
+
+    /// Fills `features` and `bins` from the record.
+    func encode(_ row: CSVRow, bins: inout [Int]) throws {
+        for (j, feature) in model.spec.features.enumerated() {
+            let binning = feature.binning
+            let column = columnIndex[j]
+            switch binning.kind {
+            case .numeric:
+                guard let value = try row.double(at: column) else {
+                    features[j] = .nan
+                    bins[j] = binning.missingBin
+                    continue
+                }
+                let b = binning.binIndex(number: value)
+                if let low = binning.observedMin, let high = binning.observedMax, value < low || value > high,
+                   binning.bins[b].kind == .range {
+                    outOfRange += 1
+                }
+                features[j] = feature.value(number: value)
+                bins[j] = b
+            case .categorical:
+                if row.isMissing(at: column) {
+                    features[j] = .nan
+                    bins[j] = binning.missingBin
+                    continue
+                }
+                let (b, unseen) = binning.binIndex(categoryBytes: row.bytes(at: column))
+                if unseen { unseenCategories += 1 }
+                bins[j] = b
+                features[j] = feature.value(category: String(decoding: row.bytes(at: column), as: UTF8.self))
+            }
+        }
+    }
+
+    func score(_ row: CSVRow, bins: inout [Int]) throws -> (score: Int, pd: Double) {
+        try encode(row, bins: &bins)
+        let f = model.trees.predictRaw(row: features)
+        return (model.score(margin: f), model.probabilityOfDefault(margin: f))
+    }
+
+    func fields(_ row: CSVRow) throws -> [String] {
+        try encode(row, bins: &bins)
+        let f = model.trees.predictRaw(row: features)
+        let score = model.score(margin: f)
+        let approved = score >= model.spec.cutoff
+        let id = idIndex.map { String(decoding: row.bytes(at: $0), as: UTF8.self) } ?? String(row.number)
+        var out = [id, fixed(model.probabilityOfDefault(margin: f), 6), String(score), approved ? "approve" : "decline"]
+        guard !approved, reasonCount > 0 else {
+            for _ in 0..<reasonCount { out.append("") }
+            return out
+        }
+        let phi = model.trees.shap(FeatureColumns(columnMajor: features, rowCount: 1, names: model.trees.featureNames,
+                                                  kinds: model.trees.featureKinds), threads: 1)
+        let reasons = phi.withUnsafeBufferPointer {
+            BoostedCreditModel.reasons(phi: UnsafeBufferPointer(rebasing: $0[0..<features.count]), count: reasonCount)
+        }
+        for k in 0..<reasonCount {
+            out.append(k < reasons.count ? model.reasonText(feature: reasons[k].feature, bin: bins[reasons[k].feature],
+                                                            logOdds: reasons[k].logOdds) : "")
+        }
+        return out
     }
 }
 

@@ -83,12 +83,19 @@ public enum CreditReports {
     /// WOE chart per characteristic.
     public static func evaluation(_ e: ScorecardEvaluation, scorecard: Scorecard, labels: [Double], scores: [Int],
                                   provenance: Provenance, title: String = "Credit scorecard validation") -> Report {
+        evaluation(e, model: .scorecard(scorecard), labels: labels, scores: scores, provenance: provenance, title: title)
+    }
+
+    /// The validation report of either kind of model: the same figures and tables, then the
+    /// scorecard table and WOE charts (scorecard) or the feature importance (boosted model).
+    public static func evaluation(_ e: ScorecardEvaluation, model: CreditModel, labels: [Double], scores: [Int],
+                                  provenance: Provenance, title: String) -> Report {
         var report = Report(title: title, provenance: provenance)
         report.addCallout("AUC \(fixed(e.auc, 3)) · Gini \(fixed(e.gini, 3)) · KS \(fixed(e.ks, 3)) on \(e.n) loans (\(e.bads) bad)")
         report.addHeading("Discrimination and calibration")
         report.addTable(Table.keyValue(e.summary.map { ($0.0, $0.0 == "n" || $0.0 == "bads" || $0.0.contains("cutoff") ? fixed($0.1, 0) : fixed($0.1, 4)) },
                                        caption: "Headline figures (the score is higher for safer applicants; PD is implied by the score)."))
-        report.addFigure(ROCChart(curves: [ROCCurve(name: "Scorecard", falsePositiveRates: e.roc.fpr, truePositiveRates: e.roc.tpr,
+        report.addFigure(ROCChart(curves: [ROCCurve(name: model.title, falsePositiveRates: e.roc.fpr, truePositiveRates: e.roc.tpr,
                                                     auc: e.auc)]),
                          caption: "ROC: share of bads declined against share of goods declined as the cut-off rises.")
         let badScores = zip(labels, scores).filter { $0.0 == 1 }.map { Double($0.1) }
@@ -99,7 +106,7 @@ public enum CreditReports {
         report.addFigure(ScoreDistributionChart(classes: [(name: "Good", scores: goodScores), (name: "Bad", scores: badScores)],
                                                 threshold: Double(e.cutoff), score: Axis("Score")),
                          caption: "Score distributions by outcome, with the cut-off.")
-        report.addFigure(CalibrationChart(curves: [(name: "Scorecard", bins: e.bands.map {
+        report.addFigure(CalibrationChart(curves: [(name: model.title, bins: e.bands.map {
             CalibrationBin(meanPredicted: $0.meanPD, observedRate: $0.badRate, count: $0.count)
         })]), caption: "Predicted PD against observed bad rate per score band (Hosmer–Lemeshow H = \(fixed(e.hosmerLemeshow.statistic, 2)), df \(e.hosmerLemeshow.degreesOfFreedom), p = \(fixed(e.hosmerLemeshow.pValue, 3))).")
         var bandTable = Table(columns: [.init("Band", .integer), .init("Scores"), .init("Rows", .integer), .init("Bads", .integer),
@@ -113,7 +120,7 @@ public enum CreditReports {
         }
         report.addTable(bandTable)
         report.addHeading("Cut-off, costs and strategy")
-        let cfg = scorecard.config
+        let cfg = model.config
         var confusion = Table(columns: [.init("Cut-off"), .init("Bads declined", .integer), .init("Bads accepted", .integer),
                                         .init("Goods declined", .integer), .init("Goods accepted", .integer),
                                         .init("Approval rate", .percent(1)), .init("Expected cost", .decimals(0))],
@@ -130,8 +137,34 @@ public enum CreditReports {
             strategy.addRow([.number(Double(row.cutoff)), .number(row.approvalRate), .number(row.badRate), .number(row.cost)])
         }
         report.addTable(strategy)
-        addScorecard(to: &report, scorecard)
+        switch model {
+        case let .scorecard(card): addScorecard(to: &report, card)
+        case let .boosted(boosted): addBoosted(to: &report, boosted)
+        }
         return report
+    }
+
+    /// The boosted model: how the score is made, and each characteristic's importance (total
+    /// split gain and share, splits), monotone constraint and binning trend.
+    public static func addBoosted(to report: inout Report, _ model: BoostedCreditModel) {
+        let cfg = model.spec.config
+        report.addHeading("Gradient-boosted trees: feature importance")
+        report.addParagraph("\(model.trees.trees.count) trees (learning rate \(fixed(model.spec.boosting.learningRate, 3)), at most \(model.spec.boosting.maxLeaves) leaves) on the raw characteristics, with monotone constraints where the binning found an ascending (+1) or descending (−1) bad-rate trend. Score = round(\(fixed(cfg.offset, 2)) − \(fixed(cfg.factor, 4)) · log-odds of default): PDO \(fixed(cfg.pdo, 0)), \(fixed(cfg.baseScore, 0)) points at odds \(fixed(cfg.baseOdds, 0)):1 (good:bad), the scorecard's scale. Approve at \(model.spec.cutoff) or above. Reason codes: the characteristics with the largest SHAP contributions toward default.")
+        let rows = BoostedExport.importance(model)
+        let shown = rows.filter { $0.gain > 0 }.prefix(20)
+        if !shown.isEmpty {
+            report.addFigure(BarChart(title: "Feature importance (share of total split gain)", categories: shown.map(\.name),
+                                      values: shown.map(\.gainShare), value: Axis("Share of gain", format: .percent)),
+                             caption: "The characteristics the trees rely on most (top \(shown.count)).")
+        }
+        var table = Table(columns: [.init("Characteristic"), .init("Kind"), .init("Gain", .decimals(2)), .init("Share", .percent(1)),
+                                    .init("Splits", .integer), .init("Constraint"), .init("Binning trend"), .init("IV", .decimals(4))],
+                          caption: "Importance over all trees; the constraint forces the predicted bad probability to rise (+1) or fall (−1) with the value.")
+        for r in rows {
+            table.addRow([.text(r.name), .text(r.kind), .number(r.gain), .number(r.gainShare), .number(Double(r.splits)),
+                          .text(r.constraint == 0 ? "none" : (r.constraint > 0 ? "+1" : "−1")), .text(r.trend), .number(r.iv)])
+        }
+        report.addTable(table)
     }
 
     /// The scorecard table, a WOE chart per characteristic and the excluded characteristics.

@@ -128,24 +128,108 @@ public struct StabilityReport: Sendable {
     /// PSI = Σ (a − e) ln(a / e) over the training score bands; CSI the same over each
     /// characteristic's bins (expected shares: the training bin counts).
     public init(scorecard: Scorecard, scored: ScoredFile) {
-        let bands = scorecard.trainingBands
+        self.init(model: .scorecard(scorecard), scored: scored)
+    }
+
+    /// The same for either kind of model: CSI over the bins of each characteristic the model
+    /// uses (the boosted model's over every characteristic's binning).
+    public init(model: CreditModel, scored: ScoredFile) {
+        let bands = model.trainingBands
         psi = CreditMetrics.psi(expected: bands.shares, actual: bands.sharesOf(scored.scores.map(Double.init)))
         bandLabels = bands.labels
         expectedShares = bands.shares
         actualShares = bands.sharesOf(scored.scores.map(Double.init))
         rows = scored.scores.count
-        let p = scorecard.entries.count
-        csi = scorecard.entries.enumerated().map { j, entry in
-            let total = Double(max(scorecard.trainingRows, 1))
-            let expected = entry.binning.bins.map { Double($0.count) / total }
-            var counts = [Double](repeating: 0, count: entry.binning.bins.count)
+        let binnings = model.binnings
+        let p = binnings.count
+        let total = Double(max(model.trainingRows, 1))
+        csi = binnings.enumerated().map { j, binning in
+            let expected = binning.bins.map { Double($0.count) / total }
+            var counts = [Double](repeating: 0, count: binning.bins.count)
             var i = j
             while i < scored.bins.count {
                 counts[Int(scored.bins[i])] += 1
                 i += p
             }
             let n = Double(max(scored.scores.count, 1))
-            return (entry.binning.name, CreditMetrics.psi(expected: expected, actual: counts.map { $0 / n }))
+            return (binning.name, CreditMetrics.psi(expected: expected, actual: counts.map { $0 / n }))
         }
+    }
+}
+
+/// The boosted model as tables: what can honestly be exported without the trees — each
+/// characteristic's importance, constraint and binning, and the score scaling. The trees
+/// themselves live in the model file (LeptonCore's exact tree format); there is no SQL form.
+public enum BoostedExport {
+    /// One characteristic's importance and constraint.
+    public struct ImportanceRow: Sendable {
+        public var name: String
+        public var kind: String
+        /// Total split gain over all trees, its share of the total, and the number of splits.
+        public var gain: Double
+        public var gainShare: Double
+        public var splits: Int
+        public var constraint: Int
+        public var trend: String
+        public var iv: Double
+    }
+
+    /// Every characteristic, most important (gain) first, ties in feature order.
+    public static func importance(_ model: BoostedCreditModel) -> [ImportanceRow] {
+        let gain = model.trees.featureImportance(.gain), splits = model.trees.featureImportance(.splitCount)
+        let total = max(gain.reduce(0, +), 1e-300)
+        let rows = model.spec.features.enumerated().map { j, f in
+            ImportanceRow(name: f.name, kind: f.binning.kind.rawValue, gain: gain[j], gainShare: gain[j] / total, splits: Int(splits[j]),
+                          constraint: f.constraint,
+                          trend: f.binning.kind == .numeric ? f.binning.trend.rawValue : "(categorical)", iv: f.binning.iv)
+        }
+        return rows.enumerated().sorted { $0.element.gain != $1.element.gain ? $0.element.gain > $1.element.gain : $0.offset < $1.offset }
+            .map(\.element)
+    }
+
+    /// One row per characteristic: name, kind, gain, gain share, splits, monotone constraint,
+    /// binning trend, IV and number of bins.
+    public static func csvRows(_ model: BoostedCreditModel) -> [[String]] {
+        var rows = [["characteristic", "kind", "gain", "gain_share", "splits", "monotone_constraint", "binning_trend", "iv", "bins"]]
+        let bins = Dictionary(model.spec.features.map { ($0.name, $0.binning.bins.count) }, uniquingKeysWith: { a, _ in a })
+        for r in importance(model) {
+            rows.append([r.name, r.kind, String(r.gain), String(r.gainShare), String(r.splits), String(r.constraint), r.trend,
+                         String(r.iv), String(bins[r.name] ?? 0)])
+        }
+        return rows
+    }
+
+    /// The model summary as JSON: score scaling and cut-off, boosting settings, and per
+    /// characteristic the importance, constraint and bins (the labels reason codes use). The
+    /// trees are not in it: scoring needs the model file and lepton-credit.
+    public static func json(_ model: BoostedCreditModel) throws -> String {
+        struct FeatureOut: Encodable {
+            let name: String, kind: String, gain: Double, gain_share: Double, splits: Int, monotone_constraint: Int
+            let binning_trend: String, iv: Double, bins: [String]
+        }
+        struct ModelOut: Encodable {
+            let format: String, note: String, id_column: String?, target: String, bad_value: String, good_value: String
+            let score_formula: String, pdo: Double, base_score: Double, base_odds: Double, factor: Double, offset: Double
+            let cutoff: Int, trees: Int, boosting: BoostingConfig, training_rows: Int, training_bads: Int
+            let characteristics: [FeatureOut]
+        }
+        let s = model.spec
+        let byName = Dictionary(s.features.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let out = ModelOut(
+            format: "lepton-credit-gbdt-summary/1",
+            note: "a summary: the trees are in the model file; score with lepton-credit score",
+            id_column: s.idColumn, target: s.outcome.column, bad_value: s.outcome.badValue, good_value: s.outcome.goodValue,
+            score_formula: "score = round(offset - factor * log_odds_of_default), pd = 1 / (1 + exp(-log_odds_of_default))",
+            pdo: s.config.pdo, base_score: s.config.baseScore, base_odds: s.config.baseOdds, factor: s.config.factor,
+            offset: s.config.offset, cutoff: s.cutoff, trees: model.trees.trees.count, boosting: s.boosting,
+            training_rows: s.trainingRows, training_bads: s.trainingBads,
+            characteristics: importance(model).map { r in
+                FeatureOut(name: r.name, kind: r.kind, gain: r.gain, gain_share: r.gainShare, splits: r.splits,
+                           monotone_constraint: r.constraint, binning_trend: r.trend, iv: r.iv,
+                           bins: byName[r.name]?.binning.bins.map(\.label) ?? [])
+            })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try encoder.encode(out), as: UTF8.self) + "\n"
     }
 }

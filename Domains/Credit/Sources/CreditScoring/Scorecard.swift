@@ -110,16 +110,7 @@ public struct Scorecard: Codable, Sendable {
 
     /// A reason in plain words: `duration_in_month in [36, +inf): 31 points below the best bin`.
     public func reasonText(entry j: Int, bin b: Int, lost: Int) -> String {
-        let bin = entries[j].binning.bins[b]
-        let place: String
-        switch bin.kind {
-        case .range: place = "in \(bin.label)"
-        case .categories: place = "is \(bin.label)"
-        case .missing: place = "is missing"
-        case .special: place = "is the special value \(bin.special ?? "")"
-        case .other: place = "is a value not seen in training"
-        }
-        return "\(entries[j].binning.name) \(place): \(lost) points below the best bin"
+        "\(entries[j].binning.name) \(entries[j].binning.describe(bin: b)): \(lost) points below the best bin"
     }
 
     /// The names of the characteristics used.

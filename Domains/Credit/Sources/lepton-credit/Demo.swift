@@ -110,7 +110,7 @@ struct Demo: ParsableCommand {
             say(String(format: "generated %@ synthetic applicants (%.0f MB) in %.2f s", grouped(rows), Double(bytes) / 1e6, generateSeconds)
                 + (corruptEvery > 0 ? "; every \(grouped(corruptEvery))th has text in credit_amount, to show the rejects" : ""))
             let t2 = Date()
-            let outcome = try BatchScoring.run(scorecard: card, input: applicants, output: scores,
+            let outcome = try BatchScoring.run(model: .scorecard(card), input: applicants, output: scores,
                                                rejects: outDir + "/scores.rejects.csv", shard: nil, maxRejectRate: 0.01, reasons: nil,
                                                threads: threads, progress: console.progress("scoring", unit: "rows"))
             let seconds = Date().timeIntervalSince(t2)

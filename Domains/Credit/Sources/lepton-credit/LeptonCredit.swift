@@ -40,7 +40,7 @@ var now: String { ISO8601DateFormatter().string(from: Date()) }
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Bin the characteristics, select them and fit a scorecard on a CSV of past loans.",
+        abstract: "Bin the characteristics and fit a scorecard, a gradient-boosted model or both on a CSV of past loans.",
         discussion: LeptonExitCode.helpText)
 
     @OptionGroup var common: CommonOptions
@@ -50,8 +50,8 @@ struct Train: ParsableCommand {
     @Option(help: "An ID column to carry through to scores (never used as a characteristic).") var id: String?
     @Option(help: "A JSON schema overriding column types, declaring special values and trends (see README).") var schema: String?
     @Option(help: "Model: scorecard, gbdt, or both side by side.") var kind: ModelKind = .scorecard
-    @Option(help: "The model file to write.") var out: String
-    @Option(help: "Also write the training report (HTML) here.") var report: String?
+    @Option(help: "The model file to write (with --kind both, the scorecard; the boosted model goes beside it with .gbdt before the extension).") var out: String
+    @Option(help: "Also write the training report (HTML) here (with --kind both, the boosted model's with .gbdt before the extension).") var report: String?
     @Option(help: "Most bins per characteristic (missing and special values get their own).") var maxBins = 6
     @Option(help: "Smallest share of rows in a bin.") var minBinShare = 0.05
     @Option(help: "Trend of the bad rate over numeric bins: \(MonotonicTrend.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -75,9 +75,6 @@ struct Train: ParsableCommand {
         guard costBadAccepted >= 0, costGoodRejected >= 0 else { throw ValidationError("costs must not be negative.") }
         guard reasons >= 0, reasons <= 20 else { throw ValidationError("--reasons \(reasons): between 0 and 20.") }
         guard cvFolds == 0 || cvFolds >= 2 else { throw ValidationError("--cv-folds \(cvFolds): 0 (none) or at least 2.") }
-        if kind != .scorecard {
-            throw ValidationError("--kind \(kind.rawValue): the gradient-boosted credit model (monotone constraints from the binning trends, SHAP reason codes) is not in lepton-credit yet. Hint: use --kind scorecard (the default).")
-        }
     }
 
     var config: ScorecardConfig {
@@ -98,6 +95,17 @@ struct Train: ParsableCommand {
         return c
     }
 
+    /// What one fitted model reports: its file, training evaluation and cross-validated AUC.
+    struct Fitted {
+        var kind: ModelKind
+        var path: String
+        var evaluation: ScorecardEvaluation
+        var cv: (mean: Double, folds: [Double])?
+        /// Kind-specific figures for `--json`.
+        var extra: [(String, JSONValue)]
+        var line: String
+    }
+
     func run() throws {
         let console = Console(options: common)
         let threads = common.threads.resolved
@@ -108,70 +116,164 @@ struct Train: ParsableCommand {
         if !dataset.rejected.isEmpty {
             console.warning("\(dataset.rejected.count) of \(dataset.rowsRead) rows rejected (first: \(dataset.rejected[0])).")
         }
-        let result = try ScorecardTrainer.fit(dataset, config: config, threads: threads)
-        let seconds = Date().timeIntervalSince(started)
-        let card = result.scorecard
-        let evaluation = ScorecardEvaluation(labels: dataset.labels, scores: result.scores,
-                                             pd: result.scores.map { card.probabilityOfDefault(score: $0) }, cutoff: card.cutoff,
-                                             costBadAccepted: config.costBadAccepted, costGoodRejected: config.costGoodRejected)
-        var cv: (mean: Double, folds: [Double])?
-        if cvFolds >= 2 {
-            cv = try ScorecardTrainer.crossValidatedAUC(dataset, config: config, folds: cvFolds, seed: common.seed, threads: threads)
-        }
-        var metrics = Dictionary(evaluation.summary, uniquingKeysWith: { a, _ in a })
-        if let cv { metrics["cv_auc"] = cv.mean }
-        try ScorecardFile.write(card, to: out, metrics: metrics, dataFingerprint: fileFingerprint(data), seed: common.seed)
-        if let report {
-            var r = CreditReports.evaluation(evaluation, scorecard: card, labels: dataset.labels, scores: result.scores,
-                                             provenance: provenance(), title: "Credit scorecard: training data")
-            r.addHeading("All characteristics")
-            var table = Table(columns: [.init("Characteristic"), .init("Kind"), .init("Bins", .integer), .init("IV", .decimals(4)),
-                                        .init("Status")])
-            for b in result.binnings {
-                table.addRow([.text(b.name), .text(b.kind.rawValue), .number(Double(b.bins.count)), .number(b.iv), .text(status(b.name, card))])
+        let config = self.config
+        var boosting = BoostingConfig()
+        boosting.seed = common.seed
+        var fitted: [Fitted] = []
+        var binnings: [CharacteristicBinning] = []
+        var card: Scorecard?
+        var boosted: BoostedCreditModel?
+
+        if kind != .gbdt {
+            let result = try ScorecardTrainer.fit(dataset, config: config, threads: threads)
+            binnings = result.binnings
+            let c = result.scorecard
+            card = c
+            let evaluation = ScorecardEvaluation(labels: dataset.labels, scores: result.scores,
+                                                 pd: result.scores.map { c.probabilityOfDefault(score: $0) }, cutoff: c.cutoff,
+                                                 costBadAccepted: config.costBadAccepted, costGoodRejected: config.costGoodRejected)
+            let cv = cvFolds >= 2
+                ? try ScorecardTrainer.crossValidatedAUC(dataset, config: config, folds: cvFolds, seed: common.seed, threads: threads) : nil
+            var metrics = Dictionary(evaluation.summary, uniquingKeysWith: { a, _ in a })
+            if let cv { metrics["cv_auc"] = cv.mean }
+            try ScorecardFile.write(c, to: out, metrics: metrics, dataFingerprint: fileFingerprint(data), seed: common.seed)
+            if let report {
+                var r = CreditReports.evaluation(evaluation, scorecard: c, labels: dataset.labels, scores: result.scores,
+                                                 provenance: provenance(model: out), title: "Credit scorecard: training data")
+                addCharacteristics(to: &r, binnings: result.binnings, card: c, boosted: nil)
+                try ReportFiles.writeHTML(r, to: report)
             }
-            r.addTable(table)
-            try ReportFiles.writeHTML(r, to: report)
+            fitted.append(Fitted(kind: .scorecard, path: out, evaluation: evaluation, cv: cv,
+                                 extra: [("selected", .int(c.entries.count))],
+                                 line: "scorecard: \(c.entries.count) characteristics, base points \(c.basePoints), scores \(c.scoreRange.lowerBound)–\(c.scoreRange.upperBound), cut-off \(c.cutoff) (approve at or above)"))
         }
-        var human = ["trained a scorecard on \(dataset.count) loans (\(dataset.badCount) '\(bad)'), \(dataset.rejected.count) rows rejected, in \(String(format: "%.2f", seconds)) s",
+        if kind != .scorecard {
+            let path = kind == .both ? companionPath(out) : out
+            let result = try BoostedTrainer.fit(dataset, config: config, boosting: boosting, threads: threads)
+            binnings = result.binnings
+            let b = result.model
+            boosted = b
+            let evaluation = ScorecardEvaluation(labels: dataset.labels, scores: result.scores, pd: result.pd, cutoff: b.spec.cutoff,
+                                                 costBadAccepted: config.costBadAccepted, costGoodRejected: config.costGoodRejected)
+            let cv = cvFolds >= 2
+                ? try BoostedTrainer.crossValidatedAUC(dataset, config: config, boosting: boosting, folds: cvFolds, seed: common.seed,
+                                                       threads: threads) : nil
+            var metrics = Dictionary(evaluation.summary, uniquingKeysWith: { a, _ in a })
+            if let cv { metrics["cv_auc"] = cv.mean }
+            try BoostedModelFile.write(b, to: path, metrics: metrics, dataFingerprint: fileFingerprint(data), seed: common.seed)
+            if let report {
+                let reportPath = kind == .both ? companionPath(report) : report
+                var r = CreditReports.evaluation(evaluation, model: .boosted(b), labels: dataset.labels, scores: result.scores,
+                                                 provenance: provenance(model: path),
+                                                 title: "Credit gradient-boosted model: training data")
+                addCharacteristics(to: &r, binnings: result.binnings, card: nil, boosted: b)
+                try ReportFiles.writeHTML(r, to: reportPath)
+            }
+            let constrained = b.spec.features.filter { $0.constraint != 0 }.count
+            let range = (result.scores.min() ?? 0, result.scores.max() ?? 0)
+            fitted.append(Fitted(kind: .gbdt, path: path, evaluation: evaluation, cv: cv,
+                                 extra: [("trees", .int(b.trees.trees.count)), ("monotone_constrained", .int(constrained))],
+                                 line: "gbdt: \(b.trees.trees.count) trees on \(b.spec.features.count) characteristics (\(constrained) monotone-constrained), training scores \(range.0)–\(range.1), cut-off \(b.spec.cutoff) (approve at or above)"))
+        }
+        let seconds = Date().timeIntervalSince(started)
+
+        let what = kind == .both ? "a scorecard and a gradient-boosted model" : (kind == .gbdt ? "a gradient-boosted model" : "a scorecard")
+        var human = ["trained \(what) on \(dataset.count) loans (\(dataset.badCount) '\(bad)'), \(dataset.rejected.count) rows rejected, in \(String(format: "%.2f", seconds)) s",
                      "",
                      "characteristic".padding(toLength: 46, withPad: " ", startingAt: 0) + "kind        bins       IV  status"]
-        for b in result.binnings.sorted(by: { $0.iv > $1.iv }) {
+        for b in binnings.sorted(by: { $0.iv > $1.iv }) {
             human.append(characteristicLine(b.name, kind: b.kind.rawValue, bins: b.bins.filter { $0.count > 0 }.count, iv: b.iv,
-                                            status: status(b.name, card)))
+                                            status: status(b.name, card: card, boosted: boosted)))
         }
         human.append("")
-        human.append("scorecard: \(card.entries.count) characteristics, base points \(card.basePoints), scores \(card.scoreRange.lowerBound)–\(card.scoreRange.upperBound), cut-off \(card.cutoff) (approve at or above)")
-        human.append(String(format: "training data: AUC %.4f  Gini %.4f  KS %.4f  Brier %.4f", evaluation.auc, evaluation.gini, evaluation.ks, evaluation.brier))
-        if let cv {
-            human.append(String(format: "%d-fold cross-validated AUC %.4f (folds %@)", cvFolds, cv.mean,
-                                cv.folds.map { String(format: "%.3f", $0) }.joined(separator: " ")))
+        for f in fitted { human.append(f.line) }
+        if fitted.count == 1, let f = fitted.first {
+            let e = f.evaluation
+            human.append(String(format: "training data: AUC %.4f  Gini %.4f  KS %.4f  Brier %.4f", e.auc, e.gini, e.ks, e.brier))
+            if let cv = f.cv {
+                human.append(String(format: "%d-fold cross-validated AUC %.4f (folds %@)", cvFolds, cv.mean,
+                                    cv.folds.map { String(format: "%.3f", $0) }.joined(separator: " ")))
+            }
+        } else {
+            human.append("")
+            human.append("model        train AUC    Gini      KS   Brier  cut-off" + (cvFolds >= 2 ? "  \(cvFolds)-fold CV AUC" : ""))
+            for f in fitted {
+                let e = f.evaluation
+                human.append(f.kind.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)
+                             + String(format: "%10.4f  %6.4f  %6.4f  %6.4f  %7d", e.auc, e.gini, e.ks, e.brier, e.cutoff)
+                             + (f.cv.map { String(format: "  %14.4f", $0.mean) } ?? ""))
+            }
         }
-        human.append("wrote \(out)" + (report.map { " and \($0)" } ?? ""))
-        var summary: [(String, JSONValue)] = [("model", .string(out)), ("kind", "scorecard"), ("rows", .int(dataset.count)),
+        human.append("wrote " + fitted.map(\.path).joined(separator: " and ")
+                     + (report.map { r in " and " + (kind == .both ? "\(r) and \(companionPath(r))" : r) } ?? ""))
+
+        func figures(_ f: Fitted) -> [(String, JSONValue)] {
+            let e = f.evaluation
+            var fields: [(String, JSONValue)] = [("model", .string(f.path)), ("auc", .double(e.auc)), ("gini", .double(e.gini)),
+                                                 ("ks", .double(e.ks)), ("brier", .double(e.brier)), ("cutoff", .int(e.cutoff))]
+            fields += f.extra
+            if let cv = f.cv {
+                fields.append(("cv_auc", .double(cv.mean)))
+                fields.append(("cv_fold_aucs", .array(cv.folds.map { .double($0) })))
+            }
+            return fields
+        }
+        var summary: [(String, JSONValue)] = [("kind", .string(kind.rawValue)), ("rows", .int(dataset.count)),
                                               ("bads", .int(dataset.badCount)), ("rejected", .int(dataset.rejected.count)),
-                                              ("characteristics", .int(result.binnings.count)), ("selected", .int(card.entries.count)),
-                                              ("auc", .double(evaluation.auc)), ("gini", .double(evaluation.gini)),
-                                              ("ks", .double(evaluation.ks)), ("brier", .double(evaluation.brier)),
-                                              ("cutoff", .int(card.cutoff)), ("seconds", .double(seconds))]
-        if let cv {
-            summary.append(("cv_auc", .double(cv.mean)))
-            summary.append(("cv_fold_aucs", .array(cv.folds.map { .double($0) })))
+                                              ("characteristics", .int(binnings.count))]
+        if fitted.count == 1 {
+            summary += figures(fitted[0])
+        } else {
+            for f in fitted { summary.append((f.kind.rawValue, .object(figures(f)))) }
         }
+        summary.append(("seconds", .double(seconds)))
         console.result(human: human, summary: summary)
     }
 
-    func status(_ name: String, _ card: Scorecard) -> String {
-        if let entry = card.entries.first(where: { $0.binning.name == name }) {
-            return String(format: "selected (β %.3f)", entry.coefficient)
+    /// The "All characteristics" table of the training report.
+    func addCharacteristics(to r: inout Report, binnings: [CharacteristicBinning], card: Scorecard?, boosted: BoostedCreditModel?) {
+        r.addHeading("All characteristics")
+        var table = Table(columns: [.init("Characteristic"), .init("Kind"), .init("Bins", .integer), .init("IV", .decimals(4)),
+                                    .init("Status")])
+        for b in binnings {
+            table.addRow([.text(b.name), .text(b.kind.rawValue), .number(Double(b.bins.count)), .number(b.iv),
+                          .text(status(b.name, card: card, boosted: boosted))])
         }
-        return card.excluded.first { $0.name == name }?.reason ?? "left out"
+        r.addTable(table)
     }
 
-    func provenance() -> Provenance {
-        Provenance(tool: "lepton-credit", toolVersion: creditToolVersion, modelFile: out, dataFile: data,
+    /// What became of a characteristic: selected (with β) or why not, for the scorecard; the
+    /// monotone constraint and share of split gain, for the trees.
+    func status(_ name: String, card: Scorecard?, boosted: BoostedCreditModel?) -> String {
+        var parts: [String] = []
+        if let card {
+            if let entry = card.entries.first(where: { $0.binning.name == name }) {
+                parts.append(String(format: "selected (β %.3f)", entry.coefficient))
+            } else {
+                parts.append(card.excluded.first { $0.name == name }?.reason ?? "left out")
+            }
+        }
+        if let boosted, let row = BoostedExport.importance(boosted).first(where: { $0.name == name }) {
+            let constraint = row.constraint == 0 ? "free" : (row.constraint > 0 ? "monotone +1" : "monotone −1")
+            parts.append(String(format: "trees: %@, %.1f%% of gain", constraint, row.gainShare * 100))
+        }
+        return parts.joined(separator: "; ")
+    }
+
+    func provenance(model: String) -> Provenance {
+        Provenance(tool: "lepton-credit", toolVersion: creditToolVersion, modelFile: model, dataFile: data,
                    dataFingerprint: fileFingerprint(data), seed: common.seed, command: commandLine, created: now)
     }
+}
+
+/// Where `--kind both` puts the boosted model (and its report): `.gbdt` before the extension,
+/// `german.lepton` → `german.gbdt.lepton`, `train.html` → `train.gbdt.html` (appended when
+/// there is no extension).
+func companionPath(_ path: String) -> String {
+    let ns = path as NSString
+    let ext = ns.pathExtension
+    guard !ext.isEmpty else { return path + ".gbdt" }
+    return ns.deletingPathExtension + ".gbdt." + ext
 }
 
 /// The tool version recorded in reports.
@@ -189,20 +291,22 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         let console = Console(options: common)
-        let (card, _) = try ScorecardFile.read(path: model)
-        let scored = try ScoredFile.read(path: data, scorecard: card, requireOutcome: true)
+        let creditModel = try CreditModel.read(path: model)
+        let scored = try ScoredFile.read(path: data, model: creditModel, requireOutcome: true)
         guard !scored.labels.isEmpty else {
             throw CreditError("\(data): all \(scored.rowsRead) rows were rejected (first: \(scored.rejectExamples.first ?? "?"))",
                               hint: "check the file's columns and values against the training file.")
         }
         if scored.rejected > 0 { console.warning("\(scored.rejected) of \(scored.rowsRead) rows rejected (first: \(scored.rejectExamples[0])).") }
-        let e = ScorecardEvaluation(labels: scored.labels, scores: scored.scores, pd: scored.pd, cutoff: card.cutoff,
-                                    costBadAccepted: card.config.costBadAccepted, costGoodRejected: card.config.costGoodRejected)
+        let e = ScorecardEvaluation(labels: scored.labels, scores: scored.scores, pd: scored.pd, cutoff: creditModel.cutoff,
+                                    costBadAccepted: creditModel.config.costBadAccepted,
+                                    costGoodRejected: creditModel.config.costGoodRejected)
         if let report {
-            let r = CreditReports.evaluation(e, scorecard: card, labels: scored.labels, scores: scored.scores,
+            let title = creditModel.kindName == "gbdt" ? "Credit gradient-boosted model validation" : "Credit scorecard validation"
+            let r = CreditReports.evaluation(e, model: creditModel, labels: scored.labels, scores: scored.scores,
                                              provenance: Provenance(tool: "lepton-credit", toolVersion: creditToolVersion, modelFile: model,
                                                                     dataFile: data, dataFingerprint: fileFingerprint(data),
-                                                                    command: commandLine, created: now))
+                                                                    command: commandLine, created: now), title: title)
             try ReportFiles.writeHTML(r, to: report)
         }
         var human = [String(format: "%@: %d loans (%d bad), %d rejected", data, e.n, e.bads, scored.rejected),
@@ -223,7 +327,7 @@ struct Evaluate: ParsableCommand {
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write the scorecard as a CSV or JSON table, or as one SQL statement computing the score.",
+        abstract: "Write the scorecard as a CSV or JSON table or one SQL statement; a boosted model's summary as CSV or JSON.",
         discussion: LeptonExitCode.helpText)
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -238,7 +342,14 @@ struct Export: ParsableCommand {
 
     func run() throws {
         let console = Console(options: common)
-        let (card, _) = try ScorecardFile.read(path: model)
+        let card: Scorecard
+        switch try CreditModel.read(path: model) {
+        case let .scorecard(c):
+            card = c
+        case let .boosted(boosted):
+            try exportBoosted(boosted, console: console)
+            return
+        }
         switch format {
         case .csv:
             let writer = try CSVWriter(path: out)
@@ -251,6 +362,25 @@ struct Export: ParsableCommand {
         }
         console.result(human: ["wrote the scorecard (\(card.entries.count) characteristics) as \(format.rawValue) to \(out)"],
                        summary: [("format", .string(format.rawValue)), ("out", .string(out)), ("characteristics", .int(card.entries.count))])
+    }
+
+    /// A boosted model has no points table: CSV and JSON give its summary (importance,
+    /// constraints, bins, scaling); SQL export is for scorecards only.
+    func exportBoosted(_ boosted: BoostedCreditModel, console: Console) throws {
+        switch format {
+        case .sql:
+            throw CreditError("\(model): SQL export is for scorecards; this is a gradient-boosted model (\(boosted.trees.trees.count) trees), which has no points table to write as SQL",
+                              hint: "export a scorecard (train --kind scorecard or both), or use --format csv|json for the boosted model's summary and score it with lepton-credit score.")
+        case .csv:
+            let writer = try CSVWriter(path: out)
+            for row in BoostedExport.csvRows(boosted) { try writer.writeRow(row) }
+            try writer.commit()
+        case .json:
+            try writeText(try BoostedExport.json(boosted), to: out)
+        }
+        console.result(human: ["wrote the gradient-boosted model's summary (\(boosted.spec.features.count) characteristics, feature importance; the trees stay in the model file) as \(format.rawValue) to \(out)"],
+                       summary: [("format", .string(format.rawValue)), ("out", .string(out)),
+                                 ("characteristics", .int(boosted.spec.features.count)), ("kind", "gbdt")])
     }
 }
 
@@ -278,18 +408,18 @@ struct Monitor: ParsableCommand {
 
     func run() throws {
         let console = Console(options: common)
-        let (card, _) = try ScorecardFile.read(path: model)
-        let scored = try ScoredFile.read(path: data, scorecard: card, requireOutcome: false)
+        let creditModel = try CreditModel.read(path: model)
+        let scored = try ScoredFile.read(path: data, model: creditModel, requireOutcome: false)
         guard !scored.scores.isEmpty else {
             throw CreditError("\(data): all \(scored.rowsRead) rows were rejected (first: \(scored.rejectExamples.first ?? "?"))",
                               hint: "check the file's columns and values against the training file.")
         }
-        let s = StabilityReport(scorecard: card, scored: scored)
+        let s = StabilityReport(model: creditModel, scored: scored)
         var human = [String(format: "%@: %d applicants, %d rejected", data, s.rows, scored.rejected),
                      String(format: "PSI of the score %.4f: %@", s.psi, CreditMetrics.stabilityReading(s.psi)), "", "characteristic stability (CSI):"]
         for c in s.csi { human.append(String(format: "  %@  %.4f  %@", c.name.padding(toLength: 44, withPad: " ", startingAt: 0), c.value, CreditMetrics.stabilityReading(c.value))) }
         if let report {
-            var r = Report(title: "Credit scorecard stability", provenance: Provenance(
+            var r = Report(title: creditModel.kindName == "gbdt" ? "Credit gradient-boosted model stability" : "Credit scorecard stability", provenance: Provenance(
                 tool: "lepton-credit", toolVersion: creditToolVersion, modelFile: model, dataFile: data,
                 dataFingerprint: fileFingerprint(data), command: commandLine, created: now))
             r.addCallout(String(format: "PSI %.4f (%@)", s.psi, CreditMetrics.stabilityReading(s.psi)))

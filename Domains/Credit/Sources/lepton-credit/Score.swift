@@ -23,9 +23,9 @@ struct Score: ParsableCommand {
 
     func run() throws {
         let console = Console(options: common)
-        let (card, _) = try ScorecardFile.read(path: model)
+        let creditModel = try CreditModel.read(path: model)
         let started = Date()
-        let outcome = try BatchScoring.run(scorecard: card, input: input, output: output, rejects: batch.rejects,
+        let outcome = try BatchScoring.run(model: creditModel, input: input, output: output, rejects: batch.rejects,
                                            shard: batch.shard, maxRejectRate: batch.maxRejectRate,
                                            reasons: reasons, threads: common.threads.resolved,
                                            progress: console.progress("scoring", unit: "rows"))
@@ -50,7 +50,7 @@ enum BatchScoring {
         var outOfRange: Int
     }
 
-    static func run(scorecard: Scorecard, input: String, output: String, rejects: String?, shard requestedShard: Shard?,
+    static func run(model: CreditModel, input: String, output: String, rejects: String?, shard requestedShard: Shard?,
                     maxRejectRate: Double, reasons: Int?,
                     threads: Int, progress: LeptonCLI.Progress?) throws -> Outcome {
         let reader: CSVReader
@@ -59,22 +59,19 @@ enum BatchScoring {
         } catch let error as CSVFileError {
             throw CreditError("\(error)", hint: "give a CSV file with a header row and one row per applicant.")
         }
-        _ = try ApplicantEncoder(scorecard: scorecard, columns: reader.columns, path: input)  // fail early on missing columns
-        let formatter = ScoreFormatter(scorecard: scorecard, reasonCount: reasons)
+        let columns = try model.rowScorer(columns: reader.columns, path: input, reasonCount: reasons).columns  // fails early on missing columns
         let configuration = BatchConfiguration(outputPath: output, rejectsPath: rejects, shard: requestedShard,
                                                maxRejectRate: maxRejectRate)
         let shardBytes = reader.fileSize - reader.dataStart
         let parts = (shardBytes < 4 << 20 || threads <= 1) ? 1 : threads
 
         @Sendable func job(_ config: BatchConfiguration, _ progress: LeptonCLI.Progress?) throws -> (BatchSummary, Int, Int) {
-            let encoder = try ApplicantEncoder(scorecard: scorecard, columns: reader.columns, path: input)
-            var bins = [Int](repeating: 0, count: scorecard.entries.count)
-            let summary = try BatchJob.run(input: reader, outputColumns: formatter.columns, configuration: config,
+            let scorer = try model.rowScorer(columns: reader.columns, path: input, reasonCount: reasons)
+            let summary = try BatchJob.run(input: reader, outputColumns: columns, configuration: config,
                                            progress: progress) { row in
-                try encoder.encode(row, into: &bins)
-                return .output(formatter.fields(id: encoder.id(row), bins: bins))
+                .output(try scorer.fields(row))
             }
-            return (summary, encoder.unseenCategories, encoder.outOfRange)
+            return (summary, scorer.unseenCategories, scorer.outOfRange)
         }
 
         if parts == 1 {
