@@ -361,7 +361,8 @@ struct Export: ParsableCommand {
             try writeText(ScorecardExport.sql(card, table: table), to: out)
         }
         console.result(human: ["wrote the scorecard (\(card.entries.count) characteristics) as \(format.rawValue) to \(out)"],
-                       summary: [("format", .string(format.rawValue)), ("out", .string(out)), ("characteristics", .int(card.entries.count))])
+                       summary: [("format", .string(format.rawValue)), ("out", .string(out)), ("characteristics", .int(card.entries.count)),
+                                 ("kind", "scorecard")])
     }
 
     /// A boosted model has no points table: CSV and JSON give its summary (importance,

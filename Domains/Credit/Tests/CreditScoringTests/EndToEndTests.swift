@@ -140,10 +140,10 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(missing.status, 1)
         XCTAssert(missing.err.contains("lacks") && missing.err.contains("Hint:"), missing.err)
 
-        let gbdt = try run(["train", "--data", germanCreditPath, "--target", "creditability", "--bad", "bad", "--kind", "gbdt",
-                            "--out", dir.file("g.lepton")])
-        XCTAssertEqual(gbdt.status, 2)
-        XCTAssert(gbdt.err.contains("not in lepton-credit yet"), gbdt.err)
+        let forest = try run(["train", "--data", germanCreditPath, "--target", "creditability", "--bad", "bad", "--kind", "forest",
+                              "--out", dir.file("g.lepton")])
+        XCTAssertEqual(forest.status, 2)
+        XCTAssert(forest.err.contains("scorecard") && forest.err.contains("gbdt"), forest.err)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("g.lepton")))
 
         let third = try dir.write("third.csv", "a,y\n1,good\n2,bad\n3,maybe\n")
@@ -160,6 +160,108 @@ final class EndToEndTests: XCTestCase {
         let h = try run(["score", "--model", model, "--input", half, "--output", dir.file("half-out.csv"), "--quiet"])
         XCTAssertEqual(h.status, 3, h.err)
         XCTAssertEqual(try readCSV(dir.file("half-out.csv")).count, 11)
+    }
+
+    func testBoostedTrainEvaluateScoreMonitorExport() throws {
+        let model = dir.file("german-gbdt.lepton")
+        let t = try run(["train", "--data", germanCreditPath, "--target", "creditability", "--bad", "bad", "--kind", "gbdt",
+                         "--out", model, "--report", dir.file("train.html"), "--json", "--quiet"])
+        XCTAssertEqual(t.status, 0, t.err)
+        let summary = try json(t.out)
+        XCTAssertEqual(summary["kind"] as? String, "gbdt")
+        XCTAssertEqual(summary["trees"] as? Int, 300)
+        XCTAssertGreaterThan(summary["monotone_constrained"] as? Int ?? 0, 2)
+        let trainAUC = summary["auc"] as? Double ?? 0
+        XCTAssertGreaterThan(trainAUC, 0.8)
+        XCTAssert(try String(contentsOfFile: dir.file("train.html"), encoding: .utf8).contains("Feature importance"))
+
+        let e = try run(["evaluate", "--model", model, "--data", germanCreditPath, "--report", dir.file("eval.html"), "--json"])
+        XCTAssertEqual(e.status, 0, e.err)
+        let metrics = try json(e.out)
+        for key in ["auc", "gini", "ks", "brier", "n"] { XCTAssertNotNil(metrics[key], key) }
+        XCTAssertEqual(metrics["n"] as? Int, 1000)
+        XCTAssertEqual(metrics["auc"] as? Double ?? 0, trainAUC, accuracy: 1e-12, "the file's trees are the trained ones")
+        XCTAssertEqual(metrics["optimal_cutoff"] as? Double, metrics["cutoff"] as? Double, "the stored cut-off is cost-optimal on the training data")
+        let report = try String(contentsOfFile: dir.file("eval.html"), encoding: .utf8)
+        for part in ["ROC", "Kolmogorov", "Calibration", "Score distribution", "Strategy", "Feature importance"] {
+            XCTAssert(report.localizedCaseInsensitiveContains(part), part)
+        }
+        XCTAssertFalse(report.contains("Points per bin"), "no scorecard table for trees")
+
+        let out = dir.file("scores.csv")
+        let s = try run(["score", "--model", model, "--input", germanCreditPath, "--output", out, "--json", "--quiet"])
+        XCTAssertEqual(s.status, 0, s.err)
+        let rows = try readCSV(out)
+        XCTAssertEqual(rows[0], ["row", "pd", "score", "decision", "reason_1", "reason_2", "reason_3", "reason_4"])
+        XCTAssertEqual(rows.count, 1001)
+        let cutoff = Int(metrics["cutoff"] as? Double ?? 0)
+        let factor = 20 / log(2.0), offset = 600 - factor * log(50.0)
+        var declined = 0
+        for row in rows.dropFirst() {
+            let pd = Double(row[1])!, score = Int(row[2])!
+            // The scorecard's points scale: score = round(offset − factor · ln(pd / (1 − pd))).
+            XCTAssertEqual(Double(score), offset - factor * log(pd / (1 - pd)), accuracy: 0.51)
+            XCTAssertEqual(row[3], score >= cutoff ? "approve" : "decline")
+            if row[3] == "decline" {
+                declined += 1
+                XCTAssert(row[4].contains("log-odds of default"), "\(row)")
+                let names = row[4...].filter { !$0.isEmpty }.map { String($0.prefix { $0 != " " }) }
+                XCTAssertEqual(Set(names).count, names.count, "one reason per characteristic: \(row)")
+            } else {
+                XCTAssertEqual(Array(row[4...]), ["", "", "", ""])
+            }
+        }
+        XCTAssertGreaterThan(declined, 100)
+
+        let m = try run(["monitor", "--model", model, "--data", germanCreditPath, "--json"])
+        XCTAssertEqual(m.status, 0, m.err)
+        let stability = try json(m.out)
+        XCTAssertEqual(stability["psi"] as? Double ?? -1, 0, accuracy: 1e-12)
+        XCTAssertEqual((stability["csi"] as? [String: Any])?.count, 20, "CSI of every characteristic the trees use")
+
+        for format in ["csv", "json"] {
+            let x = try run(["export", "--model", model, "--format", format, "--out", dir.file("gbdt.\(format)"), "--quiet"])
+            XCTAssertEqual(x.status, 0, x.err)
+        }
+        XCTAssertEqual(try readCSV(dir.file("gbdt.csv")).count, 21)
+        XCTAssert(try String(contentsOfFile: dir.file("gbdt.json"), encoding: .utf8).contains("monotone_constraint"))
+        let sql = try run(["export", "--model", model, "--format", "sql", "--out", dir.file("gbdt.sql")])
+        XCTAssertEqual(sql.status, 1)
+        XCTAssert(sql.err.contains("SQL export is for scorecards"), sql.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("gbdt.sql")))
+    }
+
+    func testBothKindsSideBySide() throws {
+        let model = dir.file("both.lepton")
+        let t = try run(["train", "--data", germanCreditPath, "--target", "creditability", "--bad", "bad", "--kind", "both",
+                         "--cv-folds", "5", "--out", model, "--report", dir.file("both.html"), "--quiet"])
+        XCTAssertEqual(t.status, 0, t.err)
+        XCTAssert(t.out.contains("5-fold CV AUC"), t.out)
+        let table = t.out.split(separator: "\n").filter { $0.hasPrefix("scorecard ") || $0.hasPrefix("gbdt ") }
+        XCTAssertEqual(table.count, 2, t.out)
+        for path in [model, dir.file("both.gbdt.lepton"), dir.file("both.html"), dir.file("both.gbdt.html")] {
+            XCTAssert(FileManager.default.fileExists(atPath: path), path)
+        }
+        var kinds: [String] = []
+        for path in [model, dir.file("both.gbdt.lepton")] {
+            let e = try run(["export", "--model", path, "--format", "json", "--out", dir.file("x.json"), "--json", "--quiet"])
+            XCTAssertEqual(e.status, 0, e.err)
+            kinds.append(try json(e.out)["kind"] as? String ?? "?")
+        }
+        XCTAssertEqual(kinds, ["scorecard", "gbdt"])
+
+        let j = try run(["train", "--data", germanCreditPath, "--target", "creditability", "--bad", "bad", "--kind", "both",
+                         "--out", dir.file("j.lepton"), "--json", "--quiet"])
+        XCTAssertEqual(j.status, 0, j.err)
+        let summary = try json(j.out)
+        XCTAssertEqual(summary["kind"] as? String, "both")
+        let card = summary["scorecard"] as? [String: Any] ?? [:], trees = summary["gbdt"] as? [String: Any] ?? [:]
+        XCTAssertEqual(card["model"] as? String, dir.file("j.lepton"))
+        XCTAssertEqual(trees["model"] as? String, dir.file("j.gbdt.lepton"))
+        for key in ["auc", "gini", "ks", "brier", "cutoff"] {
+            XCTAssertNotNil(card[key], key)
+            XCTAssertNotNil(trees[key], key)
+        }
     }
 
     func testDemoOnFewRows() throws {
