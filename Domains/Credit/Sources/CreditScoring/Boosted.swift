@@ -6,15 +6,25 @@ import LeptonCore
 /// least 10 rows per leaf, λ₂ = 1, row and column subsampling 0.8 / 0.7, categorical L2 1 and
 /// smoothing 5).
 public struct BoostingConfig: Codable, Sendable, Equatable {
+    /// Boosting rounds (trees).
     public var rounds = 300
+    /// Shrinkage of every leaf value.
     public var learningRate = 0.03
+    /// Most leaves per tree.
     public var maxLeaves = 6
+    /// Fewest training rows in a leaf.
     public var minDataInLeaf = 10
+    /// L2 regularisation λ₂ of leaf values.
     public var lambdaL2 = 1.0
+    /// Share of rows sampled for each tree.
     public var rowSubsample = 0.8
+    /// Share of characteristics sampled for each tree.
     public var colSubsample = 0.7
+    /// Extra L2 regularisation of categorical splits.
     public var categoricalL2 = 1.0
+    /// Smoothing of the category ordering in categorical splits.
     public var categoricalSmoothing = 5.0
+    /// Seed of the row and column sampling.
     public var seed: UInt64 = 0
 
     public init() {}
@@ -112,18 +122,75 @@ public struct BoostedFeature: Codable, Sendable {
 /// Everything of the gradient-boosted credit model except the trees: outcome, features,
 /// scaling, cut-off and training score bands (stored as JSON in the model file's manifest).
 public struct BoostedModelSpec: Codable, Sendable {
+    /// The outcome column and its bad and good values.
     public var outcome: OutcomeDefinition
+    /// The ID column carried through to scores.
     public var idColumn: String?
     /// Score scaling (PDO, base score, base odds), costs and the reason count; the selection
     /// settings are not used by the trees.
     public var config: ScorecardConfig
+    /// The settings the trees were fitted with.
     public var boosting: BoostingConfig
+    /// The characteristics, in the trees' feature order.
     public var features: [BoostedFeature]
     /// Approve at or above this score.
     public var cutoff: Int
+    /// Score bands of the training data (for the population stability index).
     public var trainingBands: ScoreBands
+    /// Training rows (bin counts are in the binnings) and, of those, bad ones.
     public var trainingRows: Int
     public var trainingBads: Int
+
+    /// The names of the characteristics, in feature order.
+    public var characteristicNames: [String] { features.map(\.name) }
+
+    /// The feature values (column-major) and bins (row-major, one per feature) of every row of
+    /// a dataset, characteristics matched by name (an absent one counts as missing).
+    public func encode(_ data: CreditDataset) -> (features: FeatureColumns, bins: [Int32]) {
+        let byName = Dictionary(data.characteristics.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let n = data.count, p = features.count
+        var values = [Float](repeating: .nan, count: n * p)
+        var bins = [Int32](repeating: 0, count: n * p)
+        for (j, feature) in features.enumerated() {
+            let binning = feature.binning
+            func set(_ i: Int, _ value: Float, _ bin: Int) {
+                values[j * n + i] = value
+                bins[i * p + j] = Int32(bin)
+            }
+            guard let c = byName[feature.name] else {
+                for i in 0..<n { set(i, .nan, binning.missingBin) }
+                continue
+            }
+            switch (binning.kind, c.values) {
+            case (.numeric, .numeric(let numbers)):
+                for i in 0..<n { set(i, feature.value(number: numbers[i]), binning.binIndex(number: numbers[i])) }
+            case (.numeric, .categorical(let codes, let levels)):
+                // Text in a column trained as numeric: numbers where they parse, otherwise missing.
+                let numbers = levels.map { Double($0) ?? .nan }
+                for i in 0..<n {
+                    let v = codes[i] < 0 ? Double.nan : numbers[Int(codes[i])]
+                    set(i, feature.value(number: v), binning.binIndex(number: v))
+                }
+            case (.categorical, .categorical(let codes, let levels)):
+                let levelValues = levels.map { feature.value(category: $0) }
+                let levelBins = levels.map { binning.binIndex(category: $0) }
+                for i in 0..<n {
+                    if codes[i] < 0 {
+                        set(i, .nan, binning.missingBin)
+                    } else {
+                        set(i, levelValues[Int(codes[i])], levelBins[Int(codes[i])])
+                    }
+                }
+            case (.categorical, .numeric(let numbers)):
+                for i in 0..<n {
+                    let text = numbers[i].isNaN ? nil : OptimalBinning.formatNumber(numbers[i])
+                    set(i, feature.value(category: text), binning.binIndex(category: text))
+                }
+            }
+        }
+        return (FeatureColumns(columnMajor: values, rowCount: n, names: characteristicNames,
+                               kinds: features.map { $0.binning.kind == .numeric ? .numeric : .categorical }), bins)
+    }
 }
 
 /// A gradient-boosted alternative to the scorecard: trees on the raw characteristics with
@@ -181,52 +248,8 @@ public struct BoostedCreditModel: Sendable {
     }
 
     /// The feature values (column-major) and bins (row-major, one per feature) of every row of
-    /// a dataset, characteristics matched by name (an absent one counts as missing).
-    public func encode(_ data: CreditDataset) -> (features: FeatureColumns, bins: [Int32]) {
-        let byName = Dictionary(data.characteristics.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        let n = data.count, p = spec.features.count
-        var values = [Float](repeating: .nan, count: n * p)
-        var bins = [Int32](repeating: 0, count: n * p)
-        for (j, feature) in spec.features.enumerated() {
-            let binning = feature.binning
-            func set(_ i: Int, _ value: Float, _ bin: Int) {
-                values[j * n + i] = value
-                bins[i * p + j] = Int32(bin)
-            }
-            guard let c = byName[feature.name] else {
-                for i in 0..<n { set(i, .nan, binning.missingBin) }
-                continue
-            }
-            switch (binning.kind, c.values) {
-            case (.numeric, .numeric(let numbers)):
-                for i in 0..<n { set(i, feature.value(number: numbers[i]), binning.binIndex(number: numbers[i])) }
-            case (.numeric, .categorical(let codes, let levels)):
-                // Text in a column trained as numeric: numbers where they parse, otherwise missing.
-                let numbers = levels.map { Double($0) ?? .nan }
-                for i in 0..<n {
-                    let v = codes[i] < 0 ? Double.nan : numbers[Int(codes[i])]
-                    set(i, feature.value(number: v), binning.binIndex(number: v))
-                }
-            case (.categorical, .categorical(let codes, let levels)):
-                let levelValues = levels.map { feature.value(category: $0) }
-                let levelBins = levels.map { binning.binIndex(category: $0) }
-                for i in 0..<n {
-                    if codes[i] < 0 {
-                        set(i, .nan, binning.missingBin)
-                    } else {
-                        set(i, levelValues[Int(codes[i])], levelBins[Int(codes[i])])
-                    }
-                }
-            case (.categorical, .numeric(let numbers)):
-                for i in 0..<n {
-                    let text = numbers[i].isNaN ? nil : OptimalBinning.formatNumber(numbers[i])
-                    set(i, feature.value(category: text), binning.binIndex(category: text))
-                }
-            }
-        }
-        return (FeatureColumns(columnMajor: values, rowCount: n, names: characteristicNames,
-                               kinds: spec.features.map { $0.binning.kind == .numeric ? .numeric : .categorical }), bins)
-    }
+    /// a dataset (see ``BoostedModelSpec/encode(_:)``).
+    public func encode(_ data: CreditDataset) -> (features: FeatureColumns, bins: [Int32]) { spec.encode(data) }
 
     /// Integer scores and PDs of every row of a dataset.
     public func scores(of data: CreditDataset, threads: Int = 1) -> (scores: [Int], pd: [Double]) {
@@ -280,9 +303,7 @@ public enum BoostedTrainer {
         var spec = BoostedModelSpec(outcome: data.outcome, idColumn: data.idColumn, config: config, boosting: boosting,
                                     features: features, cutoff: 0, trainingBands: ScoreBands(scores: []),
                                     trainingRows: data.count, trainingBads: data.badCount)
-        let placeholder = GBDTModel(objective: .binaryLogLoss, baseScore: 0, trees: [], featureNames: features.map(\.name),
-                                    featureKinds: features.map { $0.binning.kind == .numeric ? .numeric : .categorical })
-        let (x, _) = BoostedCreditModel(spec: spec, trees: placeholder).encode(data)
+        let (x, _) = spec.encode(data)
         let trees: GBDTModel
         do {
             trees = try GBDT(config: boosting.gbdtConfig(constraints: features.map { Int8($0.constraint) }, threads: threads))
