@@ -69,6 +69,8 @@ let package = Package(
         .testTarget(name: "LeptonIOTests", dependencies: ["LeptonIO", "LeptonTestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "LeptonCoreTests", dependencies: ["LeptonCore", "LeptonTestSupport"]),
+        // The benchmark executable's image-folder loader and CNN recipe (@testable).
+        .testTarget(name: "LeptonBenchTests", dependencies: ["lepton-bench", "LeptonIO", "LeptonCore", "LeptonTestSupport"]),
         .testTarget(name: "LeptonReportTests", dependencies: ["LeptonReport"]),
         .testTarget(
             name: "LeptonCLITests",

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CreditScoring
 import Foundation
+import LeptonCore
 import LeptonIO
 
 /// `lepton-bench gates`: the real-data quality gates run by `make eval`.
@@ -110,6 +111,21 @@ struct Gates: ParsableCommand {
             let cv = try BoostedTrainer.crossValidatedAUC(data, folds: 5, seed: 0, threads: 2)
             let folds = cv.folds.map { String(format: "%.3f", $0) }.joined(separator: " ")
             return (cv.mean >= 0.78, String(format: "5-fold CV AUC %.4f (folds %@), threshold 0.78", cv.mean, folds))
+        },
+        Gate(name: "nn.pneumoniamnist-cnn-small-val-auc") { root in
+            // cnn-small with the `lepton-bench cnn` recipe (Adam, reduce-on-plateau, early stopping
+            // on val AUC), seed 0, 2 threads: val AUC ≥ 0.98 (PyTorch reaches 0.99 with this net).
+            let train = try ImageFolder.load("\(root)/pneumoniamnist/train")
+            let val = try ImageFolder.load("\(root)/pneumoniamnist/val", classNames: train.classNames)
+            var recipe = CNNRecipe()
+            recipe.seed = 0
+            recipe.threads = min(2, Threading.availableCores)
+            let outcome = try trainCNN(recipe, train: train, val: val, test: nil, positiveName: "pneumonia")
+            let records = outcome.history.records
+            let seconds = records.map(\.seconds).reduce(0, +)
+            let detail = String(format: "val AUC %.4f (≥ 0.98), accuracy %.4f, best epoch %d of %d, %.1f s",
+                                outcome.valAUC, outcome.valAccuracy, outcome.history.bestEpoch, records.count, seconds)
+            return (outcome.valAUC >= 0.98, detail)
         },
     ]
 }

@@ -6,6 +6,8 @@ struct LeptonBench: ParsableCommand {
         commandName: "lepton-bench",
         abstract: "Benchmarks Lepton against its peers; figures go to Benchmarks/README.md.",
         subcommands: [
+            CNNCommand.self,
+            CNNSpeedBench.self,
             CSVBench.self,
             GenerateCSV.self,
             Gates.self,

@@ -21,6 +21,33 @@ public struct Metric: Sendable {
         } / Double(max(outputs.shape.first ?? 0, 1))
     }
 
+    /// Area under the ROC curve of one class against the rest (higher is better), through
+    /// ``rocAUC(labels:scores:weights:)``.
+    ///
+    /// Scores: for outputs (N, K ≥ 2), the softmax probability of `positiveClass`; for outputs
+    /// (N) or (N, 1), the logit itself (then `positiveClass` must be 1). Labels: a sample is
+    /// positive when its target class (as for ``accuracy``) equals `positiveClass`. A validation
+    /// set holding only one class gives 0.5 (no ranking is possible).
+    public static func rocAUC(positiveClass: Int = 1) -> Metric {
+        precondition(positiveClass >= 0, "rocAUC metric: negative class index")
+        return Metric(name: "auc", higherIsBetter: true) { outputs, targets in
+            let n = outputs.shape.first ?? 0
+            let scores: [Double]
+            if outputs.rank == 2 && outputs.shape[1] >= 2 {
+                precondition(positiveClass < outputs.shape[1], "rocAUC metric: class \(positiveClass) of \(outputs.shape[1])")
+                let p = Softmax.rows(outputs)
+                let k = outputs.shape[1]
+                scores = (0..<n).map { Double(p[flat: $0 * k + positiveClass]) }
+            } else {
+                precondition(positiveClass == 1, "rocAUC metric: a single logit scores class 1, not \(positiveClass)")
+                precondition(outputs.count == n, "rocAUC metric: outputs must be (N, K), (N, 1) or (N), got \(outputs.shape)")
+                scores = outputs.scalars.map(Double.init)
+            }
+            let labels = (0..<n).map { targetClass(targets, $0, outputs) == positiveClass ? 1.0 : 0.0 }
+            return LeptonCore.rocAUC(labels: labels, scores: scores) ?? 0.5
+        }
+    }
+
     /// The value of a loss (lower is better), e.g. `Metric.loss(SoftmaxCrossEntropy())`.
     public static func loss(_ loss: some Loss) -> Metric {
         Metric(name: loss.name, higherIsBetter: false) { outputs, targets in

@@ -36,3 +36,20 @@ final class ROCTests: XCTestCase {
         XCTAssertEqual(rocAUC(labels: labels, scores: scores, weights: [Double](repeating: 2.5, count: 8))!, base, accuracy: 1e-12)
     }
 }
+
+final class ROCMetricTests: XCTestCase {
+    func testSoftmaxAndLogitFormsMatchRocAUC() {
+        // Three classes; class 2 against the rest, scored by its softmax probability.
+        let logits = Tensor(shape: [5, 3], scalars: [0, 1, 2, 2, 1, 0, 0, 0, 0, 1, 3, 1, -1, 0, 4])
+        let targets = Tensor([2, 0, 2, 1, 0])
+        let p = Softmax.rows(logits)
+        let expected = rocAUC(labels: [1, 0, 1, 0, 0], scores: (0..<5).map { Double(p[$0, 2]) })!
+        XCTAssertEqual(Metric.rocAUC(positiveClass: 2).evaluate(logits, targets), expected, accuracy: 1e-12)
+        XCTAssertEqual(Metric.rocAUC(positiveClass: 2).evaluate(logits, targets), 2.0 / 3.0, accuracy: 1e-12)
+        // One logit per sample with 0/1 targets.
+        let z = Tensor(shape: [4, 1], scalars: [-2, 3, 0.5, 1])
+        XCTAssertEqual(Metric.rocAUC().evaluate(z, Tensor([0, 1, 1, 0])), 0.75, accuracy: 1e-12)
+        XCTAssertEqual(Metric.rocAUC().evaluate(z, Tensor([1, 1, 1, 1])), 0.5, "one class only: no ranking")
+        XCTAssertTrue(Metric.rocAUC().higherIsBetter)
+    }
+}

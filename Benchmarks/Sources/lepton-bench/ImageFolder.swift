@@ -1,0 +1,132 @@
+import Foundation
+import LeptonCore
+import LeptonIO
+
+// Home note: this loader sits in the lepton-bench target for now because LeptonCore must not
+// import LeptonIO and the imaging domain library (Domains/Imaging/ScanDiagnosis) does not exist
+// yet. It depends only on LeptonIO's public PNG API and LeptonCore's Tensor, so it can move to
+// ScanDiagnosis (or a small shared imaging target) unchanged when that lands.
+
+/// Why a folder-per-class image tree could not be loaded. Every case names the folder or file.
+enum ImageFolderError: Error, CustomStringConvertible {
+    case notADirectory(String)
+    case noClasses(String)
+    case emptyClass(folder: String)
+    case classesDiffer(root: String, found: [String], expected: [String])
+    case unknownPositiveClass(String, known: [String])
+    case badImage(path: String, reason: String)
+    case sizeMismatch(path: String, expected: (width: Int, height: Int), found: (width: Int, height: Int))
+
+    var description: String {
+        switch self {
+        case .notADirectory(let path):
+            return "\(path): not a folder. Hint: pass a folder with one subfolder of PNG images per class."
+        case .noClasses(let path):
+            return "\(path): no class subfolders. Hint: lay the images out as \(path)/<class>/*.png."
+        case .emptyClass(let folder):
+            return "\(folder): no .png images in this class folder."
+        case .classesDiffer(let root, let found, let expected):
+            return "\(root): classes \(found) differ from the training classes \(expected)."
+        case .unknownPositiveClass(let name, let known):
+            return "unknown positive class '\(name)' (known: \(known.joined(separator: ", ")))"
+        case .badImage(let path, let reason):
+            return "\(path): cannot use this image: \(reason)"
+        case .sizeMismatch(let path, let e, let f):
+            return "\(path): image is \(f.width)×\(f.height), the others are \(e.width)×\(e.height). Hint: resize the images to one size first."
+        }
+    }
+}
+
+/// A folder-per-class tree of PNG images (`root/<class>/*.png`) decoded to gray Float tensors.
+///
+/// Class names are the subfolders' names in sorted (byte) order and become class indices
+/// 0, 1, …; files are visited in sorted order, so the same tree always gives the same tensor.
+/// Pixels are gray in 0...1 (``PNG/readFloat(path:as:options:)``); every image must have the
+/// size of the first one.
+struct ImageFolder {
+    /// Class names, index = label.
+    let classNames: [String]
+    /// Images (N, 1, H, W), gray in 0...1.
+    let images: Tensor
+    /// Class index of every image (N).
+    let labels: [Int]
+    /// Path of every image, in tensor order.
+    let paths: [String]
+
+    /// Number of images.
+    var count: Int { labels.count }
+
+    /// Loads `root`. With `classNames` given (e.g. the training set's), the tree must have
+    /// exactly those subfolders; otherwise they are discovered.
+    static func load(_ root: String, classNames expected: [String]? = nil) throws -> ImageFolder {
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard fm.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ImageFolderError.notADirectory(root)
+        }
+        let entries = try fm.contentsOfDirectory(atPath: root).filter { !$0.hasPrefix(".") }.sorted()
+        let classes = entries.filter { name in
+            var dir: ObjCBool = false
+            return fm.fileExists(atPath: "\(root)/\(name)", isDirectory: &dir) && dir.boolValue
+        }
+        guard !classes.isEmpty else { throw ImageFolderError.noClasses(root) }
+        if let expected, expected != classes {
+            throw ImageFolderError.classesDiffer(root: root, found: classes, expected: expected)
+        }
+        var files: [(path: String, label: Int)] = []
+        for (label, name) in classes.enumerated() {
+            let folder = "\(root)/\(name)"
+            let pngs = try fm.contentsOfDirectory(atPath: folder)
+                .filter { $0.lowercased().hasSuffix(".png") && !$0.hasPrefix(".") }.sorted()
+            guard !pngs.isEmpty else { throw ImageFolderError.emptyClass(folder: folder) }
+            files += pngs.map { ("\(folder)/\($0)", label) }
+        }
+
+        var pixels: [Float] = []
+        var size: (width: Int, height: Int)?
+        for file in files {
+            let raster: Raster<Float>
+            do {
+                raster = try PNG.readFloat(path: file.path, as: .gray).raster
+            } catch {
+                throw ImageFolderError.badImage(path: file.path, reason: error.description)
+            }
+            if let size, size != (raster.width, raster.height) {
+                throw ImageFolderError.sizeMismatch(path: file.path, expected: size, found: (raster.width, raster.height))
+            }
+            if size == nil {
+                size = (raster.width, raster.height)
+                pixels.reserveCapacity(files.count * raster.pixels.count)
+            }
+            pixels += raster.pixels
+        }
+        let (w, h) = size!
+        return ImageFolder(classNames: classes, images: Tensor(shape: [files.count, 1, h, w], scalars: pixels),
+                           labels: files.map(\.label), paths: files.map(\.path))
+    }
+
+    /// The labels as a float tensor (N) of class indices, the target form of ``SoftmaxCrossEntropy``.
+    var targets: Tensor { Tensor(labels.map(Float.init)) }
+
+    /// The index of the positive class: `name` when given, else the second class in sorted order
+    /// (the first when there is only one).
+    func positiveClassIndex(_ name: String?) throws -> Int {
+        guard let name else { return min(1, classNames.count - 1) }
+        guard let index = classNames.firstIndex(of: name) else {
+            throw ImageFolderError.unknownPositiveClass(name, known: classNames)
+        }
+        return index
+    }
+}
+
+extension ImageFolder {
+    /// `limit` images evenly spaced over the sorted files (index ⌊i·N/limit⌋), so every class
+    /// keeps its share; the whole set when `limit` is nil or not smaller. The PyTorch peer
+    /// (`Benchmarks/peers/cnn_torch.py --limit`) takes the same images.
+    func evenlySpaced(_ limit: Int?) -> ImageFolder {
+        guard let limit, limit > 0, limit < count else { return self }
+        let picked = (0..<limit).map { $0 * count / limit }
+        return ImageFolder(classNames: classNames, images: images.gatherBatch(picked),
+                           labels: picked.map { labels[$0] }, paths: picked.map { paths[$0] })
+    }
+}
