@@ -9,7 +9,7 @@ APT_PACKAGES := pkgconf libpng-dev libcsv-dev libopenblas-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 VENV := Benchmarks/peers/.venv
 
-.PHONY: deps build test eval bench demo clean peers
+.PHONY: deps build test eval bench demo clean peers peers-imaging
 
 ## deps: install the C libraries (apt) when any is missing
 deps:
@@ -43,8 +43,13 @@ peers:
 	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
 	@$(VENV)/bin/pip install -q --disable-pip-version-check -r Benchmarks/peers/requirements.txt
 
+## peers-imaging: PyTorch and ONNX Runtime (from PyPI, with CUDA wheels: several GB) for the
+## neural-network benchmarks; only `make bench` needs them, never `make test`
+peers-imaging: peers
+	@$(VENV)/bin/pip install -q --disable-pip-version-check -r Benchmarks/peers/requirements-imaging.txt
+
 ## bench: our figures and the peers' side by side, in one run (see Benchmarks/README.md)
-bench: deps peers
+bench: deps peers peers-imaging
 	$(SWIFT) build $(RELEASE_FLAGS) --product lepton-bench
 	$(SWIFT) build $(RELEASE_FLAGS) --product lepton-credit
 	PEER_PYTHON=$(VENV)/bin/python $(VENV)/bin/python Benchmarks/run_all.py "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/lepton-bench" --datasets "$(LEPTON_DATASETS)"

@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 // Lepton: one optimization core, three domain applications.
 // Dependency direction: executables → domain libraries → LeptonCore / LeptonIO / LeptonReport → C shims.
-// Only LeptonIO imports CCSV and CPNG; only LeptonCore/Tensor/BLAS.swift imports COpenBLAS;
+// Only LeptonIO imports CCSV and CPNG; only LeptonCore/Tensor/BLAS.swift imports COpenBLAS
+// (and lepton-bench's GEMM benchmark, which times the funnel against cblas_sgemm called directly);
 // only executables import ArgumentParser. A domain never imports another domain.
 import PackageDescription
 
@@ -58,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "lepton-bench",
             dependencies: [
-                "LeptonIO", "LeptonCore", "CreditScoring",
+                "LeptonIO", "LeptonCore", "CreditScoring", "COpenBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/Sources/lepton-bench"),

@@ -1,6 +1,6 @@
 """`make bench`: Lepton and its peers side by side, in one run, with ratios.
 
-Usage: run_all.py LEPTON_BENCH_BINARY [--only csv,png] [--datasets DIR]
+Usage: run_all.py LEPTON_BENCH_BINARY [--only csv,png,logistic,gbdt,credit,cnn,resnet,gemm] [--datasets DIR]
 
 Each benchmark runs ours and the peer alternately (ours, peer, ours, peer) and keeps each
 one's best, so that load from other work on a shared machine hits both alike. The table it
@@ -122,8 +122,70 @@ def bench_credit(binary, args):
         print(f"|  in-sample AUC | {a['auc']:.4f} | {b['auc']:.4f} | Δ {a['auc'] - b['auc']:+.4f} | ± 0.005 |")
 
 
+def report_at_most(title, ours, peer, key, unit, target):
+    """For costs (time, memory): the ratio is ours / peer and the target an upper bound."""
+    ratio = ours[key] / peer[key]
+    verdict = "meets" if ratio <= target else "misses"
+    print(f"| {title} | {ours[key]:,.2f} {unit} | {peer.get('tool', 'peer')}: {peer[key]:,.2f} {unit} "
+          f"| {ratio:.2f}× | ≤ {target}× ({verdict}) |")
+    sys.stdout.flush()
+
+
+def pneumonia_train(args):
+    path = os.path.join(args.datasets, "pneumoniamnist", "train")
+    if not os.path.isdir(path):
+        print(f"| cnn benchmarks | skipped: no {path} | | | |")
+        return None
+    return path
+
+
+def bench_cnn(binary, args):
+    """cnn-small on PneumoniaMNIST train: training epoch, peak memory, inference at batch 256."""
+    train = pneumonia_train(args)
+    if train is None:
+        return
+    common = ["--train", train, "--model", "cnn-small", "--epochs", "3", "--batch-size", "128", "--threads", "2"]
+    ours = [binary, "cnn-speed", *common, "--inference-batch", "256", "--json"]
+    torch_peer = [PYTHON, os.path.join(PEERS, "cnn_torch.py"), *common, "--inference-batch", "256"]
+    onnx_peer = [PYTHON, os.path.join(PEERS, "cnn_onnx.py"), "--train", train, "--threads", "2",
+                 "--inference-batch", "256"]
+    a, b = best_of_alternating(ours, torch_peer, "seconds_per_epoch", False)
+    report_at_most("cnn-small training epoch (2,428 images, batch 128, Adam, 2 threads) vs PyTorch eager",
+                   a, b, "seconds_per_epoch", "s", 0.6)
+    report_at_most("cnn-small training peak RSS vs PyTorch eager", a, b, "peak_rss_mb", "MB", 0.5)
+    report("cnn-small inference at batch 256, 2 threads, vs PyTorch eager", a, b, "images_per_s", "images/s",
+           True, 2.0)
+    a, b = best_of_alternating(ours, onnx_peer, "images_per_s", True)
+    report("cnn-small inference at batch 256, 2 threads, vs ONNX Runtime fp32", a, b, "images_per_s",
+           "images/s", True, 0.8)
+
+
+def bench_resnet(binary, args):
+    """ResNet-18 training epoch on 256 evenly spaced PneumoniaMNIST images (a full epoch takes minutes)."""
+    train = pneumonia_train(args)
+    if train is None:
+        return
+    common = ["--train", train, "--model", "resnet18", "--epochs", "2", "--batch-size", "128", "--threads", "2",
+              "--limit", "256"]
+    ours = [binary, "cnn-speed", *common, "--json"]
+    peer = [PYTHON, os.path.join(PEERS, "cnn_torch.py"), *common]
+    a, b = best_of_alternating(ours, peer, "seconds_per_epoch", False, rounds=1)
+    report_at_most("ResNet-18 training epoch (256 images, batch 128, Adam, 2 threads) vs PyTorch eager",
+                   a, b, "seconds_per_epoch", "s", 0.6)
+
+
+def bench_gemm(binary, args):
+    """GEMM through LeptonCore's BLAS funnel vs cblas_sgemm called directly (one process, alternating)."""
+    result = run_json([binary, "gemm", "--threads", "2", "--json"])
+    for row in result["shapes"]:
+        verdict = "meets" if row["ratio"] >= 0.9 else "below"
+        print(f"| GEMM {row['shape']}, 2 threads: funnel vs direct cblas_sgemm | {row['funnel_gflops']:,.1f} GFLOP/s "
+              f"| cblas_sgemm: {row['direct_gflops']:,.1f} GFLOP/s | {row['ratio']:.2f}× | ≥ 0.9× ({verdict}) |")
+    sys.stdout.flush()
+
+
 BENCHMARKS = {"csv": bench_csv, "png": bench_png, "logistic": bench_logistic, "gbdt": bench_gbdt,
-              "credit": bench_credit}
+              "credit": bench_credit, "cnn": bench_cnn, "resnet": bench_resnet, "gemm": bench_gemm}
 
 
 def main():

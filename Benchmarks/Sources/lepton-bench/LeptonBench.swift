@@ -8,6 +8,7 @@ struct LeptonBench: ParsableCommand {
         subcommands: [
             CNNCommand.self,
             CNNSpeedBench.self,
+            GEMMBench.self,
             CSVBench.self,
             GenerateCSV.self,
             Gates.self,
