@@ -70,3 +70,55 @@ final class KernelEqualityTests: XCTestCase {
         }
     }
 }
+
+/// The specialised ReLU loops, the parameters-only backward and the reused convolution
+/// workspaces against their generic twins.
+final class FastPathEqualityTests: XCTestCase {
+    override func tearDown() { Threading.setCount(min(2, Threading.availableCores)) }
+
+    func testReLUEqualsTheGenericElementwisePath() {
+        var rng = SeededGenerator(seed: 31)
+        for threads in [1, 2] {
+            Threading.setCount(threads)
+            // Large enough to be split over two threads; includes exact zeros.
+            var x = Tensor.normal([3, 5, 90, 90], using: &rng)
+            x[0, 0, 0, 0] = 0
+            let fast = ReLU(), generic = LeakyReLU(slope: 0)
+            let y = fast.forward(x, training: true)
+            XCTAssertEqual(y, generic.forward(x, training: true))
+            let g = Tensor.normal(x.shape, using: &rng)
+            XCTAssertEqual(fast.backward(g), generic.backward(g))
+        }
+    }
+
+    func testBackwardParametersMatchesFullBackwardAndReusedColumnsStayCorrect() {
+        var rng = SeededGenerator(seed: 32)
+        let conv = Conv2D(2, 3, kernelSize: 3, padding: 1, using: &rng)
+        let x1 = Tensor.normal([4, 2, 6, 5], using: &rng), x2 = Tensor.normal([2, 2, 6, 5], using: &rng)
+        // Training forward on x1, an inference forward on x2 in between (as validation does),
+        // then training on x2: the cached columns must follow the latest call.
+        _ = conv.forward(x1, training: true)
+        _ = conv.forward(x2, training: false)
+        let y = conv.forward(x2, training: true)
+        let g = Tensor.normal(y.shape, using: &rng)
+        conv.backwardParameters(g)
+        let naive = conv.naiveBackward(input: x2, outputGradient: g)
+        for i in 0..<naive.weight.count {
+            XCTAssertEqual(conv.weight.gradient[flat: i], naive.weight[flat: i], accuracy: 1e-4)
+        }
+        let partial = conv.weight.gradient
+        _ = conv.backward(g)
+        XCTAssertEqual(conv.weight.gradient, partial, "both backward forms give the same ∂L/∂W")
+
+        // A network's parameters-only backward equals its full backward's parameter gradients.
+        let net = try! ModelRegistry.build(name: "cnn-small", inputShape: [1, 8, 8], outputs: 2, seed: 3)
+        let input = Tensor.normal([3, 1, 8, 8], using: &rng)
+        let gy = Tensor.normal([3, 2], using: &rng)
+        _ = net.forward(input, training: true)
+        net.backwardParameters(gy)
+        let first = net.parameters.map(\.gradient)
+        _ = net.forward(input, training: true)
+        _ = net.backward(gy)
+        XCTAssertEqual(net.parameters.map(\.gradient), first)
+    }
+}

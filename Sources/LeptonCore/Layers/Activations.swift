@@ -47,10 +47,47 @@ public class ElementwiseActivation: Layer {
 }
 
 /// ReLU: y = max(0, x); ∂y/∂x = 1 if x > 0 else 0. Shape preserved.
+///
+/// Forward and backward are specialised loops (no per-element dynamic call, vectorisable) that
+/// keep only the output (y > 0 ⇔ x > 0); the generic ``ElementwiseActivation`` path with
+/// ``value(_:)``/``derivative(_:_:)`` is their naive twin, tested equal.
 public final class ReLU: ElementwiseActivation {
     public override init() {}
     override func value(_ x: Float) -> Float { x > 0 ? x : 0 }
     override func derivative(_ x: Float, _ y: Float) -> Float { x > 0 ? 1 : 0 }
+
+    public override func forward(_ input: Tensor, training: Bool) -> Tensor {
+        let out = Tensor(shape: input.shape) { yp in
+            input.withUnsafeBufferPointer { xp in
+                guard !xp.isEmpty else { return }
+                let box = UncheckedSendableBox((xp.baseAddress!, yp.baseAddress!))
+                parallelFor(xp.count, minimumPerThread: 1 << 16) { r in
+                    let (x, y) = box.value
+                    for i in r { y[i] = Swift.max(x[i], 0) }
+                }
+            }
+        }
+        self.input = nil
+        self.output = out
+        return out
+    }
+
+    public override func backward(_ outputGradient: Tensor) -> Tensor {
+        let y = cached(output, summary)
+        precondition(outputGradient.shape == y.shape, "\(summary).backward: gradient \(outputGradient.shape) vs output \(y.shape)")
+        return Tensor(shape: y.shape) { dp in
+            outputGradient.withUnsafeBufferPointer { gp in
+                y.withUnsafeBufferPointer { yp in
+                    guard !yp.isEmpty else { return }
+                    let box = UncheckedSendableBox((dp.baseAddress!, gp.baseAddress!, yp.baseAddress!))
+                    parallelFor(dp.count, minimumPerThread: 1 << 16) { r in
+                        let (d, g, y) = box.value
+                        for i in r { d[i] = y[i] > 0 ? g[i] : 0 }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Leaky ReLU: y = x if x > 0 else α·x; ∂y/∂x = 1 or α. Shape preserved.

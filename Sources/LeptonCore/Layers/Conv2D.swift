@@ -21,6 +21,11 @@ public final class Conv2D: Layer {
     /// `nil` for a convolution without bias (e.g. followed by BatchNorm).
     public let bias: Parameter?
     private var input: Tensor?
+    /// Reused between batches: the unfolded input, the (O, b·P) product / gathered gradient,
+    /// and ∂L/∂cols. Allocated on first use, grown when a batch needs more.
+    private var columns: [Float] = [], workspace: [Float] = [], gradientColumns: [Float] = []
+    /// Whether ``columns`` holds the unfolded input of the latest (training) forward call.
+    private var columnsHoldInput = false
 
     /// Unfolded-column budget per GEMM, in floats (bounds memory on large batches).
     static let columnBudget = 1 << 22
@@ -58,13 +63,23 @@ public final class Conv2D: Layer {
         return [s[0], outChannels, ho, wo]
     }
 
-    private struct Geometry {
+    struct Geometry {
         let c, h, w, kh, kw, stride, pad, ho, wo: Int
         var k: Int { c * kh * kw }
         var p: Int { ho * wo }
+
+        /// The output columns `lo..<hi` whose input column `ox·stride − pad + v` lies in `0..<w`.
+        @inline(__always)
+        func validColumns(_ v: Int) -> (lo: Int, hi: Int) {
+            let first = pad - v // ox·stride ≥ first
+            let lo = first <= 0 ? 0 : min(wo, (first + stride - 1) / stride)
+            let last = w - 1 + pad - v // ox·stride ≤ last
+            let hi = last < 0 ? 0 : min(wo, last / stride + 1)
+            return (lo, max(lo, hi))
+        }
     }
 
-    private func geometry(_ s: [Int]) -> Geometry {
+    func geometry(_ s: [Int]) -> Geometry {
         let o = outputShape(for: s)
         return Geometry(c: s[1], h: s[2], w: s[3], kh: kernelHeight, kw: kernelWidth,
                         stride: stride, pad: padding, ho: o[2], wo: o[3])
@@ -75,19 +90,29 @@ public final class Conv2D: Layer {
         max(1, min(n, Conv2D.columnBudget / max(1, g.k * g.p)))
     }
 
+    // MARK: Workspaces
+
+    /// Takes a reusable buffer of at least `count` floats out of `slot` (contents unspecified);
+    /// hand it back with `slot = buffer` so the next batch reuses it instead of allocating.
+    private static func take(_ slot: inout [Float], _ count: Int) -> [Float] {
+        var buffer: [Float] = []
+        swap(&buffer, &slot)
+        if buffer.count < count { buffer = [Float](repeating: 0, count: count) }
+        return buffer
+    }
+
     // MARK: Forward
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         let g = geometry(input.shape)
         let n = input.shape[0], o = outChannels
-        var y = Tensor(shape: [n, o, g.ho, g.wo])
         let chunk = chunkSize(g, n)
-        var cols = [Float](repeating: 0, count: g.k * chunk * g.p)
-        var product = [Float](repeating: 0, count: o * chunk * g.p)
+        var cols = Conv2D.take(&columns, g.k * chunk * g.p)
+        var product = Conv2D.take(&workspace, o * chunk * g.p)
         let biasValues = bias?.value.scalars ?? [Float](repeating: 0, count: o)
-        input.withUnsafeBufferPointer { xp in
-            weight.value.withUnsafeBufferPointer { wp in
-                y.withUnsafeMutableBufferPointer { yp in
+        let y = Tensor(shape: [n, o, g.ho, g.wo]) { yp in
+            input.withUnsafeBufferPointer { xp in
+                weight.value.withUnsafeBufferPointer { wp in
                     cols.withUnsafeMutableBufferPointer { cp in
                         product.withUnsafeMutableBufferPointer { pp in
                             var start = 0
@@ -120,14 +145,22 @@ public final class Conv2D: Layer {
                 }
             }
         }
+        // When the whole batch fitted in one chunk, the columns now hold exactly what the
+        // backward pass would unfold again: keep them (training only) and skip that work.
+        columnsHoldInput = training && chunk >= n
+        columns = cols
+        workspace = product
         self.input = input
         return y
     }
 
     /// Unfolds samples `first..<first+count` of x (N, C, H, W) into cols (C·kh·kw, count·P):
     /// `cols[(c·kh + u)·kw + v, i·P + oy·Wo + ox] = x[first + i, c, oy·s − pad + u, ox·s − pad + v]`.
-    private static func im2col(_ x: UnsafePointer<Float>, _ g: Geometry, first: Int, count: Int,
-                               into cols: UnsafeMutablePointer<Float>) {
+    ///
+    /// For each output row the in-range columns `lo..<hi` are found once, so the inner loop is a
+    /// plain copy (stride 1) or strided gather, with zeros written only at the padded edges.
+    static func im2col(_ x: UnsafePointer<Float>, _ g: Geometry, first: Int, count: Int,
+                       into cols: UnsafeMutablePointer<Float>) {
         let box = UncheckedSendableBox((x, cols))
         let rowLength = count * g.p
         parallelFor(count) { r in
@@ -139,6 +172,7 @@ public final class Conv2D: Layer {
                     for u in 0..<g.kh {
                         for v in 0..<g.kw {
                             let row = cols + ((c * g.kh + u) * g.kw + v) * rowLength + i * g.p
+                            let (lo, hi) = g.validColumns(v)
                             for oy in 0..<g.ho {
                                 let iy = oy * g.stride - g.pad + u
                                 let dst = row + oy * g.wo
@@ -146,10 +180,14 @@ public final class Conv2D: Layer {
                                     dst.update(repeating: 0, count: g.wo)
                                     continue
                                 }
-                                let src = plane + iy * g.w
-                                for ox in 0..<g.wo {
-                                    let ix = ox * g.stride - g.pad + v
-                                    dst[ox] = (ix >= 0 && ix < g.w) ? src[ix] : 0
+                                if lo > 0 { dst.update(repeating: 0, count: lo) }
+                                if hi < g.wo { (dst + hi).update(repeating: 0, count: g.wo - hi) }
+                                guard lo < hi else { continue }
+                                let src = plane + iy * g.w + lo * g.stride - g.pad + v
+                                if g.stride == 1 {
+                                    (dst + lo).update(from: src, count: hi - lo)
+                                } else {
+                                    for ox in 0..<(hi - lo) { dst[lo + ox] = src[ox * g.stride] }
                                 }
                             }
                         }
@@ -161,8 +199,8 @@ public final class Conv2D: Layer {
 
     /// Folds cols (C·kh·kw, count·P) back into dx for samples `first..<first+count`, summing
     /// overlapping windows (the adjoint of ``im2col``). dx for those samples must start at zero.
-    private static func col2im(_ cols: UnsafePointer<Float>, _ g: Geometry, first: Int, count: Int,
-                               into dx: UnsafeMutablePointer<Float>) {
+    static func col2im(_ cols: UnsafePointer<Float>, _ g: Geometry, first: Int, count: Int,
+                       into dx: UnsafeMutablePointer<Float>) {
         let box = UncheckedSendableBox((cols, dx))
         let rowLength = count * g.p
         parallelFor(count) { r in
@@ -174,14 +212,17 @@ public final class Conv2D: Layer {
                     for u in 0..<g.kh {
                         for v in 0..<g.kw {
                             let row = cols + ((c * g.kh + u) * g.kw + v) * rowLength + i * g.p
+                            let (lo, hi) = g.validColumns(v)
+                            guard lo < hi else { continue }
                             for oy in 0..<g.ho {
                                 let iy = oy * g.stride - g.pad + u
                                 if iy < 0 || iy >= g.h { continue }
-                                let src = row + oy * g.wo
-                                let dst = plane + iy * g.w
-                                for ox in 0..<g.wo {
-                                    let ix = ox * g.stride - g.pad + v
-                                    if ix >= 0 && ix < g.w { dst[ix] += src[ox] }
+                                let src = row + oy * g.wo + lo
+                                let dst = plane + iy * g.w + lo * g.stride - g.pad + v
+                                if g.stride == 1 {
+                                    for ox in 0..<(hi - lo) { dst[ox] += src[ox] }
+                                } else {
+                                    for ox in 0..<(hi - lo) { dst[ox * g.stride] += src[ox] }
                                 }
                             }
                         }
@@ -194,17 +235,28 @@ public final class Conv2D: Layer {
     // MARK: Backward
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
+        backward(outputGradient, inputGradient: true)!
+    }
+
+    /// Parameter gradients only: the first layer of a network does not need ∂L/∂x, which saves
+    /// one GEMM and the col2im fold.
+    public func backwardParameters(_ outputGradient: Tensor) {
+        _ = backward(outputGradient, inputGradient: false)
+    }
+
+    private func backward(_ outputGradient: Tensor, inputGradient: Bool) -> Tensor? {
         let x = cached(input, summary)
         let g = geometry(x.shape)
         let n = x.shape[0], o = outChannels
         precondition(outputGradient.shape == [n, o, g.ho, g.wo], "\(summary).backward: gradient \(outputGradient.shape)")
-        var dx = Tensor(shape: x.shape)
+        var dx = inputGradient ? Tensor(shape: x.shape) : Tensor(shape: [0])
         var dw = Tensor(shape: weight.value.shape)
         var db = [Float](repeating: 0, count: o)
         let chunk = chunkSize(g, n)
-        var cols = [Float](repeating: 0, count: g.k * chunk * g.p)
-        var gradCols = [Float](repeating: 0, count: g.k * chunk * g.p)
-        var gathered = [Float](repeating: 0, count: o * chunk * g.p)
+        let reuse = columnsHoldInput && chunk >= n
+        var cols = Conv2D.take(&columns, g.k * chunk * g.p)
+        var gradCols = inputGradient ? Conv2D.take(&gradientColumns, g.k * chunk * g.p) : []
+        var gathered = Conv2D.take(&workspace, o * chunk * g.p)
         x.withUnsafeBufferPointer { xp in
             outputGradient.withUnsafeBufferPointer { gp in
                 weight.value.withUnsafeBufferPointer { wp in
@@ -235,14 +287,18 @@ public final class Conv2D: Layer {
                                                 for q in 0..<(b * g.p) { s += row[q] }
                                                 db[oc] += s
                                             }
-                                            Conv2D.im2col(xp.baseAddress!, g, first: start, count: b, into: cp.baseAddress!)
+                                            if !reuse {
+                                                Conv2D.im2col(xp.baseAddress!, g, first: start, count: b, into: cp.baseAddress!)
+                                            }
                                             // ∂L/∂W += G · colsᵀ
                                             BLAS.gemm(.none, .transpose, m: o, n: g.k, k: b * g.p,
                                                       a: gap.baseAddress!, b: cp.baseAddress!, beta: 1, c: dwp.baseAddress!)
-                                            // ∂L/∂cols = Wᵀ · G
-                                            BLAS.gemm(.transpose, .none, m: g.k, n: b * g.p, k: o,
-                                                      a: wp.baseAddress!, b: gap.baseAddress!, c: gcp.baseAddress!)
-                                            Conv2D.col2im(gcp.baseAddress!, g, first: start, count: b, into: dxp.baseAddress!)
+                                            if inputGradient {
+                                                // ∂L/∂cols = Wᵀ · G, folded back into ∂L/∂x
+                                                BLAS.gemm(.transpose, .none, m: g.k, n: b * g.p, k: o,
+                                                          a: wp.baseAddress!, b: gap.baseAddress!, c: gcp.baseAddress!)
+                                                Conv2D.col2im(gcp.baseAddress!, g, first: start, count: b, into: dxp.baseAddress!)
+                                            }
                                             start += b
                                         }
                                     }
@@ -253,9 +309,12 @@ public final class Conv2D: Layer {
                 }
             }
         }
+        columns = cols
+        if inputGradient { gradientColumns = gradCols }
+        workspace = gathered
         weight.gradient = dw
         bias?.gradient = Tensor(db)
-        return dx
+        return inputGradient ? dx : nil
     }
 
     // MARK: Naive twins

@@ -31,9 +31,15 @@ public protocol Layer: AnyObject {
     func backward(_ outputGradient: Tensor) -> Tensor
     /// Parameters (and tracked state) with stable, path-like names (`"weight"`, `"3.bias"`).
     var namedParameters: [(name: String, parameter: Parameter)] { get }
+    /// Like ``backward(_:)`` when the caller does not need ∂loss/∂input (the first layer of a
+    /// network during training): parameter gradients are set the same way, and a layer may skip
+    /// the input-gradient work. The default calls ``backward(_:)`` and drops its result.
+    func backwardParameters(_ outputGradient: Tensor)
 }
 
 extension Layer {
+    public func backwardParameters(_ outputGradient: Tensor) { _ = backward(outputGradient) }
+
     /// Parameters in a stable order, trainable or not.
     public var parameters: [Parameter] { namedParameters.map(\.parameter) }
     /// Only the parameters an optimizer should update.

@@ -40,6 +40,22 @@ public final class MaxPool2D: Layer {
                         let (xb, yb, ab) = box.value
                         for plane in r {
                             let x = xb + plane * h * w
+                            if k == 2 && st == 2 {
+                                // The common 2×2 / stride-2 window, unrolled (same first-max rule).
+                                let yRow = yb + plane * ho * wo, aRow = ab + plane * ho * wo
+                                for i in 0..<ho {
+                                    let top = 2 * i * w, bottom = top + w
+                                    for j in 0..<wo {
+                                        var bestAt = top + 2 * j, best = x[bestAt]
+                                        if x[top + 2 * j + 1] > best { best = x[top + 2 * j + 1]; bestAt = top + 2 * j + 1 }
+                                        if x[bottom + 2 * j] > best { best = x[bottom + 2 * j]; bestAt = bottom + 2 * j }
+                                        if x[bottom + 2 * j + 1] > best { best = x[bottom + 2 * j + 1]; bestAt = bottom + 2 * j + 1 }
+                                        yRow[i * wo + j] = best
+                                        aRow[i * wo + j] = Int32(bestAt)
+                                    }
+                                }
+                                continue
+                            }
                             for i in 0..<ho {
                                 for j in 0..<wo {
                                     var best = -Float.infinity, bestAt = (i * st) * w + j * st

@@ -29,6 +29,15 @@ public final class Sequential: Layer {
         return g
     }
 
+    /// Backward through every layer but the first, which only sets its parameter gradients
+    /// (∂loss/∂input of the network is not needed during training).
+    public func backwardParameters(_ outputGradient: Tensor) {
+        guard let first = layers.first else { return }
+        var g = outputGradient
+        for layer in layers.dropFirst().reversed() { g = layer.backward(g) }
+        first.backwardParameters(g)
+    }
+
     /// Inference on a large input in batches of `batchSize` (keeps memory bounded).
     public func predict(_ input: Tensor, batchSize: Int = 256) -> Tensor {
         precondition(batchSize > 0, "predict: batchSize must be positive")

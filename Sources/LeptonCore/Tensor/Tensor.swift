@@ -32,6 +32,18 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
         self.storage = scalars
     }
 
+    /// A tensor of `shape` whose storage `body` fills: it receives uninitialised memory and must
+    /// write every element (for kernels that overwrite their whole output, to skip zero-filling).
+    init(shape: [Int], initializingWith body: (UnsafeMutableBufferPointer<Float>) -> Void) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor: negative dimension in \(shape)")
+        let count = shape.reduce(1, *)
+        self.shape = shape
+        self.storage = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            body(UnsafeMutableBufferPointer(rebasing: buffer[0..<count]))
+            initialized = count
+        }
+    }
+
     /// A rank-1 tensor holding `scalars`.
     public init(_ scalars: [Float]) { self.init(shape: [scalars.count], scalars: scalars) }
 

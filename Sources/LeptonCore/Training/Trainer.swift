@@ -204,7 +204,7 @@ public struct Trainer: Sendable {
                 let out = model.forward(x, training: true)
                 let (value, grad) = loss.evaluate(output: out, target: y, sampleWeights: w)
                 guard value.isFinite else { throw TrainingError.nonFiniteLoss(epoch: epoch, batch: b) }
-                _ = model.backward(grad)
+                model.backwardParameters(grad)
                 if let c = config.clipNorm { clipGradients(runner.parameters, maxNorm: c) }
                 let rate = config.schedule(step) * (plateau?.scale ?? 1)
                 runner.step(learningRate: rate)
