@@ -110,6 +110,19 @@ final class FastPathEqualityTests: XCTestCase {
         _ = conv.backward(g)
         XCTAssertEqual(conv.weight.gradient, partial, "both backward forms give the same ∂L/∂W")
 
+        // After an inference-mode forward nothing is cached: backward unfolds the input itself.
+        for threads in [1, 2] {
+            Threading.setCount(threads)
+            _ = conv.forward(x1, training: false)
+            let g1 = Tensor.normal([4, 3, 6, 5], using: &rng)
+            let dx = conv.backward(g1)
+            let reference = conv.naiveBackward(input: x1, outputGradient: g1)
+            for i in 0..<dx.count { XCTAssertEqual(dx[flat: i], reference.input[flat: i], accuracy: 1e-4) }
+            for i in 0..<reference.weight.count {
+                XCTAssertEqual(conv.weight.gradient[flat: i], reference.weight[flat: i], accuracy: 1e-4)
+            }
+        }
+
         // A network's parameters-only backward equals its full backward's parameter gradients.
         let net = try! ModelRegistry.build(name: "cnn-small", inputShape: [1, 8, 8], outputs: 2, seed: 3)
         let input = Tensor.normal([3, 1, 8, 8], using: &rng)

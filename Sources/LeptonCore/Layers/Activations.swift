@@ -82,7 +82,12 @@ public final class ReLU: ElementwiseActivation {
                     let box = UncheckedSendableBox((dp.baseAddress!, gp.baseAddress!, yp.baseAddress!))
                     parallelFor(dp.count, minimumPerThread: 1 << 16) { r in
                         let (d, g, y) = box.value
-                        for i in r { d[i] = y[i] > 0 ? g[i] : 0 }
+                        // Both loads happen unconditionally, so this is a select, not an
+                        // unpredictable branch, and it vectorises.
+                        for i in r {
+                            let gv = g[i], yv = y[i]
+                            d[i] = yv > 0 ? gv : 0
+                        }
                     }
                 }
             }

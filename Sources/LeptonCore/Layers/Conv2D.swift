@@ -1,6 +1,11 @@
 /// 2-D convolution (cross-correlation, as in every deep-learning library) with stride and zero
 /// padding, computed as im2col + one GEMM per chunk of the batch.
 ///
+/// Threads: the batch is split into ``Threading/count`` contiguous parts, each run on its own
+/// thread (im2col, single-threaded GEMM, scatter, and in backward a partial ∂L/∂W summed in part
+/// order afterwards), so the phases never wait for each other and the unfolded columns stay in
+/// the cache of the core that uses them. A batch of one sample runs whole with threaded BLAS.
+///
 /// Shapes: input x (N, C, H, W), weight W (O, C, kh, kw), bias b (O), output y (N, O, Ho, Wo)
 /// with `Ho = (H + 2·pad − kh) / stride + 1` (same for Wo).
 ///
@@ -22,10 +27,11 @@ public final class Conv2D: Layer {
     public let bias: Parameter?
     private var input: Tensor?
     /// Reused between batches: the unfolded input, the (O, b·P) product / gathered gradient,
-    /// and ∂L/∂cols. Allocated on first use, grown when a batch needs more.
+    /// and ∂L/∂cols, one region per batch part. Allocated on first use, grown when needed.
     private var columns: [Float] = [], workspace: [Float] = [], gradientColumns: [Float] = []
-    /// Whether ``columns`` holds the unfolded input of the latest (training) forward call.
-    private var columnsHoldInput = false
+    /// The (samples, parts) split whose unfolded input ``columns`` holds from the latest
+    /// training forward call (every part in one chunk), or nil.
+    private var columnsHoldInput: (n: Int, parts: Int)?
 
     /// Unfolded-column budget per GEMM, in floats (bounds memory on large batches).
     static let columnBudget = 1 << 22
@@ -85,15 +91,40 @@ public final class Conv2D: Layer {
                         stride: stride, pad: padding, ho: o[2], wo: o[3])
     }
 
-    /// Samples per GEMM chunk so that the column buffer stays within ``columnBudget``.
-    private func chunkSize(_ g: Geometry, _ n: Int) -> Int {
-        max(1, min(n, Conv2D.columnBudget / max(1, g.k * g.p)))
+    /// How a batch of `n` samples is split: `parts` contiguous ranges of at most `perPart`
+    /// samples, each processed in chunks of `chunk` samples so that all parts' column buffers
+    /// together stay within ``columnBudget``.
+    private struct Split {
+        let n, parts, perPart, chunk: Int
+        func range(_ part: Int) -> Range<Int> { min(n, part * perPart)..<min(n, (part + 1) * perPart) }
+        /// Whether each part is a single chunk (then the columns of a whole forward pass fit).
+        var singleChunk: Bool { chunk >= perPart }
+    }
+
+    private func split(_ g: Geometry, _ n: Int) -> Split {
+        let parts = max(1, min(Threading.count, n))
+        let perPart = (n + parts - 1) / parts
+        let chunk = max(1, min(perPart, Conv2D.columnBudget / parts / max(1, g.k * g.p)))
+        return Split(n: n, parts: parts, perPart: perPart, chunk: chunk)
+    }
+
+    /// Runs `body(part)` for every part, one per thread with single-threaded BLAS inside (the
+    /// parallelism is over the batch); a single part runs inline with BLAS on all threads.
+    private static func forEachPart(_ split: Split, _ body: (Int) -> Void) {
+        guard split.parts > 1 else {
+            body(0)
+            return
+        }
+        let threads = Threading.count
+        BLAS.setThreadCount(1)
+        defer { BLAS.setThreadCount(threads) }
+        parallelFor(split.parts) { r in for part in r { body(part) } }
     }
 
     // MARK: Workspaces
 
-    /// Takes a reusable buffer of at least `count` floats out of `slot` (contents unspecified);
-    /// hand it back with `slot = buffer` so the next batch reuses it instead of allocating.
+    /// Takes a reusable buffer of at least `count` floats out of `slot` (contents kept when it is
+    /// big enough, else fresh); hand it back with `slot = buffer` so the next batch reuses it.
     private static func take(_ slot: inout [Float], _ count: Int) -> [Float] {
         var buffer: [Float] = []
         swap(&buffer, &slot)
@@ -106,48 +137,51 @@ public final class Conv2D: Layer {
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         let g = geometry(input.shape)
         let n = input.shape[0], o = outChannels
-        let chunk = chunkSize(g, n)
-        var cols = Conv2D.take(&columns, g.k * chunk * g.p)
-        var product = Conv2D.take(&workspace, o * chunk * g.p)
+        let sp = split(g, n)
+        let colsPerPart = g.k * sp.chunk * g.p, productPerPart = o * sp.chunk * g.p
+        var cols = Conv2D.take(&columns, sp.parts * colsPerPart)
+        var product = Conv2D.take(&workspace, sp.parts * productPerPart)
         let biasValues = bias?.value.scalars ?? [Float](repeating: 0, count: o)
         let y = Tensor(shape: [n, o, g.ho, g.wo]) { yp in
             input.withUnsafeBufferPointer { xp in
                 weight.value.withUnsafeBufferPointer { wp in
                     cols.withUnsafeMutableBufferPointer { cp in
                         product.withUnsafeMutableBufferPointer { pp in
-                            var start = 0
-                            while start < n {
-                                let b = min(chunk, n - start)
-                                Conv2D.im2col(xp.baseAddress!, g, first: start, count: b, into: cp.baseAddress!)
-                                BLAS.gemm(.none, .none, m: o, n: b * g.p, k: g.k,
-                                          a: wp.baseAddress!, b: cp.baseAddress!, c: pp.baseAddress!)
-                                // Scatter (O, b·P) into y[start + i, o, :], adding the bias.
-                                let box = UncheckedSendableBox((yp.baseAddress!, pp.baseAddress!))
-                                let s0 = start
-                                biasValues.withUnsafeBufferPointer { bp in
-                                    let bb = UncheckedSendableBox(bp)
-                                    parallelFor(b) { r in
-                                        let (yb, pb) = box.value
-                                        for i in r {
+                            biasValues.withUnsafeBufferPointer { bp in
+                                // Safe: each part reads shared inputs and writes only its own
+                                // samples of y and its own regions of cols and product.
+                                let box = UncheckedSendableBox((xp.baseAddress!, wp.baseAddress!, cp.baseAddress!,
+                                                                pp.baseAddress!, yp.baseAddress!, bp.baseAddress!))
+                                Conv2D.forEachPart(sp) { part in
+                                    let (x, w, colsBase, productBase, y, bias) = box.value
+                                    let cols = colsBase + part * colsPerPart, product = productBase + part * productPerPart
+                                    let range = sp.range(part)
+                                    var start = range.lowerBound
+                                    while start < range.upperBound {
+                                        let b = min(sp.chunk, range.upperBound - start)
+                                        Conv2D.im2col(x, g, first: start, count: b, into: cols)
+                                        BLAS.gemm(.none, .none, m: o, n: b * g.p, k: g.k, a: w, b: cols, c: product)
+                                        // Scatter (O, b·P) into y[start + i, o, :], adding the bias.
+                                        for i in 0..<b {
                                             for oc in 0..<o {
-                                                let dst = yb + ((s0 + i) * o + oc) * g.p
-                                                let src = pb + oc * b * g.p + i * g.p
-                                                let bias = bb.value[oc]
-                                                for q in 0..<g.p { dst[q] = src[q] + bias }
+                                                let dst = y + ((start + i) * o + oc) * g.p
+                                                let src = product + oc * b * g.p + i * g.p
+                                                let bv = bias[oc]
+                                                for q in 0..<g.p { dst[q] = src[q] + bv }
                                             }
                                         }
+                                        start += b
                                     }
                                 }
-                                start += b
                             }
                         }
                     }
                 }
             }
         }
-        // When the whole batch fitted in one chunk, the columns now hold exactly what the
-        // backward pass would unfold again: keep them (training only) and skip that work.
-        columnsHoldInput = training && chunk >= n
+        // When every part fitted in one chunk, the columns now hold exactly what the backward
+        // pass would unfold again: keep them (training only) and skip that work.
+        columnsHoldInput = training && sp.singleChunk ? (n, sp.parts) : nil
         columns = cols
         workspace = product
         self.input = input
@@ -159,36 +193,33 @@ public final class Conv2D: Layer {
     ///
     /// For each output row the in-range columns `lo..<hi` are found once, so the inner loop is a
     /// plain copy (stride 1) or strided gather, with zeros written only at the padded edges.
+    /// Runs on the calling thread (the callers split the batch over threads).
     static func im2col(_ x: UnsafePointer<Float>, _ g: Geometry, first: Int, count: Int,
                        into cols: UnsafeMutablePointer<Float>) {
-        let box = UncheckedSendableBox((x, cols))
         let rowLength = count * g.p
-        parallelFor(count) { r in
-            let (x, cols) = box.value
-            for i in r {
-                let sample = x + (first + i) * g.c * g.h * g.w
-                for c in 0..<g.c {
-                    let plane = sample + c * g.h * g.w
-                    for u in 0..<g.kh {
-                        for v in 0..<g.kw {
-                            let row = cols + ((c * g.kh + u) * g.kw + v) * rowLength + i * g.p
-                            let (lo, hi) = g.validColumns(v)
-                            for oy in 0..<g.ho {
-                                let iy = oy * g.stride - g.pad + u
-                                let dst = row + oy * g.wo
-                                if iy < 0 || iy >= g.h {
-                                    dst.update(repeating: 0, count: g.wo)
-                                    continue
-                                }
-                                if lo > 0 { dst.update(repeating: 0, count: lo) }
-                                if hi < g.wo { (dst + hi).update(repeating: 0, count: g.wo - hi) }
-                                guard lo < hi else { continue }
-                                let src = plane + iy * g.w + lo * g.stride - g.pad + v
-                                if g.stride == 1 {
-                                    (dst + lo).update(from: src, count: hi - lo)
-                                } else {
-                                    for ox in 0..<(hi - lo) { dst[lo + ox] = src[ox * g.stride] }
-                                }
+        for i in 0..<count {
+            let sample = x + (first + i) * g.c * g.h * g.w
+            for c in 0..<g.c {
+                let plane = sample + c * g.h * g.w
+                for u in 0..<g.kh {
+                    for v in 0..<g.kw {
+                        let row = cols + ((c * g.kh + u) * g.kw + v) * rowLength + i * g.p
+                        let (lo, hi) = g.validColumns(v)
+                        for oy in 0..<g.ho {
+                            let iy = oy * g.stride - g.pad + u
+                            let dst = row + oy * g.wo
+                            if iy < 0 || iy >= g.h {
+                                dst.update(repeating: 0, count: g.wo)
+                                continue
+                            }
+                            if lo > 0 { dst.update(repeating: 0, count: lo) }
+                            if hi < g.wo { (dst + hi).update(repeating: 0, count: g.wo - hi) }
+                            guard lo < hi else { continue }
+                            let src = plane + iy * g.w + lo * g.stride - g.pad + v
+                            if g.stride == 1 {
+                                (dst + lo).update(from: src, count: hi - lo)
+                            } else {
+                                for ox in 0..<(hi - lo) { dst[lo + ox] = src[ox * g.stride] }
                             }
                         }
                     }
@@ -199,31 +230,28 @@ public final class Conv2D: Layer {
 
     /// Folds cols (C·kh·kw, count·P) back into dx for samples `first..<first+count`, summing
     /// overlapping windows (the adjoint of ``im2col``). dx for those samples must start at zero.
+    /// Runs on the calling thread.
     static func col2im(_ cols: UnsafePointer<Float>, _ g: Geometry, first: Int, count: Int,
                        into dx: UnsafeMutablePointer<Float>) {
-        let box = UncheckedSendableBox((cols, dx))
         let rowLength = count * g.p
-        parallelFor(count) { r in
-            let (cols, dx) = box.value
-            for i in r {
-                let sample = dx + (first + i) * g.c * g.h * g.w
-                for c in 0..<g.c {
-                    let plane = sample + c * g.h * g.w
-                    for u in 0..<g.kh {
-                        for v in 0..<g.kw {
-                            let row = cols + ((c * g.kh + u) * g.kw + v) * rowLength + i * g.p
-                            let (lo, hi) = g.validColumns(v)
-                            guard lo < hi else { continue }
-                            for oy in 0..<g.ho {
-                                let iy = oy * g.stride - g.pad + u
-                                if iy < 0 || iy >= g.h { continue }
-                                let src = row + oy * g.wo + lo
-                                let dst = plane + iy * g.w + lo * g.stride - g.pad + v
-                                if g.stride == 1 {
-                                    for ox in 0..<(hi - lo) { dst[ox] += src[ox] }
-                                } else {
-                                    for ox in 0..<(hi - lo) { dst[ox * g.stride] += src[ox] }
-                                }
+        for i in 0..<count {
+            let sample = dx + (first + i) * g.c * g.h * g.w
+            for c in 0..<g.c {
+                let plane = sample + c * g.h * g.w
+                for u in 0..<g.kh {
+                    for v in 0..<g.kw {
+                        let row = cols + ((c * g.kh + u) * g.kw + v) * rowLength + i * g.p
+                        let (lo, hi) = g.validColumns(v)
+                        guard lo < hi else { continue }
+                        for oy in 0..<g.ho {
+                            let iy = oy * g.stride - g.pad + u
+                            if iy < 0 || iy >= g.h { continue }
+                            let src = row + oy * g.wo + lo
+                            let dst = plane + iy * g.w + lo * g.stride - g.pad + v
+                            if g.stride == 1 {
+                                for ox in 0..<(hi - lo) { dst[ox] += src[ox] }
+                            } else {
+                                for ox in 0..<(hi - lo) { dst[ox * g.stride] += src[ox] }
                             }
                         }
                     }
@@ -249,57 +277,68 @@ public final class Conv2D: Layer {
         let g = geometry(x.shape)
         let n = x.shape[0], o = outChannels
         precondition(outputGradient.shape == [n, o, g.ho, g.wo], "\(summary).backward: gradient \(outputGradient.shape)")
-        var dx = inputGradient ? Tensor(shape: x.shape) : Tensor(shape: [0])
-        var dw = Tensor(shape: weight.value.shape)
-        var db = [Float](repeating: 0, count: o)
-        let chunk = chunkSize(g, n)
-        let reuse = columnsHoldInput && chunk >= n
-        var cols = Conv2D.take(&columns, g.k * chunk * g.p)
-        var gradCols = inputGradient ? Conv2D.take(&gradientColumns, g.k * chunk * g.p) : []
-        var gathered = Conv2D.take(&workspace, o * chunk * g.p)
+        let sp = split(g, n)
+        let reuse = columnsHoldInput.map { $0.n == n && $0.parts == sp.parts && sp.singleChunk } ?? false
+        let colsPerPart = g.k * sp.chunk * g.p, gatheredPerPart = o * sp.chunk * g.p
+        let weightCount = o * g.k
+        var cols = Conv2D.take(&columns, sp.parts * colsPerPart)
+        var gradCols = inputGradient ? Conv2D.take(&gradientColumns, sp.parts * colsPerPart) : [0]
+        var gathered = Conv2D.take(&workspace, sp.parts * gatheredPerPart)
+        var dx = inputGradient ? Tensor(shape: x.shape) : Tensor(shape: [1])
+        // Per-part partial sums of ∂L/∂W and ∂L/∂b, added up in part order below.
+        var partialWeight = [Float](repeating: 0, count: sp.parts * weightCount)
+        var partialBias = [Float](repeating: 0, count: sp.parts * o)
         x.withUnsafeBufferPointer { xp in
             outputGradient.withUnsafeBufferPointer { gp in
                 weight.value.withUnsafeBufferPointer { wp in
                     dx.withUnsafeMutableBufferPointer { dxp in
-                        dw.withUnsafeMutableBufferPointer { dwp in
-                            cols.withUnsafeMutableBufferPointer { cp in
-                                gradCols.withUnsafeMutableBufferPointer { gcp in
-                                    gathered.withUnsafeMutableBufferPointer { gap in
-                                        var start = 0
-                                        while start < n {
-                                            let b = min(chunk, n - start)
-                                            // Gather G chunk as (O, b·P), samples split over threads
-                                            // (each writes its own columns), then ∂L/∂b row sums.
-                                            let box = UncheckedSendableBox((gp.baseAddress!, gap.baseAddress!))
-                                            let s0 = start
-                                            parallelFor(b) { r in
-                                                let (gb, gab) = box.value
-                                                for i in r {
-                                                    for oc in 0..<o {
-                                                        (gab + oc * b * g.p + i * g.p)
-                                                            .update(from: gb + ((s0 + i) * o + oc) * g.p, count: g.p)
+                        cols.withUnsafeMutableBufferPointer { cp in
+                            gradCols.withUnsafeMutableBufferPointer { gcp in
+                                gathered.withUnsafeMutableBufferPointer { gap in
+                                    partialWeight.withUnsafeMutableBufferPointer { pwp in
+                                        partialBias.withUnsafeMutableBufferPointer { pbp in
+                                            // Safe: each part reads shared inputs and writes only its
+                                            // own samples of dx and its own workspace regions.
+                                            let box = UncheckedSendableBox((
+                                                xp.baseAddress!, gp.baseAddress!, wp.baseAddress!, dxp.baseAddress!,
+                                                cp.baseAddress!, gcp.baseAddress!, gap.baseAddress!,
+                                                pwp.baseAddress!, pbp.baseAddress!))
+                                            Conv2D.forEachPart(sp) { part in
+                                                let (x, gy, w, dx, colsBase, gradBase, gatheredBase, pw, pb) = box.value
+                                                let cols = colsBase + part * colsPerPart
+                                                let gradCols = gradBase + part * colsPerPart
+                                                let gathered = gatheredBase + part * gatheredPerPart
+                                                let dw = pw + part * weightCount, db = pb + part * o
+                                                let range = sp.range(part)
+                                                var start = range.lowerBound
+                                                while start < range.upperBound {
+                                                    let b = min(sp.chunk, range.upperBound - start)
+                                                    // Gather the chunk of G as (O, b·P) and add its row sums to ∂L/∂b.
+                                                    for i in 0..<b {
+                                                        for oc in 0..<o {
+                                                            (gathered + oc * b * g.p + i * g.p)
+                                                                .update(from: gy + ((start + i) * o + oc) * g.p, count: g.p)
+                                                        }
                                                     }
+                                                    for oc in 0..<o {
+                                                        let row = gathered + oc * b * g.p
+                                                        var s: Float = 0
+                                                        for q in 0..<(b * g.p) { s += row[q] }
+                                                        db[oc] += s
+                                                    }
+                                                    if !reuse { Conv2D.im2col(x, g, first: start, count: b, into: cols) }
+                                                    // ∂L/∂W += G · colsᵀ
+                                                    BLAS.gemm(.none, .transpose, m: o, n: g.k, k: b * g.p,
+                                                              a: gathered, b: cols, beta: 1, c: dw)
+                                                    if inputGradient {
+                                                        // ∂L/∂cols = Wᵀ · G, folded back into ∂L/∂x
+                                                        BLAS.gemm(.transpose, .none, m: g.k, n: b * g.p, k: o,
+                                                                  a: w, b: gathered, c: gradCols)
+                                                        Conv2D.col2im(gradCols, g, first: start, count: b, into: dx)
+                                                    }
+                                                    start += b
                                                 }
                                             }
-                                            for oc in 0..<o {
-                                                let row = gap.baseAddress! + oc * b * g.p
-                                                var s: Float = 0
-                                                for q in 0..<(b * g.p) { s += row[q] }
-                                                db[oc] += s
-                                            }
-                                            if !reuse {
-                                                Conv2D.im2col(xp.baseAddress!, g, first: start, count: b, into: cp.baseAddress!)
-                                            }
-                                            // ∂L/∂W += G · colsᵀ
-                                            BLAS.gemm(.none, .transpose, m: o, n: g.k, k: b * g.p,
-                                                      a: gap.baseAddress!, b: cp.baseAddress!, beta: 1, c: dwp.baseAddress!)
-                                            if inputGradient {
-                                                // ∂L/∂cols = Wᵀ · G, folded back into ∂L/∂x
-                                                BLAS.gemm(.transpose, .none, m: g.k, n: b * g.p, k: o,
-                                                          a: wp.baseAddress!, b: gap.baseAddress!, c: gcp.baseAddress!)
-                                                Conv2D.col2im(gcp.baseAddress!, g, first: start, count: b, into: dxp.baseAddress!)
-                                            }
-                                            start += b
                                         }
                                     }
                                 }
@@ -312,6 +351,15 @@ public final class Conv2D: Layer {
         columns = cols
         if inputGradient { gradientColumns = gradCols }
         workspace = gathered
+        var dw = Tensor(shape: weight.value.shape), db = [Float](repeating: 0, count: o)
+        dw.withUnsafeMutableBufferPointer { d in
+            for part in 0..<sp.parts {
+                for j in 0..<weightCount { d[j] += partialWeight[part * weightCount + j] }
+            }
+        }
+        for part in 0..<sp.parts {
+            for oc in 0..<o { db[oc] += partialBias[part * o + oc] }
+        }
         weight.gradient = dw
         bias?.gradient = Tensor(db)
         return inputGradient ? dx : nil

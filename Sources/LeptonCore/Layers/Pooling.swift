@@ -46,10 +46,16 @@ public final class MaxPool2D: Layer {
                                 for i in 0..<ho {
                                     let top = 2 * i * w, bottom = top + w
                                     for j in 0..<wo {
-                                        var bestAt = top + 2 * j, best = x[bestAt]
-                                        if x[top + 2 * j + 1] > best { best = x[top + 2 * j + 1]; bestAt = top + 2 * j + 1 }
-                                        if x[bottom + 2 * j] > best { best = x[bottom + 2 * j]; bestAt = bottom + 2 * j }
-                                        if x[bottom + 2 * j + 1] > best { best = x[bottom + 2 * j + 1]; bestAt = bottom + 2 * j + 1 }
+                                        // All four loads first, then selects (no data-dependent branches).
+                                        let a = x[top + 2 * j], b = x[top + 2 * j + 1]
+                                        let c = x[bottom + 2 * j], d = x[bottom + 2 * j + 1]
+                                        var best = a, bestAt = top + 2 * j
+                                        let takeB = b > best
+                                        best = takeB ? b : best; bestAt = takeB ? top + 2 * j + 1 : bestAt
+                                        let takeC = c > best
+                                        best = takeC ? c : best; bestAt = takeC ? bottom + 2 * j : bestAt
+                                        let takeD = d > best
+                                        best = takeD ? d : best; bestAt = takeD ? bottom + 2 * j + 1 : bestAt
                                         yRow[i * wo + j] = best
                                         aRow[i * wo + j] = Int32(bestAt)
                                     }
