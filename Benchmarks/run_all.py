@@ -166,7 +166,7 @@ def bench_resnet(binary, args):
     if train is None:
         return
     common = ["--train", train, "--model", "resnet18", "--epochs", "2", "--batch-size", "128", "--threads", "2",
-              "--limit", "256"]
+              "--limit", "256", "--inference-passes", "0"]
     ours = [binary, "cnn-speed", *common, "--json"]
     peer = [PYTHON, os.path.join(PEERS, "cnn_torch.py"), *common]
     a, b = best_of_alternating(ours, peer, "seconds_per_epoch", False, rounds=1)

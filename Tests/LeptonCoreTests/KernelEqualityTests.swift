@@ -18,7 +18,9 @@ final class KernelEqualityTests: XCTestCase {
         for threads in [1, 2] {
             Threading.setCount(threads)
             for (c, o, k, s, p, h, w) in [(1, 4, 3, 1, 1, 7, 6), (3, 5, 3, 2, 1, 8, 8), (2, 3, 1, 2, 0, 5, 5),
-                                          (4, 2, 5, 1, 2, 6, 6), (2, 2, 2, 3, 0, 7, 8)] {
+                                          (4, 2, 5, 1, 2, 6, 6), (2, 2, 2, 3, 0, 7, 8),
+                                          // "same"-width fast paths: kernel taller than the image, 1×1.
+                                          (2, 3, 5, 1, 2, 2, 5), (3, 2, 1, 1, 0, 4, 5)] {
                 let conv = Conv2D(c, o, kernelSize: k, stride: s, padding: p, using: &rng)
                 conv.bias!.value = Tensor.normal([o], using: &rng)
                 let x = Tensor.normal([3, c, h, w], using: &rng)

@@ -11,7 +11,7 @@ struct CNNSpeedBench: ParsableCommand {
         discussion: """
             Trains --epochs epochs (Adam, lr 1e-3, softmax cross-entropy, no validation) and reports \
             the best epoch's seconds, then runs inference (training: false) over the same images at \
-            --inference-batch, best of 5 passes. Pixels are standardised as in `lepton-bench cnn`.
+            --inference-batch, best of --inference-passes passes. Pixels are standardised as in `lepton-bench cnn`.
             """)
 
     @Option(help: "Folder with one subfolder of PNG images per class.")
@@ -30,11 +30,13 @@ struct CNNSpeedBench: ParsableCommand {
     var limit: Int?
     @Option(help: "Seed for initial weights and shuffles.")
     var seed: UInt64 = 0
+    @Option(name: .customLong("inference-passes"), help: "Timed inference passes over the images (0: none); the best is reported.")
+    var inferencePasses = 5
     @Flag(help: "Print one JSON object.")
     var json = false
 
     func validate() throws {
-        guard epochs > 0, batchSize > 0, inferenceBatch > 0, threads > 0 else {
+        guard epochs > 0, batchSize > 0, inferenceBatch > 0, threads > 0, inferencePasses >= 0 else {
             throw ValidationError("epochs, batch sizes and threads must be positive")
         }
         guard ModelRegistry.knownNames.contains(model) else {
@@ -61,12 +63,12 @@ struct CNNSpeedBench: ParsableCommand {
         let seconds = history.records.map(\.seconds)
         var bestPass = Double.infinity
         var checksum = 0.0
-        for _ in 0..<5 {
+        for _ in 0..<inferencePasses {
             let (out, t) = secondsTaken { network.predict(x, batchSize: inferenceBatch) }
             bestPass = min(bestPass, t)
             checksum = Double(out.sum())
         }
-        let imagesPerSecond = Double(folder.count) / bestPass
+        let imagesPerSecond = inferencePasses > 0 ? Double(folder.count) / bestPass : 0
         if json {
             printJSON(["tool": "lepton", "model": model, "threads": threads, "batch_size": batchSize,
                        "train_images": folder.count, "parameters": network.parameterCount, "epochs": epochs,

@@ -83,6 +83,20 @@ public final class Conv2D: Layer {
             let hi = last < 0 ? 0 : min(wo, last / stride + 1)
             return (lo, max(lo, hi))
         }
+
+        /// The output rows `lo..<hi` whose input row `oy·stride − pad + u` lies in `0..<h`.
+        @inline(__always)
+        func validRows(_ u: Int) -> (lo: Int, hi: Int) {
+            let first = pad - u, last = h - 1 + pad - u
+            let lo = first <= 0 ? 0 : min(ho, (first + stride - 1) / stride)
+            let hi = last < 0 ? 0 : min(ho, last / stride + 1)
+            return (lo, max(lo, hi))
+        }
+
+        /// Stride 1 with output width = input width ("same" padding, e.g. 3×3 with pad 1): then
+        /// output position q and input position q + (u − pad)·W + (v − pad) correspond for every
+        /// in-range element of a (c, u, v) row, so a whole row is one contiguous span.
+        var sameWidth: Bool { stride == 1 && wo == w }
     }
 
     func geometry(_ s: [Int]) -> Geometry {
@@ -197,6 +211,10 @@ public final class Conv2D: Layer {
     static func im2col(_ x: UnsafePointer<Float>, _ g: Geometry, first: Int, count: Int,
                        into cols: UnsafeMutablePointer<Float>) {
         let rowLength = count * g.p
+        if g.sameWidth {
+            im2colSameWidth(x, g, first: first, count: count, into: cols)
+            return
+        }
         for i in 0..<count {
             let sample = x + (first + i) * g.c * g.h * g.w
             for c in 0..<g.c {
@@ -230,10 +248,15 @@ public final class Conv2D: Layer {
 
     /// Folds cols (C·kh·kw, count·P) back into dx for samples `first..<first+count`, summing
     /// overlapping windows (the adjoint of ``im2col``). dx for those samples must start at zero.
-    /// Runs on the calling thread.
-    static func col2im(_ cols: UnsafePointer<Float>, _ g: Geometry, first: Int, count: Int,
+    /// Runs on the calling thread. The out-of-range entries of `cols` (gradients of padding) may
+    /// be overwritten with zeros.
+    static func col2im(_ cols: UnsafeMutablePointer<Float>, _ g: Geometry, first: Int, count: Int,
                        into dx: UnsafeMutablePointer<Float>) {
         let rowLength = count * g.p
+        if g.sameWidth {
+            col2imSameWidth(cols, g, first: first, count: count, into: dx)
+            return
+        }
         for i in 0..<count {
             let sample = dx + (first + i) * g.c * g.h * g.w
             for c in 0..<g.c {
@@ -254,6 +277,75 @@ public final class Conv2D: Layer {
                                 for ox in 0..<(hi - lo) { dst[ox * g.stride] += src[ox] }
                             }
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    /// ``im2col`` for ``Geometry/sameWidth``: per (c, u, v) row one contiguous copy of the
+    /// in-range span, then zeros over the rows and edge columns that fall in the padding (the
+    /// copy brought in neighbouring-row values there).
+    private static func im2colSameWidth(_ x: UnsafePointer<Float>, _ g: Geometry, first: Int, count: Int,
+                                        into cols: UnsafeMutablePointer<Float>) {
+        let rowLength = count * g.p
+        for i in 0..<count {
+            let sample = x + (first + i) * g.c * g.h * g.w
+            for c in 0..<g.c {
+                let plane = sample + c * g.h * g.w
+                for u in 0..<g.kh {
+                    let (rowLo, rowHi) = g.validRows(u)
+                    for v in 0..<g.kw {
+                        let dst = cols + ((c * g.kh + u) * g.kw + v) * rowLength + i * g.p
+                        let (lo, hi) = g.validColumns(v)
+                        guard rowLo < rowHi, lo < hi else {
+                            dst.update(repeating: 0, count: g.p)
+                            continue
+                        }
+                        let begin = rowLo * g.wo + lo, end = (rowHi - 1) * g.wo + hi
+                        let shift = (u - g.pad) * g.w + (v - g.pad)
+                        // Safe: begin + shift and end − 1 + shift are in-range input positions.
+                        (dst + begin).update(from: plane + begin + shift, count: end - begin)
+                        dst.update(repeating: 0, count: rowLo * g.wo + lo)
+                        (dst + end).update(repeating: 0, count: g.p - end)
+                        if lo > 0 || hi < g.wo {
+                            for oy in rowLo..<(rowHi - 1) {
+                                // The columns from hi on this row to lo on the next are padding.
+                                (dst + oy * g.wo + hi).update(repeating: 0, count: g.wo - hi + lo)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// ``col2im`` for ``Geometry/sameWidth``: the padding entries of each (c, u, v) row are zeroed
+    /// in `cols`, then the in-range span is added to dx in one contiguous, vectorisable loop.
+    private static func col2imSameWidth(_ cols: UnsafeMutablePointer<Float>, _ g: Geometry, first: Int, count: Int,
+                                        into dx: UnsafeMutablePointer<Float>) {
+        let rowLength = count * g.p
+        for i in 0..<count {
+            let sample = dx + (first + i) * g.c * g.h * g.w
+            for c in 0..<g.c {
+                let plane = sample + c * g.h * g.w
+                for u in 0..<g.kh {
+                    let (rowLo, rowHi) = g.validRows(u)
+                    guard rowLo < rowHi else { continue }
+                    for v in 0..<g.kw {
+                        let src = cols + ((c * g.kh + u) * g.kw + v) * rowLength + i * g.p
+                        let (lo, hi) = g.validColumns(v)
+                        guard lo < hi else { continue }
+                        if lo > 0 || hi < g.wo {
+                            for oy in rowLo..<(rowHi - 1) {
+                                (src + oy * g.wo + hi).update(repeating: 0, count: g.wo - hi + lo)
+                            }
+                        }
+                        let begin = rowLo * g.wo + lo, end = (rowHi - 1) * g.wo + hi
+                        // Safe: begin + shift and end − 1 + shift are in-range input positions.
+                        let shift = (u - g.pad) * g.w + (v - g.pad)
+                        let d = plane + begin + shift, s = src + begin
+                        for q in 0..<(end - begin) { d[q] += s[q] }
                     }
                 }
             }
