@@ -137,3 +137,29 @@ final class FastPathEqualityTests: XCTestCase {
         XCTAssertEqual(net.parameters.map(\.gradient), first)
     }
 }
+
+/// Sequential fuses Conv2D → ReLU into one step; the values and gradients are those of the
+/// two layers run one after the other.
+final class FusedConvReLUTests: XCTestCase {
+    func testFusedForwardAndBackwardEqualLayerByLayer() {
+        var rng = SeededGenerator(seed: 41)
+        let net = try! ModelRegistry.build(name: "cnn-small", inputShape: [1, 12, 10], outputs: 3, seed: 5)
+        let x = Tensor.normal([4, 1, 12, 10], using: &rng)
+        let gy = Tensor.normal([4, 3], using: &rng)
+        for training in [true, false] {
+            let fused = net.forward(x, training: training)
+            var chained = x
+            for layer in net.layers { chained = layer.forward(chained, training: training) }
+            XCTAssertEqual(fused, chained, "training \(training)")
+        }
+        _ = net.forward(x, training: true)
+        let dxFused = net.backward(gy)
+        let gradientsFused = net.parameters.map(\.gradient)
+        var h = x
+        for layer in net.layers { h = layer.forward(h, training: true) }
+        var g = gy
+        for layer in net.layers.reversed() { g = layer.backward(g) }
+        XCTAssertEqual(dxFused, g)
+        XCTAssertEqual(net.parameters.map(\.gradient), gradientsFused)
+    }
+}

@@ -72,6 +72,13 @@ public final class ReLU: ElementwiseActivation {
         return out
     }
 
+    /// Records `y` as this layer's output when the preceding layer already applied the ReLU
+    /// (a fused Conv2D → ReLU forward), so that ``backward(_:)`` works as after ``forward(_:training:)``.
+    func adoptOutput(_ y: Tensor) {
+        input = nil
+        output = y
+    }
+
     public override func backward(_ outputGradient: Tensor) -> Tensor {
         let y = cached(output, summary)
         precondition(outputGradient.shape == y.shape, "\(summary).backward: gradient \(outputGradient.shape) vs output \(y.shape)")

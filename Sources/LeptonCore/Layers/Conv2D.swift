@@ -149,6 +149,13 @@ public final class Conv2D: Layer {
     // MARK: Forward
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        forward(input, training: training, applyingReLU: false)
+    }
+
+    /// The forward pass, optionally with a following ReLU fused into the output scatter,
+    /// `y = max(0, W ∗ x + b)` (``Sequential`` uses this for Conv2D → ReLU pairs; the ReLU layer
+    /// then only records the output for its backward pass).
+    func forward(_ input: Tensor, training: Bool, applyingReLU: Bool) -> Tensor {
         let g = geometry(input.shape)
         let n = input.shape[0], o = outChannels
         let sp = split(g, n)
@@ -181,7 +188,11 @@ public final class Conv2D: Layer {
                                                 let dst = y + ((start + i) * o + oc) * g.p
                                                 let src = product + oc * b * g.p + i * g.p
                                                 let bv = bias[oc]
-                                                for q in 0..<g.p { dst[q] = src[q] + bv }
+                                                if applyingReLU {
+                                                    for q in 0..<g.p { dst[q] = Swift.max(src[q] + bv, 0) }
+                                                } else {
+                                                    for q in 0..<g.p { dst[q] = src[q] + bv }
+                                                }
                                             }
                                         }
                                         start += b

@@ -5,7 +5,8 @@
 /// - Backward: the gradient flows only to the arg-max of each window (first one on ties):
 ///   `∂L/∂x[n,c,a,b] = Σ_{(i,j): argmax(i,j) = (a,b)} g[n,c,i,j]`.
 ///
-/// The optimized path splits the N·C planes over threads and remembers arg-max offsets;
+/// The optimized path splits the N·C planes over threads and, in training mode, remembers arg-max
+/// offsets (so ``backward(_:)`` follows a `training: true` forward);
 /// ``naiveForward(_:)`` / ``naiveBackward(input:outputGradient:)`` are the plain-loop twins.
 public final class MaxPool2D: Layer {
     public let kernelSize: Int, stride: Int
@@ -30,7 +31,8 @@ public final class MaxPool2D: Layer {
         let s = outputShape(for: input.shape)
         let planes = s[0] * s[1], (h, w, ho, wo) = (input.shape[2], input.shape[3], s[2], s[3])
         var y = Tensor(shape: s)
-        var arg = [Int32](repeating: 0, count: y.count)
+        // The arg-max offsets are needed only for a backward pass: inference does not keep them.
+        var arg = [Int32](repeating: 0, count: training ? y.count : 1)
         let k = kernelSize, st = stride
         input.withUnsafeBufferPointer { xp in
             y.withUnsafeMutableBufferPointer { yp in
@@ -42,7 +44,7 @@ public final class MaxPool2D: Layer {
                             let x = xb + plane * h * w
                             if k == 2 && st == 2 {
                                 // The common 2×2 / stride-2 window, unrolled (same first-max rule).
-                                let yRow = yb + plane * ho * wo, aRow = ab + plane * ho * wo
+                                let yRow = yb + plane * ho * wo, aRow = ab + (training ? plane * ho * wo : 0)
                                 for i in 0..<ho {
                                     let top = 2 * i * w, bottom = top + w
                                     for j in 0..<wo {
@@ -57,7 +59,7 @@ public final class MaxPool2D: Layer {
                                         let takeD = d > best
                                         best = takeD ? d : best; bestAt = takeD ? bottom + 2 * j + 1 : bestAt
                                         yRow[i * wo + j] = best
-                                        aRow[i * wo + j] = Int32(bestAt)
+                                        if training { aRow[i * wo + j] = Int32(bestAt) }
                                     }
                                 }
                                 continue
@@ -72,7 +74,7 @@ public final class MaxPool2D: Layer {
                                         }
                                     }
                                     yb[plane * ho * wo + i * wo + j] = best
-                                    ab[plane * ho * wo + i * wo + j] = Int32(bestAt)
+                                    if training { ab[plane * ho * wo + i * wo + j] = Int32(bestAt) }
                                 }
                             }
                         }
@@ -81,7 +83,7 @@ public final class MaxPool2D: Layer {
             }
         }
         inputShape = input.shape
-        argmax = arg
+        argmax = training ? arg : []
         return y
     }
 
@@ -89,6 +91,8 @@ public final class MaxPool2D: Layer {
         let s = cached(inputShape, summary)
         let o = outputShape(for: s)
         precondition(outputGradient.shape == o, "\(summary).backward: gradient \(outputGradient.shape) vs \(o)")
+        precondition(argmax.count == outputGradient.count,
+                     "\(summary).backward needs a forward pass with training: true (inference keeps no arg-max)")
         let planes = o[0] * o[1], inPlane = s[2] * s[3], outPlane = o[2] * o[3]
         var dx = Tensor(shape: s)
         dx.withUnsafeMutableBufferPointer { dp in

@@ -17,9 +17,21 @@ public final class Sequential: Layer {
         layers.enumerated().flatMap { prefixed(String($0.offset), $0.element.namedParameters) }
     }
 
+    /// Runs the chain; a Conv2D directly followed by a ReLU is run as one fused step (the same
+    /// values, one pass over the activations fewer), the ReLU still backpropagating as usual.
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         var x = input
-        for layer in layers { x = layer.forward(x, training: training) }
+        var i = 0
+        while i < layers.count {
+            if i + 1 < layers.count, let conv = layers[i] as? Conv2D, let relu = layers[i + 1] as? ReLU {
+                x = conv.forward(x, training: training, applyingReLU: true)
+                relu.adoptOutput(x)
+                i += 2
+            } else {
+                x = layers[i].forward(x, training: training)
+                i += 1
+            }
+        }
         return x
     }
 
