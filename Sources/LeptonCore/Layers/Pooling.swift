@@ -30,12 +30,12 @@ public final class MaxPool2D: Layer {
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         let s = outputShape(for: input.shape)
         let planes = s[0] * s[1], (h, w, ho, wo) = (input.shape[2], input.shape[3], s[2], s[3])
-        var y = Tensor(shape: s)
         // The arg-max offsets are needed only for a backward pass: inference does not keep them.
-        var arg = [Int32](repeating: 0, count: training ? y.count : 1)
+        var arg = [Int32](repeating: 0, count: training ? s.reduce(1, *) : 1)
         let k = kernelSize, st = stride
-        input.withUnsafeBufferPointer { xp in
-            y.withUnsafeMutableBufferPointer { yp in
+        // Every output element is written below, so the output starts uninitialised.
+        let y = Tensor(shape: s) { yp in
+            input.withUnsafeBufferPointer { xp in
                 arg.withUnsafeMutableBufferPointer { ap in
                     let box = UncheckedSendableBox((xp.baseAddress!, yp.baseAddress!, ap.baseAddress!))
                     parallelFor(planes) { r in
