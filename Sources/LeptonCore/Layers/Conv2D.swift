@@ -375,11 +375,22 @@ public final class Conv2D: Layer {
         _ = backward(outputGradient, inputGradient: false)
     }
 
-    private func backward(_ outputGradient: Tensor, inputGradient: Bool) -> Tensor? {
+    /// Backward through this convolution and the ReLU that followed it, given that ReLU's output
+    /// `y` (the same shape as this layer's output): the ReLU's mask `1[y > 0]` is applied while
+    /// the gradient is gathered, which saves the ReLU's own pass (``Sequential`` uses it for
+    /// Conv2D → ReLU pairs). Returns ∂L/∂x when `inputGradient`, else nil.
+    func backward(_ outputGradient: Tensor, throughReLUWithOutput y: Tensor, inputGradient: Bool) -> Tensor? {
+        precondition(y.shape == outputGradient.shape, "\(summary).backward: ReLU output \(y.shape) vs gradient \(outputGradient.shape)")
+        return backward(outputGradient, inputGradient: inputGradient, reluOutput: y)
+    }
+
+    private func backward(_ outputGradient: Tensor, inputGradient: Bool, reluOutput: Tensor? = nil) -> Tensor? {
         let x = cached(input, summary)
         let g = geometry(x.shape)
         let n = x.shape[0], o = outChannels
         precondition(outputGradient.shape == [n, o, g.ho, g.wo], "\(summary).backward: gradient \(outputGradient.shape)")
+        let mask = reluOutput ?? Tensor(shape: [1])
+        let masked = reluOutput != nil
         let sp = split(g, n)
         let reuse = columnsHoldInput.map { $0.n == n && $0.parts == sp.parts && sp.singleChunk } ?? false
         let colsPerPart = g.k * sp.chunk * g.p, gatheredPerPart = o * sp.chunk * g.p
@@ -392,54 +403,66 @@ public final class Conv2D: Layer {
         var partialWeight = [Float](repeating: 0, count: sp.parts * weightCount)
         var partialBias = [Float](repeating: 0, count: sp.parts * o)
         x.withUnsafeBufferPointer { xp in
-            outputGradient.withUnsafeBufferPointer { gp in
-                weight.value.withUnsafeBufferPointer { wp in
-                    dx.withUnsafeMutableBufferPointer { dxp in
-                        cols.withUnsafeMutableBufferPointer { cp in
-                            gradCols.withUnsafeMutableBufferPointer { gcp in
-                                gathered.withUnsafeMutableBufferPointer { gap in
-                                    partialWeight.withUnsafeMutableBufferPointer { pwp in
-                                        partialBias.withUnsafeMutableBufferPointer { pbp in
-                                            // Safe: each part reads shared inputs and writes only its
-                                            // own samples of dx and its own workspace regions.
-                                            let box = UncheckedSendableBox((
-                                                xp.baseAddress!, gp.baseAddress!, wp.baseAddress!, dxp.baseAddress!,
-                                                cp.baseAddress!, gcp.baseAddress!, gap.baseAddress!,
-                                                pwp.baseAddress!, pbp.baseAddress!))
-                                            Conv2D.forEachPart(sp) { part in
-                                                let (x, gy, w, dx, colsBase, gradBase, gatheredBase, pw, pb) = box.value
-                                                let cols = colsBase + part * colsPerPart
-                                                let gradCols = gradBase + part * colsPerPart
-                                                let gathered = gatheredBase + part * gatheredPerPart
-                                                let dw = pw + part * weightCount, db = pb + part * o
-                                                let range = sp.range(part)
-                                                var start = range.lowerBound
-                                                while start < range.upperBound {
-                                                    let b = min(sp.chunk, range.upperBound - start)
-                                                    // Gather the chunk of G as (O, b·P) and add its row sums to ∂L/∂b.
-                                                    for i in 0..<b {
-                                                        for oc in 0..<o {
-                                                            (gathered + oc * b * g.p + i * g.p)
-                                                                .update(from: gy + ((start + i) * o + oc) * g.p, count: g.p)
+            mask.withUnsafeBufferPointer { mp in
+                outputGradient.withUnsafeBufferPointer { gp in
+                    weight.value.withUnsafeBufferPointer { wp in
+                        dx.withUnsafeMutableBufferPointer { dxp in
+                            cols.withUnsafeMutableBufferPointer { cp in
+                                gradCols.withUnsafeMutableBufferPointer { gcp in
+                                    gathered.withUnsafeMutableBufferPointer { gap in
+                                        partialWeight.withUnsafeMutableBufferPointer { pwp in
+                                            partialBias.withUnsafeMutableBufferPointer { pbp in
+                                                // Safe: each part reads shared inputs and writes only its
+                                                // own samples of dx and its own workspace regions.
+                                                let box = UncheckedSendableBox((
+                                                    xp.baseAddress!, mp.baseAddress!, gp.baseAddress!, wp.baseAddress!, dxp.baseAddress!,
+                                                    cp.baseAddress!, gcp.baseAddress!, gap.baseAddress!,
+                                                    pwp.baseAddress!, pbp.baseAddress!))
+                                                Conv2D.forEachPart(sp) { part in
+                                                    let (x, relu, gy, w, dx, colsBase, gradBase, gatheredBase, pw, pb) = box.value
+                                                    let cols = colsBase + part * colsPerPart
+                                                    let gradCols = gradBase + part * colsPerPart
+                                                    let gathered = gatheredBase + part * gatheredPerPart
+                                                    let dw = pw + part * weightCount, db = pb + part * o
+                                                    let range = sp.range(part)
+                                                    var start = range.lowerBound
+                                                    while start < range.upperBound {
+                                                        let b = min(sp.chunk, range.upperBound - start)
+                                                        // Gather the chunk of G as (O, b·P) — through the ReLU mask
+                                                        // when fused — and add its row sums to ∂L/∂b.
+                                                        for i in 0..<b {
+                                                            for oc in 0..<o {
+                                                                let dst = gathered + oc * b * g.p + i * g.p
+                                                                let offset = ((start + i) * o + oc) * g.p
+                                                                if masked {
+                                                                    let src = gy + offset, y = relu + offset
+                                                                    for q in 0..<g.p {
+                                                                        let gv = src[q], yv = y[q]
+                                                                        dst[q] = yv > 0 ? gv : 0
+                                                                    }
+                                                                } else {
+                                                                    dst.update(from: gy + offset, count: g.p)
+                                                                }
+                                                            }
                                                         }
+                                                        for oc in 0..<o {
+                                                            let row = gathered + oc * b * g.p
+                                                            var s: Float = 0
+                                                            for q in 0..<(b * g.p) { s += row[q] }
+                                                            db[oc] += s
+                                                        }
+                                                        if !reuse { Conv2D.im2col(x, g, first: start, count: b, into: cols) }
+                                                        // ∂L/∂W += G · colsᵀ
+                                                        BLAS.gemm(.none, .transpose, m: o, n: g.k, k: b * g.p,
+                                                                  a: gathered, b: cols, beta: 1, c: dw)
+                                                        if inputGradient {
+                                                            // ∂L/∂cols = Wᵀ · G, folded back into ∂L/∂x
+                                                            BLAS.gemm(.transpose, .none, m: g.k, n: b * g.p, k: o,
+                                                                      a: w, b: gathered, c: gradCols)
+                                                            Conv2D.col2im(gradCols, g, first: start, count: b, into: dx)
+                                                        }
+                                                        start += b
                                                     }
-                                                    for oc in 0..<o {
-                                                        let row = gathered + oc * b * g.p
-                                                        var s: Float = 0
-                                                        for q in 0..<(b * g.p) { s += row[q] }
-                                                        db[oc] += s
-                                                    }
-                                                    if !reuse { Conv2D.im2col(x, g, first: start, count: b, into: cols) }
-                                                    // ∂L/∂W += G · colsᵀ
-                                                    BLAS.gemm(.none, .transpose, m: o, n: g.k, k: b * g.p,
-                                                              a: gathered, b: cols, beta: 1, c: dw)
-                                                    if inputGradient {
-                                                        // ∂L/∂cols = Wᵀ · G, folded back into ∂L/∂x
-                                                        BLAS.gemm(.transpose, .none, m: g.k, n: b * g.p, k: o,
-                                                                  a: w, b: gathered, c: gradCols)
-                                                        Conv2D.col2im(gradCols, g, first: start, count: b, into: dx)
-                                                    }
-                                                    start += b
                                                 }
                                             }
                                         }

@@ -35,19 +35,37 @@ public final class Sequential: Layer {
         return x
     }
 
+    /// Runs the chain in reverse; a Conv2D → ReLU pair is one fused step (the ReLU's mask is
+    /// applied while the convolution gathers its gradient).
     public func backward(_ outputGradient: Tensor) -> Tensor {
-        var g = outputGradient
-        for layer in layers.reversed() { g = layer.backward(g) }
-        return g
+        backwardChain(outputGradient, inputGradient: true)!
     }
 
     /// Backward through every layer but the first, which only sets its parameter gradients
     /// (∂loss/∂input of the network is not needed during training).
     public func backwardParameters(_ outputGradient: Tensor) {
-        guard let first = layers.first else { return }
+        _ = backwardChain(outputGradient, inputGradient: false)
+    }
+
+    private func backwardChain(_ outputGradient: Tensor, inputGradient: Bool) -> Tensor? {
         var g = outputGradient
-        for layer in layers.dropFirst().reversed() { g = layer.backward(g) }
-        first.backwardParameters(g)
+        var i = layers.count - 1
+        while i >= 0 {
+            if i >= 1, let relu = layers[i] as? ReLU, let conv = layers[i - 1] as? Conv2D, let y = relu.output {
+                guard let next = conv.backward(g, throughReLUWithOutput: y, inputGradient: inputGradient || i > 1) else {
+                    return nil
+                }
+                g = next
+                i -= 2
+            } else if i == 0 && !inputGradient {
+                layers[0].backwardParameters(g)
+                return nil
+            } else {
+                g = layers[i].backward(g)
+                i -= 1
+            }
+        }
+        return g
     }
 
     /// Inference on a large input in batches of `batchSize` (keeps memory bounded).
