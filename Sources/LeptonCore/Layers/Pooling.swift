@@ -94,23 +94,46 @@ public final class MaxPool2D: Layer {
         precondition(argmax.count == outputGradient.count,
                      "\(summary).backward needs a forward pass with training: true (inference keeps no arg-max)")
         let planes = o[0] * o[1], inPlane = s[2] * s[3], outPlane = o[2] * o[3]
-        var dx = Tensor(shape: s)
-        dx.withUnsafeMutableBufferPointer { dp in
+        let (h, w, ho, wo) = (s[2], s[3], o[2], o[3])
+        let tiled = kernelSize == 2 && stride == 2
+        // Every element of dx is written below (tiled windows write all four cells and zero the
+        // uncovered last row/column; otherwise each plane is zeroed before the scatter-add).
+        return Tensor(shape: s) { dp in
             outputGradient.withUnsafeBufferPointer { gp in
                 argmax.withUnsafeBufferPointer { ap in
                     let box = UncheckedSendableBox((dp.baseAddress!, gp.baseAddress!, ap.baseAddress!))
                     parallelFor(planes) { r in
                         let (db, gb, ab) = box.value
                         for plane in r {
-                            for q in 0..<outPlane {
-                                db[plane * inPlane + Int(ab[plane * outPlane + q])] += gb[plane * outPlane + q]
+                            let d = db + plane * inPlane, g = gb + plane * outPlane, a = ab + plane * outPlane
+                            guard tiled else {
+                                d.update(repeating: 0, count: inPlane)
+                                for q in 0..<outPlane { d[Int(a[q])] += g[q] }
+                                continue
                             }
+                            // 2×2 / stride 2: the windows do not overlap, so each cell is either
+                            // its window's arg-max (gets the gradient) or 0.
+                            for i in 0..<ho {
+                                let top = 2 * i * w
+                                for j in 0..<wo {
+                                    let at = Int(a[i * wo + j]), gv = g[i * wo + j]
+                                    let p = top + 2 * j
+                                    d[p] = at == p ? gv : 0
+                                    d[p + 1] = at == p + 1 ? gv : 0
+                                    d[p + w] = at == p + w ? gv : 0
+                                    d[p + w + 1] = at == p + w + 1 ? gv : 0
+                                }
+                                if 2 * wo < w {
+                                    (d + top + 2 * wo).update(repeating: 0, count: w - 2 * wo)
+                                    (d + top + w + 2 * wo).update(repeating: 0, count: w - 2 * wo)
+                                }
+                            }
+                            if 2 * ho < h { (d + 2 * ho * w).update(repeating: 0, count: (h - 2 * ho) * w) }
                         }
                     }
                 }
             }
         }
-        return dx
     }
 
     /// Plain-loop max pooling (the reference twin of ``forward(_:training:)``).
