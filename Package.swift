@@ -56,6 +56,7 @@ let package = Package(
             path: "Domains/Credit/Sources/lepton-credit"),
 
         // MARK: - Benchmarks
+        // COpenBLAS here only for `lepton-bench gemm`: the funnel against cblas_sgemm called directly.
         .executableTarget(
             name: "lepton-bench",
             dependencies: [
