@@ -136,6 +136,11 @@ public struct FeatureBinMapper: Sendable, Equatable {
 /// aligned run of S bytes per row (LightGBM's row-wise layout): deep in a tree a node's rows are
 /// scattered, and a row-major run costs one cache line where a column-major layout would cost
 /// one per feature. Padding bytes are 0 and never read as features.
+///
+/// A second, **column-major** copy (``columns``, `columns[j · n + i]`) serves row partitioning:
+/// a split reads one feature of the node's rows, and a 1-byte-per-row column of n bytes stays
+/// in cache where the row-major table would cost a cache line per row (LightGBM also keeps
+/// its per-feature bins next to the row-wise histogram data).
 struct BinnedData: Sendable {
     let rowCount: Int
     let featureCount: Int
@@ -144,6 +149,8 @@ struct BinnedData: Sendable {
     let mappers: [FeatureBinMapper]
     /// Row-major bins, `rowCount × rowStride`.
     let bins: [UInt8]
+    /// Column-major bins, `featureCount × rowCount` (`columns[j * rowCount + i]`).
+    let columns: [UInt8]
     /// Start of feature j's slice in a histogram; `histogramOffsets[F]` is the histogram size.
     let histogramOffsets: [Int]
 
@@ -160,20 +167,28 @@ struct BinnedData: Sendable {
         for m in mappers { offsets.append(offsets.last! + m.binCount) }
         histogramOffsets = offsets
         var out = [UInt8](repeating: 0, count: max(1, n * stride))
+        var cols = [UInt8](repeating: 0, count: max(1, n * f))
         features.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                let box = UncheckedSendableBox((src, dst))
-                treeParallelFor(n, threads: threads, minimumPerThread: 4096) { range in
-                    let (s, d) = box.value
-                    for j in 0..<f {
-                        let m = mappers[j]
-                        let col = j * n
-                        for i in range { d[i * stride + j] = m.bin(s[col + i]) }
+                cols.withUnsafeMutableBufferPointer { cdst in
+                    let box = UncheckedSendableBox((src, dst, cdst))
+                    treeParallelFor(n, threads: threads, minimumPerThread: 4096) { range in
+                        let (s, d, c) = box.value
+                        for j in 0..<f {
+                            let m = mappers[j]
+                            let col = j * n
+                            for i in range {
+                                let b = m.bin(s[col + i])
+                                c[col + i] = b
+                                d[i * stride + j] = b
+                            }
+                        }
                     }
                 }
             }
         }
         bins = out
+        columns = cols
     }
 
     /// Computes mappers for every column of `features` from a seeded row sample of at most

@@ -15,9 +15,13 @@ struct GrownTree: Sendable {
 ///
 /// Repeatedly splits the leaf with the largest gain until `maxLeaves` leaves exist or no leaf
 /// has an admissible split (depth limit, `minDataInLeaf`, `minHessianInLeaf`, `minSplitGain`).
-/// Rows live in one index array, partitioned stably in place per split (LightGBM
-/// `DataPartition`), so each leaf owns a contiguous run in ascending row order. After a split
-/// only the smaller child's histogram is built; the larger one is `parent − smaller`.
+/// Rows live in one index array, partitioned stably per split (LightGBM `DataPartition`), so
+/// each leaf owns a contiguous run in ascending row order; the rows' (gradient, hessian) pairs
+/// are moved along in a parallel array (LightGBM's ordered gradients), so histograms read them
+/// sequentially. Large partitions run on all threads (each chunk splits its rows into left and
+/// right buffers, then the chunks' runs are concatenated); a stable partition is unique, so the
+/// result does not depend on the chunking. After a split only the smaller child's histogram is
+/// built; the larger one is `parent − smaller`.
 ///
 /// Monotone constraints use LightGBM's basic method: a split on a +1 feature needs
 /// `w_left ≤ w_right`; then with `m = (w_left + w_right)/2` the left subtree's outputs are
@@ -32,8 +36,15 @@ final class TreeGrower: @unchecked Sendable {
     let maxDepth: Int
     let histSize: Int
     private let pool: UnsafeMutablePointer<HistogramBin>
+    let threads: Int
     private let indices: UnsafeMutablePointer<Int32>
-    private let scratch: UnsafeMutablePointer<Int32>
+    /// `ordered[k]` = derivatives of row `indices[k]`.
+    private let ordered: UnsafeMutablePointer<SIMD2<Float>>
+    /// Partition buffers for left and right rows (indices and derivatives).
+    private let leftRows: UnsafeMutablePointer<Int32>
+    private let rightRows: UnsafeMutablePointer<Int32>
+    private let leftDerivatives: UnsafeMutablePointer<SIMD2<Float>>
+    private let rightDerivatives: UnsafeMutablePointer<SIMD2<Float>>
 
     private struct Leaf {
         var begin: Int
@@ -59,14 +70,24 @@ final class TreeGrower: @unchecked Sendable {
         histSize = data.histogramOffsets.last!
         pool = .allocate(capacity: max(1, maxLeaves * histSize))
         pool.initialize(repeating: .zero, count: max(1, maxLeaves * histSize))
-        indices = .allocate(capacity: max(1, data.rowCount))
-        scratch = .allocate(capacity: max(1, data.rowCount))
+        self.threads = max(1, threads)
+        let n = max(1, data.rowCount)
+        indices = .allocate(capacity: n)
+        ordered = .allocate(capacity: n)
+        leftRows = .allocate(capacity: n)
+        rightRows = .allocate(capacity: n)
+        leftDerivatives = .allocate(capacity: n)
+        rightDerivatives = .allocate(capacity: n)
     }
 
     deinit {
         pool.deallocate()
         indices.deallocate()
-        scratch.deallocate()
+        ordered.deallocate()
+        leftRows.deallocate()
+        rightRows.deallocate()
+        leftDerivatives.deallocate()
+        rightDerivatives.deallocate()
     }
 
     /// The row indices of the last grown tree's partition (leaf segments index into it).
@@ -81,17 +102,22 @@ final class TreeGrower: @unchecked Sendable {
         rows.withUnsafeBufferPointer { src in
             if m > 0 { indices.update(from: src.baseAddress!, count: m) }
         }
+        let box = UncheckedSendableBox((indices, ordered, derivatives))
+        treeParallelFor(m, threads: threads, minimumPerThread: 65_536) { range in
+            let (idx, ord, d) = box.value
+            for i in range { ord[i] = d[Int(idx[i])] }
+        }
         var total = NodeSums.zero
         for i in 0..<m {
-            let r = Int(indices[i])
-            total.gradient += Double(derivatives[r].x)
-            total.hessian += Double(derivatives[r].y)
+            total.gradient += Double(ordered[i].x)
+            total.hessian += Double(ordered[i].y)
         }
         total.count = m
         var tree = GrownTree()
-        let bins = data.bins
+        let bins = data.bins, columns = data.columns
         return bins.withUnsafeBufferPointer { bp -> GrownTree in
-            let binPtr = bp.baseAddress!
+          columns.withUnsafeBufferPointer { cp -> GrownTree in
+            let binPtr = bp.baseAddress!, columnPtr = cp.baseAddress!
             let rootOutput = LeafMath.output(total, l1: finder.lambdaL1, l2: finder.lambdaL2,
                                              lower: -.infinity, upper: .infinity)
             var leaves = [Leaf(begin: 0, count: m, slot: 0, sums: total, output: rootOutput, depth: 0,
@@ -99,7 +125,7 @@ final class TreeGrower: @unchecked Sendable {
             var freeSlots = Array((1..<maxLeaves).reversed())
             if canSplit(leaves[0]) {
                 builder.build(rows: UnsafeBufferPointer(start: indices, count: m), bins: binPtr,
-                              derivatives: derivatives, into: pool)
+                              derivatives: ordered, into: pool)
                 leaves[0].split = finder.best(hist: pool, total: total, parentOutput: rootOutput,
                                               lower: -.infinity, upper: .infinity, used: used)
             }
@@ -122,7 +148,7 @@ final class TreeGrower: @unchecked Sendable {
                 tree.routing.left.append(~Int32(pick))
                 tree.routing.right.append(~Int32(rightId))
                 let leftCount = partition(begin: parent.begin, count: parent.count, feature: split.feature,
-                                          leftBins: split.leftBins, bins: binPtr)
+                                          leftBins: split.leftBins, columns: columnPtr)
                 precondition(leftCount == split.left.count, "partition disagrees with the histogram")
 
                 var lower = (parent.lower, parent.lower), upper = (parent.upper, parent.upper)
@@ -145,7 +171,7 @@ final class TreeGrower: @unchecked Sendable {
                     let leftSmaller = l.count <= r.count
                     let small = leftSmaller ? l : r
                     builder.build(rows: UnsafeBufferPointer(start: indices + small.begin, count: small.count), bins: binPtr,
-                                  derivatives: derivatives, into: newHist)
+                                  derivatives: ordered + small.begin, into: newHist)
                     HistogramBuilder.subtract(newHist, from: parentHist, size: histSize)
                     if leftSmaller { l.slot = newSlot; r.slot = parent.slot } else { r.slot = newSlot; l.slot = parent.slot }
                     if canSplit(l) {
@@ -167,6 +193,7 @@ final class TreeGrower: @unchecked Sendable {
             tree.leafDepths = leaves.map(\.depth)
             tree.leafSegments = leaves.map { ($0.begin, $0.count) }
             return tree
+          }
         }
     }
 
@@ -174,24 +201,61 @@ final class TreeGrower: @unchecked Sendable {
         l.depth < maxDepth && l.count >= 2 * finder.minDataInLeaf && l.sums.hessian >= 2 * finder.minHessianInLeaf
     }
 
-    /// Stable in-place partition of `indices[begin ..< begin+count]`: rows whose bin of `feature`
-    /// is in `leftBins` first. Returns the number of left rows.
-    private func partition(begin: Int, count: Int, feature: Int, leftBins: BinSet, bins: UnsafePointer<UInt8>) -> Int {
-        let table = leftBins.table()
-        let f = data.rowStride
-        return table.withUnsafeBufferPointer { t in
-            var nl = 0, nr = 0
-            let seg = indices + begin
-            for i in 0..<count {
-                let r = seg[i]
-                if t[Int(bins[Int(r) &* f &+ feature])] {
-                    seg[nl] = r; nl += 1  // nl ≤ i: writes stay behind the read cursor
-                } else {
-                    scratch[nr] = r; nr += 1
+    /// Stable partition of `indices[begin ..< begin+count]` (and their ordered derivatives):
+    /// rows whose bin of `feature` is in `leftBins` first. Returns the number of left rows.
+    ///
+    /// The range is cut into chunks (2 per thread for large nodes); each chunk writes its left
+    /// and right rows, branch-free, to the same positions of the left and right buffers; then
+    /// every chunk copies its two runs to their final places (lefts of chunks 0, 1, …, then
+    /// rights of chunks 0, 1, …). Stable, so the result is the same for any chunking.
+    private func partition(begin: Int, count: Int, feature: Int, leftBins: BinSet, columns: UnsafePointer<UInt8>) -> Int {
+        var table = [UInt8](repeating: 0, count: 256)
+        for b in 0..<256 where leftBins.contains(b) { table[b] = 1 }
+        let chunks = count < 32_768 ? 1 : min(2 * threads, 16)
+        let per = (count + chunks - 1) / chunks
+        var lefts = [Int](repeating: 0, count: chunks)
+        let column = columns + feature * data.rowCount
+        let seg = indices + begin, segD = ordered + begin
+        let lr = leftRows + begin, rr = rightRows + begin, ld = leftDerivatives + begin, rd = rightDerivatives + begin
+        table.withUnsafeBufferPointer { t in
+            lefts.withUnsafeMutableBufferPointer { nl in
+                let box = UncheckedSendableBox((t.baseAddress!, nl.baseAddress!))
+                treeParallelTasks(chunks, threads: threads) { c in
+                    let (t, nl) = box.value
+                    let lo = c * per, hi = min(count, lo + per)
+                    var l = lo, r = lo
+                    for i in lo..<max(lo, hi) {
+                        let row = seg[i], d = segD[i]
+                        let goLeft = Int(t[Int(column[Int(row)])])
+                        lr[l] = row; ld[l] = d
+                        rr[r] = row; rd[r] = d
+                        l &+= goLeft
+                        r &+= 1 &- goLeft
+                    }
+                    nl[c] = l - lo
                 }
             }
-            (seg + nl).update(from: scratch, count: nr)
-            return nl
         }
+        // Destinations: lefts of chunk c after the lefts of chunks < c; rights after all lefts.
+        let totalLeft = lefts.reduce(0, +)
+        var leftAt = [Int](repeating: 0, count: chunks), rightAt = [Int](repeating: 0, count: chunks)
+        var la = 0, ra = totalLeft
+        for c in 0..<chunks {
+            let lo = c * per, hi = min(count, lo + per)
+            leftAt[c] = la; rightAt[c] = ra
+            la += lefts[c]; ra += max(0, hi - lo) - lefts[c]
+        }
+        let box = UncheckedSendableBox((leftAt, rightAt, lefts))
+        treeParallelTasks(chunks, threads: threads) { c in
+            let (leftAt, rightAt, lefts) = box.value
+            let lo = c * per, hi = min(count, lo + per)
+            guard lo < hi else { return }
+            let nl = lefts[c], nr = hi - lo - nl
+            (seg + leftAt[c]).update(from: lr + lo, count: nl)
+            (segD + leftAt[c]).update(from: ld + lo, count: nl)
+            (seg + rightAt[c]).update(from: rr + lo, count: nr)
+            (segD + rightAt[c]).update(from: rd + lo, count: nr)
+        }
+        return totalLeft
     }
 }

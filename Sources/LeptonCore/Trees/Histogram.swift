@@ -22,9 +22,8 @@ final class HistogramBuilder: @unchecked Sendable {
     private let offsets: UnsafeMutablePointer<Int32>
     /// Three scratch histograms for chunks 1…3.
     private let scratch: UnsafeMutablePointer<HistogramBin>
-    /// Per chunk: a block of gathered bin rows and derivatives.
+    /// Per chunk: a block of gathered bin rows.
     private let gatherBins: UnsafeMutablePointer<UInt64>
-    private let gatherDerivatives: UnsafeMutablePointer<SIMD2<Float>>
     static let block = 64
     let rowStride: Int
 
@@ -32,7 +31,6 @@ final class HistogramBuilder: @unchecked Sendable {
         precondition(rowStride % 8 == 0, "row stride must be a multiple of 8")
         self.rowStride = rowStride
         gatherBins = .allocate(capacity: 4 * HistogramBuilder.block * rowStride / 8 + 1)
-        gatherDerivatives = .allocate(capacity: 4 * HistogramBuilder.block)
         featureCount = histogramOffsets.count - 1
         size = histogramOffsets.last!
         self.threads = max(1, threads)
@@ -46,7 +44,6 @@ final class HistogramBuilder: @unchecked Sendable {
         offsets.deallocate()
         scratch.deallocate()
         gatherBins.deallocate()
-        gatherDerivatives.deallocate()
     }
 
     /// Number of chunks for a node of `rows` rows (a function of the row count only).
@@ -57,25 +54,26 @@ final class HistogramBuilder: @unchecked Sendable {
     /// Fills `hist` (``size`` cells) with the histogram of `rows`.
     /// - Parameters:
     ///   - bins: row-major bins, `rowCount × rowStride` (8-byte aligned).
-    ///   - derivatives: per-row (gradient, hessian) pairs indexed by row number.
+    ///   - derivatives: the rows' (gradient, hessian) pairs **in the order of `rows`**
+    ///     (`derivatives[k]` belongs to `rows[k]`: LightGBM's ordered gradients, kept in node
+    ///     order by the grower's partition so the hot loop reads them sequentially).
     func build(rows: UnsafeBufferPointer<Int32>, bins: UnsafePointer<UInt8>, derivatives: UnsafePointer<SIMD2<Float>>,
                into hist: UnsafeMutablePointer<HistogramBin>) {
         let m = rows.count
         let chunks = HistogramBuilder.chunkCount(rows: m)
         let per = (m + chunks - 1) / chunks
         let f = featureCount, size = self.size, stride = rowStride
-        let box = UncheckedSendableBox((rows, bins, derivatives, hist, scratch, offsets, gatherBins, gatherDerivatives))
+        let box = UncheckedSendableBox((rows, bins, derivatives, hist, scratch, offsets, gatherBins))
         treeParallelTasks(chunks, threads: threads) { c in
-            let (rows, bins, d, hist, scratch, offsets, gb, gd) = box.value
+            let (rows, bins, d, hist, scratch, offsets, gb) = box.value
             let words = stride / 8, block = HistogramBuilder.block
             let target = c == 0 ? hist : scratch + (c - 1) * size
             target.update(repeating: .zero, count: size)
             let lo = c * per, hi = min(m, lo + per)
             if lo < hi {
                 HistogramBuilder.accumulate(rows: rows.baseAddress! + lo, count: hi - lo, bins: bins, rowStride: stride,
-                                            featureCount: f, offsets: offsets, derivatives: d,
-                                            gatherBins: gb + c * block * words, gatherDerivatives: gd + c * block,
-                                            into: target)
+                                            featureCount: f, offsets: offsets, derivatives: d + lo,
+                                            gatherBins: gb + c * block * words, into: target)
             }
         }
         for c in 1..<max(1, chunks) {
@@ -88,14 +86,13 @@ final class HistogramBuilder: @unchecked Sendable {
         }
     }
 
-    /// The hot loop, in blocks of 64 rows: first gather the rows' bins and derivatives into
-    /// small contiguous buffers (a short loop, so the processor keeps many cache misses in
-    /// flight), then add (g, h, 1) to the cell of each feature's bin from those buffers.
+    /// The hot loop, in blocks of 64 rows: first gather the rows' bins into a small contiguous
+    /// buffer (a short loop, so the processor keeps many cache misses in flight), then add
+    /// (g, h, 1) to the cell of each feature's bin, reading the ordered derivatives sequentially.
     @inline(never)
     static func accumulate(rows: UnsafePointer<Int32>, count: Int, bins: UnsafePointer<UInt8>, rowStride: Int,
                            featureCount f: Int, offsets: UnsafePointer<Int32>, derivatives: UnsafePointer<SIMD2<Float>>,
-                           gatherBins: UnsafeMutablePointer<UInt64>, gatherDerivatives: UnsafeMutablePointer<SIMD2<Float>>,
-                           into hist: UnsafeMutablePointer<HistogramBin>) {
+                           gatherBins: UnsafeMutablePointer<UInt64>, into hist: UnsafeMutablePointer<HistogramBin>) {
         let words = rowStride / 8
         // Safe: the bins array is 8-byte aligned and rows start at multiples of 8 bytes.
         let binWords = UnsafeRawPointer(bins).assumingMemoryBound(to: UInt64.self)
@@ -107,10 +104,9 @@ final class HistogramBuilder: @unchecked Sendable {
                 let r = Int(rows[start &+ k])
                 let src = binWords + r &* words, dst = gatherBins + k &* words
                 for w in 0..<words { dst[w] = src[w] }
-                gatherDerivatives[k] = derivatives[r]
             }
             for k in 0..<m {
-                let gh = gatherDerivatives[k]
+                let gh = derivatives[start &+ k]
                 let v = SIMD2<Double>(Double(gh.x), Double(gh.y))
                 let rb = localBins + k &* rowStride
                 for j in 0..<f {
@@ -133,7 +129,7 @@ final class HistogramBuilder: @unchecked Sendable {
         }
     }
 
-    /// Naive twin of ``build(rows:bins:gradients:hessians:into:)``: feature by feature, row by
+    /// Naive twin of ``build(rows:bins:derivatives:into:)``: feature by feature, row by
     /// row, with plain arrays and no chunking. Tests check the two agree.
     static func buildNaive(rows: [Int], data: BinnedData, gradients: [Float], hessians: [Float]) -> [HistogramBin] {
         var hist = [HistogramBin](repeating: .zero, count: data.histogramOffsets.last!)

@@ -14,7 +14,8 @@ final class GBDTHistogramTests: XCTestCase {
 
     private func build(_ data: BinnedData, rows: [Int32], g: [Float], h: [Float], threads: Int) -> [HistogramBin] {
         let builder = HistogramBuilder(histogramOffsets: data.histogramOffsets, rowStride: data.rowStride, threads: threads)
-        let d = zip(g, h).map { SIMD2($0, $1) }
+        // Ordered derivatives: d[k] belongs to rows[k].
+        let d = rows.map { SIMD2(g[Int($0)], h[Int($0)]) }
         var out = [HistogramBin](repeating: HistogramBin(gradient: 7, hessian: 7, count: 7), count: builder.size)
         rows.withUnsafeBufferPointer { r in
             data.bins.withUnsafeBufferPointer { b in
