@@ -3,6 +3,7 @@
 // Dependency direction: executables → domain libraries → LeptonCore / LeptonIO / LeptonReport → C shims.
 // Only LeptonIO imports CCSV and CPNG; only LeptonCore/Tensor/BLAS.swift imports COpenBLAS
 // (and lepton-bench's GEMM benchmark, which times the funnel against cblas_sgemm called directly);
+// only LeptonCore/Trees/Histogram.swift imports CLeptonIntrinsics;
 // only executables import ArgumentParser. A domain never imports another domain.
 import PackageDescription
 
@@ -27,10 +28,12 @@ let package = Package(
         .systemLibrary(
             name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
+        // Header-only: compiler intrinsics (a prefetch hint) for the GBDT histogram loop.
+        .systemLibrary(name: "CLeptonIntrinsics", path: "Sources/CLeptonIntrinsics"),
 
         // MARK: - Shared core
         .target(name: "LeptonIO", dependencies: ["CCSV", "CPNG"]),
-        .target(name: "LeptonCore", dependencies: ["COpenBLAS"]),
+        .target(name: "LeptonCore", dependencies: ["COpenBLAS", "CLeptonIntrinsics"]),
         // Charts (SVG) and self-contained HTML/Markdown reports: no dependencies, not even Foundation.
         .target(name: "LeptonReport"),
         // What the three executables share: common options, exit codes, progress, batch jobs.

@@ -1,3 +1,5 @@
+internal import CLeptonIntrinsics
+
 /// One histogram cell (stage 2 of histogram boosting): over the node's rows i whose bin for this
 /// feature is this one, `gradient = Σ gᵢ`, `hessian = Σ hᵢ`, `count = #rows`.
 struct HistogramBin: Equatable, Sendable {
@@ -97,6 +99,8 @@ final class HistogramBuilder: @unchecked Sendable {
         // Safe: the bins array is 8-byte aligned and rows start at multiples of 8 bytes.
         let binWords = UnsafeRawPointer(bins).assumingMemoryBound(to: UInt64.self)
         let localBins = UnsafeRawPointer(gatherBins).assumingMemoryBound(to: UInt8.self)
+        // Prefetch the first block's rows.
+        for k in 0..<min(block, count) { lepton_prefetch(binWords + Int(rows[k]) &* words) }
         var start = 0
         while start < count {
             let m = min(block, count - start)
@@ -105,6 +109,9 @@ final class HistogramBuilder: @unchecked Sendable {
                 let src = binWords + r &* words, dst = gatherBins + k &* words
                 for w in 0..<words { dst[w] = src[w] }
             }
+            // Ask for the next block's rows now, so they arrive while this block is accumulated.
+            let next = start &+ m, nextEnd = min(count, next &+ block)
+            for k in next..<max(next, nextEnd) { lepton_prefetch(binWords + Int(rows[k]) &* words) }
             for k in 0..<m {
                 let gh = derivatives[start &+ k]
                 let v = SIMD2<Double>(Double(gh.x), Double(gh.y))
