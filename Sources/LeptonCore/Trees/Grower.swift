@@ -174,14 +174,20 @@ final class TreeGrower: @unchecked Sendable {
                                   derivatives: ordered + small.begin, into: newHist)
                     HistogramBuilder.subtract(newHist, from: parentHist, size: histSize)
                     if leftSmaller { l.slot = newSlot; r.slot = parent.slot } else { r.slot = newSlot; l.slot = parent.slot }
-                    if canSplit(l) {
-                        l.split = finder.best(hist: pool + l.slot * histSize, total: l.sums, parentOutput: l.output,
-                                              lower: l.lower, upper: l.upper, used: used)
+                    // Both children's searches at once (each is independent and serial inside).
+                    let children = [l, r].filter { canSplit($0) }
+                    var found = [SplitInfo?](repeating: nil, count: children.count)
+                    found.withUnsafeMutableBufferPointer { out in
+                        let box = UncheckedSendableBox((out, pool, children))
+                        treeParallelTasks(children.count, threads: threads) { k in
+                            let (out, pool, children) = box.value
+                            let c = children[k]
+                            out[k] = self.finder.best(hist: pool + c.slot * self.histSize, total: c.sums, parentOutput: c.output,
+                                                      lower: c.lower, upper: c.upper, used: used)
+                        }
                     }
-                    if canSplit(r) {
-                        r.split = finder.best(hist: pool + r.slot * histSize, total: r.sums, parentOutput: r.output,
-                                              lower: r.lower, upper: r.upper, used: used)
-                    }
+                    if canSplit(l) { l.split = found[0] }
+                    if canSplit(r) { r.split = found[children.count - 1] }
                 } else {
                     l.slot = parent.slot
                 }

@@ -13,9 +13,12 @@ struct HistogramBin: Equatable, Sendable {
 /// Builds node histograms of every feature at once. A histogram is a flat run of
 /// `histogramOffsets[F]` cells; feature j owns cells `offsets[j] ..< offsets[j+1]`.
 ///
-/// The rows of a node are split into a fixed number of chunks that depends only on the row
-/// count (1, 2 or 4), each accumulated into its own buffer and summed in chunk order, so the
-/// result is bit-identical for any thread count. Together with the subtraction trick
+/// The work of a node is cut into tasks by a plan that depends only on the row count
+/// (``plan(rows:)``): a large node's rows are split into 4 chunks, each accumulated into its
+/// own buffer and summed in chunk order (LightGBM's scheme); a smaller node is split by
+/// features instead (each task takes every row for half of the features), which needs no
+/// reduction and leaves every cell summed in plain row order. Either way the result is
+/// bit-identical for any thread count. Together with the subtraction trick
 /// (`larger child = parent − smaller child`, ``subtract(_:from:)``) this is LightGBM's scheme.
 final class HistogramBuilder: @unchecked Sendable {
     let size: Int
@@ -24,22 +27,25 @@ final class HistogramBuilder: @unchecked Sendable {
     private let offsets: UnsafeMutablePointer<Int32>
     /// Three scratch histograms for chunks 1…3.
     private let scratch: UnsafeMutablePointer<HistogramBin>
-    /// Per chunk: a block of gathered bin rows.
+    /// Per task: a block of gathered bin rows and of derivatives widened to Double.
     private let gatherBins: UnsafeMutablePointer<UInt64>
+    private let wideDerivatives: UnsafeMutablePointer<SIMD2<Double>>
     /// Rows per gathered block: the block's bins (`block × rowStride` bytes), its derivatives
     /// and one feature's cells fit in L1 together.
     static let block = 256
+    static let maxTasks = 4
     let rowStride: Int
 
     init(histogramOffsets: [Int], rowStride: Int, threads: Int) {
         precondition(rowStride % 8 == 0, "row stride must be a multiple of 8")
         self.rowStride = rowStride
-        gatherBins = .allocate(capacity: 4 * HistogramBuilder.block * rowStride / 8 + 1)
+        gatherBins = .allocate(capacity: HistogramBuilder.maxTasks * HistogramBuilder.block * rowStride / 8 + 1)
+        wideDerivatives = .allocate(capacity: HistogramBuilder.maxTasks * HistogramBuilder.block)
         featureCount = histogramOffsets.count - 1
         size = histogramOffsets.last!
         self.threads = max(1, threads)
-        offsets = .allocate(capacity: max(1, featureCount))
-        for j in 0..<featureCount { offsets[j] = Int32(histogramOffsets[j]) }
+        offsets = .allocate(capacity: max(1, featureCount + 1))
+        for j in 0...featureCount { offsets[j] = Int32(histogramOffsets[j]) }
         scratch = .allocate(capacity: max(1, 3 * size))
         scratch.initialize(repeating: .zero, count: max(1, 3 * size))
     }
@@ -48,15 +54,18 @@ final class HistogramBuilder: @unchecked Sendable {
         offsets.deallocate()
         scratch.deallocate()
         gatherBins.deallocate()
+        wideDerivatives.deallocate()
     }
 
-    /// Number of chunks for a node of `rows` rows (a function of the row count only).
-    static func chunkCount(rows: Int) -> Int {
-        rows < 16_384 ? 1 : (rows < 65_536 ? 2 : 4)
+    /// How a node of `rows` rows is cut (a function of the row count only): `rowChunks`
+    /// chunks of rows, each split into `featureParts` runs of features; one task per pair.
+    static func plan(rows: Int) -> (rowChunks: Int, featureParts: Int) {
+        rows < 65_536 ? (1, rows < 2_048 ? 1 : 2) : (4, 1)
     }
 
     /// Fills `hist` (``size`` cells) with the histogram of `rows`.
     /// - Parameters:
+    ///   - rows: the node's row numbers (any order; the grower passes them ascending).
     ///   - bins: row-major bins, `rowCount × rowStride` (8-byte aligned).
     ///   - derivatives: the rows' (gradient, hessian) pairs **in the order of `rows`**
     ///     (`derivatives[k]` belongs to `rows[k]`: LightGBM's ordered gradients, kept in node
@@ -64,20 +73,24 @@ final class HistogramBuilder: @unchecked Sendable {
     func build(rows: UnsafeBufferPointer<Int32>, bins: UnsafePointer<UInt8>, derivatives: UnsafePointer<SIMD2<Float>>,
                into hist: UnsafeMutablePointer<HistogramBin>) {
         let m = rows.count
-        let chunks = HistogramBuilder.chunkCount(rows: m)
+        let (chunks, parts) = HistogramBuilder.plan(rows: m)
         let per = (m + chunks - 1) / chunks
         let f = featureCount, size = self.size, stride = rowStride
-        let box = UncheckedSendableBox((rows, bins, derivatives, hist, scratch, offsets, gatherBins))
-        treeParallelTasks(chunks, threads: threads) { c in
-            let (rows, bins, d, hist, scratch, offsets, gb) = box.value
+        let box = UncheckedSendableBox((rows, bins, derivatives, hist, scratch, offsets, gatherBins, wideDerivatives))
+        treeParallelTasks(chunks * parts, threads: threads) { task in
+            let (rows, bins, d, hist, scratch, offsets, gb, wd) = box.value
+            let c = task / parts, p = task % parts
+            let j0 = p * f / parts, j1 = (p + 1) * f / parts
             let words = stride / 8, block = HistogramBuilder.block
             let target = c == 0 ? hist : scratch + (c - 1) * size
-            target.update(repeating: .zero, count: size)
+            let cells = Int(offsets[j0])..<Int(offsets[j1])
+            (target + cells.lowerBound).update(repeating: .zero, count: cells.count)
             let lo = c * per, hi = min(m, lo + per)
             if lo < hi {
                 HistogramBuilder.accumulate(rows: rows.baseAddress! + lo, count: hi - lo, bins: bins, rowStride: stride,
-                                            featureCount: f, offsets: offsets, derivatives: d + lo,
-                                            gatherBins: gb + c * block * words, into: target)
+                                            features: j0..<j1, offsets: offsets, derivatives: d + lo,
+                                            gatherBins: gb + task * block * words, wide: wd + task * block,
+                                            into: target)
             }
         }
         for c in 1..<max(1, chunks) {
@@ -92,41 +105,54 @@ final class HistogramBuilder: @unchecked Sendable {
 
     /// The hot loop, in blocks of ``block`` rows. First gather the block's bin rows into a
     /// small contiguous buffer (prefetched one block ahead, so the misses overlap the previous
-    /// block's accumulation), then accumulate **feature by feature** over the block: one
+    /// block's accumulation; a run of consecutive rows is read in place), widen its
+    /// derivatives to Double, then accumulate **feature by feature** over the block: one
     /// feature's cells (a few KB) stay in L1 for the whole block, where a row-by-row pass
     /// would touch every feature's cells for each row and keep the whole histogram streaming
-    /// through L2. Each cell still receives its rows' values in row order, so the sums are the
-    /// same as row by row.
+    /// through L2. Each cell still receives its rows' values in row order.
     @inline(never)
     static func accumulate(rows: UnsafePointer<Int32>, count: Int, bins: UnsafePointer<UInt8>, rowStride: Int,
-                           featureCount f: Int, offsets: UnsafePointer<Int32>, derivatives: UnsafePointer<SIMD2<Float>>,
-                           gatherBins: UnsafeMutablePointer<UInt64>, into hist: UnsafeMutablePointer<HistogramBin>) {
+                           features: Range<Int>, offsets: UnsafePointer<Int32>, derivatives: UnsafePointer<SIMD2<Float>>,
+                           gatherBins: UnsafeMutablePointer<UInt64>, wide: UnsafeMutablePointer<SIMD2<Double>>,
+                           into hist: UnsafeMutablePointer<HistogramBin>) {
         let words = rowStride / 8
         // Safe: the bins array is 8-byte aligned and rows start at multiples of 8 bytes.
         let binWords = UnsafeRawPointer(bins).assumingMemoryBound(to: UInt64.self)
-        let localBins = UnsafeRawPointer(gatherBins).assumingMemoryBound(to: UInt8.self)
+        let gathered = UnsafeRawPointer(gatherBins).assumingMemoryBound(to: UInt8.self)
         // Prefetch the first block's rows.
         for k in 0..<min(block, count) { lepton_prefetch(binWords + Int(rows[k]) &* words) }
         var start = 0
         while start < count {
             let m = min(block, count - start)
             let next = start &+ m, nextCount = min(block, count &- next)
-            for k in 0..<m {
-                let r = Int(rows[start &+ k])
-                let src = binWords + r &* words, dst = gatherBins + k &* words
-                for w in 0..<words { dst[w] = src[w] }
-                // Ask for the next block's row k now, so it arrives while this block is accumulated.
-                if k < nextCount { lepton_prefetch(binWords + Int(rows[next &+ k]) &* words) }
-            }
-            let d = derivatives + start
-            for j in 0..<f {
-                let h = hist + Int(offsets[j])
-                var b = localBins + j
+            let first = Int(rows[start])
+            var consecutive = true
+            for k in 1..<m where Int(rows[start &+ k]) != first &+ k { consecutive = false; break }
+            let local: UnsafePointer<UInt8>
+            if consecutive {
+                local = bins + first &* rowStride
+            } else {
                 for k in 0..<m {
-                    let gh = d[k]
+                    let r = Int(rows[start &+ k])
+                    let src = binWords + r &* words, dst = gatherBins + k &* words
+                    for w in 0..<words { dst[w] = src[w] }
+                    // Ask for the next block's row k now, so it arrives while this block is accumulated.
+                    if k < nextCount { lepton_prefetch(binWords + Int(rows[next &+ k]) &* words) }
+                }
+                local = gathered
+            }
+            for k in 0..<m {
+                let gh = derivatives[start &+ k]
+                wide[k] = SIMD2(Double(gh.x), Double(gh.y))
+            }
+            for j in features {
+                let h = hist + Int(offsets[j])
+                var b = local + j
+                for k in 0..<m {
+                    let v = wide[k]
                     let cell = h + Int(b.pointee)
-                    cell.pointee.gradient += Double(gh.x)
-                    cell.pointee.hessian += Double(gh.y)
+                    cell.pointee.gradient += v.x
+                    cell.pointee.hessian += v.y
                     cell.pointee.count &+= 1
                     b += rowStride
                 }

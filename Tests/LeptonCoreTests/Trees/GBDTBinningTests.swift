@@ -88,11 +88,50 @@ final class GBDTBinningTests: XCTestCase {
                                          sampleSize: 1000, seed: 3, threads: 2)
         let a = BinnedData(x, mappers: mappers, threads: 1), b = BinnedData(x, mappers: mappers, threads: 2)
         XCTAssertEqual(a.bins, b.bins)
+        XCTAssertEqual(a.columns, b.columns)
+        for i in [0, 17, 4999] { for j in 0..<x.columnCount { XCTAssertEqual(a.columns[j * x.rowCount + i], a.bins[i * a.rowStride + j]) } }
         for i in [0, 17, 4999] { for j in 0..<x.columnCount { XCTAssertEqual(a.bins[i * a.rowStride + j], mappers[j].bin(x[i, j])) } }
         XCTAssertEqual(a.histogramOffsets.last, mappers.reduce(0) { $0 + $1.binCount })
         // Sampling for the bounds: a different seed gives (slightly) different bounds.
         let other = BinnedData.mappers(for: x, categorical: cat, maxBins: 63, maxCategories: 10, minCategoryCount: 1,
                                        sampleSize: 1000, seed: 4, threads: 1)
         XCTAssertNotEqual(other[0].thresholds, mappers[0].thresholds)
+    }
+
+    func testFastColumnBinningEqualsTheMapper() {
+        // Branch-free search over padded thresholds (BinLookup) against FeatureBinMapper.bin.
+        var rng = SeededGenerator(seed: 5)
+        for k in [0, 1, 2, 7, 128, 253, 254] {
+            let t = (0..<k).map { Float($0) * 0.5 - 3 }
+            let m = FeatureBinMapper(numericThresholds: t)
+            var values: [Float] = [.nan, .infinity, -.infinity, 0, -0.0, Float.greatestFiniteMagnitude, -Float.greatestFiniteMagnitude]
+            values += t + t.map { $0.nextUp } + t.map { $0.nextDown }
+            values += (0..<2000).map { _ in Float(rng.nextUniform() * 140 - 70) }
+            let lookup = BinLookup(m)
+            var column = [UInt8](repeating: 0, count: values.count), rows = [UInt8](repeating: 0, count: values.count * 8)
+            values.withUnsafeBufferPointer { v in
+                column.withUnsafeMutableBufferPointer { c in
+                    rows.withUnsafeMutableBufferPointer { r in
+                        lookup.bins(v.baseAddress!, 0..<values.count, column: c.baseAddress!, rows: r.baseAddress! + 3, rowStride: 8)
+                    }
+                }
+            }
+            for (i, x) in values.enumerated() {
+                XCTAssertEqual(column[i], m.bin(x), "k=\(k) x=\(x)")
+                XCTAssertEqual(rows[i * 8 + 3], m.bin(x))
+            }
+        }
+        let cat = FeatureBinMapper(categories: [4, 0, 9])
+        let values: [Float] = [4, 0, 9, 1, 100, .nan, -1, 2.5]
+        var column = [UInt8](repeating: 0, count: values.count), rows = [UInt8](repeating: 0, count: values.count)
+        values.withUnsafeBufferPointer { v in
+            column.withUnsafeMutableBufferPointer { c in
+                rows.withUnsafeMutableBufferPointer { r in
+                    BinLookup(cat).bins(v.baseAddress!, 0..<values.count, column: c.baseAddress!, rows: r.baseAddress!, rowStride: 1)
+                }
+            }
+        }
+        XCTAssertEqual(column, values.map { cat.bin($0) })
+        XCTAssertEqual(rows, column)
     }
 }

@@ -37,16 +37,24 @@ final class GBDTHistogramTests: XCTestCase {
     }
 
     func testOptimizedEqualsNaiveForEveryChunking() {
-        // 1, 2 and 4 chunks, all rows and a scattered subset.
+        // One task, two feature halves, four row chunks; consecutive rows (read in place) and
+        // scattered ones (gathered), including a block that is consecutive only in part.
         let (data, g, h) = setup(rows: 70_000)
         for m in [1_000, 20_000, 70_000] {
             let rows = (0..<m).map { Int32($0) }
-            assertClose(build(data, rows: rows, g: g, h: h, threads: 2),
-                        HistogramBuilder.buildNaive(rows: rows.map(Int.init), data: data, gradients: g, hessians: h))
+            let naive = HistogramBuilder.buildNaive(rows: rows.map(Int.init), data: data, gradients: g, hessians: h)
+            let built = build(data, rows: rows, g: g, h: h, threads: 2)
+            assertClose(built, naive)
+            // Below 65,536 rows no chunk sums are combined: every cell adds its rows in row order,
+            // exactly as the naive twin does.
+            if m < 65_536 { XCTAssertEqual(built, naive) }
         }
         let subset = stride(from: 3, to: 70_000, by: 3).map { Int32($0) }
         assertClose(build(data, rows: subset, g: g, h: h, threads: 2),
                     HistogramBuilder.buildNaive(rows: subset.map(Int.init), data: data, gradients: g, hessians: h))
+        let mixed = (Array(0..<300) + Array(stride(from: 301, to: 9_000, by: 2)) + Array(9_000..<9_700)).map { Int32($0) }
+        XCTAssertEqual(build(data, rows: mixed, g: g, h: h, threads: 2),
+                       HistogramBuilder.buildNaive(rows: mixed.map(Int.init), data: data, gradients: g, hessians: h))
     }
 
     func testIdenticalForAnyThreadCount() {
