@@ -14,11 +14,12 @@ struct HistogramBin: Equatable, Sendable {
 /// `histogramOffsets[F]` cells; feature j owns cells `offsets[j] ..< offsets[j+1]`.
 ///
 /// The work of a node is cut into tasks by a plan that depends only on the row count
-/// (``plan(rows:)``): a large node's rows are split into 4 chunks, each accumulated into its
-/// own buffer and summed in chunk order (LightGBM's scheme); a smaller node is split by
-/// features instead (each task takes every row for half of the features), which needs no
-/// reduction and leaves every cell summed in plain row order. Either way the result is
-/// bit-identical for any thread count. Together with the subtraction trick
+/// (``plan(rows:)``): a node's rows are split into 2 chunks (from 4,096 rows) or 4 (from
+/// 65,536), each accumulated into its own buffer and summed in chunk order (LightGBM's
+/// scheme); a small node is split by features instead (each task takes every row for half of
+/// the features: both gather the same rows, which only pays where the chunks' buffers would
+/// cost more to clear and sum), which leaves every cell summed in plain row order, exactly
+/// as the naive twin. Either way the result is bit-identical for any thread count. Together with the subtraction trick
 /// (`larger child = parent − smaller child`, ``subtract(_:from:)``) this is LightGBM's scheme.
 final class HistogramBuilder: @unchecked Sendable {
     let size: Int
@@ -60,7 +61,7 @@ final class HistogramBuilder: @unchecked Sendable {
     /// How a node of `rows` rows is cut (a function of the row count only): `rowChunks`
     /// chunks of rows, each split into `featureParts` runs of features; one task per pair.
     static func plan(rows: Int) -> (rowChunks: Int, featureParts: Int) {
-        rows < 65_536 ? (1, rows < 2_048 ? 1 : 2) : (4, 1)
+        rows < 4_096 ? (1, rows < 1_024 ? 1 : 2) : (rows < 65_536 ? 2 : 4, 1)
     }
 
     /// Fills `hist` (``size`` cells) with the histogram of `rows`.
@@ -136,8 +137,6 @@ final class HistogramBuilder: @unchecked Sendable {
                     let r = Int(rows[start &+ k])
                     let src = binWords + r &* words, dst = gatherBins + k &* words
                     for w in 0..<words { dst[w] = src[w] }
-                    // Ask for the next block's row k now, so it arrives while this block is accumulated.
-                    if k < nextCount { lepton_prefetch(binWords + Int(rows[next &+ k]) &* words) }
                 }
                 local = gathered
             }
@@ -145,7 +144,14 @@ final class HistogramBuilder: @unchecked Sendable {
                 let gh = derivatives[start &+ k]
                 wide[k] = SIMD2(Double(gh.x), Double(gh.y))
             }
+            let nf = features.count
             for j in features {
+                // Ask for a slice of the next block's rows, so they arrive while this block is
+                // accumulated (spread over the features: a burst would overflow the miss queue).
+                let p = j &- features.lowerBound
+                for k in (p &* nextCount / nf)..<((p &+ 1) &* nextCount / nf) {
+                    lepton_prefetch(binWords + Int(rows[next &+ k]) &* words)
+                }
                 let h = hist + Int(offsets[j])
                 var b = local + j
                 for k in 0..<m {
