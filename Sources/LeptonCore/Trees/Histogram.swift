@@ -31,6 +31,10 @@ final class HistogramBuilder: @unchecked Sendable {
     /// Per task: a block of gathered bin rows and of derivatives widened to Double.
     private let gatherBins: UnsafeMutablePointer<UInt64>
     private let wideDerivatives: UnsafeMutablePointer<SIMD2<Double>>
+    /// Per task: the working histogram in a compact form, (gradient, hessian) pairs of
+    /// 16 bytes and separate 4-byte counts, converted to ``HistogramBin`` at the end.
+    private let sums: UnsafeMutablePointer<SIMD2<Double>>
+    private let counts: UnsafeMutablePointer<UInt32>
     /// Rows per gathered block: the block's bins (`block × rowStride` bytes), its derivatives
     /// and one feature's cells fit in L1 together.
     static let block = 256
@@ -42,6 +46,8 @@ final class HistogramBuilder: @unchecked Sendable {
         self.rowStride = rowStride
         gatherBins = .allocate(capacity: HistogramBuilder.maxTasks * HistogramBuilder.block * rowStride / 8 + 1)
         wideDerivatives = .allocate(capacity: HistogramBuilder.maxTasks * HistogramBuilder.block)
+        sums = .allocate(capacity: HistogramBuilder.maxTasks * max(1, histogramOffsets.last!))
+        counts = .allocate(capacity: HistogramBuilder.maxTasks * max(1, histogramOffsets.last!))
         featureCount = histogramOffsets.count - 1
         size = histogramOffsets.last!
         self.threads = max(1, threads)
@@ -56,6 +62,8 @@ final class HistogramBuilder: @unchecked Sendable {
         scratch.deallocate()
         gatherBins.deallocate()
         wideDerivatives.deallocate()
+        sums.deallocate()
+        counts.deallocate()
     }
 
     /// How a node of `rows` rows is cut (a function of the row count only): `rowChunks`
@@ -77,22 +85,26 @@ final class HistogramBuilder: @unchecked Sendable {
         let (chunks, parts) = HistogramBuilder.plan(rows: m)
         let per = (m + chunks - 1) / chunks
         let f = featureCount, size = self.size, stride = rowStride
-        let box = UncheckedSendableBox((rows, bins, derivatives, hist, scratch, offsets, gatherBins, wideDerivatives))
+        let box = UncheckedSendableBox((rows, bins, derivatives, hist, scratch, offsets, gatherBins, wideDerivatives,
+                                        sums, counts))
         treeParallelTasks(chunks * parts, threads: threads) { task in
-            let (rows, bins, d, hist, scratch, offsets, gb, wd) = box.value
+            let (rows, bins, d, hist, scratch, offsets, gb, wd, sums, counts) = box.value
             let c = task / parts, p = task % parts
             let j0 = p * f / parts, j1 = (p + 1) * f / parts
             let words = stride / 8, block = HistogramBuilder.block
             let target = c == 0 ? hist : scratch + (c - 1) * size
             let cells = Int(offsets[j0])..<Int(offsets[j1])
-            (target + cells.lowerBound).update(repeating: .zero, count: cells.count)
+            let gh = sums + task * size, n = counts + task * size
+            (gh + cells.lowerBound).update(repeating: .zero, count: cells.count)
+            (n + cells.lowerBound).update(repeating: 0, count: cells.count)
             let lo = c * per, hi = min(m, lo + per)
             if lo < hi {
                 HistogramBuilder.accumulate(rows: rows.baseAddress! + lo, count: hi - lo, bins: bins, rowStride: stride,
                                             features: j0..<j1, offsets: offsets, derivatives: d + lo,
                                             gatherBins: gb + task * block * words, wide: wd + task * block,
-                                            into: target)
+                                            sums: gh, counts: n)
             }
+            for k in cells { target[k] = HistogramBin(gradient: gh[k].x, hessian: gh[k].y, count: Int(n[k])) }
         }
         for c in 1..<max(1, chunks) {
             let s = scratch + (c - 1) * size
@@ -107,15 +119,16 @@ final class HistogramBuilder: @unchecked Sendable {
     /// The hot loop, in blocks of ``block`` rows. First gather the block's bin rows into a
     /// small contiguous buffer (prefetched one block ahead, so the misses overlap the previous
     /// block's accumulation; a run of consecutive rows is read in place), widen its
-    /// derivatives to Double, then accumulate **feature by feature** over the block: one
-    /// feature's cells (a few KB) stay in L1 for the whole block, where a row-by-row pass
+    /// derivatives to Double, then accumulate **feature by feature** over the block into the
+    /// task's compact cells (16-byte gradient/hessian pairs, 4-byte counts): one feature's
+    /// cells (about 5 KB) stay in L1 for the whole block, where a row-by-row pass
     /// would touch every feature's cells for each row and keep the whole histogram streaming
     /// through L2. Each cell still receives its rows' values in row order.
     @inline(never)
     static func accumulate(rows: UnsafePointer<Int32>, count: Int, bins: UnsafePointer<UInt8>, rowStride: Int,
                            features: Range<Int>, offsets: UnsafePointer<Int32>, derivatives: UnsafePointer<SIMD2<Float>>,
                            gatherBins: UnsafeMutablePointer<UInt64>, wide: UnsafeMutablePointer<SIMD2<Double>>,
-                           into hist: UnsafeMutablePointer<HistogramBin>) {
+                           sums: UnsafeMutablePointer<SIMD2<Double>>, counts: UnsafeMutablePointer<UInt32>) {
         let words = rowStride / 8
         // Safe: the bins array is 8-byte aligned and rows start at multiples of 8 bytes.
         let binWords = UnsafeRawPointer(bins).assumingMemoryBound(to: UInt64.self)
@@ -152,14 +165,12 @@ final class HistogramBuilder: @unchecked Sendable {
                 for k in (p &* nextCount / nf)..<((p &+ 1) &* nextCount / nf) {
                     lepton_prefetch(binWords + Int(rows[next &+ k]) &* words)
                 }
-                let h = hist + Int(offsets[j])
+                let h = sums + Int(offsets[j]), n = counts + Int(offsets[j])
                 var b = local + j
                 for k in 0..<m {
-                    let v = wide[k]
-                    let cell = h + Int(b.pointee)
-                    cell.pointee.gradient += v.x
-                    cell.pointee.hessian += v.y
-                    cell.pointee.count &+= 1
+                    let bin = Int(b.pointee)
+                    h[bin] += wide[k]
+                    n[bin] &+= 1
                     b += rowStride
                 }
             }
