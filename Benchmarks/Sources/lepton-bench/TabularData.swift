@@ -47,16 +47,7 @@ struct TabularProblem {
     }
 
     /// Seeded stratified k-fold assignment: fold index per row.
-    func folds(_ k: Int, seed: UInt64) -> [Int] {
-        var rng = SeededGenerator(seed: seed)
-        var fold = [Int](repeating: 0, count: labels.count)
-        for cls in [0.0, 1.0] {
-            var rows = labels.indices.filter { labels[$0] == cls }
-            rows.shuffle(using: &rng)
-            for (position, row) in rows.enumerated() { fold[row] = position % k }
-        }
-        return fold
-    }
+    func folds(_ k: Int, seed: UInt64) -> [Int] { stratifiedFolds(labels: labels, folds: k, seed: seed) }
 }
 
 /// One-hot encoding for linear models, fitted on training rows: numeric columns standardised

@@ -259,15 +259,7 @@ public struct CreditDataset: Sendable {
 
     /// Seeded stratified k-fold assignment: the fold of each row, bads and goods spread evenly.
     public func stratifiedFolds(_ k: Int, seed: UInt64) -> [Int] {
-        precondition(k >= 2, "stratifiedFolds: k must be at least 2")
-        var rng = SeededGenerator(seed: seed)
-        var fold = [Int](repeating: 0, count: labels.count)
-        for cls in [0.0, 1.0] {
-            var rows = labels.indices.filter { labels[$0] == cls }
-            rows.shuffle(using: &rng)
-            for (position, row) in rows.enumerated() { fold[row] = position % k }
-        }
-        return fold
+        LeptonCore.stratifiedFolds(labels: labels, folds: k, seed: seed)
     }
 }
 
