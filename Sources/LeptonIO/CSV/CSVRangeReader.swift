@@ -62,7 +62,8 @@ struct CSVRangeReader {
         let delimiter = options.delimiter
 
         func deliverCollected() throws {
-            for row in collector.rows where !stop {
+            for k in 0..<collector.rowCount where !stop {
+                let row = collector.row(k)
                 counts.records += 1
                 if try !body(collector.bytes, collector.bounds + row.firstBound, row.fieldCount, row.problem, counts.records) {
                     stop = true

@@ -3,6 +3,9 @@ internal import CCSV
 /// Collects libcsv's field and row callbacks into flat buffers, so that rows can be handed to
 /// Swift after `csv_parse` returns (no Swift closure is called from inside C, and nothing
 /// can throw through it).
+///
+/// The callbacks receive a pointer to a plain struct of raw buffers (PLATFORM-NOTES: no
+/// class reference, so no reference counting or exclusivity checks per field).
 final class LibcsvCollector {
     struct PendingRow {
         var firstBound: Int
@@ -10,105 +13,136 @@ final class LibcsvCollector {
         var problem: CSVRowProblem?
     }
 
-    private(set) var bytes: UnsafeMutablePointer<UInt8>
-    private var byteCapacity = 1 << 16
-    private var byteCount = 0
-    private(set) var bounds: UnsafeMutablePointer<Int>
-    private var boundCapacity = 1 << 12
-    private var boundCount = 0
-    /// Completed rows, in order, not yet delivered.
-    var rows: [PendingRow] = []
-    private var rowStartBound = 0
-    private var rowStartByte = 0
-    var rowProblem: CSVRowProblem?
-    let maxFieldBytes: Int
-    let maxRowBytes: Int
+    /// Everything the C callbacks touch: trivial values and raw buffers only.
+    struct State {
+        var bytes: UnsafeMutablePointer<UInt8>
+        var byteCapacity: Int
+        var byteCount = 0
+        var bounds: UnsafeMutablePointer<Int>
+        var boundCapacity: Int
+        var boundCount = 0
+        var rows: UnsafeMutablePointer<PendingRow>
+        var rowCapacity: Int
+        var rowCount = 0
+        var rowStartBound = 0
+        var rowStartByte = 0
+        var rowProblem: CSVRowProblem?
+        let maxFieldBytes: Int
+        let maxRowBytes: Int
+
+        mutating func addField(_ field: UnsafeRawPointer?, _ length: Int) {
+            var length = length
+            if length > maxFieldBytes {
+                if rowProblem == nil { rowProblem = .fieldTooLong(limit: maxFieldBytes) }
+                length = 0
+            }
+            if byteCount - rowStartByte + length > maxRowBytes {
+                if rowProblem == nil { rowProblem = .rowTooLong(limit: maxRowBytes) }
+                length = 0
+            }
+            if byteCount + length > byteCapacity { growBytes(byteCount + length) }
+            if length > 0, let field {
+                (bytes + byteCount).update(from: field.assumingMemoryBound(to: UInt8.self), count: length)
+            }
+            if boundCount + 2 > boundCapacity { grow(&bounds, &boundCapacity, keeping: boundCount) }
+            bounds[boundCount] = byteCount
+            bounds[boundCount + 1] = byteCount + length
+            boundCount += 2
+            byteCount += length
+        }
+
+        mutating func endRow(problem: CSVRowProblem? = nil) {
+            if rowCount == rowCapacity { grow(&rows, &rowCapacity, keeping: rowCount) }
+            rows[rowCount] = PendingRow(firstBound: rowStartBound, fieldCount: (boundCount - rowStartBound) / 2,
+                                        problem: rowProblem ?? problem)
+            rowCount += 1
+            rowStartBound = boundCount
+            rowStartByte = byteCount
+            rowProblem = nil
+        }
+
+        private mutating func growBytes(_ needed: Int) {
+            var newCapacity = byteCapacity * 2
+            while newCapacity < needed { newCapacity *= 2 }
+            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+            grown.update(from: bytes, count: byteCount)
+            bytes.deallocate()
+            bytes = grown
+            byteCapacity = newCapacity
+        }
+
+        private func grow<T>(_ buffer: inout UnsafeMutablePointer<T>, _ capacity: inout Int, keeping count: Int) {
+            let grown = UnsafeMutablePointer<T>.allocate(capacity: capacity * 2)
+            grown.moveInitialize(from: buffer, count: count)
+            buffer.deallocate()
+            buffer = grown
+            capacity *= 2
+        }
+    }
+
+    /// Owned by this collector; handed to libcsv as the callbacks' `void *`.
+    let state: UnsafeMutablePointer<State>
 
     init(maxFieldBytes: Int, maxRowBytes: Int) {
-        self.maxFieldBytes = maxFieldBytes
-        self.maxRowBytes = maxRowBytes
-        bytes = .allocate(capacity: byteCapacity)
-        bounds = .allocate(capacity: boundCapacity)
+        state = .allocate(capacity: 1)
+        state.initialize(to: State(bytes: .allocate(capacity: 1 << 16), byteCapacity: 1 << 16,
+                                   bounds: .allocate(capacity: 1 << 12), boundCapacity: 1 << 12,
+                                   rows: .allocate(capacity: 256), rowCapacity: 256,
+                                   maxFieldBytes: maxFieldBytes, maxRowBytes: maxRowBytes))
     }
 
     deinit {
-        bytes.deallocate()
-        bounds.deallocate()
+        state.pointee.bytes.deallocate()
+        state.pointee.bounds.deallocate()
+        state.pointee.rows.deinitialize(count: state.pointee.rowCount)
+        state.pointee.rows.deallocate()
+        state.deinitialize(count: 1)
+        state.deallocate()
+    }
+
+    var bytes: UnsafePointer<UInt8> { UnsafePointer(state.pointee.bytes) }
+    var bounds: UnsafePointer<Int> { UnsafePointer(state.pointee.bounds) }
+    /// Completed rows not yet delivered.
+    var rowCount: Int { state.pointee.rowCount }
+    func row(_ k: Int) -> PendingRow { state.pointee.rows[k] }
+
+    var rowProblem: CSVRowProblem? {
+        get { state.pointee.rowProblem }
+        set { state.pointee.rowProblem = newValue }
     }
 
     /// Whether a row has fields collected but not yet ended.
-    var hasPartialRow: Bool { boundCount > rowStartBound || rowProblem != nil }
+    var hasPartialRow: Bool { state.pointee.boundCount > state.pointee.rowStartBound || state.pointee.rowProblem != nil }
 
-    func addField(_ field: UnsafeRawPointer?, _ length: Int) {
-        var length = length
-        if length > maxFieldBytes {
-            if rowProblem == nil { rowProblem = .fieldTooLong(limit: maxFieldBytes) }
-            length = 0
-        }
-        if byteCount - rowStartByte + length > maxRowBytes {
-            if rowProblem == nil { rowProblem = .rowTooLong(limit: maxRowBytes) }
-            length = 0
-        }
-        reserveBytes(length)
-        if length > 0, let field {
-            (bytes + byteCount).update(from: field.assumingMemoryBound(to: UInt8.self), count: length)
-        }
-        if boundCount + 2 > boundCapacity { growBounds() }
-        bounds[boundCount] = byteCount
-        bounds[boundCount + 1] = byteCount + length
-        boundCount += 2
-        byteCount += length
-    }
-
-    func endRow(problem: CSVRowProblem? = nil) {
-        let fieldCount = (boundCount - rowStartBound) / 2
-        rows.append(PendingRow(firstBound: rowStartBound, fieldCount: fieldCount, problem: rowProblem ?? problem))
-        rowStartBound = boundCount
-        rowStartByte = byteCount
-        rowProblem = nil
-    }
+    func endRow() { state.pointee.endRow() }
 
     /// Forgets delivered rows, keeping the partial row (moved to the front of the buffers).
     func discardDeliveredRows() {
-        rows.removeAll(keepingCapacity: true)
-        let partialBounds = boundCount - rowStartBound
-        let partialBytes = byteCount - rowStartByte
-        if rowStartByte > 0 { bytes.update(from: bytes + rowStartByte, count: partialBytes) }
-        for i in 0..<partialBounds { bounds[i] = bounds[rowStartBound + i] - rowStartByte }
-        boundCount = partialBounds
-        byteCount = partialBytes
-        rowStartBound = 0
-        rowStartByte = 0
+        let s = state
+        s.pointee.rowCount = 0
+        let partialBounds = s.pointee.boundCount - s.pointee.rowStartBound
+        let partialBytes = s.pointee.byteCount - s.pointee.rowStartByte
+        if s.pointee.rowStartByte > 0 {
+            s.pointee.bytes.update(from: s.pointee.bytes + s.pointee.rowStartByte, count: partialBytes)
+        }
+        for i in 0..<partialBounds {
+            s.pointee.bounds[i] = s.pointee.bounds[s.pointee.rowStartBound + i] - s.pointee.rowStartByte
+        }
+        s.pointee.boundCount = partialBounds
+        s.pointee.byteCount = partialBytes
+        s.pointee.rowStartBound = 0
+        s.pointee.rowStartByte = 0
     }
 
-    private func reserveBytes(_ extra: Int) {
-        guard byteCount + extra > byteCapacity else { return }
-        var newCapacity = byteCapacity * 2
-        while newCapacity < byteCount + extra { newCapacity *= 2 }
-        let newBytes = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
-        newBytes.update(from: bytes, count: byteCount)
-        bytes.deallocate()
-        bytes = newBytes
-        byteCapacity = newCapacity
-    }
-
-    private func growBounds() {
-        let newBounds = UnsafeMutablePointer<Int>.allocate(capacity: boundCapacity * 2)
-        newBounds.update(from: bounds, count: boundCount)
-        bounds.deallocate()
-        bounds = newBounds
-        boundCapacity *= 2
-    }
-
-    // MARK: - C callbacks (non-capturing; the collector arrives through the `void *` argument)
+    // MARK: - C callbacks (non-capturing; the state arrives through the `void *` argument)
 
     static let fieldCallback: @convention(c) (UnsafeMutableRawPointer?, Int, UnsafeMutableRawPointer?) -> Void = {
         field, length, context in
-        Unmanaged<LibcsvCollector>.fromOpaque(context!).takeUnretainedValue().addField(field, length)
+        context!.assumingMemoryBound(to: State.self).pointee.addField(field, length)
     }
 
     static let rowCallback: @convention(c) (Int32, UnsafeMutableRawPointer?) -> Void = { _, context in
-        Unmanaged<LibcsvCollector>.fromOpaque(context!).takeUnretainedValue().endRow()
+        context!.assumingMemoryBound(to: State.self).pointee.endRow()
     }
 }
 
@@ -141,13 +175,13 @@ final class LibcsvParser {
 
     /// Feeds bytes; returns how many were consumed (fewer than given only on a parse error).
     func parse(_ data: UnsafeRawPointer, _ count: Int) -> Int {
-        let context = Unmanaged.passUnretained(collector).toOpaque()
+        let context = UnsafeMutableRawPointer(collector.state)
         return csv_parse(&parser, data, count, LibcsvCollector.fieldCallback, LibcsvCollector.rowCallback, context)
     }
 
     /// Ends the input. Returns false when the last field was quoted and never closed.
     func finish() -> Bool {
-        let context = Unmanaged.passUnretained(collector).toOpaque()
+        let context = UnsafeMutableRawPointer(collector.state)
         return csv_fini(&parser, LibcsvCollector.fieldCallback, LibcsvCollector.rowCallback, context) == LEPTON_CSV_SUCCESS
     }
 }
