@@ -265,32 +265,63 @@ struct RawFields {
 }
 
 /// The raw fields of a batch's records, kept as bytes (one copy, no per-field allocation)
-/// until a record is rejected and its text is needed for the rejects file.
+/// until a record is rejected and its text is needed for the rejects file. Raw buffers rather
+/// than arrays: a class's array properties would cost an exclusivity check per append.
 final class RawFieldArena {
-    private var bytes: [UInt8] = []
+    private var bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: 1 << 16)
+    private var byteCapacity = 1 << 16
+    private var byteCount = 0
     /// Start and end of each field in `bytes`.
-    private var bounds: [Int] = []
+    private var bounds = UnsafeMutablePointer<Int>.allocate(capacity: 1 << 12)
+    private var boundCapacity = 1 << 12
+    private var boundCount = 0
+
+    deinit {
+        bytes.deallocate()
+        bounds.deallocate()
+    }
 
     func append(_ row: CSVRow) -> RawFields {
-        let first = bounds.count
+        let first = boundCount
+        var b = bytes, used = byteCount, bs = bounds, nb = boundCount
+        if nb + 2 * row.count > boundCapacity {
+            while nb + 2 * row.count > boundCapacity { boundCapacity *= 2 }
+            let grown = UnsafeMutablePointer<Int>.allocate(capacity: boundCapacity)
+            grown.update(from: bs, count: nb)
+            bs.deallocate()
+            bs = grown
+            bounds = grown
+        }
         for i in 0..<row.count {
             let field = row.bytes(at: i)
-            bounds.append(bytes.count)
-            bytes.append(contentsOf: field)
-            bounds.append(bytes.count)
+            if used + field.count > byteCapacity {
+                while used + field.count > byteCapacity { byteCapacity *= 2 }
+                let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: byteCapacity)
+                grown.update(from: b, count: used)
+                b.deallocate()
+                b = grown
+                bytes = grown
+            }
+            bs[nb] = used
+            if let base = field.baseAddress, field.count > 0 { (b + used).update(from: base, count: field.count) }
+            used += field.count
+            bs[nb + 1] = used
+            nb += 2
         }
+        byteCount = used
+        boundCount = nb
         return RawFields(firstBound: first, count: row.count)
     }
 
     func strings(_ fields: RawFields) -> [String] {
         (0..<fields.count).map { k in
             let start = bounds[fields.firstBound + 2 * k], end = bounds[fields.firstBound + 2 * k + 1]
-            return String(decoding: bytes[start..<end], as: UTF8.self)
+            return String(decoding: UnsafeBufferPointer(start: bytes + start, count: end - start), as: UTF8.self)
         }
     }
 
     func removeAll() {
-        bytes.removeAll(keepingCapacity: true)
-        bounds.removeAll(keepingCapacity: true)
+        byteCount = 0
+        boundCount = 0
     }
 }

@@ -49,29 +49,7 @@ public final class ApplicantEncoder {
     @inline(__always)
     public func encode(_ row: CSVRow, into bins: inout [Int]) throws {
         for j in lookups.indices {
-            let binning = lookups[j].binning
-            let column = columnIndex[j]
-            switch binning.kind {
-            case .numeric:
-                guard let value = try row.double(at: column) else {
-                    bins[j] = binning.missingBin
-                    continue
-                }
-                let b = binning.binIndex(number: value)
-                if let low = binning.observedMin, let high = binning.observedMax, value < low || value > high,
-                   binning.bins[b].kind == .range {
-                    outOfRange += 1
-                }
-                bins[j] = b
-            case .categorical:
-                if row.isMissing(at: column) {
-                    bins[j] = binning.missingBin
-                    continue
-                }
-                let (b, unseen) = binning.binIndex(categoryBytes: row.bytes(at: column))
-                if unseen { unseenCategories += 1 }
-                bins[j] = b
-            }
+            bins[j] = try lookups[j].bin(of: row, column: columnIndex[j], unseen: &unseenCategories, outOfRange: &outOfRange)
         }
     }
 
@@ -396,4 +374,26 @@ final class BoostedRowScorer: CreditRowScorer {
 final class BinLookup: Sendable {
     let binning: CharacteristicBinning
     init(_ binning: CharacteristicBinning) { self.binning = binning }
+
+    /// The bin of field `column` of `row`, counting unseen categories and numbers outside the
+    /// training range. A method here so that `binning` is used in place: copying the struct out
+    /// (`let b = lookup.binning`) retains and releases each of its arrays per field.
+    @inline(__always)
+    func bin(of row: CSVRow, column: Int, unseen: inout Int, outOfRange: inout Int) throws -> Int {
+        switch binning.kind {
+        case .numeric:
+            guard let value = try row.double(at: column) else { return binning.missingBin }
+            let b = binning.binIndex(number: value)
+            if let low = binning.observedMin, let high = binning.observedMax, value < low || value > high,
+               binning.bins[b].kind == .range {
+                outOfRange += 1
+            }
+            return b
+        case .categorical:
+            if row.isMissing(at: column) { return binning.missingBin }
+            let (b, isUnseen) = binning.binIndex(categoryBytes: row.bytes(at: column))
+            if isUnseen { unseen += 1 }
+            return b
+        }
+    }
 }
