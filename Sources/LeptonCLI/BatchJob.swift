@@ -20,6 +20,15 @@ public struct BatchConfiguration: Sendable {
     public var maxRejectRate: Double
     /// Records handed to the `process` closure at a time.
     public var batchSize: Int
+    /// How rejects are numbered with a shard: by the whole file's row (the records before the
+    /// shard are tokenised once to count them) or from 1 at the shard's first record (no
+    /// counting; for a caller that splits its own input into parts and adds each part's offset).
+    public var rowNumbering: RowNumbering = .file
+
+    public enum RowNumbering: Sendable {
+        case file
+        case withinShard
+    }
 
     public init(outputPath: String, rejectsPath: String? = nil, shard: Shard? = nil, maxRejectRate: Double = 0.01,
                 batchSize: Int = 1024) {
@@ -132,7 +141,7 @@ public enum BatchJob {
         do {
             try output.writeRow(outputColumns)
             try rejects.writeRow(columns + rejectColumnNames(columns))
-            let (range, firstNumber) = try shardRange(input, configuration.shard)
+            let (range, firstNumber) = try shardRange(input, configuration.shard, numbering: configuration.rowNumbering)
             var summary = BatchSummary(read: 0, written: 0, rejected: 0, outputPath: configuration.outputPath,
                                        rejectsPath: rejectsPath, shard: configuration.shard, maxRejectRate: configuration.maxRejectRate)
             // Records waiting for their batch, in input order: parsed ones (their outcome comes
@@ -216,11 +225,13 @@ public enum BatchJob {
 
     /// The byte range of the shard (the whole data without one) and the row number of its
     /// first record.
-    static func shardRange(_ input: CSVReader, _ shard: Shard?) throws -> (Range<Int>, Int) {
+    public static func shardRange(_ input: CSVReader, _ shard: Shard?,
+                           numbering: BatchConfiguration.RowNumbering = .file) throws -> (Range<Int>, Int) {
         let headerRows = input.options.hasHeader ? 1 : 0
         guard let shard else { return (input.dataStart..<input.fileSize, headerRows + 1) }
         let parts = input.parts(shard.count)
         let range = parts[shard.index - 1]
+        if numbering == .withinShard { return (range, 1) }
         var before = 0
         if range.lowerBound > input.dataStart {
             before = try input.forEachRow(in: input.dataStart..<range.lowerBound, firstNumber: 1) { _ in }.rows

@@ -97,15 +97,28 @@ enum BatchScoring {
         DispatchQueue.concurrentPerform(iterations: parts) { p in
             results.set(p, Result {
                 let sub = try Shard(index: (shard.index - 1) * parts + p + 1, count: shard.count * parts)
-                let config = BatchConfiguration(outputPath: partPaths[p].out, rejectsPath: partPaths[p].rejects, shard: sub,
+                var config = BatchConfiguration(outputPath: partPaths[p].out, rejectsPath: partPaths[p].rejects, shard: sub,
                                                 maxRejectRate: maxRejectRate)
+                // Parts number their rejects from 1; the merge below adds each part's offset, so
+                // no part re-reads the records before it just to count them.
+                config.rowNumbering = .withinShard
                 return try job(config, p == 0 ? progress : nil)
             })
         }
         var summaries: [(BatchSummary, Int, Int)] = []
         for r in results.values { summaries.append(try r!.get()) }
-        try concatenate(partPaths.map(\.out), into: output)
-        try concatenate(partPaths.map(\.rejects), into: configuration.resolvedRejectsPath)
+        // The file row of the requested shard's first record (counted once, only for K > 1).
+        let (_, firstRow) = try BatchJob.shardRange(reader, requestedShard)
+        var offsets: [Int] = []
+        var before = firstRow - 1
+        for summary in summaries {
+            offsets.append(before)
+            before += summary.0.read
+        }
+        // Without an ID column in the file, the first output column is the row number: shift it too.
+        let rowNumbersAsIDs = !(model.idColumn.map { reader.columns.contains($0) } ?? false)
+        try concatenate(partPaths.map(\.out), into: output, firstFieldOffsets: rowNumbersAsIDs ? offsets : nil)
+        try mergeRejects(partPaths.map(\.rejects), offsets: offsets, into: configuration.resolvedRejectsPath)
         var total = summaries[0].0
         total.read = summaries.reduce(0) { $0 + $1.0.read }
         total.written = summaries.reduce(0) { $0 + $1.0.written }
@@ -117,9 +130,36 @@ enum BatchScoring {
                        outOfRange: summaries.reduce(0) { $0 + $1.2 })
     }
 
+    /// Joins the parts' rejects files into `path` (atomically), adding `offsets[p]` to the row
+    /// numbers of part p (which count from 1 within the part). The `row` column is the one
+    /// BatchJob names (`row`, or `_row`… when the input has a `row` column): second to last.
+    static func mergeRejects(_ parts: [String], offsets: [Int], into path: String) throws {
+        var writer: CSVWriter?
+        do {
+            for (p, part) in parts.enumerated() {
+                let reader = try CSVReader(path: part)
+                if writer == nil {
+                    writer = try CSVWriter(path: path)
+                    try writer!.writeRow(reader.columns)
+                }
+                let rowColumn = reader.columns.count - 2
+                try reader.forEachRow { row in
+                    var fields = row.rawFields
+                    if let relative = Int(fields[rowColumn]) { fields[rowColumn] = String(relative + offsets[p]) }
+                    try writer!.writeRow(fields)
+                }
+            }
+            try writer?.commit()
+        } catch {
+            writer?.abandon()
+            throw error
+        }
+    }
+
     /// Joins CSV files with the same header into `path` (atomically): the first file whole, the
-    /// others without their header line.
-    static func concatenate(_ parts: [String], into path: String) throws {
+    /// others without their header line. With `firstFieldOffsets`, every data line's first
+    /// field (an unquoted integer: the row number) gets part p's offset added.
+    static func concatenate(_ parts: [String], into path: String, firstFieldOffsets: [Int]? = nil) throws {
         let file = try AtomicFile(path: path)
         do {
             for (p, part) in parts.enumerated() {
@@ -127,19 +167,57 @@ enum BatchScoring {
                     throw CreditError("\(part): cannot read a part file", hint: "is the output folder writable and not cleaned meanwhile?")
                 }
                 defer { try? handle.close() }
-                var skippingHeader = p > 0
+                var headerPending = true
+                var carry: [UInt8] = []
+                let offset = firstFieldOffsets?[p]
+                func emit(_ line: UnsafeRawBufferPointer) throws {
+                    // `line` includes its LF.
+                    if headerPending {
+                        headerPending = false
+                        if p > 0 { return }
+                        try file.write(line)
+                        return
+                    }
+                    guard let offset else { return try file.write(line) }
+                    var value = 0, k = 0
+                    while k < line.count, line[k] >= 0x30, line[k] <= 0x39 {
+                        value = value * 10 + Int(line[k] - 0x30)
+                        k += 1
+                    }
+                    guard k > 0 else { return try file.write(line) }
+                    try file.write(String(value + offset))
+                    try file.write(UnsafeRawBufferPointer(rebasing: line[k...]))
+                }
                 while true {
                     let chunk = handle.readData(ofLength: 1 << 22)
                     if chunk.isEmpty { break }
                     try chunk.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
                         var start = 0
-                        if skippingHeader {
-                            guard let newline = raw.firstIndex(of: 0x0A) else { return }
-                            start = newline + 1
-                            skippingHeader = false
+                        if offset == nil && !headerPending {
+                            // Nothing to rewrite: copy the chunk as it is, after any partial line.
+                            if !carry.isEmpty {
+                                try carry.withUnsafeBytes { try file.write($0) }
+                                carry.removeAll(keepingCapacity: true)
+                            }
+                            try file.write(raw)
+                            return
                         }
-                        try file.write(UnsafeRawBufferPointer(rebasing: raw[start...]))
+                        while let newline = raw[start...].firstIndex(of: 0x0A) {
+                            if carry.isEmpty {
+                                try emit(UnsafeRawBufferPointer(rebasing: raw[start...newline]))
+                            } else {
+                                carry.append(contentsOf: raw[start...newline])
+                                try carry.withUnsafeBytes { try emit($0) }
+                                carry.removeAll(keepingCapacity: true)
+                            }
+                            start = newline + 1
+                        }
+                        carry.append(contentsOf: raw[start...])
                     }
+                }
+                if !carry.isEmpty {
+                    carry.append(0x0A)
+                    try carry.withUnsafeBytes { try emit($0) }
                 }
             }
             try file.commit()

@@ -133,6 +133,46 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(union, Array(rows.dropFirst()))
     }
 
+    /// Inputs over 4 MB are scored in parts on both cores; the parts number their rows from 1
+    /// and the merge shifts them. One thread and two give the same files byte for byte — row
+    /// numbers in the rejects and as IDs included — and so do two shards of two threads each.
+    func testTwoThreadsGiveTheSameFilesAsOne() throws {
+        let model = try trainGerman()
+        let lines = try String(contentsOfFile: germanCreditPath, encoding: .utf8).split(whereSeparator: \.isNewline)
+        var text = String(lines[0]) + "\n"
+        var count = 0
+        while text.utf8.count < 5 << 20 {
+            for line in lines.dropFirst() {
+                count += 1
+                text += count % 4999 == 0 ? line.replacingOccurrences(of: ",6,", with: ",six,") + "\n" : line + "\n"
+                if count % 997 == 0 { text += "too,few\n" }
+            }
+        }
+        let input = try dir.write("big.csv", text)
+        var outputs: [String: (String, String)] = [:]
+        for threads in ["1", "2"] {
+            let out = dir.file("big-\(threads).csv")
+            let r = try run(["score", "--model", model, "--input", input, "--output", out, "--threads", threads,
+                             "--max-reject-rate", "0.5", "--quiet"])
+            XCTAssertEqual(r.status, 0, r.err)
+            outputs[threads] = (try String(contentsOfFile: out, encoding: .utf8),
+                                try String(contentsOfFile: out + ".rejects.csv", encoding: .utf8))
+        }
+        XCTAssertEqual(outputs["1"]!.0, outputs["2"]!.0, "scores")
+        XCTAssertEqual(outputs["1"]!.1, outputs["2"]!.1, "rejects")
+        XCTAssertGreaterThan(outputs["1"]!.1.split(separator: "\n").count, 10, "the test has rejects to number")
+        var union = ""
+        for k in 1...2 {
+            let out = dir.file("big-shard\(k).csv")
+            let r = try run(["score", "--model", model, "--input", input, "--output", out, "--threads", "2", "--shard", "\(k)/2",
+                             "--max-reject-rate", "0.5", "--quiet"])
+            XCTAssertEqual(r.status, 0, r.err)
+            let rejects = try String(contentsOfFile: out + ".rejects.csv", encoding: .utf8)
+            union += k == 1 ? rejects : String(rejects.drop { $0 != "\n" }.dropFirst())
+        }
+        XCTAssertEqual(union, outputs["1"]!.1, "shards' rejects together, numbered by file row")
+    }
+
     func testTooManyRejectsExitsWith3AndBadCommandLinesWith2() throws {
         let model = try trainGerman()
         let input = try dir.write("junk.csv", "status_of_existing_checking_account,duration_in_month\nx,1\n")
