@@ -185,7 +185,18 @@ enum BatchScoring {
                         k += 1
                     }
                     guard k > 0 else { return try file.write(line) }
-                    try file.write(String(value + offset))
+                    // The shifted number's digits, written without building a String.
+                    var shifted = value + offset
+                    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch
+                    try withUnsafeMutableBytes(of: &digits) { scratch in
+                        var n = scratch.count
+                        repeat {
+                            n -= 1
+                            scratch[n] = UInt8(0x30 + shifted % 10)
+                            shifted /= 10
+                        } while shifted > 0
+                        try file.write(UnsafeRawBufferPointer(rebasing: scratch[n...]))
+                    }
                     try file.write(UnsafeRawBufferPointer(rebasing: line[k...]))
                 }
                 while true {
