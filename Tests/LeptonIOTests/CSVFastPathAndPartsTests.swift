@@ -62,6 +62,28 @@ final class CSVFastPathAndPartsTests: XCTestCase {
         }
     }
 
+    /// Records made of plain and quoted fields of every shape libcsv distinguishes: quoted edge
+    /// to edge (taken by the fast path), with doubled quotes, spaces around the quotes, quoted
+    /// line breaks, empty quotes, stray quotes (left to libcsv) — the records must be the same.
+    func testQuotedFieldsOfEveryShapeReadTheSameWithAndWithoutFastPath() throws {
+        let shapes = ["plain", " padded ", "", "\"a,b\"", "\" spaced \"", "\"\"", "\"q\"\"q\"", "  \"lead\"",
+                      "\"trail\"  ", "\"multi\nline\"", "\"cr\r\nlf\"", "x\"y", "\"open", "12.5", "\"tab\tin\""]
+        for seed: UInt64 in 200...230 {
+            var rng = SeededGenerator(seed: seed)
+            var text = "a,b,c\n"
+            for _ in 0..<400 {
+                let fields = Int.random(in: 2...4, using: &rng)
+                text += (0..<fields).map { _ in
+                    Int.random(in: 0..<3, using: &rng) == 0 ? shapes[Int.random(in: 0..<shapes.count, using: &rng)]
+                        : (Bool.random(using: &rng) ? "\"v,\(Int.random(in: 0...99, using: &rng))\"" : "v\(Int.random(in: 0...99, using: &rng))")
+                }.joined(separator: ",")
+                text += Int.random(in: 0..<5, using: &rng) == 0 ? "\r\n" : "\n"
+            }
+            let path = try dir.write("shapes\(seed).csv", text)
+            try assertFastPathMatchesLibcsv(path)
+        }
+    }
+
     func testPartsCoverTheDataExactlyOnceQuoteAware() throws {
         var text = "id,text\r\n"
         for i in 0..<20_000 {

@@ -103,6 +103,49 @@ struct CSVRangeReader {
             }
         }
 
+        /// Splits the line `[start, end)` when every field is either plain (no quote; spaces
+        /// trimmed) or quoted edge to edge (`,"…",` with no quote inside): what libcsv gives for
+        /// such a line. Fills `fastBounds` and returns the field count, or nil to leave the line
+        /// to libcsv.
+        func simpleQuotedFields(_ data: UnsafeMutablePointer<UInt8>, _ start: Int, _ end: Int) -> Int? {
+            guard delimiter != quote else { return nil }
+            var fields = 0
+            var f = start
+            while true {
+                if 2 * fields + 2 > fastBoundsCapacity {
+                    let grown = UnsafeMutablePointer<Int>.allocate(capacity: fastBoundsCapacity * 2)
+                    grown.update(from: fastBounds, count: 2 * fields)
+                    fastBounds.deallocate()
+                    fastBounds = grown
+                    fastBoundsCapacity *= 2
+                }
+                var next: Int
+                if f < end, data[f] == quote {
+                    var q = f + 1
+                    while q < end, data[q] != quote { q += 1 }
+                    guard q < end else { return nil }                                  // closes on a later line
+                    next = q + 1
+                    guard next == end || data[next] == delimiter else { return nil }   // `""`, `"a"b`, `"a" ,`
+                    fastBounds[2 * fields] = f + 1
+                    fastBounds[2 * fields + 1] = q
+                } else {
+                    next = f
+                    while next < end, data[next] != delimiter {
+                        if data[next] == quote { return nil }                              // a quote inside a plain field
+                        next += 1
+                    }
+                    var s = f, e = next
+                    while s < e, (data[s] == 0x20 || data[s] == 0x09) && data[s] != delimiter { s += 1 }
+                    while e > s, (data[e - 1] == 0x20 || data[e - 1] == 0x09) && data[e - 1] != delimiter { e -= 1 }
+                    fastBounds[2 * fields] = s
+                    fastBounds[2 * fields + 1] = e
+                }
+                fields += 1
+                if next >= end { return fields }
+                f = next + 1
+            }
+        }
+
         func tokenizeUnquoted(_ data: UnsafeMutablePointer<UInt8>, _ count: Int) throws {
             var i = 0
             while i < count && !stop {
@@ -113,15 +156,41 @@ struct CSVRangeReader {
                 }
                 let lineStart = i
                 var blank = true
+                var sawQuote = false
                 while i < count {
                     let c = data[i]
                     if c == 0x0A || c == 0x0D { break }
+                    if c == quote { sawQuote = true }
                     if blank, !((c == 0x20 || c == 0x09) && c != delimiter) { blank = false }
                     i += 1
                 }
                 let lineEnd = i
                 i += 1
                 if blank { continue }
+                if sawQuote {
+                    if let fields = simpleQuotedFields(data, lineStart, lineEnd) {
+                        var problem: CSVRowProblem?
+                        for f in 0..<fields where fastBounds[2 * f + 1] - fastBounds[2 * f] > options.maxFieldBytes {
+                            problem = .fieldTooLong(limit: options.maxFieldBytes)
+                        }
+                        if problem == nil, lineEnd - lineStart > options.maxRowBytes { problem = .rowTooLong(limit: options.maxRowBytes) }
+                        counts.records += 1
+                        if try !body(UnsafePointer(data), fastBounds, fields, problem, counts.records) { stop = true }
+                        continue
+                    }
+                    // Not a simple quoted line (doubled quotes, spaces around quotes, a quoted
+                    // line break, malformed quoting): libcsv reads it, and the lines after it
+                    // until it is back between records.
+                    try feedLibcsv(data + lineStart, min(lineEnd + 1, count) - lineStart)
+                    i = min(lineEnd + 1, count)
+                    while (!parser.atRecordBoundary || skippingToLineEnd) && i < count && !stop {
+                        var end = i
+                        while end < count, data[end] != 0x0A, data[end] != 0x0D { end += 1 }
+                        try feedLibcsv(data + i, min(end + 1, count) - i)
+                        i = min(end + 1, count)
+                    }
+                    continue
+                }
                 var fields = 0
                 var problem: CSVRowProblem?
                 var fieldStart = lineStart
@@ -184,7 +253,6 @@ struct CSVRangeReader {
             if segmentCount > 0 {
                 let useFast = options.fastPathForUnquotedData && endsAtRecordEnd && !skippingToLineEnd
                     && parser.atRecordBoundary
-                    && memchr(segment, Int32(quote), segmentCount) == nil
                 if useFast {
                     // The sentinel promised to line hooks; the carried byte under it is put back.
                     let saved = segment[segmentCount]
