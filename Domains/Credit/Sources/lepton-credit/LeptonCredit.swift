@@ -292,11 +292,7 @@ struct Evaluate: ParsableCommand {
     func run() throws {
         let console = Console(options: common)
         let creditModel = try CreditModel.read(path: model)
-        let scored = try ScoredFile.read(path: data, model: creditModel, requireOutcome: true)
-        guard !scored.labels.isEmpty else {
-            throw CreditError("\(data): all \(scored.rowsRead) rows were rejected (first: \(scored.rejectExamples.first ?? "?"))",
-                              hint: "check the file's columns and values against the training file.")
-        }
+        let scored = try ScoredFile.readUsable(path: data, model: creditModel, requireOutcome: true)
         if scored.rejected > 0 { console.warning("\(scored.rejected) of \(scored.rowsRead) rows rejected (first: \(scored.rejectExamples[0])).") }
         let e = ScorecardEvaluation(labels: scored.labels, scores: scored.scores, pd: scored.pd, cutoff: creditModel.cutoff,
                                     costBadAccepted: creditModel.config.costBadAccepted,
@@ -410,11 +406,7 @@ struct Monitor: ParsableCommand {
     func run() throws {
         let console = Console(options: common)
         let creditModel = try CreditModel.read(path: model)
-        let scored = try ScoredFile.read(path: data, model: creditModel, requireOutcome: false)
-        guard !scored.scores.isEmpty else {
-            throw CreditError("\(data): all \(scored.rowsRead) rows were rejected (first: \(scored.rejectExamples.first ?? "?"))",
-                              hint: "check the file's columns and values against the training file.")
-        }
+        let scored = try ScoredFile.readUsable(path: data, model: creditModel, requireOutcome: false)
         let s = StabilityReport(model: creditModel, scored: scored)
         var human = [String(format: "%@: %d applicants, %d rejected", data, s.rows, scored.rejected),
                      String(format: "PSI of the score %.4f: %@", s.psi, CreditMetrics.stabilityReading(s.psi)), "", "characteristic stability (CSI):"]
@@ -439,5 +431,17 @@ struct Monitor: ParsableCommand {
             ("rejected", .int(scored.rejected)), ("unseen_categories", .int(scored.unseenCategories)), ("out_of_range", .int(scored.outOfRange)),
             ("csi", .object(s.csi.map { ($0.name, .double($0.value)) })),
         ])
+    }
+}
+
+extension ScoredFile {
+    /// ``ScoredFile/read(path:model:requireOutcome:)``, failing with a hint when no row was usable.
+    static func readUsable(path: String, model: CreditModel, requireOutcome: Bool) throws -> ScoredFile {
+        let scored = try ScoredFile.read(path: path, model: model, requireOutcome: requireOutcome)
+        guard !scored.scores.isEmpty else {
+            throw CreditError("\(path): all \(scored.rowsRead) rows were rejected (first: \(scored.rejectExamples.first ?? "?"))",
+                              hint: "check the file's columns and values against the training file.")
+        }
+        return scored
     }
 }
