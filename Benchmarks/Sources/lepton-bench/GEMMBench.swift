@@ -79,10 +79,11 @@ struct GEMMBench: ParsableCommand {
         // The summary ratio weights every shape equally (geometric mean of direct/funnel time).
         let geometric = Foundation.exp(rows.map { Foundation.log($0["ratio"] as! Double) }.reduce(0, +) / Double(rows.count))
         if json {
-            printJSON(["tool": "lepton", "threads": threads, "shapes": rows, "ratio": geometric,
+            printJSON(["tool": "lepton", "threads": threads, "shapes": rows, "ratio": geometric, "blas_kernels": BLAS.kernels,
                        "funnel_seconds": funnelTotal, "direct_seconds": directTotal])
         } else {
             print(String(format: "geometric-mean ratio (direct time / funnel time): %.3f", geometric))
+            print("OpenBLAS kernels: \(BLAS.kernels)")
         }
     }
 }
