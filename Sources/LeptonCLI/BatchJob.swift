@@ -127,23 +127,9 @@ public enum BatchJob {
         input: CSVReader, outputColumns: [String], configuration: BatchConfiguration, progress: Progress? = nil,
         parse: (CSVRow) throws -> Record, process: ([Record]) throws -> [BatchOutcome]
     ) throws -> BatchSummary {
-        let rejectsPath = configuration.resolvedRejectsPath
-        precondition(rejectsPath != configuration.outputPath, "BatchJob: the rejects file must differ from the output")
-        let columns = input.columns
-        let output = try CSVWriter(path: configuration.outputPath)
-        let rejects: CSVWriter
-        do {
-            rejects = try CSVWriter(path: rejectsPath)
-        } catch {
-            output.abandon()
-            throw error
-        }
-        do {
-            try output.writeRow(outputColumns)
-            try rejects.writeRow(columns + rejectColumnNames(columns))
-            let (range, firstNumber) = try shardRange(input, configuration.shard, numbering: configuration.rowNumbering)
-            var summary = BatchSummary(read: 0, written: 0, rejected: 0, outputPath: configuration.outputPath,
-                                       rejectsPath: rejectsPath, shard: configuration.shard, maxRejectRate: configuration.maxRejectRate)
+        try withOutputs(input: input, outputColumns: outputColumns, configuration: configuration) {
+            output, rejects, range, firstNumber, summary in
+            let columns = input.columns
             // Records waiting for their batch, in input order: parsed ones (their outcome comes
             // from `process`) and ones already rejected, so that both files keep input order
             // whatever the batch size or shard.
@@ -202,6 +188,35 @@ public enum BatchJob {
             try flush()
             progress?.update(items: summary.read, fraction: 1)
             progress?.finish()
+        }
+    }
+
+    /// The set-up and finish every batch job shares: opens the output and rejects files with
+    /// their headers, works out the shard's byte range and first row number, runs `body`, checks
+    /// that every record read was written or rejected and commits both files — or abandons
+    /// both if anything throws.
+    static func withOutputs(
+        input: CSVReader, outputColumns: [String], configuration: BatchConfiguration,
+        _ body: (_ output: CSVWriter, _ rejects: CSVWriter, _ range: Range<Int>, _ firstNumber: Int,
+                 _ summary: inout BatchSummary) throws -> Void
+    ) throws -> BatchSummary {
+        let rejectsPath = configuration.resolvedRejectsPath
+        precondition(rejectsPath != configuration.outputPath, "BatchJob: the rejects file must differ from the output")
+        let output = try CSVWriter(path: configuration.outputPath)
+        let rejects: CSVWriter
+        do {
+            rejects = try CSVWriter(path: rejectsPath)
+        } catch {
+            output.abandon()
+            throw error
+        }
+        do {
+            try output.writeRow(outputColumns)
+            try rejects.writeRow(input.columns + rejectColumnNames(input.columns))
+            let (range, firstNumber) = try shardRange(input, configuration.shard, numbering: configuration.rowNumbering)
+            var summary = BatchSummary(read: 0, written: 0, rejected: 0, outputPath: configuration.outputPath,
+                                       rejectsPath: rejectsPath, shard: configuration.shard, maxRejectRate: configuration.maxRejectRate)
+            try body(output, rejects, range, firstNumber, &summary)
             precondition(summary.read == summary.written + summary.rejected, "BatchJob: a record was lost")
             try output.commit()
             try rejects.commit()

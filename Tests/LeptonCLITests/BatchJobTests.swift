@@ -104,6 +104,44 @@ final class BatchJobTests: XCTestCase {
         }
     }
 
+    /// The streaming line path writes byte for byte what the record path writes — outputs,
+    /// rejects with their row numbers and reasons, counts — whole and in shards.
+    func testLinePathWritesWhatTheRecordPathWrites() throws {
+        var text = "id,amount,rate,note\n"
+        for i in 0..<2500 {
+            let amount = i % 97 == 0 ? "oops" : (i % 89 == 0 ? "-\(i)" : String(i % 500))
+            let note = i % 13 == 0 ? "\"multi\nline, quoted \"\"note\"\"\"" : "n\(i)"
+            let id = i % 7 == 0 ? "\"id \(i), quoted\"" : String(i)
+            text += i % 211 == 0 ? "\(id),\(amount)\n" : "\(id),\(amount),0.\(i % 10),\(note)\n"
+        }
+        let input = try dir.write("lines.csv", text)
+        func check(_ row: CSVRow) throws -> (id: String, amount: Double, rate: Double) {
+            let amount = try row.double(at: 1) ?? 0
+            if amount < 0 { throw row.error(column: 1, reason: "negative amount. Hint: refunds go elsewhere") }
+            return (try row.string(at: 0), amount, try row.double(at: 2) ?? 0)
+        }
+        for shard in [nil, try Shard(index: 2, count: 3)] {
+            let byRecord = dir.file("record.csv"), byLine = dir.file("line.csv")
+            let reader = try CSVReader(path: input)
+            let a = try BatchJob.run(input: reader, outputColumns: ["id", "score", "rate"],
+                                     configuration: BatchConfiguration(outputPath: byRecord, shard: shard, maxRejectRate: 1)) { row in
+                let r = try check(row)
+                return .output([r.id, String(Int(r.amount * 3)), String(Int(r.rate * 10))])
+            }
+            let b = try BatchJob.run(input: reader, outputColumns: ["id", "score", "rate"],
+                                     configuration: BatchConfiguration(outputPath: byLine, shard: shard, maxRejectRate: 1)) { row, line in
+                let r = try check(row)
+                line.appendField(row.bytes(at: 0))
+                line.appendField(Int(r.amount * 3))
+                line.appendField(Int(r.rate * 10))
+            }
+            XCTAssertEqual([a.read, a.written, a.rejected], [b.read, b.written, b.rejected])
+            XCTAssertGreaterThan(a.rejected, 5)
+            XCTAssertEqual(try lines(byLine), try lines(byRecord), "outputs, shard \(String(describing: shard))")
+            XCTAssertEqual(try lines(b.rejectsPath), try lines(a.rejectsPath), "rejects, shard \(String(describing: shard))")
+        }
+    }
+
     func testNothingAppearsUnderTheFinalNamesWhenTheJobFails() throws {
         let input = try dir.write("in.csv", "id,amount,rate\n" + (0..<500).map { "\($0),\($0),1\n" }.joined())
         let output = dir.file("out.csv")

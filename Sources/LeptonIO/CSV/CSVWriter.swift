@@ -36,7 +36,7 @@ public final class CSVWriter {
         }
         var text = text
         try text.withUTF8 { bytes in
-            if needsQuotes(bytes) {
+            if CSVQuoting.needsQuotes(bytes, delimiter: delimiter) {
                 try file.write(byte: 0x22)
                 var start = 0
                 for i in 0..<bytes.count where bytes[i] == 0x22 {
@@ -56,6 +56,14 @@ public final class CSVWriter {
         try writeField(value.isNaN ? "" : (value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)))
     }
 
+    /// Writes a whole record built as a ``CSVLine`` (with the same delimiter), then LF.
+    public func write(line: CSVLine) throws {
+        precondition(fieldsInRow == 0, "CSVWriter: write(line:) in the middle of a row")
+        precondition(line.delimiter == delimiter, "CSVWriter: the line's delimiter differs from the writer's")
+        try file.write(UnsafeRawBufferPointer(line.bytes))
+        try endRow()
+    }
+
     /// Ends the current row with LF.
     public func endRow() throws {
         try file.write(byte: 0x0A)
@@ -68,11 +76,4 @@ public final class CSVWriter {
 
     /// Throws the output away; nothing appears under the final name.
     public func abandon() { file.abandon() }
-
-    private func needsQuotes(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let first = bytes.first, let last = bytes.last else { return false }
-        if first == 0x20 || first == 0x09 || last == 0x20 || last == 0x09 { return true }
-        for b in bytes where b == delimiter || b == 0x22 || b == 0x0A || b == 0x0D { return true }
-        return false
-    }
 }

@@ -48,9 +48,22 @@ public final class ApplicantEncoder {
     /// ``CSVRowError`` for text in a numeric column.
     @inline(__always)
     public func encode(_ row: CSVRow, into bins: inout [Int]) throws {
-        for j in lookups.indices {
-            bins[j] = try lookups[j].bin(of: row, column: columnIndex[j], unseen: &unseenCategories, outOfRange: &outOfRange)
+        // Counted in locals and added once: inout access to the class's counters would cost a
+        // dynamic exclusivity check per field.
+        var unseen = 0, outside = 0
+        defer {
+            unseenCategories += unseen
+            outOfRange += outside
         }
+        for j in lookups.indices {
+            bins[j] = try lookups[j].bin(of: row, column: columnIndex[j], unseen: &unseen, outOfRange: &outside)
+        }
+    }
+
+    /// Appends the record's ID field to `line`: the ID column's text, or the row number.
+    @inline(__always)
+    public func appendID(_ row: CSVRow, to line: inout CSVLine) {
+        if let idIndex { line.appendField(row.bytes(at: idIndex)) } else { line.appendField(row.number) }
     }
 
     /// The record's ID (its row number when the model has no ID column or the file lacks it).
@@ -72,6 +85,12 @@ public struct ScoreFormatter: Sendable {
     /// points[j][b] and the best attainable points of each entry.
     let points: [[Int]]
     let best: [Int]
+    /// The fast path's tables (``appendFields(bins:to:scratch:)``): the same texts CSV-encoded,
+    /// and points and reasons flattened, entry j's bin b at `binOffset[j] + b`.
+    let encodedPD: CSVFieldTable, encodedScore: CSVFieldTable, encodedDecision: CSVFieldTable
+    let encodedReason: CSVFieldTable
+    let flatPoints: [Int]
+    let binOffset: [Int]
 
     public init(scorecard: Scorecard, reasonCount: Int? = nil) {
         self.scorecard = scorecard
@@ -88,6 +107,12 @@ public struct ScoreFormatter: Sendable {
                 return scorecard.reasonText(entry: j, bin: b, lost: lost)
             }
         }
+        encodedPD = CSVFieldTable(pdText)
+        encodedScore = CSVFieldTable(scoreText)
+        encodedDecision = CSVFieldTable(["approve", "decline"])
+        encodedReason = CSVFieldTable(reasonTexts.flatMap { $0 })
+        flatPoints = points.flatMap { $0 }
+        binOffset = points.reduce(into: [0]) { $0.append($0.last! + $1.count) }
     }
 
     /// The output columns: the ID column (or `row`), `pd`, `score`, `decision`, `reason_1` … `reason_K`.
@@ -118,6 +143,54 @@ public struct ScoreFormatter: Sendable {
             out.append(k < losses.count ? reasonTexts[losses[k].entry][bins[losses[k].entry]] : "")
         }
         return out
+    }
+}
+
+extension ScoreFormatter {
+    /// The fields after the ID — `pd`, `score`, `decision`, reasons — of an applicant with
+    /// `bins`, appended to `line` as CSV: the fast twin of ``fields(id:bins:)`` (tested equal),
+    /// with no allocation. `scratch` holds at least one slot per scorecard entry.
+    @inline(__always)
+    public func appendFields(bins: UnsafeBufferPointer<Int>, to line: inout CSVLine,
+                             scratch: UnsafeMutablePointer<(entry: Int, lost: Int)>) {
+        flatPoints.withUnsafeBufferPointer { points in
+            binOffset.withUnsafeBufferPointer { offset in
+                best.withUnsafeBufferPointer { best in
+                    var score = scorecard.basePoints
+                    for j in 0..<bins.count { score += points[offset[j] + bins[j]] }
+                    let approved = score >= scorecard.cutoff
+                    line.appendEncodedField(encodedPD[score - low])
+                    line.appendEncodedField(encodedScore[score - low])
+                    line.appendEncodedField(encodedDecision[approved ? 0 : 1])
+                    guard !approved, reasonCount > 0 else {
+                        for _ in 0..<reasonCount { line.appendEncodedField(UnsafeBufferPointer(start: nil, count: 0)) }
+                        return
+                    }
+                    // Losses, most points lost first, ties in scorecard order (as Scorecard.reasons),
+                    // by insertion into the few slots.
+                    var n = 0
+                    for j in 0..<bins.count {
+                        let lost = best[j] - points[offset[j] + bins[j]]
+                        guard lost > 0 else { continue }
+                        var k = n
+                        while k > 0 && scratch[k - 1].lost < lost {
+                            scratch[k] = scratch[k - 1]
+                            k -= 1
+                        }
+                        scratch[k] = (j, lost)
+                        n += 1
+                    }
+                    for k in 0..<reasonCount {
+                        if k < n {
+                            let j = scratch[k].entry
+                            line.appendEncodedField(encodedReason[offset[j] + bins[j]])
+                        } else {
+                            line.appendEncodedField(UnsafeBufferPointer(start: nil, count: 0))
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -228,6 +301,15 @@ public protocol CreditRowScorer: AnyObject {
     func score(_ row: CSVRow, bins: inout [Int]) throws -> (score: Int, pd: Double)
     /// The output fields of a record (reasons for declined applicants only).
     func fields(_ row: CSVRow) throws -> [String]
+    /// The same fields appended to `line` as CSV (what batch scoring writes).
+    func appendFields(_ row: CSVRow, to line: inout CSVLine) throws
+}
+
+extension CreditRowScorer {
+    /// Through ``fields(_:)``: for scorers without a faster path.
+    public func appendFields(_ row: CSVRow, to line: inout CSVLine) throws {
+        for field in try fields(row) { line.appendField(field) }
+    }
 }
 
 extension CreditModel {
@@ -246,12 +328,17 @@ final class ScorecardRowScorer: CreditRowScorer {
     let encoder: ApplicantEncoder
     let formatter: ScoreFormatter
     var bins: [Int]
+    /// Reason ranking slots for ``ScoreFormatter/appendFields(bins:to:scratch:)``.
+    private let scratch: UnsafeMutablePointer<(entry: Int, lost: Int)>
 
     init(scorecard: Scorecard, columns: [String], path: String, reasonCount: Int?) throws {
         encoder = try ApplicantEncoder(scorecard: scorecard, columns: columns, path: path)
         formatter = ScoreFormatter(scorecard: scorecard, reasonCount: reasonCount)
         bins = [Int](repeating: 0, count: scorecard.entries.count)
+        scratch = .allocate(capacity: max(1, scorecard.entries.count))
     }
+
+    deinit { scratch.deallocate() }
 
     var columns: [String] { formatter.columns }
     var characteristicCount: Int { bins.count }
@@ -267,6 +354,15 @@ final class ScorecardRowScorer: CreditRowScorer {
     func fields(_ row: CSVRow) throws -> [String] {
         try encoder.encode(row, into: &bins)
         return formatter.fields(id: encoder.id(row), bins: bins)
+    }
+
+    func appendFields(_ row: CSVRow, to line: inout CSVLine) throws {
+        var bins: [Int] = []
+        swap(&bins, &self.bins)  // a local for the row: no exclusivity check per use
+        defer { swap(&bins, &self.bins) }
+        try encoder.encode(row, into: &bins)
+        encoder.appendID(row, to: &line)
+        bins.withUnsafeBufferPointer { formatter.appendFields(bins: $0, to: &line, scratch: scratch) }
     }
 }
 

@@ -68,8 +68,8 @@ enum BatchScoring {
         @Sendable func job(_ config: BatchConfiguration, _ progress: LeptonCLI.Progress?) throws -> (BatchSummary, Int, Int) {
             let scorer = try model.rowScorer(columns: reader.columns, path: input, reasonCount: reasons)
             let summary = try BatchJob.run(input: reader, outputColumns: columns, configuration: config,
-                                           progress: progress) { row in
-                .output(try scorer.fields(row))
+                                           progress: progress) { row, line in
+                try scorer.appendFields(row, to: &line)
             }
             return (summary, scorer.unseenCategories, scorer.outOfRange)
         }
@@ -99,9 +99,10 @@ enum BatchScoring {
                 let sub = try Shard(index: (shard.index - 1) * parts + p + 1, count: shard.count * parts)
                 var config = BatchConfiguration(outputPath: partPaths[p].out, rejectsPath: partPaths[p].rejects, shard: sub,
                                                 maxRejectRate: maxRejectRate)
-                // Parts number their rejects from 1; the merge below adds each part's offset, so
-                // no part re-reads the records before it just to count them.
-                config.rowNumbering = .withinShard
+                // The first part numbers its records as in the file; the others from 1, and the
+                // merge below adds their offsets, so no part re-reads the records before it just
+                // to count them.
+                config.rowNumbering = p == 0 ? .file : .withinShard
                 return try job(config, p == 0 ? progress : nil)
             })
         }
@@ -109,9 +110,9 @@ enum BatchScoring {
         for r in results.values { summaries.append(try r!.get()) }
         // The file row of the requested shard's first record (counted once, only for K > 1).
         let (_, firstRow) = try BatchJob.shardRange(reader, requestedShard)
-        var offsets: [Int] = []
-        var before = firstRow - 1
-        for summary in summaries {
+        var offsets = [0]
+        var before = firstRow - 1 + summaries[0].0.read
+        for summary in summaries.dropFirst() {
             offsets.append(before)
             before += summary.0.read
         }
@@ -158,11 +159,17 @@ enum BatchScoring {
 
     /// Joins CSV files with the same header into `path` (atomically): the first file whole, the
     /// others without their header line. With `firstFieldOffsets`, every data line's first
-    /// field (an unquoted integer: the row number) gets part p's offset added.
+    /// field (an unquoted integer: the row number) gets part p's offset added; parts without
+    /// an offset (or with 0) are copied by the kernel as they are.
     static func concatenate(_ parts: [String], into path: String, firstFieldOffsets: [Int]? = nil) throws {
         let file = try AtomicFile(path: path)
         do {
             for (p, part) in parts.enumerated() {
+                if (firstFieldOffsets?[p] ?? 0) == 0 {
+                    // Nothing to rewrite: the kernel copies the part after its header line.
+                    try file.append(contentsOf: part, from: p == 0 ? 0 : try headerLength(part))
+                    continue
+                }
                 guard let handle = FileHandle(forReadingAtPath: part) else {
                     throw CreditError("\(part): cannot read a part file", hint: "is the output folder writable and not cleaned meanwhile?")
                 }
@@ -213,7 +220,8 @@ enum BatchScoring {
                             try file.write(raw)
                             return
                         }
-                        while let newline = raw[start...].firstIndex(of: 0x0A) {
+                        while start < raw.count, let found = memchr(raw.baseAddress! + start, 0x0A, raw.count - start) {
+                            let newline = raw.baseAddress!.distance(to: UnsafeRawPointer(found))
                             if carry.isEmpty {
                                 try emit(UnsafeRawBufferPointer(rebasing: raw[start...newline]))
                             } else {
@@ -235,6 +243,24 @@ enum BatchScoring {
         } catch {
             file.abandon()
             throw error
+        }
+    }
+}
+
+extension BatchScoring {
+    /// The byte length of a CSV file's first line, its LF included (our part files' header
+    /// lines are column names, never quoted across lines).
+    static func headerLength(_ path: String) throws -> Int {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw CreditError("\(path): cannot read a part file", hint: "is the output folder writable and not cleaned meanwhile?")
+        }
+        defer { try? handle.close() }
+        var length = 0
+        while true {
+            let chunk = handle.readData(ofLength: 1 << 16)
+            guard !chunk.isEmpty else { return length }
+            if let newline = chunk.firstIndex(of: 0x0A) { return length + (newline - chunk.startIndex) + 1 }
+            length += chunk.count
         }
     }
 }
