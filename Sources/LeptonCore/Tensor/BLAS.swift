@@ -72,25 +72,27 @@ public enum BLAS {
     /// The OpenBLAS kernel set this process uses (OpenBLAS's core name, e.g. `SkylakeX`), decided
     /// once, before the first BLAS call of the process.
     ///
-    /// Debian 12's OpenBLAS 0.3.21 predates Zen 4: on AMD CPUs with AVX-512 it picks its AVX2 kernels
-    /// (`Zen`/`Haswell`). Its `SkylakeX` kernels run correctly there and multiply about 1.8× faster
-    /// (measured on this project's 2-core Zen 4 machine, 512³ on 2 threads: 244 → 452 GFLOP/s). So
-    /// when the CPU and OS support AVX-512 F/BW/DQ/VL, OpenBLAS chose an AVX2 set, and neither
-    /// `OPENBLAS_CORETYPE` nor `LEPTON_BLAS_KERNELS=default` is set, we re-run OpenBLAS's own kernel
-    /// selection with `OPENBLAS_CORETYPE=SkylakeX`. In every other case OpenBLAS's choice stands.
+    /// Debian 12's OpenBLAS 0.3.21 predates Zen 4: on AMD CPUs with AVX-512 it picks its AVX2
+    /// kernels (`Zen`/`Haswell`), as it does when `OPENBLAS_CORETYPE=Haswell` is set (some
+    /// machine images set it). Its `SkylakeX` kernels run correctly on these CPUs and multiply
+    /// about 1.8× faster (this project's 2-core Zen 4 machine, 512³ on 2 threads: 244 → 452
+    /// GFLOP/s). So when OpenBLAS ended up with an AVX2 kernel set and the CPU and OS support
+    /// AVX-512 F/BW/DQ/VL, we re-run OpenBLAS's own kernel selection with
+    /// `OPENBLAS_CORETYPE=SkylakeX`. Any other choice stands, and `LEPTON_BLAS_KERNELS=openblas`
+    /// keeps OpenBLAS's choice in every case.
     public static let kernels: String = selectKernels()
 
     private static func selectKernels() -> String {
         let chosen = coreName()
-        guard getenv("OPENBLAS_CORETYPE") == nil,
-              getenv("LEPTON_BLAS_KERNELS").map({ String(cString: $0) }) != "default",
+        guard getenv("LEPTON_BLAS_KERNELS").map({ String(cString: $0) }) != "openblas",
               ["Haswell", "Zen"].contains(chosen),
               lepton_cpu_has_avx512_for_blas() != 0,
               lepton_openblas_can_reselect_kernels() != 0
         else { return chosen }
+        let previous = getenv("OPENBLAS_CORETYPE").map { String(cString: $0) }
         setenv("OPENBLAS_CORETYPE", "SkylakeX", 1)
         lepton_openblas_reselect_kernels()
-        unsetenv("OPENBLAS_CORETYPE")
+        if let previous { setenv("OPENBLAS_CORETYPE", previous, 1) } else { unsetenv("OPENBLAS_CORETYPE") }
         return coreName()
     }
 
