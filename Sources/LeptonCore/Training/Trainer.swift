@@ -264,9 +264,11 @@ public struct Trainer: Sendable {
                                stoppedEarly: stoppedEarly, threads: threads)
     }
 
-    /// Inference in batches of `batchSize` with `training: false`.
+    /// Inference in batches of `batchSize` with `training: false`, each run in cache-sized
+    /// tiles (``InferenceTiling``): the outputs are the same, computed with less memory traffic.
     public static func predict(_ model: some Layer, _ inputs: Tensor, batchSize: Int = 256) -> Tensor {
         let n = inputs.shape.first ?? 0
+        let batchSize = InferenceTiling.tileSize(for: model, sample: Array(inputs.shape.dropFirst()), batchSize: batchSize)
         if n <= batchSize { return model.forward(inputs, training: false) }
         var parts: [Tensor] = []
         var s = 0

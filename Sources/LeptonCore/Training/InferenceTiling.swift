@@ -1,0 +1,86 @@
+import Foundation
+
+/// How many samples one inference forward pass should take at a time.
+///
+/// Inference outputs are independent per sample, so a large batch can run as smaller tiles.
+/// That pays when the tile's activations and the network's weights stay in the last-level
+/// cache: cnn-small at 2 threads ran 2.2–3.5× faster in tiles of 16–32 samples than in one
+/// batch of 256 (whose im2col columns, ~54 MB, stream through memory between layers). A
+/// network whose weights alone fill the cache gains nothing and loses GEMM efficiency
+/// (ResNet-18, 45 MB of weights: 217 images/s at 256 vs 137 at 16), so it runs whole.
+///
+/// The rule, with `budget` a quarter of the last-level cache: when the weights take at most
+/// half the budget, tile = (budget − weight bytes) / (bytes one sample touches in the
+/// layer that touches the most), at least two samples per thread and at most the batch.
+/// The per-sample bytes come from ``inferenceFloatsPerSample(of:sample:)``; a network with a
+/// layer it does not know runs whole.
+public enum InferenceTiling {
+    /// The tile size for `model` on samples of shape `sample` (without the batch axis).
+    public static func tileSize(for model: some Layer, sample: [Int], batchSize: Int, threads: Int = Threading.count) -> Int {
+        guard batchSize > 1, let perSample = inferenceFloatsPerSample(of: model, sample: sample)?.floats, perSample > 0 else {
+            return batchSize
+        }
+        let weightBytes = model.parameters.reduce(0) { $0 + $1.value.count } * MemoryLayout<Float>.size
+        let budget = lastLevelCacheBytes / 4
+        guard weightBytes <= budget / 2 else { return batchSize }
+        let tile = (budget - weightBytes) / (perSample * MemoryLayout<Float>.size)
+        return min(batchSize, max(tile, 2 * threads))
+    }
+
+    /// The most floats one sample touches in any single layer of an inference pass (input,
+    /// output and the layer's own workspace), with the output shape; nil for a layer type it
+    /// does not know.
+    public static func inferenceFloatsPerSample(of layer: any Layer, sample: [Int]) -> (floats: Int, output: [Int])? {
+        let size = sample.reduce(1, *)
+        switch layer {
+        case let chain as Sequential:
+            var shape = sample, most = 0
+            for inner in chain.layers {
+                guard let step = inferenceFloatsPerSample(of: inner, sample: shape) else { return nil }
+                most = max(most, step.floats)
+                shape = step.output
+            }
+            return (most, shape)
+        case let conv as Conv2D:
+            guard sample.count == 3 else { return nil }
+            let out = conv.outputShape(for: [1] + sample).dropFirst()
+            let positions = out[2] * out[3]
+            let columns = conv.inChannels * conv.kernelHeight * conv.kernelWidth * positions
+            // Input, unfolded columns, the GEMM product and the output.
+            return (size + columns + 2 * conv.outChannels * positions, Array(out))
+        case let pool as MaxPool2D:
+            guard sample.count == 3 else { return nil }
+            let out = Array(pool.outputShape(for: [1] + sample).dropFirst())
+            return (size + out.reduce(1, *), out)
+        case let pool as AvgPool2D:
+            guard sample.count == 3 else { return nil }
+            let out = Array(pool.outputShape(for: [1] + sample).dropFirst())
+            return (size + out.reduce(1, *), out)
+        case is GlobalAvgPool:
+            guard sample.count == 3 else { return nil }
+            return (size + sample[0], [sample[0]])
+        case let dense as Dense:
+            return (size + dense.outputFeatures, [dense.outputFeatures])
+        case is Flatten:
+            return (size, [size])
+        case is ElementwiseActivation, is BatchNorm, is Softmax, is Dropout:
+            return (2 * size, sample)
+        default:
+            return nil
+        }
+    }
+
+    /// The size of the largest CPU cache (sysfs); 8 MB when it cannot be read.
+    public static let lastLevelCacheBytes: Int = {
+        var largest = 0
+        for index in 0..<8 {
+            let path = "/sys/devices/system/cpu/cpu0/cache/index\(index)/size"
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
+            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            let unit: Int = trimmed.hasSuffix("K") ? 1 << 10 : trimmed.hasSuffix("M") ? 1 << 20 : 1
+            guard let value = Int(trimmed.filter(\.isNumber)) else { continue }
+            largest = max(largest, value * unit)
+        }
+        return largest > 0 ? largest : 8 << 20
+    }()
+}

@@ -1,0 +1,46 @@
+import LeptonCore
+import XCTest
+
+final class InferenceTilingTests: XCTestCase {
+    /// cnn-small's busiest layer per sample is the second convolution: input 16×14×14, columns
+    /// 144×196, product and output 32×196 each.
+    func testFootprintOfCNNSmallIsItsSecondConvolution() throws {
+        let model = try ModelRegistry.build(name: "cnn-small", inputShape: [1, 28, 28], outputs: 2, seed: 0)
+        let footprint = try XCTUnwrap(InferenceTiling.inferenceFloatsPerSample(of: model, sample: [1, 28, 28]))
+        XCTAssertEqual(footprint.floats, 16 * 14 * 14 + 144 * 196 + 2 * 32 * 196)
+        XCTAssertEqual(footprint.output, [2])
+        let tile = InferenceTiling.tileSize(for: model, sample: [1, 28, 28], batchSize: 256, threads: 2)
+        XCTAssertGreaterThanOrEqual(tile, 4)
+        XCTAssertLessThanOrEqual(tile, 256)
+        XCTAssertEqual(InferenceTiling.tileSize(for: model, sample: [1, 28, 28], batchSize: 3, threads: 2), min(3, tile))
+    }
+
+    /// Big weights (ResNet-18) or an unknown layer: the batch runs whole.
+    func testNetworksThatDoNotFitRunWhole() throws {
+        let resnet = try ModelRegistry.build(name: "resnet18", inputShape: [1, 28, 28], outputs: 2, seed: 0)
+        XCTAssertEqual(InferenceTiling.tileSize(for: resnet, sample: [1, 28, 28], batchSize: 256, threads: 2), 256)
+        final class Unknown: Layer {
+            var summary: String { "Unknown" }
+            func forward(_ input: Tensor, training: Bool) -> Tensor { input }
+            func backward(_ outputGradient: Tensor) -> Tensor { outputGradient }
+            var namedParameters: [(name: String, parameter: Parameter)] { [] }
+        }
+        XCTAssertNil(InferenceTiling.inferenceFloatsPerSample(of: Sequential([Unknown()]), sample: [4]))
+        XCTAssertEqual(InferenceTiling.tileSize(for: Sequential([Unknown()]), sample: [4], batchSize: 64, threads: 2), 64)
+    }
+
+    /// Tiled inference gives the outputs of one forward pass over the whole batch.
+    func testTiledPredictionEqualsOneForwardPass() throws {
+        let model = try ModelRegistry.build(name: "cnn-small", inputShape: [1, 28, 28], outputs: 2, seed: 3)
+        var rng = SeededGenerator(seed: 9)
+        let x = Tensor.uniform([300, 1, 28, 28], low: -1, high: 1, using: &rng)
+        let tile = InferenceTiling.tileSize(for: model, sample: [1, 28, 28], batchSize: 300)
+        XCTAssertLessThan(tile, 300, "the test must exercise tiling")
+        let whole = model.forward(x, training: false)
+        let tiled = Trainer.predict(model, x, batchSize: 300)
+        XCTAssertEqual(tiled.shape, whole.shape)
+        for i in 0..<whole.count {
+            XCTAssertEqual(tiled[flat: i], whole[flat: i], accuracy: 1e-5 * max(1, abs(whole[flat: i])), "at \(i)")
+        }
+    }
+}
