@@ -44,3 +44,20 @@ final class InferenceTilingTests: XCTestCase {
         }
     }
 }
+
+final class FusedInferenceTests: XCTestCase {
+    /// cnn-small's inference through Sequential (Conv2D → ReLU → max-pool fused into one pass)
+    /// equals running its layers one by one, exactly; odd sizes leave a row and column unpooled.
+    func testFusedConvReLUPoolEqualsTheLayersOneByOne() throws {
+        for side in [28, 15] {
+            let model = try ModelRegistry.build(name: "cnn-small", inputShape: [1, side, side], outputs: 2, seed: 5)
+            var rng = SeededGenerator(seed: 11)
+            let x = Tensor.uniform([7, 1, side, side], low: -2, high: 2, using: &rng)
+            let fused = model.forward(x, training: false)
+            var y = x
+            for layer in model.layers { y = layer.forward(y, training: false) }
+            XCTAssertEqual(fused.shape, y.shape)
+            XCTAssertEqual(fused.scalars, y.scalars, "side \(side)")
+        }
+    }
+}

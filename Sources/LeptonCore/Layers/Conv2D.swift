@@ -155,15 +155,24 @@ public final class Conv2D: Layer {
     /// The forward pass, optionally with a following ReLU fused into the output scatter,
     /// `y = max(0, W ∗ x + b)` (``Sequential`` uses this for Conv2D → ReLU pairs; the ReLU layer
     /// then only records the output for its backward pass).
-    func forward(_ input: Tensor, training: Bool, applyingReLU: Bool) -> Tensor {
+    ///
+    /// With `pooling2x2` (inference only; ``Sequential`` uses it for Conv2D → ReLU → 2×2/stride-2
+    /// max-pool), the scatter writes the pooled output (N, O, ⌊Ho/2⌋, ⌊Wo/2⌋) directly:
+    /// `max(0, max₄(W ∗ x) + b)`, which equals pooling `max(0, W ∗ x + b)` exactly because adding
+    /// b and the ReLU are non-decreasing, also in floating point.
+    func forward(_ input: Tensor, training: Bool, applyingReLU: Bool, pooling2x2: Bool = false) -> Tensor {
+        precondition(!(training && pooling2x2), "\(summary): the fused max-pool is for inference only")
         let g = geometry(input.shape)
         let n = input.shape[0], o = outChannels
+        let (pooledH, pooledW) = (g.ho / 2, g.wo / 2)
+        let outputShape = pooling2x2 ? [n, o, pooledH, pooledW] : [n, o, g.ho, g.wo]
+        let outputPlane = pooling2x2 ? pooledH * pooledW : g.p
         let sp = split(g, n)
         let colsPerPart = g.k * sp.chunk * g.p, productPerPart = o * sp.chunk * g.p
         var cols = Conv2D.take(&columns, sp.parts * colsPerPart)
         var product = Conv2D.take(&workspace, sp.parts * productPerPart)
         let biasValues = bias?.value.scalars ?? [Float](repeating: 0, count: o)
-        let y = Tensor(shape: [n, o, g.ho, g.wo]) { yp in
+        let y = Tensor(shape: outputShape) { yp in
             input.withUnsafeBufferPointer { xp in
                 weight.value.withUnsafeBufferPointer { wp in
                     cols.withUnsafeMutableBufferPointer { cp in
@@ -185,10 +194,13 @@ public final class Conv2D: Layer {
                                         // Scatter (O, b·P) into y[start + i, o, :], adding the bias.
                                         for i in 0..<b {
                                             for oc in 0..<o {
-                                                let dst = y + ((start + i) * o + oc) * g.p
+                                                let dst = y + ((start + i) * o + oc) * outputPlane
                                                 let src = product + oc * b * g.p + i * g.p
                                                 let bv = bias[oc]
-                                                if applyingReLU {
+                                                if pooling2x2 {
+                                                    Conv2D.pool2x2(src, width: g.wo, into: dst, height: pooledH, outWidth: pooledW,
+                                                                   bias: bv, relu: applyingReLU)
+                                                } else if applyingReLU {
                                                     for q in 0..<g.p { dst[q] = Swift.max(src[q] + bv, 0) }
                                                 } else {
                                                     for q in 0..<g.p { dst[q] = src[q] + bv }
@@ -211,6 +223,27 @@ public final class Conv2D: Layer {
         workspace = product
         self.input = input
         return y
+    }
+
+    /// `dst[i, j] = max(0?, max(src[2i, 2j], src[2i, 2j+1], src[2i+1, 2j], src[2i+1, 2j+1]) + bias)`:
+    /// one output plane of the fused convolution → ReLU → 2×2 max-pool (the same comparisons, in
+    /// the same order, as ``MaxPool2D``'s first-max rule).
+    @inline(__always)
+    static func pool2x2(_ src: UnsafePointer<Float>, width: Int, into dst: UnsafeMutablePointer<Float>,
+                        height: Int, outWidth: Int, bias: Float, relu: Bool) {
+        for i in 0..<height {
+            let top = src + 2 * i * width, bottom = top + width
+            let row = dst + i * outWidth
+            for j in 0..<outWidth {
+                var best = top[2 * j]
+                let b = top[2 * j + 1], c = bottom[2 * j], d = bottom[2 * j + 1]
+                best = b > best ? b : best
+                best = c > best ? c : best
+                best = d > best ? d : best
+                let value = best + bias
+                row[j] = relu ? Swift.max(value, 0) : value
+            }
+        }
     }
 
     /// Unfolds samples `first..<first+count` of x (N, C, H, W) into cols (C·kh·kw, count·P):
@@ -320,9 +353,18 @@ public final class Conv2D: Layer {
                         dst.update(repeating: 0, count: rowLo * g.wo + lo)
                         (dst + end).update(repeating: 0, count: g.p - end)
                         if lo > 0 || hi < g.wo {
+                            // The columns from hi on this row to lo on the next are padding. For
+                            // 3×3 kernels that is one or two cells per row, stored directly: a
+                            // zero-fill loop becomes a memset call per row, which cost ~10% of inference.
+                            let gap = g.wo - hi + lo
                             for oy in rowLo..<(rowHi - 1) {
-                                // The columns from hi on this row to lo on the next are padding.
-                                (dst + oy * g.wo + hi).update(repeating: 0, count: g.wo - hi + lo)
+                                let at = dst + oy * g.wo + hi
+                                if gap <= 2 {
+                                    at[0] = 0
+                                    if gap == 2 { at[1] = 0 }
+                                } else {
+                                    at.update(repeating: 0, count: gap)
+                                }
                             }
                         }
                     }
@@ -348,8 +390,15 @@ public final class Conv2D: Layer {
                         let (lo, hi) = g.validColumns(v)
                         guard lo < hi else { continue }
                         if lo > 0 || hi < g.wo {
+                            let gap = g.wo - hi + lo
                             for oy in rowLo..<(rowHi - 1) {
-                                (src + oy * g.wo + hi).update(repeating: 0, count: g.wo - hi + lo)
+                                let at = src + oy * g.wo + hi
+                                if gap <= 2 {  // as in im2colSameWidth: no memset call per row
+                                    at[0] = 0
+                                    if gap == 2 { at[1] = 0 }
+                                } else {
+                                    at.update(repeating: 0, count: gap)
+                                }
                             }
                         }
                         let begin = rowLo * g.wo + lo, end = (rowHi - 1) * g.wo + hi

@@ -19,11 +19,17 @@ public final class Sequential: Layer {
 
     /// Runs the chain; a Conv2D directly followed by a ReLU is run as one fused step (the same
     /// values, one pass over the activations fewer), the ReLU still backpropagating as usual.
+    /// In inference, a Conv2D → ReLU → 2×2/stride-2 MaxPool2D triple is one fused step too.
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         var x = input
         var i = 0
         while i < layers.count {
-            if i + 1 < layers.count, let conv = layers[i] as? Conv2D, let relu = layers[i + 1] as? ReLU {
+            if !training, i + 2 < layers.count, let conv = layers[i] as? Conv2D, layers[i + 1] is ReLU,
+               let pool = layers[i + 2] as? MaxPool2D, pool.kernelSize == 2, pool.stride == 2 {
+                // Inference: Conv2D → ReLU → 2×2 max-pool in one pass (no full-size activation).
+                x = conv.forward(x, training: false, applyingReLU: true, pooling2x2: true)
+                i += 3
+            } else if i + 1 < layers.count, let conv = layers[i] as? Conv2D, let relu = layers[i + 1] as? ReLU {
                 x = conv.forward(x, training: training, applyingReLU: true)
                 relu.adoptOutput(x)
                 i += 2
