@@ -61,3 +61,30 @@ final class FusedInferenceTests: XCTestCase {
         }
     }
 }
+
+final class FusedBackwardTests: XCTestCase {
+    /// A training step through Sequential (max-pool → ReLU → convolution gradient fused) gives
+    /// exactly the parameter and input gradients of the layers run one by one.
+    func testFusedPoolReLUConvBackwardEqualsTheLayersOneByOne() throws {
+        for side in [28, 15] {
+            let model = try ModelRegistry.build(name: "cnn-small", inputShape: [1, side, side], outputs: 2, seed: 5)
+            var rng = SeededGenerator(seed: 13)
+            let x = Tensor.uniform([6, 1, side, side], low: -2, high: 2, using: &rng)
+            let upstream = Tensor.uniform([6, 2], low: -1, high: 1, using: &rng)
+
+            _ = model.forward(x, training: true)
+            let fusedInput = model.backward(upstream)
+            let fused = model.parameters.map(\.gradient.scalars)
+
+            var y = x
+            for layer in model.layers { y = layer.forward(y, training: true) }
+            var g = upstream
+            for layer in model.layers.reversed() { g = layer.backward(g) }
+            let plain = model.parameters.map(\.gradient.scalars)
+
+            XCTAssertEqual(fusedInput.scalars, g.scalars, "input gradient, side \(side)")
+            XCTAssertEqual(fused.count, plain.count)
+            for (k, (a, b)) in zip(fused, plain).enumerated() { XCTAssertEqual(a, b, "parameter \(k), side \(side)") }
+        }
+    }
+}

@@ -246,6 +246,31 @@ public final class Conv2D: Layer {
         }
     }
 
+    /// The gradient of one (Ho × Wo) plane behind ReLU → 2×2/stride-2 max-pool: each window's
+    /// arg-max cell gets the window's pooled gradient if the ReLU passed it (output > 0), every
+    /// other cell — and the row and column no window covers when Ho or Wo is odd — gets 0.
+    @inline(__always)
+    static func unpool2x2(_ pooled: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, reluOutput y: UnsafePointer<Float>,
+                          width: Int, height: Int, into dst: UnsafeMutablePointer<Float>) {
+        let (ph, pw) = (height / 2, width / 2)
+        for i in 0..<ph {
+            let top = 2 * i * width
+            for j in 0..<pw {
+                let at = Int(argmax[i * pw + j]), p = top + 2 * j
+                let v = y[at] > 0 ? pooled[i * pw + j] : 0
+                dst[p] = at == p ? v : 0
+                dst[p + 1] = at == p + 1 ? v : 0
+                dst[p + width] = at == p + width ? v : 0
+                dst[p + width + 1] = at == p + width + 1 ? v : 0
+            }
+            if 2 * pw < width {
+                dst[top + width - 1] = 0
+                dst[top + 2 * width - 1] = 0
+            }
+        }
+        if 2 * ph < height { (dst + 2 * ph * width).update(repeating: 0, count: width) }
+    }
+
     /// Unfolds samples `first..<first+count` of x (N, C, H, W) into cols (C·kh·kw, count·P):
     /// `cols[(c·kh + u)·kw + v, i·P + oy·Wo + ox] = x[first + i, c, oy·s − pad + u, ox·s − pad + v]`.
     ///
@@ -433,13 +458,31 @@ public final class Conv2D: Layer {
         return backward(outputGradient, inputGradient: inputGradient, reluOutput: y)
     }
 
-    private func backward(_ outputGradient: Tensor, inputGradient: Bool, reluOutput: Tensor? = nil) -> Tensor? {
+    /// Backward through a following ReLU and 2×2/stride-2 max-pool in one step (training): the
+    /// gradient gather takes the pool's gradient `pooledGradient` (N, O, ⌊Ho/2⌋, ⌊Wo/2⌋) to each
+    /// window's arg-max cell (`poolArgmax`, offsets within the plane, as ``MaxPool2D`` records
+    /// them) through the ReLU mask, and zero elsewhere — what the pool's and the ReLU's backward
+    /// passes would give, without writing and reading back the full-size gradient in between.
+    func backward(pooledGradient: Tensor, poolArgmax: [Int32], throughReLUWithOutput y: Tensor,
+                  inputGradient: Bool) -> Tensor? {
+        let s = y.shape
+        precondition(s.count == 4 && pooledGradient.shape == [s[0], s[1], s[2] / 2, s[3] / 2] && poolArgmax.count == pooledGradient.count,
+                     "\(summary).backward: pooled gradient \(pooledGradient.shape) vs ReLU output \(s)")
+        return backward(pooledGradient, inputGradient: inputGradient, reluOutput: y, poolArgmax: poolArgmax)
+    }
+
+    private func backward(_ outputGradient: Tensor, inputGradient: Bool, reluOutput: Tensor? = nil,
+                          poolArgmax: [Int32]? = nil) -> Tensor? {
         let x = cached(input, summary)
         let g = geometry(x.shape)
         let n = x.shape[0], o = outChannels
-        precondition(outputGradient.shape == [n, o, g.ho, g.wo], "\(summary).backward: gradient \(outputGradient.shape)")
+        let pooled = poolArgmax != nil
+        let (pooledH, pooledW) = (g.ho / 2, g.wo / 2)
+        precondition(outputGradient.shape == (pooled ? [n, o, pooledH, pooledW] : [n, o, g.ho, g.wo]),
+                     "\(summary).backward: gradient \(outputGradient.shape)")
         let mask = reluOutput ?? Tensor(shape: [1])
         let masked = reluOutput != nil
+        let argmax = poolArgmax ?? [0]
         let sp = split(g, n)
         let reuse = columnsHoldInput.map { $0.n == n && $0.parts == sp.parts && sp.singleChunk } ?? false
         let colsPerPart = g.k * sp.chunk * g.p, gatheredPerPart = o * sp.chunk * g.p
@@ -452,65 +495,72 @@ public final class Conv2D: Layer {
         var partialWeight = [Float](repeating: 0, count: sp.parts * weightCount)
         var partialBias = [Float](repeating: 0, count: sp.parts * o)
         x.withUnsafeBufferPointer { xp in
-            mask.withUnsafeBufferPointer { mp in
-                outputGradient.withUnsafeBufferPointer { gp in
-                    weight.value.withUnsafeBufferPointer { wp in
-                        dx.withUnsafeMutableBufferPointer { dxp in
-                            cols.withUnsafeMutableBufferPointer { cp in
-                                gradCols.withUnsafeMutableBufferPointer { gcp in
-                                    gathered.withUnsafeMutableBufferPointer { gap in
-                                        partialWeight.withUnsafeMutableBufferPointer { pwp in
-                                            partialBias.withUnsafeMutableBufferPointer { pbp in
-                                                // Safe: each part reads shared inputs and writes only its
-                                                // own samples of dx and its own workspace regions.
-                                                let box = UncheckedSendableBox((
-                                                    xp.baseAddress!, mp.baseAddress!, gp.baseAddress!, wp.baseAddress!, dxp.baseAddress!,
-                                                    cp.baseAddress!, gcp.baseAddress!, gap.baseAddress!,
-                                                    pwp.baseAddress!, pbp.baseAddress!))
-                                                Conv2D.forEachPart(sp) { part in
-                                                    let (x, relu, gy, w, dx, colsBase, gradBase, gatheredBase, pw, pb) = box.value
-                                                    let cols = colsBase + part * colsPerPart
-                                                    let gradCols = gradBase + part * colsPerPart
-                                                    let gathered = gatheredBase + part * gatheredPerPart
-                                                    let dw = pw + part * weightCount, db = pb + part * o
-                                                    let range = sp.range(part)
-                                                    var start = range.lowerBound
-                                                    while start < range.upperBound {
-                                                        let b = min(sp.chunk, range.upperBound - start)
-                                                        // Gather the chunk of G as (O, b·P) — through the ReLU mask
-                                                        // when fused — and add its row sums to ∂L/∂b.
-                                                        for i in 0..<b {
-                                                            for oc in 0..<o {
-                                                                let dst = gathered + oc * b * g.p + i * g.p
-                                                                let offset = ((start + i) * o + oc) * g.p
-                                                                if masked {
-                                                                    let src = gy + offset, y = relu + offset
-                                                                    for q in 0..<g.p {
-                                                                        let gv = src[q], yv = y[q]
-                                                                        dst[q] = yv > 0 ? gv : 0
+            argmax.withUnsafeBufferPointer { ap in
+                mask.withUnsafeBufferPointer { mp in
+                    outputGradient.withUnsafeBufferPointer { gp in
+                        weight.value.withUnsafeBufferPointer { wp in
+                            dx.withUnsafeMutableBufferPointer { dxp in
+                                cols.withUnsafeMutableBufferPointer { cp in
+                                    gradCols.withUnsafeMutableBufferPointer { gcp in
+                                        gathered.withUnsafeMutableBufferPointer { gap in
+                                            partialWeight.withUnsafeMutableBufferPointer { pwp in
+                                                partialBias.withUnsafeMutableBufferPointer { pbp in
+                                                    // Safe: each part reads shared inputs and writes only its
+                                                    // own samples of dx and its own workspace regions.
+                                                    let box = UncheckedSendableBox((
+                                                        xp.baseAddress!, mp.baseAddress!, gp.baseAddress!, wp.baseAddress!, dxp.baseAddress!,
+                                                        cp.baseAddress!, gcp.baseAddress!, gap.baseAddress!,
+                                                        pwp.baseAddress!, pbp.baseAddress!, ap.baseAddress!))
+                                                    Conv2D.forEachPart(sp) { part in
+                                                        let (x, relu, gy, w, dx, colsBase, gradBase, gatheredBase, pw, pb, arg) = box.value
+                                                        let cols = colsBase + part * colsPerPart
+                                                        let gradCols = gradBase + part * colsPerPart
+                                                        let gathered = gatheredBase + part * gatheredPerPart
+                                                        let dw = pw + part * weightCount, db = pb + part * o
+                                                        let range = sp.range(part)
+                                                        var start = range.lowerBound
+                                                        while start < range.upperBound {
+                                                            let b = min(sp.chunk, range.upperBound - start)
+                                                            // Gather the chunk of G as (O, b·P) — through the ReLU mask
+                                                            // when fused — and add its row sums to ∂L/∂b.
+                                                            for i in 0..<b {
+                                                                for oc in 0..<o {
+                                                                    let dst = gathered + oc * b * g.p + i * g.p
+                                                                    let offset = ((start + i) * o + oc) * g.p
+                                                                    if pooled {
+                                                                        let pooledOffset = ((start + i) * o + oc) * pooledH * pooledW
+                                                                        Conv2D.unpool2x2(gy + pooledOffset, argmax: arg + pooledOffset,
+                                                                                         reluOutput: relu + offset, width: g.wo, height: g.ho,
+                                                                                         into: dst)
+                                                                    } else if masked {
+                                                                        let src = gy + offset, y = relu + offset
+                                                                        for q in 0..<g.p {
+                                                                            let gv = src[q], yv = y[q]
+                                                                            dst[q] = yv > 0 ? gv : 0
+                                                                        }
+                                                                    } else {
+                                                                        dst.update(from: gy + offset, count: g.p)
                                                                     }
-                                                                } else {
-                                                                    dst.update(from: gy + offset, count: g.p)
                                                                 }
                                                             }
+                                                            for oc in 0..<o {
+                                                                let row = gathered + oc * b * g.p
+                                                                var s: Float = 0
+                                                                for q in 0..<(b * g.p) { s += row[q] }
+                                                                db[oc] += s
+                                                            }
+                                                            if !reuse { Conv2D.im2col(x, g, first: start, count: b, into: cols) }
+                                                            // ∂L/∂W += G · colsᵀ
+                                                            BLAS.gemm(.none, .transpose, m: o, n: g.k, k: b * g.p,
+                                                                      a: gathered, b: cols, beta: 1, c: dw)
+                                                            if inputGradient {
+                                                                // ∂L/∂cols = Wᵀ · G, folded back into ∂L/∂x
+                                                                BLAS.gemm(.transpose, .none, m: g.k, n: b * g.p, k: o,
+                                                                          a: w, b: gathered, c: gradCols)
+                                                                Conv2D.col2im(gradCols, g, first: start, count: b, into: dx)
+                                                            }
+                                                            start += b
                                                         }
-                                                        for oc in 0..<o {
-                                                            let row = gathered + oc * b * g.p
-                                                            var s: Float = 0
-                                                            for q in 0..<(b * g.p) { s += row[q] }
-                                                            db[oc] += s
-                                                        }
-                                                        if !reuse { Conv2D.im2col(x, g, first: start, count: b, into: cols) }
-                                                        // ∂L/∂W += G · colsᵀ
-                                                        BLAS.gemm(.none, .transpose, m: o, n: g.k, k: b * g.p,
-                                                                  a: gathered, b: cols, beta: 1, c: dw)
-                                                        if inputGradient {
-                                                            // ∂L/∂cols = Wᵀ · G, folded back into ∂L/∂x
-                                                            BLAS.gemm(.transpose, .none, m: g.k, n: b * g.p, k: o,
-                                                                      a: w, b: gathered, c: gradCols)
-                                                            Conv2D.col2im(gradCols, g, first: start, count: b, into: dx)
-                                                        }
-                                                        start += b
                                                     }
                                                 }
                                             }

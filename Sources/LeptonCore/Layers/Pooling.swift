@@ -11,7 +11,9 @@
 public final class MaxPool2D: Layer {
     public let kernelSize: Int, stride: Int
     private var inputShape: [Int]?
-    private var argmax: [Int32] = []
+    /// Per output element, the offset within its input plane of the window's maximum (the
+    /// latest training forward pass; empty after inference).
+    private(set) var argmax: [Int32] = []
 
     public init(kernelSize: Int = 2, stride: Int? = nil) {
         precondition(kernelSize > 0 && (stride ?? kernelSize) > 0, "MaxPool2D: invalid configuration")

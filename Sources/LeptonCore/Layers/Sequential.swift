@@ -57,7 +57,18 @@ public final class Sequential: Layer {
         var g = outputGradient
         var i = layers.count - 1
         while i >= 0 {
-            if i >= 1, let relu = layers[i] as? ReLU, let conv = layers[i - 1] as? Conv2D, let y = relu.output {
+            if i >= 2, let pool = layers[i] as? MaxPool2D, pool.kernelSize == 2, pool.stride == 2,
+               pool.argmax.count == g.count, let relu = layers[i - 1] as? ReLU, let conv = layers[i - 2] as? Conv2D,
+               let y = relu.output, y.shape.count == 4, g.shape == [y.shape[0], y.shape[1], y.shape[2] / 2, y.shape[3] / 2] {
+                // Conv2D → ReLU → 2×2 max-pool: one fused step (the pool's gradient goes straight
+                // into the convolution's gradient gather).
+                guard let next = conv.backward(pooledGradient: g, poolArgmax: pool.argmax, throughReLUWithOutput: y,
+                                               inputGradient: inputGradient || i > 2) else {
+                    return nil
+                }
+                g = next
+                i -= 3
+            } else if i >= 1, let relu = layers[i] as? ReLU, let conv = layers[i - 1] as? Conv2D, let y = relu.output {
                 guard let next = conv.backward(g, throughReLUWithOutput: y, inputGradient: inputGradient || i > 1) else {
                     return nil
                 }
