@@ -246,6 +246,25 @@ public final class Conv2D: Layer {
         }
     }
 
+    /// `Σ values[0..<count]` in eight interleaved partial sums (lane k adds elements k, k+8, …),
+    /// then the lanes in order: independent additions the CPU overlaps, where one running sum
+    /// waits for each addition in turn. A fixed order, so the result is reproducible.
+    @inline(__always)
+    static func sum(_ values: UnsafePointer<Float>, count: Int) -> Float {
+        var lanes = SIMD8<Float>()
+        var q = 0
+        while q &+ 8 <= count {
+            lanes += UnsafeRawPointer(values + q).loadUnaligned(as: SIMD8<Float>.self)
+            q &+= 8
+        }
+        var total = lanes.sum()
+        while q < count {
+            total += values[q]
+            q &+= 1
+        }
+        return total
+    }
+
     /// The gradient of one (Ho × Wo) plane behind ReLU → 2×2/stride-2 max-pool: each window's
     /// arg-max cell gets the window's pooled gradient if the ReLU passed it (output > 0), every
     /// other cell — and the row and column no window covers when Ho or Wo is odd — gets 0.
@@ -254,14 +273,16 @@ public final class Conv2D: Layer {
                           width: Int, height: Int, into dst: UnsafeMutablePointer<Float>) {
         let (ph, pw) = (height / 2, width / 2)
         for i in 0..<ph {
-            let top = 2 * i * width
+            let top = 2 &* i &* width
+            let windows = i &* pw
             for j in 0..<pw {
-                let at = Int(argmax[i * pw + j]), p = top + 2 * j
-                let v = y[at] > 0 ? pooled[i * pw + j] : 0
+                // Wrapping arithmetic: every offset is within the plane (no overflow checks).
+                let at = Int(truncatingIfNeeded: argmax[windows &+ j]), p = top &+ 2 &* j
+                let v = y[at] > 0 ? pooled[windows &+ j] : 0
                 dst[p] = at == p ? v : 0
-                dst[p + 1] = at == p + 1 ? v : 0
-                dst[p + width] = at == p + width ? v : 0
-                dst[p + width + 1] = at == p + width + 1 ? v : 0
+                dst[p &+ 1] = at == p &+ 1 ? v : 0
+                dst[p &+ width] = at == p &+ width ? v : 0
+                dst[p &+ width &+ 1] = at == p &+ width &+ 1 ? v : 0
             }
             if 2 * pw < width {
                 dst[top + width - 1] = 0
@@ -544,10 +565,7 @@ public final class Conv2D: Layer {
                                                                 }
                                                             }
                                                             for oc in 0..<o {
-                                                                let row = gathered + oc * b * g.p
-                                                                var s: Float = 0
-                                                                for q in 0..<(b * g.p) { s += row[q] }
-                                                                db[oc] += s
+                                                                db[oc] += Conv2D.sum(gathered + oc * b * g.p, count: b * g.p)
                                                             }
                                                             if !reuse { Conv2D.im2col(x, g, first: start, count: b, into: cols) }
                                                             // ∂L/∂W += G · colsᵀ
