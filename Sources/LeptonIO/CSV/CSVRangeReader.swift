@@ -23,14 +23,17 @@ struct CSVRangeReader {
 
     struct Counts { var records = 0 }
 
-    /// An optional specialised parser tried on each line of the quote-free fast path before the
-    /// general tokenizer: given the data, a line's start and the data's end, it returns the index
-    /// just past the line's terminator when it took the line as a whole record, or nil to leave
-    /// the line to the general path. It must only take lines the general path would read the
+    /// An optional specialised parser tried on the quote-free fast path before the general
+    /// tokenizer: given the data, a line's start and the data's end, it takes whole lines for as
+    /// long as it can and returns the index just past the last line it took (the line's start
+    /// when it took none) and how many it took; the general path then reads the next line and
+    /// tries the hook again after it. It must only take lines the general path would read the
     /// same way (``NumericTable`` uses it for plain numbers). `data[end]` is readable and holds
-    /// an LF sentinel, and 8 bytes after it are readable, so a hook may scan without bounds
-    /// checks up to a terminator and read 8-byte words from there.
-    typealias LineHook = (_ data: UnsafePointer<UInt8>, _ lineStart: Int, _ end: Int) -> Int?
+    /// an LF sentinel, and ``hookReadAhead`` bytes after it are readable, so a hook may scan
+    /// without bounds checks up to a terminator and read 32 bytes from any byte before it.
+    typealias LineHook = (_ data: UnsafePointer<UInt8>, _ lineStart: Int, _ end: Int) -> (next: Int, lines: Int)
+    /// Readable bytes after the sentinel, for a ``LineHook``.
+    static let hookReadAhead = 32
     var lineHook: LineHook?
 
     /// Calls `body` for each record with its fields and its ordinal from 1 (records taken by the
@@ -43,9 +46,9 @@ struct CSVRangeReader {
         var counts = Counts()
         let collector = LibcsvCollector(maxFieldBytes: options.maxFieldBytes, maxRowBytes: options.maxRowBytes)
         let parser = LibcsvParser(delimiter: options.delimiter, collector: collector)
-        // Two chunks (the carry is kept under one), one byte for the hook's sentinel and 8 more
-        // a hook may read past it (word-at-a-time scanning), kept initialised.
-        let capacity = Self.chunkSize * 2 + 16
+        // Two chunks (the carry is kept under one), one byte for the hook's sentinel and the
+        // read-ahead a hook may read past it, kept initialised.
+        let capacity = Self.chunkSize * 2 + 1 + Self.hookReadAhead
         let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
         buffer.initialize(repeating: 0, count: capacity)
         defer { buffer.deallocate() }
@@ -149,10 +152,11 @@ struct CSVRangeReader {
         func tokenizeUnquoted(_ data: UnsafeMutablePointer<UInt8>, _ count: Int) throws {
             var i = 0
             while i < count && !stop {
-                if let lineHook, let next = lineHook(data, i, count) {
-                    counts.records += 1
-                    i = next
-                    continue
+                if let lineHook {
+                    let taken = lineHook(data, i, count)
+                    counts.records += taken.lines
+                    i = taken.next
+                    if i >= count { break }
                 }
                 let lineStart = i
                 var blank = true

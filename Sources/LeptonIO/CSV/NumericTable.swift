@@ -80,12 +80,7 @@ public struct NumericTable: Sendable {
                                      delimiter: reader.options.delimiter, maxRowBytes: reader.options.maxRowBytes)
         // The kernel must not take a field the general path would call missing.
         let hook: CSVRangeReader.LineHook? = reader.context.hasNumericMissingToken ? nil : { data, start, end in
-            let row = columns.appendRow()
-            guard let next = kernel.parse(data, start, end, row: row, columns: columns.pointers) else {
-                columns.dropLastRow()
-                return nil
-            }
-            return next
+            kernel.parseLines(data, start, end, into: columns)
         }
         var staged = [Float](repeating: 0, count: width)
         let counts = try reader.forEachRow(in: range, firstNumber: 1, lineHook: hook) { row in
