@@ -66,4 +66,24 @@ enum CSVBoundaries {
                             quote: UInt8 = UInt8(ascii: "\"")) -> Int {
         recordStarts(atOrAfter: [offset], countingQuotesFrom: from, fd: fd, fileSize: fileSize, quote: quote)[0]
     }
+
+    /// For each of `targets`, the offset just after the first CR or LF at or after it, quotes
+    /// ignored (`fileSize` when there is none). Reads only around the targets. Such a cut is a
+    /// record boundary exactly when an even number of quote characters precede it; a reader
+    /// that uses it must check that (``CSVRangeReader/countQuotes``).
+    static func lineStarts(atOrAfter targets: [Int], fd: Int32, fileSize: Int) -> [Int] {
+        let window = 1 << 16
+        let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: window)
+        defer { buffer.deallocate() }
+        return targets.map { target in
+            var position = target
+            while position < fileSize {
+                let n = pread(fd, buffer, min(window, fileSize - position), off_t(position))
+                if n <= 0 { break }
+                for i in 0..<n where buffer[i] == 0x0A || buffer[i] == 0x0D { return position + i + 1 }
+                position += n
+            }
+            return fileSize
+        }
+    }
 }

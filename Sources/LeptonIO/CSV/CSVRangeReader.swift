@@ -21,7 +21,11 @@ struct CSVRangeReader {
     static let chunkSize = 1 << 20
     static let libcsvPiece = 1 << 16
 
-    struct Counts { var records = 0 }
+    struct Counts {
+        var records = 0
+        /// Quote characters in the range, when ``countQuotes`` is set (else 0).
+        var quotes = 0
+    }
 
     /// An optional specialised parser tried on the quote-free fast path before the general
     /// tokenizer: given the data, a line's start and the data's end, it takes whole lines for as
@@ -35,6 +39,9 @@ struct CSVRangeReader {
     /// Readable bytes after the sentinel, for a ``LineHook``.
     static let hookReadAhead = 32
     var lineHook: LineHook?
+    /// Count the quote characters of the range (``Counts/quotes``): a reader that split the file
+    /// without looking at quotes checks with them that every cut was outside quotes.
+    var countQuotes = false
 
     /// Calls `body` for each record with its fields and its ordinal from 1 (records taken by the
     /// ``lineHook`` are counted but not handed to `body`); stops early when
@@ -230,6 +237,7 @@ struct CSVRangeReader {
             let wanted = min(Self.chunkSize, end - offset)
             let got = try readFully(into: buffer + carry, count: wanted, at: offset)
             offset += got
+            if countQuotes { counts.quotes += Self.count(quote, in: buffer + carry, got) }
             let atEnd = offset >= end || got < wanted
             var dataStart = 0
             var available = carry + got
@@ -284,6 +292,19 @@ struct CSVRangeReader {
             carry = available
         }
         return counts
+    }
+
+    /// How many times `byte` occurs in `count` bytes at `start` (memchr skips the stretches between).
+    private static func count(_ byte: UInt8, in start: UnsafeMutablePointer<UInt8>, _ count: Int) -> Int {
+        var found = 0
+        var p = UnsafeMutableRawPointer(start)
+        var left = count
+        while left > 0, let hit = memchr(p, Int32(byte), left) {
+            found += 1
+            left -= hit - p + 1
+            p = hit + 1
+        }
+        return found
     }
 
     private func readFully(into destination: UnsafeMutablePointer<UInt8>, count: Int, at position: Int) throws -> Int {

@@ -118,6 +118,21 @@ public final class CSVReader: Sendable {
         return (0..<count).map { starts[$0]..<starts[$0 + 1] }
     }
 
+    /// As ``parts(_:)`` but cut at the first line end after each target without reading the
+    /// file before it: the cuts are record boundaries only when an even number of quote
+    /// characters precede each one, which the caller must check (``readRange(_:firstNumber:lineHook:countQuotes:_:)``
+    /// counts them) and otherwise read ``parts(_:)`` instead.
+    func partsIgnoringQuotes(_ count: Int) -> [Range<Int>] {
+        precondition(count >= 1, "parts: count must be at least 1")
+        let targets = (1..<count).map { dataStart + (fileSize - dataStart) * $0 / count }
+        var starts = [dataStart]
+        for start in CSVBoundaries.lineStarts(atOrAfter: targets, fd: fd, fileSize: fileSize) {
+            starts.append(max(start, starts.last!))
+        }
+        starts.append(fileSize)
+        return (0..<count).map { starts[$0]..<starts[$0 + 1] }
+    }
+
     /// Calls `body` with every record in `range` (one of ``parts(_:)``). Row numbers count from
     /// `firstNumber` within the range.
     @discardableResult
@@ -128,11 +143,19 @@ public final class CSVReader: Sendable {
     /// As ``forEachRow(in:firstNumber:_:)``, with a specialised parser tried first on quote-free lines.
     func forEachRow(in range: Range<Int>, firstNumber: Int, lineHook: CSVRangeReader.LineHook?,
                     _ body: (CSVRow) throws -> Void) throws -> Counts {
+        try readRange(range, firstNumber: firstNumber, lineHook: lineHook, countQuotes: false, body).counts
+    }
+
+    /// As ``forEachRow(in:firstNumber:lineHook:_:)``, also counting the range's quote characters
+    /// when `countQuotes` is set (0 otherwise).
+    func readRange(_ range: Range<Int>, firstNumber: Int, lineHook: CSVRangeReader.LineHook?, countQuotes: Bool,
+                   _ body: (CSVRow) throws -> Void) throws -> (counts: Counts, quotes: Int) {
         var malformed = 0
         let expected = context.columns.count
         var reader = CSVRangeReader(fd: fd, path: context.path, start: range.lowerBound, end: range.upperBound,
                                     options: options, skipByteOrderMark: range.lowerBound == 0)
         reader.lineHook = lineHook
+        reader.countQuotes = countQuotes
         let read = try reader.forEachRecord { base, bounds, fieldCount, problem, ordinal in
             var problem = problem
             if problem == nil, fieldCount != expected { problem = .wrongFieldCount(expected: expected, found: fieldCount) }
@@ -142,7 +165,7 @@ public final class CSVReader: Sendable {
             try body(row)
             return true
         }
-        return Counts(rows: read.records, malformed: malformed)
+        return (Counts(rows: read.records, malformed: malformed), read.quotes)
     }
 
     /// Reads `parts` ranges concurrently; `body(part, rows)` runs once per part on its own

@@ -1,0 +1,90 @@
+import Dispatch
+import Synchronization
+
+/// How ``NumericTable`` reads parts of a file on several cores and joins them.
+extension NumericTable {
+    /// Reads `ranges` on `workers` threads, each taking the next unread part until none is left;
+    /// results in part order.
+    static func readParts(_ reader: CSVReader, _ ranges: [Range<Int>], workers: Int, indices: [Int],
+                          countQuotes: Bool) throws -> [NumericPart] {
+        let results = UnsafeResultBox<NumericPart>(count: ranges.count)
+        let next = PartCounter()
+        DispatchQueue.concurrentPerform(iterations: min(workers, ranges.count)) { _ in
+            while true {
+                let k = next.take()
+                guard k < ranges.count else { return }
+                results.set(k, Result { try readPart(reader, range: ranges[k], indices: indices, countQuotes: countQuotes) })
+            }
+        }
+        return try results.values.map { try $0!.get() }
+    }
+
+    /// One Swift array per column from the parts' columns, in part order. (Copying on the
+    /// reading threads was measured slower: arrays allocated there get fresh pages, where the
+    /// calling thread reuses what it freed before.)
+    static func join(_ parts: [NumericPart], width: Int) -> [[Float]] {
+        let total = parts.reduce(0) { $0 + $1.columns.rows }
+        return (0..<width).map { c in
+            [Float](unsafeUninitializedCapacity: total) { column, initialized in
+                var r = 0
+                for part in parts {
+                    // Safe: each part's column c holds `rows` written floats.
+                    let rows = part.columns.rows
+                    if let source = part.columns.pointers[c] {
+                        (column.baseAddress! + r).update(from: source, count: rows)
+                    }
+                    r += rows
+                }
+                initialized = total
+            }
+        }
+    }
+
+    /// One part's rows.
+    struct NumericPart: @unchecked Sendable {
+        /// Owned by this part alone once its thread is done.
+        var columns: FloatColumns
+        var rejected: [CSVRowError]
+        var rowsRead: Int
+        /// Quote characters in the part's bytes (when counted).
+        var quotes: Int
+    }
+
+    /// Reads one part: plain lines through the kernel, the others through the general path.
+    private static func readPart(_ reader: CSVReader, range: Range<Int>, indices: [Int], countQuotes: Bool) throws -> NumericPart {
+        let width = indices.count
+        var slots = [Int](repeating: -1, count: reader.columns.count)
+        for (k, i) in indices.enumerated() { slots[i] = k }
+        // A first guess of the row count from the bytes (at least 4 per field); growth is cheap.
+        let columns = FloatColumns(width: width, expectedRows: min(range.count / (4 * max(slots.count, 1)), 1 << 24))
+        var rejected: [CSVRowError] = []
+        let kernel = PlainNumberLine(fieldCount: reader.columns.count, slots: slots,
+                                     delimiter: reader.options.delimiter, maxRowBytes: reader.options.maxRowBytes)
+        // The kernel must not take a field the general path would call missing.
+        let hook: CSVRangeReader.LineHook? = reader.context.hasNumericMissingToken ? nil : { data, start, end in
+            kernel.parseLines(data, start, end, into: columns)
+        }
+        var staged = [Float](repeating: 0, count: width)
+        let (counts, quotes) = try reader.readRange(range, firstNumber: 1, lineHook: hook, countQuotes: countQuotes) { row in
+            if let error = row.problemError {
+                rejected.append(error)
+                return
+            }
+            do {
+                for (k, i) in indices.enumerated() { staged[k] = try row.float(at: i) ?? .nan }
+            } catch let error as CSVRowError {
+                rejected.append(error)
+                return
+            }
+            let r = columns.appendRow()
+            for k in 0..<width { columns.pointers[k]![r] = staged[k] }
+        }
+        return NumericPart(columns: columns, rejected: rejected, rowsRead: counts.rows, quotes: quotes)
+    }
+}
+
+/// The index of the next part to read, shared by the reading threads.
+private final class PartCounter: Sendable {
+    private let next = Atomic<Int>(0)
+    func take() -> Int { next.add(1, ordering: .relaxed).oldValue }
+}
