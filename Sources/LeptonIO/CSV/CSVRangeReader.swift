@@ -34,7 +34,8 @@ struct CSVRangeReader {
     /// tries the hook again after it. It must only take lines the general path would read the
     /// same way (``NumericTable`` uses it for plain numbers). `data[end]` is readable and holds
     /// an LF sentinel, and ``hookReadAhead`` bytes after it are readable, so a hook may scan
-    /// without bounds checks up to a terminator and read 32 bytes from any byte before it.
+    /// without bounds checks up to a terminator and read ``hookReadAhead`` bytes from any byte
+    /// at or before it.
     typealias LineHook = (_ data: UnsafePointer<UInt8>, _ lineStart: Int, _ end: Int) -> (next: Int, lines: Int)
     /// Readable bytes after the sentinel, for a ``LineHook``.
     static let hookReadAhead = 32

@@ -6,8 +6,8 @@
 /// else (spaces, missing tokens, `+5`, too many digits, a wrong field count, a value needing
 /// the C library's rounding) makes it decline, and the general path reads that line instead.
 ///
-/// Each field goes first through ``PlainNumberField/scanWindow(_:powers:)`` (16 bytes at
-/// once); fields it does not handle (exponents, long fields) through the byte-wise
+/// Each field goes first through ``PlainNumberField/scanWindow(_:powers:)`` (a 16-byte window
+/// classified at once); fields it does not handle (exponents, long fields) through the byte-wise
 /// ``PlainNumberField/scan(_:)``. `useWindow` false keeps to the byte-wise scanner (the
 /// reference the window scanner is tested against).
 final class PlainNumberLine {
