@@ -40,6 +40,7 @@ struct TabularProblem {
             switch column.kind {
             case .numeric: return rows.map { Float(column.numbers[$0]) }
             case .categorical: return rows.map { column.codes[$0] < 0 ? .nan : Float(column.codes[$0]) }
+            case .text: preconditionFailure("text columns come only when asked for, and the problem asks for none")
             }
         }
         return FeatureColumns(columns: columns, names: features.map(\.name),
@@ -77,6 +78,8 @@ struct OneHotEncoder {
             case .categorical:
                 parts.append(.category(column: c, levels: column.levels.count))
                 width += column.levels.count
+            case .text:
+                preconditionFailure("text columns come only when asked for, and the problem asks for none")
             }
         }
         self.parts = parts

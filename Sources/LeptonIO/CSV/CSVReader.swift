@@ -133,6 +133,14 @@ public final class CSVReader: Sendable {
         return (0..<count).map { starts[$0]..<starts[$0 + 1] }
     }
 
+    /// The data from its start to the first record boundary at or after `bytes` bytes into it:
+    /// a sample of the first records.
+    func sampleRange(bytes: Int) -> Range<Int> {
+        let target = min(fileSize, dataStart + bytes)
+        guard target < fileSize else { return dataStart..<fileSize }
+        return dataStart..<CSVBoundaries.recordStart(atOrAfter: target, countingQuotesFrom: dataStart, fd: fd, fileSize: fileSize)
+    }
+
     /// Calls `body` with every record in `range` (one of ``parts(_:)``). Row numbers count from
     /// `firstNumber` within the range.
     @discardableResult

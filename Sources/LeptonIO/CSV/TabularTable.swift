@@ -1,34 +1,59 @@
+import Dispatch
+
 /// A CSV file read into typed columns: numbers where every non-missing value is a number,
-/// categories (text levels) otherwise — or as a caller's schema says.
+/// categories (text levels) otherwise — or as a caller's schema says (which may also ask for
+/// text kept as written, one `String` per row, for identifiers).
 ///
-/// Two passes over the file: the first decides each column's kind, the second fills the
-/// columns. Malformed rows are left out and listed in ``rejected`` with their row number.
+/// One pass over the file, on as many cores as asked: the kinds are guessed from the first
+/// rows, then disjoint parts of the file are read concurrently (categories interned by their
+/// raw bytes) and merged; in the rare case where a column guessed numeric turns out to hold
+/// text further down, the file is read once more with the kinds the first pass established.
+/// The result equals ``readTwoPass(path:kinds:options:)`` (the naive reference) exactly.
+/// Malformed rows are left out and listed in ``rejected`` with their row number.
 public struct TabularTable: Sendable {
     public enum Kind: String, Sendable, Codable {
         case numeric
         case categorical
+        /// Each row's text as written ("" when missing), without levels: for identifiers, whose
+        /// values are all different. Only when asked for; never inferred.
+        case text
     }
 
     /// One column: `numbers` (NaN for missing) when numeric; `codes` into `levels` (−1 for
-    /// missing) when categorical. Levels are in order of first appearance.
+    /// missing) when categorical; `texts` when text. Levels are in order of first appearance.
     public struct Column: Sendable {
         public let name: String
         public let kind: Kind
         public let numbers: [Double]
         public let codes: [Int32]
         public let levels: [String]
+        public let texts: [String]
+
+        init(name: String, kind: Kind, numbers: [Double] = [], codes: [Int32] = [], levels: [String] = [], texts: [String] = []) {
+            self.name = name
+            self.kind = kind
+            self.numbers = numbers
+            self.codes = codes
+            self.levels = levels
+            self.texts = texts
+        }
 
         /// The value of row `i` as text ("" when missing), for messages and exports.
         public func text(at i: Int) -> String {
             switch kind {
             case .numeric: return numbers[i].isNaN ? "" : String(numbers[i])
             case .categorical: return codes[i] < 0 ? "" : levels[Int(codes[i])]
+            case .text: return texts[i]
             }
         }
 
         /// How many rows are missing.
         public var missingCount: Int {
-            kind == .numeric ? numbers.reduce(0) { $0 + ($1.isNaN ? 1 : 0) } : codes.reduce(0) { $0 + ($1 < 0 ? 1 : 0) }
+            switch kind {
+            case .numeric: return numbers.reduce(0) { $0 + ($1.isNaN ? 1 : 0) }
+            case .categorical: return codes.reduce(0) { $0 + ($1 < 0 ? 1 : 0) }
+            case .text: return texts.reduce(0) { $0 + ($1.isEmpty ? 1 : 0) }
+            }
         }
     }
 
@@ -47,69 +72,136 @@ public struct TabularTable: Sendable {
         return column
     }
 
-    /// Reads `path`; `kinds` overrides the inferred kind of the columns it names.
-    public static func read(path: String, kinds: [String: Kind] = [:], options: CSVOptions = CSVOptions()) throws -> TabularTable {
+    /// Reads `path` using `threads` cores; `kinds` overrides the inferred kind of the columns it
+    /// names (a row whose field in a column declared numeric holds text is rejected).
+    ///
+    /// A column is numeric when every non-missing value of every well-formed row is a number,
+    /// categorical otherwise; levels are in order of first appearance among the kept rows.
+    public static func read(path: String, kinds: [String: Kind] = [:], options: CSVOptions = CSVOptions(),
+                            threads: Int = 1) throws -> TabularTable {
         let reader = try CSVReader(path: path, options: options)
         let names = reader.columns
         for name in kinds.keys where !names.contains(name) {
             throw CSVFileError.missingColumn(path: path, name: name, available: names)
         }
-        // Pass 1: a column is numeric while every non-missing value parses as a number.
-        var numeric = [Bool](repeating: true, count: names.count)
-        try reader.forEachRow { row in
+        let forced = names.map { kinds[$0] }
+        var guess = try guessKinds(reader, forced: forced)
+        var parts = try readParts(reader, kinds: guess, forced: forced, threads: threads)
+        let wrong = (0..<names.count).filter { j in parts.contains { $0.heldText[j] } }
+        if !wrong.isEmpty {
+            // A column guessed numeric holds text further down: the first pass has checked every
+            // well-formed row of every guessed column, so the kinds are now exact.
+            for j in wrong { guess[j] = .categorical }
+            parts = try readParts(reader, kinds: guess, forced: forced, threads: threads)
+        }
+        return merge(parts, names: names, kinds: guess, path: path, options: options)
+    }
+
+    /// Kinds from the first rows (about 64 KB): declared ones as given; otherwise categorical
+    /// when some well-formed row of the sample has a non-missing value that is not a number,
+    /// numeric until proven otherwise.
+    static func guessKinds(_ reader: CSVReader, forced: [Kind?]) throws -> [Kind] {
+        var numeric = [Bool](repeating: true, count: forced.count)
+        try reader.forEachRow(in: reader.sampleRange(bytes: 1 << 16)) { row in
             guard row.problem == nil else { return }
-            for j in 0..<names.count where numeric[j] && !row.isMissing(at: j) {
+            for j in 0..<forced.count where forced[j] == nil && numeric[j] && !row.isMissing(at: j) {
                 if DecimalParser.parseDouble(row.bytes(at: j)) == nil { numeric[j] = false }
             }
         }
-        let resolved: [Kind] = names.enumerated().map { j, name in kinds[name] ?? (numeric[j] ? .numeric : .categorical) }
-        // Pass 2: fill.
-        var numbers = [[Double]](repeating: [], count: names.count)
-        var codes = [[Int32]](repeating: [], count: names.count)
-        var levels = [[String]](repeating: [], count: names.count)
-        var levelIndex = [[String: Int32]](repeating: [:], count: names.count)
+        return forced.indices.map { forced[$0] ?? (numeric[$0] ? .numeric : .categorical) }
+    }
+
+    /// Reads `threads` disjoint parts of the data concurrently.
+    static func readParts(_ reader: CSVReader, kinds: [Kind], forced: [Kind?], threads: Int) throws -> [TabularPart] {
+        let ranges = reader.parts(max(1, threads))
+        let results = UnsafeResultBox<TabularPart>(count: ranges.count)
+        DispatchQueue.concurrentPerform(iterations: ranges.count) { k in
+            results.set(k, Result {
+                let part = TabularPart(kinds: kinds, declared: forced.map { $0 != nil }, expectedRows: ranges[k].count / 64)
+                part.rowsRead = try reader.forEachRow(in: ranges[k], firstNumber: 1) { row in part.add(row) }.rows
+                return part
+            })
+        }
+        return try results.values.map { try $0!.get() }
+    }
+
+    /// Joins the parts in file order: numbers concatenated, level codes renumbered in order of
+    /// first appearance over the whole file, reject row numbers counted from the file's start.
+    static func merge(_ parts: [TabularPart], names: [String], kinds: [Kind], path: String, options: CSVOptions) -> TabularTable {
+        let total = parts.reduce(0) { $0 + $1.keptRows }
+        var columns: [Column] = []
+        for j in names.indices {
+            switch kinds[j] {
+            case .numeric:
+                let numbers = [Double](unsafeUninitializedCapacity: total) { buffer, initialized in
+                    var r = 0
+                    for part in parts {
+                        part.numbers[j].copy(to: buffer.baseAddress! + r)
+                        r += part.keptRows
+                    }
+                    initialized = total
+                }
+                columns.append(Column(name: names[j], kind: .numeric, numbers: numbers))
+            case .categorical:
+                let (codes, levels) = mergeCategories(parts.map { ($0.interners[j], $0.codes[j]) }, total: total)
+                columns.append(Column(name: names[j], kind: .categorical, codes: codes, levels: levels))
+            case .text:
+                columns.append(Column(name: names[j], kind: .text, texts: parts.flatMap { $0.texts[j] }))
+            }
+        }
         var rejected: [CSVRowError] = []
-        var staged = [Double](repeating: 0, count: names.count)
-        var stagedText = [String?](repeating: nil, count: names.count)
-        let counts = try reader.forEachRow { row in
-            if let error = row.problemError {
-                rejected.append(error)
-                return
+        var rowsBefore = options.hasHeader ? 1 : 0
+        for part in parts {
+            rejected += part.rejected.map {
+                CSVRowError(path: $0.path, row: $0.row + rowsBefore, column: $0.column, reason: $0.reason)
             }
-            do {
-                for j in 0..<names.count {
-                    switch resolved[j] {
-                    case .numeric: staged[j] = try row.double(at: j) ?? .nan
-                    case .categorical: stagedText[j] = row.isMissing(at: j) ? nil : try row.string(at: j)
-                    }
-                }
-            } catch let error as CSVRowError {
-                rejected.append(error)
-                return
+            rowsBefore += part.rowsRead
+        }
+        return TabularTable(path: path, columns: columns, rowCount: total, rowsRead: parts.reduce(0) { $0 + $1.rowsRead },
+                            rejected: rejected)
+    }
+
+    /// One categorical column from its parts: each part's local codes mapped to global codes
+    /// (first appearance in file order), then levels that are equal as `String`s (canonically
+    /// equivalent Unicode in different bytes) joined into the first, as a `String`-keyed read does.
+    static func mergeCategories(_ parts: [(ByteInterner, GrowableColumn<Int32>)], total: Int) -> (codes: [Int32], levels: [String]) {
+        var global = ByteInterner(expected: parts.first?.0.count ?? 16)
+        defer { global.deallocate() }
+        var remaps: [[Int32]] = []
+        for (interner, _) in parts {
+            remaps.append((0..<interner.count).map { code in
+                interner.withBytes(of: code) { global.intern($0, hash: interner.hash(of: code)) }
+            })
+        }
+        var levels = (0..<global.count).map { code in global.withBytes(of: code) { String(decoding: $0, as: UTF8.self) } }
+        if global.hasNonASCII {
+            var first: [String: Int32] = [:]
+            var unique: [String] = []
+            let canonical = levels.map { level -> Int32 in
+                if let code = first[level] { return code }
+                let code = Int32(unique.count)
+                first[level] = code
+                unique.append(level)
+                return code
             }
-            for j in 0..<names.count {
-                switch resolved[j] {
-                case .numeric: numbers[j].append(staged[j])
-                case .categorical:
-                    guard let text = stagedText[j] else {
-                        codes[j].append(-1)
-                        continue
-                    }
-                    if let code = levelIndex[j][text] {
-                        codes[j].append(code)
-                    } else {
-                        let code = Int32(levels[j].count)
-                        levels[j].append(text)
-                        levelIndex[j][text] = code
-                        codes[j].append(code)
-                    }
-                }
+            if unique.count < levels.count {
+                remaps = remaps.map { $0.map { canonical[Int($0)] } }
+                levels = unique
             }
         }
-        let columns = names.indices.map { j in
-            Column(name: names[j], kind: resolved[j], numbers: numbers[j], codes: codes[j], levels: levels[j])
+        let codes = [Int32](unsafeUninitializedCapacity: total) { buffer, initialized in
+            var r = 0
+            for ((_, local), remap) in zip(parts, remaps) {
+                remap.withUnsafeBufferPointer { map in
+                    local.withElements { values in
+                        for (i, code) in values.enumerated() { buffer[r + i] = code < 0 ? -1 : map[Int(code)] }
+                    }
+                }
+                r += local.count
+            }
+            initialized = total
         }
-        let rowCount = resolved.first.map { $0 == .numeric ? numbers[0].count : codes[0].count } ?? 0
-        return TabularTable(path: path, columns: columns, rowCount: rowCount, rowsRead: counts.rows, rejected: rejected)
+        return (codes, levels)
     }
 }
+

@@ -161,12 +161,12 @@ public struct CreditDataset: Sendable {
     /// Reads a training file. `bad` is the target value meaning default; the target must have
     /// exactly one other value. Throws ``CreditError`` for an empty file, a header without
     /// rows, a missing target or ID column, a target with a third value or missing values,
-    /// and for a file with no usable characteristic.
+    /// and for a file with no usable characteristic. The file is read on `threads` cores.
     public static func load(path: String, target: String, bad: String, id: String? = nil,
-                            schema: CreditSchema = CreditSchema()) throws -> CreditDataset {
+                            schema: CreditSchema = CreditSchema(), threads: Int = 1) throws -> CreditDataset {
         let idName = id ?? schema.id
         var kinds: [String: TabularTable.Kind] = [target: .categorical]
-        if let idName { kinds[idName] = .categorical }
+        if let idName { kinds[idName] = .text }
         let header: [String]
         do {
             header = try CSVReader(path: path).columns
@@ -191,7 +191,7 @@ public struct CreditDataset: Sendable {
             default: break
             }
         }
-        let table = try TabularTable.read(path: path, kinds: kinds)
+        let table = try TabularTable.read(path: path, kinds: kinds, threads: threads)
         guard table.rowsRead > 0 else {
             throw CreditError("\(path): the file has a header but no data rows", hint: "a training file needs past loans, one per row.")
         }
@@ -235,7 +235,7 @@ public struct CreditDataset: Sendable {
         guard !characteristics.isEmpty else {
             throw CreditError("\(path): no column other than the target and ID has any value", hint: "add applicant characteristics.")
         }
-        let ids = try idName.map { try table.column($0) }.map { column in (0..<table.rowCount).map { column.text(at: $0) } } ?? []
+        let ids = try idName.map { try table.column($0).texts } ?? []
         var dataset = CreditDataset(path: path, outcome: OutcomeDefinition(column: target, badValue: bad, goodValue: others[0]),
                                     labels: labels, characteristics: characteristics, idColumn: idName, ids: ids,
                                     rowsRead: table.rowsRead, rejected: table.rejected)
