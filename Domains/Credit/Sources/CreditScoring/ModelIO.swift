@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import LeptonCore
 
@@ -44,11 +45,45 @@ public enum ScorecardFile {
     }
 }
 
-/// A fingerprint of a file's bytes (CRC-32 and size), to tell same-named files apart in reports.
-public func fileFingerprint(_ path: String) -> String? {
-    guard let data = FileManager.default.contents(atPath: path) else { return nil }
-    let crc = data.withUnsafeBytes { CRC32.checksum($0) }
-    return "crc32:" + String(crc, radix: 16) + ",bytes:\(data.count)"
+/// A fingerprint of a file's bytes (CRC-32 and size), to tell same-named files apart in reports;
+/// nil when the file cannot be read. Streamed in 1 MB pieces (memory stays flat), its `threads`
+/// parts checksummed concurrently and combined (``CRC32/combine(_:_:lengthB:)``).
+public func fileFingerprint(_ path: String, threads: Int = 2) -> String? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0 else { return nil }
+    let size = Int(info.st_size)
+    let parts = max(1, min(threads, size / (1 << 20) + 1))
+    let ranges = (0..<parts).map { k in (size * k / parts)..<(size * (k + 1) / parts) }
+    let results = ResultSlots<UInt32?>(count: parts)
+    DispatchQueue.concurrentPerform(iterations: parts) { k in
+        results.set(k, checksum(fd: fd, range: ranges[k]))
+    }
+    var crc: UInt32 = 0
+    for (k, part) in results.values.enumerated() {
+        guard let partCRC = part ?? nil else { return nil }
+        crc = k == 0 ? partCRC : CRC32.combine(crc, partCRC, lengthB: ranges[k].count)
+    }
+    return "crc32:" + String(crc, radix: 16) + ",bytes:\(size)"
+}
+
+/// The CRC-32 of bytes `range` of an open file, read in 1 MB pieces; nil on a read error.
+private func checksum(fd: Int32, range: Range<Int>) -> UInt32? {
+    let piece = 1 << 20
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: piece, alignment: 16)
+    defer { buffer.deallocate() }
+    var crc: UInt32 = 0
+    var offset = range.lowerBound
+    while offset < range.upperBound {
+        let n = pread(fd, buffer.baseAddress, min(piece, range.upperBound - offset), off_t(offset))
+        if n < 0 && errno == EINTR { continue }
+        guard n > 0 else { return nil }
+        crc = CRC32.checksum(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), continuing: crc)
+        offset += n
+    }
+    return crc
 }
 
 /// The gradient-boosted credit model in the project's one model file format: LeptonCore's
