@@ -5,6 +5,9 @@ import Foundation
 public enum MonotonicTrend: String, Codable, Sendable, CaseIterable {
     /// Ascending or descending, whichever keeps more information value.
     case auto
+    /// Ascending, descending, one peak or one valley, whichever keeps most information value
+    /// (a monotone trend when it keeps as much); optbinning's `auto` chooses among the same four.
+    case autoUnimodal = "auto-unimodal"
     /// The bad rate rises with the value.
     case ascending
     /// The bad rate falls with the value.
@@ -23,8 +26,12 @@ public struct BinningConfig: Codable, Sendable, Equatable {
     public var maxBins = 6
     /// Every regular bin holds at least this share of all rows (optbinning's `min_bin_size`).
     public var minBinShare = 0.05
-    /// Numeric values are first cut at this many quantiles ("fine classing"), then merged.
+    /// Numeric values are first cut into at most this many fine classes, then merged.
     public var prebins = 20
+    /// How the fine classes are cut: at quantiles, or where a classification tree splits.
+    public var prebinning: Prebinning = .quantile
+    /// With `cart` prebinning, every fine class holds at least this share of all rows.
+    public var minPrebinShare = 0.05
     /// The default trend for numeric characteristics (a schema can set one per column).
     public var trend: MonotonicTrend = .auto
     /// Categories rarer than this share of rows are pooled into one "other" group, which also
@@ -32,6 +39,23 @@ public struct BinningConfig: Codable, Sendable, Equatable {
     public var rareCategoryShare = 0.01
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case maxBins, minBinShare, prebins, prebinning, minPrebinShare, trend, rareCategoryShare
+    }
+
+    /// Decodes a configuration; keys added after the first model files (`prebinning`,
+    /// `minPrebinShare`) take their defaults when absent.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        maxBins = try c.decode(Int.self, forKey: .maxBins)
+        minBinShare = try c.decode(Double.self, forKey: .minBinShare)
+        prebins = try c.decode(Int.self, forKey: .prebins)
+        prebinning = try c.decodeIfPresent(Prebinning.self, forKey: .prebinning) ?? .quantile
+        minPrebinShare = try c.decodeIfPresent(Double.self, forKey: .minPrebinShare) ?? 0.05
+        trend = try c.decode(MonotonicTrend.self, forKey: .trend)
+        rareCategoryShare = try c.decode(Double.self, forKey: .rareCategoryShare)
+    }
 }
 
 /// One bin of a characteristic with its training counts, weight of evidence and information value.
@@ -290,40 +314,25 @@ public enum OptimalBinning {
     static func fitNumeric(name: String, values: [Double], labels: [Double], specials: [String], totals: Totals,
                            minCount: Int, config: BinningConfig, trend: MonotonicTrend) -> CharacteristicBinning {
         let specialValues = specials.map { Double($0) ?? .nan }  // aligned with `specials`
-        var regular: [Double] = []
-        regular.reserveCapacity(values.count)
-        for v in values where !v.isNaN && !specialValues.contains(v) { regular.append(v) }
-        regular.sort()
-        // Fine classes: cut at quantiles of the regular values (distinct cuts, each above the minimum).
-        var fineCuts: [Double] = []
-        let m = regular.count
-        if m > 0 {
-            let p = max(2, config.prebins)
-            for q in 1..<p {
-                let c = regular[q * m / p]
-                if c > regular[0] && c != fineCuts.last { fineCuts.append(c) }
-            }
+        let distinct = DistinctValues(values: values, labels: labels, specials: specialValues)
+        // Fine classes: at quantiles of the regular values, or where a tree on the outcome splits.
+        let fineCuts: [Double]
+        switch config.prebinning {
+        case .quantile:
+            fineCuts = distinct.quantileCuts(prebins: config.prebins)
+        case .cart:
+            let minLeaf = max(1, Int((config.minPrebinShare * Double(labels.count)).rounded(.up)))
+            fineCuts = distinct.cartCuts(maxLeaves: max(2, config.prebins), minLeaf: minLeaf)
         }
         var fine = [Fine](repeating: Fine(count: 0, bads: 0), count: fineCuts.count + 1)
-        var missing = Fine(count: 0, bads: 0)
-        var special = [Fine](repeating: Fine(count: 0, bads: 0), count: specials.count)
-        for (i, v) in values.enumerated() {
-            let bad = labels[i] == 1 ? 1 : 0
-            if v.isNaN {
-                missing.count += 1; missing.bads += bad
-            } else if let s = specialValues.firstIndex(of: v) {
-                special[s].count += 1
-                special[s].bads += bad
-            } else {
-                var lo = 0, hi = fineCuts.count
-                while lo < hi {
-                    let mid = (lo + hi) >> 1
-                    if fineCuts[mid] <= v { lo = mid + 1 } else { hi = mid }
-                }
-                fine[lo].count += 1; fine[lo].bads += bad
-            }
+        var c = 0
+        for (k, v) in distinct.values.enumerated() {
+            while c < fineCuts.count && fineCuts[c] <= v { c += 1 }
+            fine[c].count += distinct.counts[k]
+            fine[c].bads += distinct.bads[k]
         }
-        if m == 0 { fine = [] }
+        let missing = distinct.missing, special = distinct.special
+        if distinct.values.isEmpty { fine = [] }
         let (starts, resolved) = bestMerge(fine, totals: totals, minCount: minCount, maxBins: config.maxBins, trend: trend)
         var bins: [Bin] = []
         for (g, start) in starts.enumerated() {
@@ -344,7 +353,7 @@ public enum OptimalBinning {
             bins.append(bin)
         }
         return CharacteristicBinning(name: name, kind: .numeric, trend: resolved, bins: bins, iv: bins.reduce(0) { $0 + $1.iv },
-                                     observedMin: regular.first, observedMax: regular.last)
+                                     observedMin: distinct.values.first, observedMax: distinct.values.last)
     }
 
     static func fitCategorical(name: String, codes: [Int32], levels: [String], labels: [Double], specials: [String],
@@ -454,11 +463,21 @@ public enum OptimalBinning {
     /// (strict). Falls back to one group when no grouping meets the constraints.
     static func bestMerge(_ fine: [Fine], totals: Totals, minCount: Int, maxBins: Int,
                           trend: MonotonicTrend) -> (starts: [Int], trend: MonotonicTrend) {
-        guard !fine.isEmpty else { return ([], trend == .auto ? .ascending : trend) }
-        if trend == .auto {
-            let up = bestMerge(fine, totals: totals, minCount: minCount, maxBins: maxBins, trend: .ascending)
-            let down = bestMerge(fine, totals: totals, minCount: minCount, maxBins: maxBins, trend: .descending)
-            return groupIV(fine, up.starts, totals) >= groupIV(fine, down.starts, totals) - 1e-12 ? up : down
+        guard !fine.isEmpty else { return ([], trend == .auto || trend == .autoUnimodal ? .ascending : trend) }
+        if trend == .auto || trend == .autoUnimodal {
+            // The first of the candidate trends with the most information value.
+            let candidates: [MonotonicTrend] = trend == .auto ? [.ascending, .descending] : [.ascending, .descending, .peak, .valley]
+            var best: (starts: [Int], trend: MonotonicTrend)?
+            var bestIV = -Double.infinity
+            for candidate in candidates {
+                let merged = bestMerge(fine, totals: totals, minCount: minCount, maxBins: maxBins, trend: candidate)
+                let iv = groupIV(fine, merged.starts, totals)
+                if iv > bestIV + 1e-12 {
+                    best = merged
+                    bestIV = iv
+                }
+            }
+            return best!
         }
         let p = fine.count, k = max(1, maxBins)
         var countPrefix = [0], badPrefix = [0]
@@ -486,7 +505,7 @@ public enum OptimalBinning {
             case .descending: return phase == 0 && down ? 0 : nil
             case .peak: return up ? (phase == 0 ? 0 : nil) : (down ? 1 : nil)
             case .valley: return down ? (phase == 0 ? 0 : nil) : (up ? 1 : nil)
-            case .none, .auto: return 0
+            case .none, .auto, .autoUnimodal: return 0
             }
         }
         if k > 1 {
