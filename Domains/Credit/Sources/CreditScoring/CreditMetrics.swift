@@ -1,8 +1,22 @@
 import Foundation
+import LeptonCore
 
 /// Credit-risk validation metrics as free functions of labels (1 = bad) and scores (higher =
 /// safer) or probabilities of default.
 public enum CreditMetrics {
+    /// KS of integer scores: by counting when their range allows (``ScoreHistogram``), else by sorting.
+    public static func ks(labels: [Double], scores: [Int]) -> (value: Double, at: Double) {
+        if let histogram = ScoreHistogram(labels: labels, scores: scores) { return histogram.ks }
+        return ks(labels: labels, scores: scores.map(Double.init))
+    }
+
+    /// AUC of integer scores (higher = safer) for "bad": P(score_bad < score_good), ties one half;
+    /// by counting when their range allows, else ``rocAUC(labels:scores:weights:)`` of −score.
+    public static func auc(labels: [Double], scores: [Int]) -> Double? {
+        if let histogram = ScoreHistogram(labels: labels, scores: scores) { return histogram.auc }
+        return rocAUC(labels: labels, scores: scores.map { -Double($0) })
+    }
+
     /// Kolmogorov–Smirnov statistic: the largest gap between the cumulative score distributions
     /// of bads and goods, KS = max_s |F_bad(s) − F_good(s)|, with the score where it occurs.
     public static func ks(labels: [Double], scores: [Double]) -> (value: Double, at: Double) {
@@ -35,7 +49,8 @@ public enum CreditMetrics {
         var total = 0.0
         for (y, p) in zip(labels, pd) {
             let q = min(max(p, 1e-15), 1 - 1e-15)
-            total -= y * log(q) + (1 - y) * log(1 - q)
+            // y ∈ {0, 1}: the other term is exactly 0, so only one logarithm is taken.
+            total -= y == 1 ? log(q) : (y == 0 ? log(1 - q) : y * log(q) + (1 - y) * log(1 - q))
         }
         return total / Double(labels.count)
     }
@@ -48,6 +63,16 @@ public enum CreditMetrics {
     /// lowest minimising candidate wins.
     public static func costOptimalCutoff(labels: [Double], scores: [Int], costBadAccepted: Double,
                                          costGoodRejected: Double) -> Int {
+        if let histogram = ScoreHistogram(labels: labels, scores: scores) {
+            return histogram.costOptimalCutoff(costBadAccepted: costBadAccepted, costGoodRejected: costGoodRejected)
+        }
+        return costOptimalCutoffBySorting(labels: labels, scores: scores, costBadAccepted: costBadAccepted,
+                                          costGoodRejected: costGoodRejected)
+    }
+
+    /// The sort-based twin of ``costOptimalCutoff(labels:scores:costBadAccepted:costGoodRejected:)``.
+    static func costOptimalCutoffBySorting(labels: [Double], scores: [Int], costBadAccepted: Double,
+                                           costGoodRejected: Double) -> Int {
         let order = scores.indices.sorted { scores[$0] < scores[$1] }
         let bads = labels.reduce(0, +)
         // Start: c = lowest score, everyone accepted.
@@ -85,6 +110,7 @@ public enum CreditMetrics {
         }
     }
 
+    /// The confusion matrix at `cutoff`.
     public static func confusion(labels: [Double], scores: [Int], cutoff: Int, costBadAccepted: Double,
                                  costGoodRejected: Double) -> Confusion {
         var c = Confusion()
@@ -118,7 +144,10 @@ public enum CreditMetrics {
     /// Rows split into `count` bands of about equal size by score, riskiest (lowest score)
     /// first; rows with equal scores stay in one band.
     public static func bands(labels: [Double], scores: [Int], pd: [Double], count: Int = 10) -> [Band] {
-        let order = scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] < scores[$1] : $0 < $1 }
+        // Rows by score, then index: a counting sort when the range allows.
+        let order = ScoreHistogram(labels: labels, scores: scores).map {
+            ScoreHistogram.order(of: scores, lowest: $0.lowest, counts: $0.counts)
+        } ?? scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] < scores[$1] : $0 < $1 }
         let totalBads = max(labels.reduce(0, +), 1), totalGoods = max(Double(labels.count) - labels.reduce(0, +), 1)
         var result: [Band] = []
         var start = 0, cumBads = 0.0, cumGoods = 0.0
@@ -204,6 +233,24 @@ public enum CreditMetrics {
     /// the highest score that approves at least that share.
     public static func strategyTable(labels: [Double], scores: [Int], costBadAccepted: Double, costGoodRejected: Double,
                                      approvalRates: [Double] = stride(from: 0.5, through: 1.0001, by: 0.05).map { $0 }) -> [StrategyRow] {
+        if let histogram = ScoreHistogram(labels: labels, scores: scores) {
+            var rows: [StrategyRow] = []
+            for rate in approvalRates {
+                let declined = min(scores.count - 1, max(0, Int((Double(scores.count) * (1 - rate)).rounded(.down))))
+                let cut = histogram.score(atRank: declined)
+                if rows.last?.cutoff == cut { continue }
+                let c = histogram.confusion(cutoff: cut, costBadAccepted: costBadAccepted, costGoodRejected: costGoodRejected)
+                rows.append(StrategyRow(cutoff: cut, approvalRate: c.approvalRate, badRate: c.acceptedBadRate, cost: c.cost))
+            }
+            return rows
+        }
+        return strategyTableBySorting(labels: labels, scores: scores, costBadAccepted: costBadAccepted,
+                                      costGoodRejected: costGoodRejected, approvalRates: approvalRates)
+    }
+
+    /// The sort-based twin of ``strategyTable(labels:scores:costBadAccepted:costGoodRejected:approvalRates:)``.
+    static func strategyTableBySorting(labels: [Double], scores: [Int], costBadAccepted: Double, costGoodRejected: Double,
+                                       approvalRates: [Double]) -> [StrategyRow] {
         let sorted = scores.sorted()
         guard !sorted.isEmpty else { return [] }
         var rows: [StrategyRow] = []
@@ -241,6 +288,17 @@ public enum CreditMetrics {
     /// ROC points (false and true positive rates for "bad") as the decline threshold sweeps
     /// the scores from the lowest up, at most `maxPoints` of them, from (0, 0) to (1, 1).
     public static func rocPoints(labels: [Double], scores: [Int], maxPoints: Int = 400) -> (fpr: [Double], tpr: [Double]) {
+        let (fpr, tpr) = ScoreHistogram(labels: labels, scores: scores)?.rocRates ?? rocRatesBySorting(labels: labels, scores: scores)
+        if fpr.count > maxPoints {
+            let step = Double(fpr.count - 1) / Double(maxPoints - 1)
+            let picks = (0..<maxPoints).map { Int((Double($0) * step).rounded()) }
+            return (picks.map { fpr[$0] }, picks.map { tpr[$0] })
+        }
+        return (fpr, tpr)
+    }
+
+    /// The sort-based twin of ``ScoreHistogram/rocRates``: the rates after each distinct score.
+    static func rocRatesBySorting(labels: [Double], scores: [Int]) -> (fpr: [Double], tpr: [Double]) {
         let order = scores.indices.sorted { scores[$0] < scores[$1] }
         let bads = max(labels.reduce(0, +), 1), goods = max(Double(labels.count) - labels.reduce(0, +), 1)
         var fpr = [0.0], tpr = [0.0]
@@ -253,11 +311,6 @@ public enum CreditMetrics {
             }
             fpr.append(fp / goods)
             tpr.append(tp / bads)
-        }
-        if fpr.count > maxPoints {
-            let step = Double(fpr.count - 1) / Double(maxPoints - 1)
-            let picks = (0..<maxPoints).map { Int((Double($0) * step).rounded()) }
-            return (picks.map { fpr[$0] }, picks.map { tpr[$0] })
         }
         return (fpr, tpr)
     }

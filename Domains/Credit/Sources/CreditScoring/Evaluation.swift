@@ -29,10 +29,9 @@ public struct ScorecardEvaluation: Sendable {
         precondition(labels.count == scores.count && scores.count == pd.count, "ScorecardEvaluation: lengths differ")
         n = labels.count
         bads = Int(labels.reduce(0, +))
-        let risk = scores.map { -Double($0) }
-        auc = rocAUC(labels: labels, scores: risk) ?? .nan
+        auc = CreditMetrics.auc(labels: labels, scores: scores) ?? .nan
         gini = 2 * auc - 1
-        (ks, ksScore) = CreditMetrics.ks(labels: labels, scores: scores.map(Double.init))
+        (ks, ksScore) = CreditMetrics.ks(labels: labels, scores: scores)
         brier = CreditMetrics.brier(labels: labels, pd: pd)
         logLoss = CreditMetrics.logLoss(labels: labels, pd: pd)
         bands = CreditMetrics.bands(labels: labels, scores: scores, pd: pd)

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import LeptonCore
 
@@ -139,6 +140,30 @@ public struct ScoreBands: Codable, Sendable, Equatable {
         shares = counts.map { $0 / Double(max(sorted.count, 1)) }
     }
 
+    /// The same bands of integer scores, by counting (``ScoreHistogram``) when their range allows.
+    public init(integerScores scores: [Int], count: Int = 10) {
+        guard let histogram = ScoreHistogram(labels: [], scores: scores) else {
+            self.init(scores: scores.map(Double.init), count: count)
+            return
+        }
+        var edges: [Double] = []
+        let lowest = Double(histogram.lowest)
+        for q in 1..<count {
+            let e = Double(histogram.score(atRank: q * scores.count / count))
+            if e > lowest && e != edges.last { edges.append(e) }
+        }
+        var counts = [Double](repeating: 0, count: edges.count + 1)
+        for (k, c) in histogram.counts.enumerated() where c > 0 {
+            counts[ScoreBands.band(of: Double(histogram.lowest + k), edges: edges)] += Double(c)
+        }
+        self.init(edges: edges, shares: counts.map { $0 / Double(scores.count) })
+    }
+
+    private init(edges: [Double], shares: [Double]) {
+        self.edges = edges
+        self.shares = shares
+    }
+
     /// The band of a score.
     public static func band(of score: Double, edges: [Double]) -> Int {
         var lo = 0, hi = edges.count
@@ -187,19 +212,28 @@ public enum ScorecardTrainer {
                               hint: "both outcomes must occur.")
         }
         let binnings = OptimalBinning.fitAll(data.characteristics, labels: data.labels, config: config.binning, threads: threads)
-        let woe = zip(binnings, data.characteristics).map { $0.woeValues($1.values) }
+        // Selection and regression run on the distinct patterns of bins of the characteristics
+        // that pass the IV threshold (the same sums as over the rows; see BinPatterns).
+        let candidates = binnings.indices.filter { binnings[$0].iv >= config.selection.minIV }
+        let rowBins = binIndices(of: candidates, binnings: binnings, data: data, threads: threads)
+        let patterns = BinPatterns(columns: rowBins, labels: data.labels)
+        var woe = [[Double]](repeating: [], count: binnings.count)
+        for (position, j) in candidates.enumerated() {
+            woe[j] = patterns.column(position).map { binnings[j].bins[Int($0)].woe }
+        }
         var (kept, excluded) = CharacteristicSelection.select(ivs: binnings.map(\.iv), names: binnings.map(\.name), woe: woe,
-                                                              config: config.selection)
+                                                              weights: patterns.counts, config: config.selection)
         guard !kept.isEmpty else {
             throw CreditError("\(data.path): no characteristic reaches the IV threshold \(config.selection.minIV) (best IV \(fixed(binnings.map(\.iv).max() ?? 0, 4)))",
                               hint: "lower the threshold with --min-iv, or check that --target and --bad are right.")
         }
         var lrConfig = LogisticRegressionConfig(penalty: .none)
         lrConfig.threads = threads
+        let weighted = patterns.weightedRows()
         var model: LogisticRegressionModel
         while true {
-            let matrix = DesignMatrix(columns: kept.map { woe[$0] })
-            model = try LogisticRegression.fit(matrix, labels: data.labels, config: lrConfig)
+            let matrix = DesignMatrix(columns: kept.map { j in weighted.patterns.map { woe[j][$0] } })
+            model = try LogisticRegression.fit(matrix, labels: weighted.labels, sampleWeights: weighted.weights, config: lrConfig)
             guard let worst = model.coefficients.indices.min(by: { model.coefficients[$0] < model.coefficients[$1] }),
                   model.coefficients[worst] <= 0, kept.count > 1 else { break }
             let j = kept.remove(at: worst)
@@ -217,17 +251,34 @@ public enum ScorecardTrainer {
         var card = Scorecard(outcome: data.outcome, idColumn: data.idColumn, config: config, entries: entries,
                              intercept: model.intercept, basePoints: basePoints, cutoff: 0, excluded: excluded,
                              trainingBands: ScoreBands(scores: []), trainingRows: data.count, trainingBads: data.badCount)
-        let binIndices = kept.map { binnings[$0].binIndices(data.characteristics[$0].values) }
+        // Scores: one per pattern, then per row.
+        let keptPositions = kept.map { j in candidates.firstIndex(of: j)! }
         var bins = [Int](repeating: 0, count: kept.count)
-        let scores = (0..<data.count).map { i -> Int in
-            for j in 0..<kept.count { bins[j] = Int(binIndices[j][i]) }
+        let patternScores = (0..<patterns.count).map { p -> Int in
+            for (k, position) in keptPositions.enumerated() { bins[k] = Int(patterns.bins[p * patterns.width + position]) }
             return card.score(bins: bins)
         }
+        let scores = patterns.rowPattern.map { patternScores[Int($0)] }
         card.cutoff = config.cutoff ?? CreditMetrics.costOptimalCutoff(labels: data.labels, scores: scores,
                                                                          costBadAccepted: config.costBadAccepted,
                                                                          costGoodRejected: config.costGoodRejected)
-        card.trainingBands = ScoreBands(scores: scores.map(Double.init))
+        card.trainingBands = ScoreBands(integerScores: scores)
         return Result(scorecard: card, binnings: binnings, scores: scores, regression: model)
+    }
+
+    /// The bin of every row in each of the characteristics `which`, on `threads` cores.
+    static func binIndices(of which: [Int], binnings: [CharacteristicBinning], data: CreditDataset, threads: Int) -> [[Int32]] {
+        let results = ResultSlots<[Int32]>(count: which.count)
+        let next = AtomicCounter()
+        DispatchQueue.concurrentPerform(iterations: max(1, min(threads, which.count))) { _ in
+            while true {
+                let k = next.increment()
+                guard k < which.count else { return }
+                let j = which[k]
+                results.set(k, binnings[j].binIndices(data.characteristics[j].values))
+            }
+        }
+        return results.values.map { $0! }
     }
 
     /// Stratified k-fold cross-validated AUC of the scorecard (fold AUCs and their mean), each
@@ -275,3 +326,4 @@ extension Scorecard {
         }
     }
 }
+

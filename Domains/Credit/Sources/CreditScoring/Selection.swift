@@ -22,7 +22,11 @@ public struct ExcludedCharacteristic: Codable, Sendable, Equatable {
 /// decreasing IV), then a variance-inflation filter, all on the WOE-transformed columns.
 public enum CharacteristicSelection {
     /// Returns the indices kept (in decreasing IV order) and the excluded ones with their reasons.
-    public static func select(ivs: [Double], names: [String], woe: [[Double]],
+    ///
+    /// `woe[j]` holds characteristic j's WOE per row — or per distinct pattern of bins, with the
+    /// pattern's row count in `weights` (the same figures, summed in another order). Columns of
+    /// characteristics below the IV threshold are never read (they may be empty).
+    public static func select(ivs: [Double], names: [String], woe: [[Double]], weights: [Double]? = nil,
                               config: SelectionConfig) -> (kept: [Int], excluded: [ExcludedCharacteristic]) {
         var excluded: [ExcludedCharacteristic] = []
         let order = ivs.indices.sorted { ivs[$0] != ivs[$1] ? ivs[$0] > ivs[$1] : $0 < $1 }
@@ -32,8 +36,8 @@ public enum CharacteristicSelection {
                 excluded.append(.init(name: names[j], iv: ivs[j], reason: "IV \(fixed(ivs[j], 4)) below \(fixed(config.minIV, 4))"))
                 continue
             }
-            if let other = kept.first(where: { abs(correlation(woe[$0], woe[j])) > config.maxCorrelation }) {
-                let r = correlation(woe[other], woe[j])
+            if let other = kept.first(where: { abs(correlation(woe[$0], woe[j], weights: weights)) > config.maxCorrelation }) {
+                let r = correlation(woe[other], woe[j], weights: weights)
                 excluded.append(.init(name: names[j], iv: ivs[j],
                                       reason: "WOE correlation \(fixed(r, 3)) with '\(names[other])' (higher IV) above \(fixed(config.maxCorrelation, 2))"))
                 continue
@@ -41,7 +45,7 @@ public enum CharacteristicSelection {
             kept.append(j)
         }
         while kept.count > 2 {
-            let vifs = varianceInflation(kept.map { woe[$0] })
+            let vifs = varianceInflation(kept.map { woe[$0] }, weights: weights)
             guard let worst = vifs.indices.max(by: { vifs[$0] < vifs[$1] }), vifs[worst] > config.maxVIF else { break }
             let j = kept.remove(at: worst)
             excluded.append(.init(name: names[j], iv: ivs[j], reason: "VIF \(fixed(vifs[worst], 2)) above \(fixed(config.maxVIF, 2))"))
@@ -49,15 +53,24 @@ public enum CharacteristicSelection {
         return (kept, excluded)
     }
 
-    /// Pearson correlation Σ(x−x̄)(y−ȳ) / √(Σ(x−x̄)² Σ(y−ȳ)²); 0 when either column is constant.
-    public static func correlation(_ x: [Double], _ y: [Double]) -> Double {
-        let n = Double(x.count)
+    /// Pearson correlation Σw(x−x̄)(y−ȳ) / √(Σw(x−x̄)² Σw(y−ȳ)²) with weighted means (weights 1
+    /// when nil); 0 when either column is constant.
+    public static func correlation(_ x: [Double], _ y: [Double], weights: [Double]? = nil) -> Double {
+        let n = weights?.reduce(0, +) ?? Double(x.count)
         guard n > 1 else { return 0 }
-        let mx = x.reduce(0, +) / n, my = y.reduce(0, +) / n
+        var mx = 0.0, my = 0.0
+        for i in x.indices {
+            let w = weights?[i] ?? 1
+            mx += w * x[i]
+            my += w * y[i]
+        }
+        mx /= n
+        my /= n
         var sxy = 0.0, sxx = 0.0, syy = 0.0
         for i in x.indices {
+            let w = weights?[i] ?? 1
             let dx = x[i] - mx, dy = y[i] - my
-            sxy += dx * dy; sxx += dx * dx; syy += dy * dy
+            sxy += w * dx * dy; sxx += w * dx * dx; syy += w * dy * dy
         }
         guard sxx > 0, syy > 0 else { return 0 }
         return sxy / (sxx * syy).squareRoot()
@@ -65,13 +78,13 @@ public enum CharacteristicSelection {
 
     /// Variance inflation factors VIF_j = 1 / (1 − R²_j) = (R⁻¹)_jj with R the correlation
     /// matrix of the columns; +∞ for a column that the others determine exactly.
-    public static func varianceInflation(_ columns: [[Double]]) -> [Double] {
+    public static func varianceInflation(_ columns: [[Double]], weights: [Double]? = nil) -> [Double] {
         let p = columns.count
         var r = [Double](repeating: 0, count: p * p)
         for a in 0..<p {
             r[a * p + a] = 1
             for b in (a + 1)..<max(a + 1, p) {
-                let c = correlation(columns[a], columns[b])
+                let c = correlation(columns[a], columns[b], weights: weights)
                 r[a * p + b] = c
                 r[b * p + a] = c
             }

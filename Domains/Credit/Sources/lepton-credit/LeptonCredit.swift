@@ -24,6 +24,7 @@ enum ModelKind: String, ExpressibleByArgument, CaseIterable {
 }
 
 extension MonotonicTrend: ExpressibleByArgument {}
+extension Prebinning: ExpressibleByArgument {}
 
 /// A console line for a characteristic: name, kind, bins, IV and what became of it.
 func characteristicLine(_ name: String, kind: String, bins: Int, iv: Double, status: String) -> String {
@@ -56,6 +57,8 @@ struct Train: ParsableCommand {
     @Option(help: "Smallest share of rows in a bin.") var minBinShare = 0.05
     @Option(help: "Trend of the bad rate over numeric bins: \(MonotonicTrend.allCases.map(\.rawValue).joined(separator: ", ")).")
     var trend: MonotonicTrend = .auto
+    @Option(help: "How numeric values are first cut into fine classes: \(Prebinning.allCases.map(\.rawValue).joined(separator: ", ")) (where a classification tree on the outcome splits, as optbinning does).")
+    var prebinning: Prebinning = .quantile
     @Option(help: "Smallest information value for a characteristic to be considered.") var minIv = 0.02
     @Option(help: "Largest absolute WOE correlation between two selected characteristics.") var maxCorrelation = 0.7
     @Option(help: "Largest variance inflation factor among selected characteristics.") var maxVif = 5.0
@@ -82,6 +85,7 @@ struct Train: ParsableCommand {
         c.binning.maxBins = maxBins
         c.binning.minBinShare = minBinShare
         c.binning.trend = trend
+        c.binning.prebinning = prebinning
         c.selection.minIV = minIv
         c.selection.maxCorrelation = maxCorrelation
         c.selection.maxVIF = maxVif
@@ -111,7 +115,8 @@ struct Train: ParsableCommand {
         let threads = common.threads.resolved
         let schemaValue = try schema.map { try CreditSchema.read(path: $0) } ?? CreditSchema()
         let started = Date()
-        let dataset = try CreditDataset.load(path: data, target: target, bad: bad, id: id, schema: schemaValue)
+        let dataset = try CreditDataset.load(path: data, target: target, bad: bad, id: id, schema: schemaValue, threads: threads)
+        let fingerprint = fileFingerprint(data, threads: threads)
         for name in dataset.allMissing { console.warning("column '\(name)' is missing in every row; left out.") }
         if !dataset.rejected.isEmpty {
             console.warning("\(dataset.rejected.count) of \(dataset.rowsRead) rows rejected (first: \(dataset.rejected[0])).")
@@ -136,10 +141,11 @@ struct Train: ParsableCommand {
                 ? try ScorecardTrainer.crossValidatedAUC(dataset, config: config, folds: cvFolds, seed: common.seed, threads: threads) : nil
             var metrics = Dictionary(evaluation.summary, uniquingKeysWith: { a, _ in a })
             if let cv { metrics["cv_auc"] = cv.mean }
-            try ScorecardFile.write(c, to: out, metrics: metrics, dataFingerprint: fileFingerprint(data), seed: common.seed)
+            try ScorecardFile.write(c, to: out, metrics: metrics, dataFingerprint: fingerprint, seed: common.seed)
             if let report {
                 var r = CreditReports.evaluation(evaluation, scorecard: c, labels: dataset.labels, scores: result.scores,
-                                                 provenance: provenance(model: out), title: "Credit scorecard: training data")
+                                                 provenance: provenance(model: out, fingerprint: fingerprint),
+                                                 title: "Credit scorecard: training data")
                 addCharacteristics(to: &r, binnings: result.binnings, card: c, boosted: nil)
                 try ReportFiles.writeHTML(r, to: report)
             }
@@ -160,11 +166,11 @@ struct Train: ParsableCommand {
                                                        threads: threads) : nil
             var metrics = Dictionary(evaluation.summary, uniquingKeysWith: { a, _ in a })
             if let cv { metrics["cv_auc"] = cv.mean }
-            try BoostedModelFile.write(b, to: path, metrics: metrics, dataFingerprint: fileFingerprint(data), seed: common.seed)
+            try BoostedModelFile.write(b, to: path, metrics: metrics, dataFingerprint: fingerprint, seed: common.seed)
             if let report {
                 let reportPath = kind == .both ? companionPath(report) : report
                 var r = CreditReports.evaluation(evaluation, model: .boosted(b), labels: dataset.labels, scores: result.scores,
-                                                 provenance: provenance(model: path),
+                                                 provenance: provenance(model: path, fingerprint: fingerprint),
                                                  title: "Credit gradient-boosted model: training data")
                 addCharacteristics(to: &r, binnings: result.binnings, card: nil, boosted: b)
                 try ReportFiles.writeHTML(r, to: reportPath)
@@ -260,9 +266,9 @@ struct Train: ParsableCommand {
         return parts.joined(separator: "; ")
     }
 
-    func provenance(model: String) -> Provenance {
+    func provenance(model: String, fingerprint: String?) -> Provenance {
         Provenance(tool: "lepton-credit", toolVersion: creditToolVersion, modelFile: model, dataFile: data,
-                   dataFingerprint: fileFingerprint(data), seed: common.seed, command: commandLine, created: now)
+                   dataFingerprint: fingerprint, seed: common.seed, command: commandLine, created: now)
     }
 }
 
@@ -445,3 +451,4 @@ extension ScoredFile {
         return scored
     }
 }
+
