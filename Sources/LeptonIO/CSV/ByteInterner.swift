@@ -51,33 +51,46 @@ struct ByteInterner {
         arena.deallocate()
     }
 
-    /// A 64-bit hash of `bytes`, eight bytes at a time (multiply–xorshift mixing).
+    /// A 64-bit hash of `bytes`: the 8-byte words folded by rotate-and-xor (independent of one
+    /// another, so the loads overlap), then one multiply–xorshift; the last partial word is read
+    /// as the 8 bytes ending at the end (overlapping the one before), so no byte past `bytes` is
+    /// touched. Equal bytes always hash equal; the table compares the bytes on a hash match.
     @inline(__always)
     static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
         let n = bytes.count
-        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 &* UInt64(n &+ 1)
+        var h = UInt64(truncatingIfNeeded: n) &* 0x9E37_79B9_7F4A_7C15
         guard n > 0, let base = bytes.baseAddress else { return h }
         let raw = UnsafeRawPointer(base)
+        if n < 8 {
+            var tail: UInt64 = 0
+            for i in 0..<n { tail |= UInt64(base[i]) << UInt64(8 * i) }
+            h ^= tail
+        } else {
+            var i = 0
+            while i + 8 < n {
+                h = (h << 23 | h >> 41) ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                i += 8
+            }
+            h = (h << 23 | h >> 41) ^ raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+        }
+        h = (h ^ (h >> 29)) &* 0xBF58_476D_1CE4_E5B9
+        return h ^ (h >> 32)
+    }
+
+    /// Whether `count` bytes at `a` and `b` are equal (words compared, the last one overlapping).
+    @inline(__always)
+    static func equal(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, count n: Int) -> Bool {
+        if n < 8 {
+            for i in 0..<n where a[i] != b[i] { return false }
+            return true
+        }
+        let x = UnsafeRawPointer(a), y = UnsafeRawPointer(b)
         var i = 0
-        while i + 8 <= n {
-            let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            h = (h ^ word) &* 0xBF58_476D_1CE4_E5B9
-            h ^= h >> 29
+        while i + 8 < n {
+            if x.loadUnaligned(fromByteOffset: i, as: UInt64.self) != y.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
             i += 8
         }
-        if i < n {
-            var tail: UInt64 = 0
-            var shift: UInt64 = 0
-            while i < n {
-                tail |= UInt64(base[i]) << shift
-                shift += 8
-                i += 1
-            }
-            h = (h ^ tail) &* 0x94D0_49BB_1331_11EB
-        }
-        h ^= h >> 32
-        h = h &* 0xD6E8_FEB8_6659_FD93
-        return h ^ (h >> 32)
+        return x.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) == y.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
     }
 
     /// The code of `bytes` (with its ``hash(_:)``), or -1 when it was never inserted.
@@ -91,7 +104,7 @@ struct ByteInterner {
             if entry & 0xFFFF_FFFF == tag {
                 let code = Int(entry >> 32) - 1
                 if hashes[code] == hash, Int(lengths[code]) == bytes.count,
-                   bytes.isEmpty || memcmp(arena + starts[code], bytes.baseAddress!, bytes.count) == 0 {
+                   bytes.isEmpty || Self.equal(arena + starts[code], bytes.baseAddress!, count: bytes.count) {
                     return Int32(code)
                 }
             }

@@ -25,6 +25,10 @@ struct CSVRangeReader {
         var records = 0
         /// Quote characters in the range, when ``countQuotes`` is set (else 0).
         var quotes = 0
+        /// Whether the range ended between records (no open quote, partial record or line being
+        /// skipped after an error): then a reader starting at the range's end reads what a reader
+        /// coming from before it would.
+        var endedBetweenRecords = true
     }
 
     /// An optional specialised parser tried on the quote-free fast path before the general
@@ -132,19 +136,15 @@ struct CSVRangeReader {
                 }
                 var next: Int
                 if f < end, data[f] == quote {
-                    var q = f + 1
-                    while q < end, data[q] != quote { q += 1 }
+                    let q = ByteScan.firstOf(quote, quote, in: data, from: f + 1, end: end)
                     guard q < end else { return nil }                                  // closes on a later line
                     next = q + 1
                     guard next == end || data[next] == delimiter else { return nil }   // `""`, `"a"b`, `"a" ,`
                     fastBounds[2 * fields] = f + 1
                     fastBounds[2 * fields + 1] = q
                 } else {
-                    next = f
-                    while next < end, data[next] != delimiter {
-                        if data[next] == quote { return nil }                              // a quote inside a plain field
-                        next += 1
-                    }
+                    next = ByteScan.firstOf(delimiter, quote, in: data, from: f, end: end)
+                    if next < end, data[next] == quote { return nil }                      // a quote inside a plain field
                     var s = f, e = next
                     while s < e, (data[s] == 0x20 || data[s] == 0x09) && data[s] != delimiter { s += 1 }
                     while e > s, (data[e - 1] == 0x20 || data[e - 1] == 0x09) && data[e - 1] != delimiter { e -= 1 }
@@ -167,17 +167,14 @@ struct CSVRangeReader {
                     if i >= count { break }
                 }
                 let lineStart = i
+                // The sentinel LF at `count` ends the search at the latest.
+                let (lineEnd, sawQuote) = ByteScan.lineEnd(in: data, from: i, quote: quote)
+                i = lineEnd + 1
                 var blank = true
-                var sawQuote = false
-                while i < count {
-                    let c = data[i]
-                    if c == 0x0A || c == 0x0D { break }
-                    if c == quote { sawQuote = true }
-                    if blank, !((c == 0x20 || c == 0x09) && c != delimiter) { blank = false }
-                    i += 1
+                for k in lineStart..<lineEnd where !((data[k] == 0x20 || data[k] == 0x09) && data[k] != delimiter) {
+                    blank = false
+                    break
                 }
-                let lineEnd = i
-                i += 1
                 if blank { continue }
                 if sawQuote {
                     if let fields = simpleQuotedFields(data, lineStart, lineEnd) {
@@ -277,6 +274,7 @@ struct CSVRangeReader {
                 }
             }
             if atEnd {
+                counts.endedBetweenRecords = parser.atRecordBoundary && !skippingToLineEnd
                 if !stop {
                     if !parser.finish() {
                         collector.rowProblem = collector.rowProblem ?? .unterminatedQuote

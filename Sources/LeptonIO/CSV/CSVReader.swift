@@ -96,6 +96,10 @@ public final class CSVReader: Sendable {
         public var rows = 0
         /// Of those, records handed over with a problem.
         public var malformed = 0
+        /// Whether the range ended between records. A part cut by quote parity can end inside
+        /// what the reader parses as a record when quoting is malformed (a stray quote flips the
+        /// parity); the next part then reads differently than a sequential read would.
+        var endedBetweenRecords = true
     }
 
     /// Calls `body` with every data record in file order.
@@ -173,7 +177,7 @@ public final class CSVReader: Sendable {
             try body(row)
             return true
         }
-        return (Counts(rows: read.records, malformed: malformed), read.quotes)
+        return (Counts(rows: read.records, malformed: malformed, endedBetweenRecords: read.endedBetweenRecords), read.quotes)
     }
 
     /// Reads `parts` ranges concurrently; `body(part, rows)` runs once per part on its own

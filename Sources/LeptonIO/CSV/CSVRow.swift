@@ -53,6 +53,10 @@ public struct CSVRow {
     /// Whether field `i` is one of the missing-value tokens (case-insensitive, spaces trimmed).
     public func isMissing(at i: Int) -> Bool {
         var field = bytes(at: i)
+        // Quick answer for the usual long value: over 8 bytes without space or tab at its ends.
+        if field.count > 8, field[0] != 0x20, field[0] != 0x09, field[field.count - 1] != 0x20, field[field.count - 1] != 0x09 {
+            return false
+        }
         field = Self.trimmed(field)
         if field.isEmpty { return true }
         if field.count > 8 { return false }

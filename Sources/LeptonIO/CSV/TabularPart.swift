@@ -79,6 +79,8 @@ final class TabularPart: @unchecked Sendable {  // Owned by one thread while rea
     private var stagedTexts: [String]
     var rejected: [CSVRowError] = []
     var rowsRead = 0
+    /// Whether the part's range ended between records (see ``CSVReader/Counts``).
+    var endedBetweenRecords = true
     private(set) var keptRows = 0
 
     init(kinds: [TabularTable.Kind], declared: [Bool], expectedRows: Int) {

@@ -7,7 +7,8 @@ import Dispatch
 /// One pass over the file, on as many cores as asked: the kinds are guessed from the first
 /// rows, then disjoint parts of the file are read concurrently (categories interned by their
 /// raw bytes) and merged; in the rare case where a column guessed numeric turns out to hold
-/// text further down, the file is read once more with the kinds the first pass established.
+/// text further down, the file is read once more with the kinds the first pass established (and
+/// where malformed quoting makes a part's cut fall inside a record, sequentially).
 /// The result equals ``readTwoPass(path:kinds:options:)`` (the naive reference) exactly.
 /// Malformed rows are left out and listed in ``rejected`` with their row number.
 public struct TabularTable: Sendable {
@@ -118,11 +119,19 @@ public struct TabularTable: Sendable {
         DispatchQueue.concurrentPerform(iterations: ranges.count) { k in
             results.set(k, Result {
                 let part = TabularPart(kinds: kinds, declared: forced.map { $0 != nil }, expectedRows: ranges[k].count / 64)
-                part.rowsRead = try reader.forEachRow(in: ranges[k], firstNumber: 1) { row in part.add(row) }.rows
+                let counts = try reader.forEachRow(in: ranges[k], firstNumber: 1) { row in part.add(row) }
+                part.rowsRead = counts.rows
+                part.endedBetweenRecords = counts.endedBetweenRecords
                 return part
             })
         }
-        return try results.values.map { try $0!.get() }
+        let parts = try results.values.map { try $0!.get() }
+        // Malformed quoting can make a quote-parity cut fall inside what a sequential read takes
+        // as one record; then the parts would not add up to the sequential read: read it whole.
+        if parts.dropLast().contains(where: { !$0.endedBetweenRecords }) {
+            return try readParts(reader, kinds: kinds, forced: forced, threads: 1)
+        }
+        return parts
     }
 
     /// Joins the parts in file order: numbers concatenated, level codes renumbered in order of
