@@ -31,49 +31,59 @@ struct BinPatterns {
         var mask = slots.count - 1
         var hashes: [UInt64] = []
         var bins: [Int32] = [], counts: [Double] = [], bads: [Double] = []
-        var row = [Int32](repeating: 0, count: width)
         let width = self.width
-        rowPattern = [Int32](unsafeUninitializedCapacity: n) { patternOfRow, initialized in
-            for i in 0..<n {
-                var h: UInt64 = 0x9E37_79B9_7F4A_7C15
-                for j in 0..<width {
-                    let b = columns[j][i]
-                    row[j] = b
-                    h = (h ^ UInt64(UInt32(bitPattern: b))) &* 0xBF58_476D_1CE4_E5B9
-                    h ^= h >> 31
-                }
-                var s = Int(truncatingIfNeeded: h) & mask
-                var found: Int32 = -1
-                while slots[s] >= 0 {
-                    let p = Int(slots[s])
-                    if hashes[p] == h && (0..<width).allSatisfy({ bins[p * width + $0] == row[$0] }) {
-                        found = Int32(p)
-                        break
+        // Raw views of the columns. Safe: `columns` is an immutable parameter kept alive (and so
+        // its arrays' storage in place) until the loop is done; with no rows they are never read.
+        let bases = UnsafeMutablePointer<UnsafePointer<Int32>>.allocate(capacity: max(width, 1))
+        defer { bases.deallocate() }
+        let row = UnsafeMutablePointer<Int32>.allocate(capacity: max(width, 1))
+        defer { row.deallocate() }
+        rowPattern = withExtendedLifetime(columns) {
+            for j in 0..<width where n > 0 { bases[j] = columns[j].withUnsafeBufferPointer { $0.baseAddress! } }
+            return [Int32](unsafeUninitializedCapacity: n) { patternOfRow, initialized in
+                for i in 0..<n {
+                    var h: UInt64 = 0x9E37_79B9_7F4A_7C15
+                    for j in 0..<width {
+                        let b = bases[j][i]
+                        row[j] = b
+                        h = (h ^ UInt64(UInt32(bitPattern: b))) &* 0xBF58_476D_1CE4_E5B9
+                        h ^= h >> 31
                     }
-                    s = (s + 1) & mask
-                }
-                if found < 0 {
-                    found = Int32(counts.count)
-                    slots[s] = found
-                    hashes.append(h)
-                    bins.append(contentsOf: row)
-                    counts.append(0)
-                    bads.append(0)
-                    if 2 * counts.count > slots.count {
-                        slots = [Int32](repeating: -1, count: slots.count * 2)
-                        mask = slots.count - 1
-                        for (p, hash) in hashes.enumerated() {
-                            var t = Int(truncatingIfNeeded: hash) & mask
-                            while slots[t] >= 0 { t = (t + 1) & mask }
-                            slots[t] = Int32(p)
+                    var s = Int(truncatingIfNeeded: h) & mask
+                    var found: Int32 = -1
+                    while slots[s] >= 0 {
+                        let p = Int(slots[s])
+                        if hashes[p] == h && bins.withUnsafeBufferPointer({ stored in
+                            (0..<width).allSatisfy { stored[p * width + $0] == row[$0] }
+                        }) {
+                            found = Int32(p)
+                            break
+                        }
+                        s = (s + 1) & mask
+                    }
+                    if found < 0 {
+                        found = Int32(counts.count)
+                        slots[s] = found
+                        hashes.append(h)
+                        bins.append(contentsOf: UnsafeBufferPointer(start: row, count: width))
+                        counts.append(0)
+                        bads.append(0)
+                        if 2 * counts.count > slots.count {
+                            slots = [Int32](repeating: -1, count: slots.count * 2)
+                            mask = slots.count - 1
+                            for (p, hash) in hashes.enumerated() {
+                                var t = Int(truncatingIfNeeded: hash) & mask
+                                while slots[t] >= 0 { t = (t + 1) & mask }
+                                slots[t] = Int32(p)
+                            }
                         }
                     }
+                    counts[Int(found)] += 1
+                    if labels[i] == 1 { bads[Int(found)] += 1 }
+                    patternOfRow[i] = found
                 }
-                counts[Int(found)] += 1
-                if labels[i] == 1 { bads[Int(found)] += 1 }
-                patternOfRow[i] = found
+                initialized = n
             }
-            initialized = n
         }
         self.bins = bins
         self.counts = counts

@@ -29,20 +29,26 @@ public struct ScorecardEvaluation: Sendable {
         precondition(labels.count == scores.count && scores.count == pd.count, "ScorecardEvaluation: lengths differ")
         n = labels.count
         bads = Int(labels.reduce(0, +))
-        auc = CreditMetrics.auc(labels: labels, scores: scores) ?? .nan
+        // One counting pass serves the figures of integer scores (each equals its sort-based twin).
+        let histogram = ScoreHistogram(labels: labels, scores: scores)
+        auc = (histogram.map { $0.auc } ?? CreditMetrics.auc(labels: labels, scores: scores)) ?? .nan
         gini = 2 * auc - 1
-        (ks, ksScore) = CreditMetrics.ks(labels: labels, scores: scores)
+        (ks, ksScore) = histogram?.ks ?? CreditMetrics.ks(labels: labels, scores: scores)
         brier = CreditMetrics.brier(labels: labels, pd: pd)
         logLoss = CreditMetrics.logLoss(labels: labels, pd: pd)
         bands = CreditMetrics.bands(labels: labels, scores: scores, pd: pd)
         hosmerLemeshow = CreditMetrics.hosmerLemeshow(bands)
         self.cutoff = cutoff
-        atCutoff = CreditMetrics.confusion(labels: labels, scores: scores, cutoff: cutoff, costBadAccepted: costBadAccepted,
+        func confusion(at cut: Int) -> CreditMetrics.Confusion {
+            histogram?.confusion(cutoff: cut, costBadAccepted: costBadAccepted, costGoodRejected: costGoodRejected)
+                ?? CreditMetrics.confusion(labels: labels, scores: scores, cutoff: cut, costBadAccepted: costBadAccepted,
                                            costGoodRejected: costGoodRejected)
-        optimalCutoff = CreditMetrics.costOptimalCutoff(labels: labels, scores: scores, costBadAccepted: costBadAccepted,
-                                                        costGoodRejected: costGoodRejected)
-        atOptimalCutoff = CreditMetrics.confusion(labels: labels, scores: scores, cutoff: optimalCutoff,
-                                                  costBadAccepted: costBadAccepted, costGoodRejected: costGoodRejected)
+        }
+        atCutoff = confusion(at: cutoff)
+        optimalCutoff = histogram?.costOptimalCutoff(costBadAccepted: costBadAccepted, costGoodRejected: costGoodRejected)
+            ?? CreditMetrics.costOptimalCutoff(labels: labels, scores: scores, costBadAccepted: costBadAccepted,
+                                               costGoodRejected: costGoodRejected)
+        atOptimalCutoff = confusion(at: optimalCutoff)
         strategy = CreditMetrics.strategyTable(labels: labels, scores: scores, costBadAccepted: costBadAccepted,
                                                costGoodRejected: costGoodRejected)
         roc = CreditMetrics.rocPoints(labels: labels, scores: scores)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CreditScoring
 import Foundation
+import Synchronization
 import LeptonCLI
 import LeptonIO
 import LeptonReport
@@ -115,8 +116,10 @@ struct Train: ParsableCommand {
         let threads = common.threads.resolved
         let schemaValue = try schema.map { try CreditSchema.read(path: $0) } ?? CreditSchema()
         let started = Date()
+        // The fingerprint (a CRC-32 of the whole file) on one thread beside the work, which leaves a
+        // core idle in its sequential stretches; taken when the model file is written.
+        let pendingFingerprint = BackgroundValue { [data] in fileFingerprint(data, threads: 1) }
         let dataset = try CreditDataset.load(path: data, target: target, bad: bad, id: id, schema: schemaValue, threads: threads)
-        let fingerprint = fileFingerprint(data, threads: threads)
         for name in dataset.allMissing { console.warning("column '\(name)' is missing in every row; left out.") }
         if !dataset.rejected.isEmpty {
             console.warning("\(dataset.rejected.count) of \(dataset.rowsRead) rows rejected (first: \(dataset.rejected[0])).")
@@ -128,6 +131,7 @@ struct Train: ParsableCommand {
         var binnings: [CharacteristicBinning] = []
         var card: Scorecard?
         var boosted: BoostedCreditModel?
+        var fingerprint: String? { pendingFingerprint.value }
 
         if kind != .gbdt {
             let result = try ScorecardTrainer.fit(dataset, config: config, threads: threads)
@@ -269,6 +273,28 @@ struct Train: ParsableCommand {
     func provenance(model: String, fingerprint: String?) -> Provenance {
         Provenance(tool: "lepton-credit", toolVersion: creditToolVersion, modelFile: model, dataFile: data,
                    dataFingerprint: fingerprint, seed: common.seed, command: commandLine, created: now)
+    }
+}
+
+/// A value computed on a background thread, waited for when first read.
+final class BackgroundValue<Value: Sendable>: Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private let box = Mutex<Value?>(nil)
+
+    init(_ compute: @escaping @Sendable () -> Value) {
+        DispatchQueue.global().async {
+            let value = compute()
+            self.box.withLock { $0 = value }
+            self.done.signal()
+        }
+    }
+
+    /// The value, once computed.
+    var value: Value {
+        if let value = box.withLock({ $0 }) { return value }
+        done.wait()
+        done.signal()  // later readers do not wait
+        return box.withLock { $0 }!
     }
 }
 

@@ -103,7 +103,7 @@ final class BinningTests: XCTestCase {
             }
             let totals = OptimalBinning.Totals(rows: fine.reduce(0) { $0 + $1.count } + 100, bads: fine.reduce(0) { $0 + $1.bads } + 20)
             let minCount = 40 + trial % 50, maxBins = 2 + trial % 4
-            for trend in [MonotonicTrend.ascending, .descending, .peak, .valley, .none] {
+            for trend in [MonotonicTrend.ascending, .descending, .peak, .valley, .none, .auto, .autoUnimodal] {
                 let (starts, _) = OptimalBinning.bestMerge(fine, totals: totals, minCount: minCount, maxBins: maxBins, trend: trend)
                 var best = -Double.infinity
                 for mask in 0..<(1 << (p - 1)) {
@@ -138,7 +138,9 @@ final class BinningTests: XCTestCase {
             guard !steps.contains(0) else { return false }
             let firstUp = steps.firstIndex(of: 1) ?? steps.count
             return steps[firstUp...].allSatisfy { $0 == 1 }
-        case .none, .auto: return true
+        case .auto: return follows(rates, .ascending) || follows(rates, .descending)
+        case .autoUnimodal: return follows(rates, .peak) || follows(rates, .valley)
+        case .none: return true
         }
     }
 
