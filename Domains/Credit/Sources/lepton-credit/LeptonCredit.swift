@@ -61,8 +61,8 @@ struct Train: ParsableCommand {
     @Option(help: "How numeric values are first cut into fine classes: \(Prebinning.allCases.map(\.rawValue).joined(separator: ", ")) (where a classification tree on the outcome splits, as optbinning does).")
     var prebinning: Prebinning = .quantile
     @Option(help: "Smallest information value for a characteristic to be considered.") var minIv = 0.02
-    @Option(help: "Largest absolute WOE correlation between two selected characteristics.") var maxCorrelation = 0.7
-    @Option(help: "Largest variance inflation factor among selected characteristics.") var maxVif = 5.0
+    @Option(help: "Largest absolute WOE correlation between two selected characteristics (1: no correlation filter).") var maxCorrelation = 0.7
+    @Option(help: "Largest variance inflation factor among selected characteristics (a huge value such as 1e9: no VIF filter).") var maxVif = 5.0
     @Option(help: "Points to double the odds.") var pdo = 20.0
     @Option(help: "Score at the base odds.") var baseScore = 600.0
     @Option(help: "Good:bad odds at the base score.") var baseOdds = 50.0
@@ -75,6 +75,9 @@ struct Train: ParsableCommand {
     func validate() throws {
         guard maxBins >= 2 else { throw ValidationError("--max-bins \(maxBins): at least 2. Hint: 5 or 6 is usual.") }
         guard minBinShare > 0, minBinShare < 0.5 else { throw ValidationError("--min-bin-share \(minBinShare): between 0 and 0.5. Hint: 0.05 is usual.") }
+        guard maxCorrelation.isFinite, maxVif.isFinite, minIv.isFinite else {
+            throw ValidationError("--max-correlation, --max-vif and --min-iv must be finite numbers. Hint: --max-correlation 1 --max-vif 1e9 turn the filters off.")
+        }
         guard pdo > 0, baseOdds > 0 else { throw ValidationError("--pdo and --base-odds must be positive. Hint: --pdo 20 --base-odds 50.") }
         guard costBadAccepted >= 0, costGoodRejected >= 0 else { throw ValidationError("costs must not be negative.") }
         guard reasons >= 0, reasons <= 20 else { throw ValidationError("--reasons \(reasons): between 0 and 20.") }
