@@ -3,7 +3,7 @@
 // Dependency direction: executables → domain libraries → LeptonCore / LeptonIO / LeptonReport → C shims.
 // Only LeptonIO imports CCSV and CPNG; only LeptonCore/Tensor/BLAS.swift imports COpenBLAS
 // (and lepton-bench's GEMM benchmark, which times the funnel against cblas_sgemm called directly);
-// only LeptonCore/Trees/Histogram.swift imports CLeptonIntrinsics;
+// only LeptonCore/Trees/Histogram.swift and LeptonCore/Serialization/CRC32Streaming.swift import CLeptonIntrinsics;
 // only executables import ArgumentParser. A domain never imports another domain.
 import PackageDescription
 
@@ -28,7 +28,7 @@ let package = Package(
         .systemLibrary(
             name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
-        // Header-only: compiler intrinsics (a prefetch hint) for the GBDT histogram loop.
+        // Header-only: compiler intrinsics (a prefetch hint for the GBDT histogram loop, a carry-less multiply CRC-32).
         .systemLibrary(name: "CLeptonIntrinsics", path: "Sources/CLeptonIntrinsics"),
 
         // MARK: - Shared core

@@ -11,6 +11,21 @@ final class CRC32StreamingTests: XCTestCase {
         }
         XCTAssertEqual(Array("123456789".utf8).withUnsafeBytes { CRC32.checksum($0, continuing: 0) }, 0xCBF4_3926)
         let whole = CRC32.checksum(bytes)
+        #if arch(x86_64)
+        XCTAssertTrue(CRC32.foldAvailable, "the x86-64 machines Lepton runs on have PCLMULQDQ; the kernel must be tested")
+        #endif
+        // The carry-less-multiply kernel against the table at every length and alignment.
+        bytes.withUnsafeBytes { raw in
+            for start in 0..<20 {
+                for count in [0, 1, 15, 16, 63, 64, 65, 79, 80, 127, 128, 129, 1_000, 4_096, 9_000] where start + count <= raw.count {
+                    let piece = UnsafeRawBufferPointer(rebasing: raw[start..<(start + count)])
+                    for seed: UInt32 in [0, 0xDEAD_BEEF] {
+                        XCTAssertEqual(CRC32.checksum(piece, continuing: seed), CRC32.checksumBySlicing(piece, continuing: seed),
+                                       "start \(start), count \(count)")
+                    }
+                }
+            }
+        }
         bytes.withUnsafeBytes { raw in
             XCTAssertEqual(CRC32.checksum(raw, continuing: 0), whole)
             for cut in [0, 1, 7, 8, 9, 1_000, 4_097, 9_999, 10_000] {

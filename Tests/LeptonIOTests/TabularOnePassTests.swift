@@ -68,6 +68,25 @@ final class TabularOnePassTests: XCTestCase {
         }
     }
 
+    /// Several megabytes (parts and 1 MB chunks cross records) of mostly plain lines that the
+    /// line kernel takes, with every few lines one it must leave to the general path.
+    func testEqualsTheTwoPassReadAcrossChunksAndParts() throws {
+        var rng = SeededGenerator(seed: 42)
+        let odd = ["\"a \"\"q\"\" b\"", " padded ", "\"multi\nline\"", "x\"y", "NA", "", "1e400", "-", "\"7\"", "\"\"", "\"open"]
+        var text = "id,amount,purpose,flag,note\r\n"
+        for i in 0..<120_000 {
+            var fields = ["\(i)", "\(Int.random(in: -500...5000, using: &rng))", ["\"car, new\"", "radio", "\"tv, video\"", "?"][i % 4],
+                          "\(i % 3)", "\"note \(i % 11), \(i % 5)\""]
+            if Int.random(in: 0..<50, using: &rng) == 0 { fields[Int.random(in: 0..<5, using: &rng)] = odd[Int.random(in: 0..<odd.count, using: &rng)] }
+            if Int.random(in: 0..<400, using: &rng) == 0 { fields.removeLast() }
+            text += fields.joined(separator: ",") + (i % 7 == 0 ? "\r\n" : "\n")
+            if i % 10_000 == 0 { text += "\n" }
+        }
+        let path = try dir.write("big.csv", text)
+        try assertReadsEqual(path, kinds: ["id": .text])
+        try assertReadsEqual(path, kinds: ["amount": .numeric])
+    }
+
     /// A column whose first 64 KB are numbers and which holds text further down: the guess is
     /// wrong, and the file is read again with the kinds the first pass established.
     func testColumnGuessedNumericThatHoldsTextLater() throws {
@@ -130,6 +149,8 @@ final class TabularOnePassTests: XCTestCase {
                     for end in from...count {
                         XCTAssertEqual(ByteScan.firstOf(0x2C, 0x22, in: p, from: from, end: end),
                                        ByteScan.firstOfNaive(0x2C, 0x22, in: p, from: from, end: end))
+                        XCTAssertEqual(ByteScan.firstOf(0x2C, 0x22, 0x0A, 0x0D, in: p, from: from, end: end),
+                                       ByteScan.firstOfNaive(0x2C, 0x22, 0x0A, 0x0D, in: p, from: from, end: end))
                     }
                 }
             }

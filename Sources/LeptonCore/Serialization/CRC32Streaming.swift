@@ -1,9 +1,26 @@
+internal import CLeptonIntrinsics
+
 /// CRC-32 of data that arrives in pieces, or in parts checksummed on separate cores.
 extension CRC32 {
+    /// Whether the carry-less-multiply kernel can run here (x86-64 with PCLMULQDQ and SSE4.1).
+    static let foldAvailable = lepton_crc32_fold_available() != 0
+
     /// The CRC-32 of the data whose CRC-32 is `previous` followed by `bytes` (zlib's
-    /// `crc32(crc, buf, len)`; `previous` is 0 for the start). Slicing-by-8: eight table
-    /// lookups per eight bytes.
+    /// `crc32(crc, buf, len)`; `previous` is 0 for the start). Whole 16-byte blocks of pieces of
+    /// 64 bytes or more are folded with carry-less multiplication where the processor has it
+    /// (about ten times the table's speed); the rest goes through ``checksumBySlicing(_:continuing:)``.
     public static func checksum(_ bytes: UnsafeRawBufferPointer, continuing previous: UInt32) -> UInt32 {
+        guard foldAvailable, bytes.count >= 64, let base = bytes.baseAddress else {
+            return checksumBySlicing(bytes, continuing: previous)
+        }
+        let folded = bytes.count & ~15
+        let state = lepton_crc32_fold(previous ^ 0xFFFF_FFFF, base.assumingMemoryBound(to: UInt8.self), folded)
+        return checksumBySlicing(UnsafeRawBufferPointer(rebasing: bytes[folded...]), continuing: state ^ 0xFFFF_FFFF)
+    }
+
+    /// The table-driven twin of ``checksum(_:continuing:)``, slicing-by-8: eight table lookups
+    /// per eight bytes.
+    public static func checksumBySlicing(_ bytes: UnsafeRawBufferPointer, continuing previous: UInt32) -> UInt32 {
         var crc = previous ^ 0xFFFF_FFFF
         guard let base = bytes.baseAddress else { return previous }
         let n = bytes.count

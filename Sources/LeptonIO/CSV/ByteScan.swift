@@ -29,6 +29,28 @@ enum ByteScan {
         return end
     }
 
+    /// The index of the first byte in `data[from..<end]` equal to `a`, `b`, `c` or `d`, or `end`
+    /// (repeat a byte to look for fewer).
+    @inline(__always)
+    static func firstOf(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8, in data: UnsafePointer<UInt8>, from: Int, end: Int) -> Int {
+        let raw = UnsafeRawPointer(data)
+        var p = from
+        while p < end {
+            let word = raw.loadUnaligned(fromByteOffset: p, as: UInt64.self).littleEndian
+            let hits = matches(word, a) | matches(word, b) | matches(word, c) | matches(word, d)
+            if hits != 0 { return min(end, p + hits.trailingZeroBitCount / 8) }
+            p += 8
+        }
+        return end
+    }
+
+    /// Naive twin of ``firstOf(_:_:_:_:in:from:end:)``.
+    static func firstOfNaive(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8, in data: UnsafePointer<UInt8>, from: Int, end: Int) -> Int {
+        var p = from
+        while p < end, data[p] != a, data[p] != b, data[p] != c, data[p] != d { p += 1 }
+        return p
+    }
+
     /// The index of the first LF or CR at or after `from` (there must be one: the reader's
     /// sentinel), and whether a `quote` comes before it.
     @inline(__always)

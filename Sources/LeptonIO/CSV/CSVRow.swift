@@ -51,8 +51,12 @@ public struct CSVRow {
     }
 
     /// Whether field `i` is one of the missing-value tokens (case-insensitive, spaces trimmed).
-    public func isMissing(at i: Int) -> Bool {
-        var field = bytes(at: i)
+    public func isMissing(at i: Int) -> Bool { Self.isMissing(bytes(at: i), context: context) }
+
+    /// Whether `field` is one of `context`'s missing-value tokens (case-insensitive, spaces trimmed).
+    @inline(__always)
+    static func isMissing(_ field: UnsafeBufferPointer<UInt8>, context: CSVContext) -> Bool {
+        var field = field
         // Quick answer for the usual long value: over 8 bytes without space or tab at its ends.
         if field.count > 8, field[0] != 0x20, field[0] != 0x09, field[field.count - 1] != 0x20, field[field.count - 1] != 0x09 {
             return false

@@ -63,27 +63,40 @@ final class TabularPart: @unchecked Sendable {  // Owned by one thread while rea
     /// Per column, in raw memory so that the per-field loop does no reference counting: its
     /// kind (0 numeric, 1 categorical, 2 text), whether it was declared, its numbers or codes,
     /// its interner.
-    private let kind: UnsafeMutablePointer<UInt8>
-    private let declared: UnsafeMutablePointer<Bool>
+    let kind: UnsafeMutablePointer<UInt8>
+    let declared: UnsafeMutablePointer<Bool>
     let numbers: UnsafeMutablePointer<GrowableColumn<Double>>
     let codes: UnsafeMutablePointer<GrowableColumn<Int32>>
     let interners: UnsafeMutablePointer<ByteInterner>
     /// Per column: guessed numeric, but some well-formed row holds a non-missing non-number.
     let heldText: UnsafeMutablePointer<Bool>
     /// Staging of one row: numbers, codes (or -2: new), and the new categories' hashes.
-    private let stagedNumbers: UnsafeMutablePointer<Double>
-    private let stagedCodes: UnsafeMutablePointer<Int32>
-    private let stagedHashes: UnsafeMutablePointer<UInt64>
+    let stagedNumbers: UnsafeMutablePointer<Double>
+    let stagedCodes: UnsafeMutablePointer<Int32>
+    let stagedHashes: UnsafeMutablePointer<UInt64>
+    /// Where each staged field lies in the line (for new categories and texts), start and end.
+    let stagedBounds: UnsafeMutablePointer<Int>
+    /// What ``takeLine(_:_:_:)`` needs of the file: its missing tokens, delimiter and limits.
+    let context: CSVContext
+    let delimiter: UInt8
+    let maxFieldBytes: Int
+    let maxRowBytes: Int
     /// The rows of text columns (empty for the others), and their staging.
-    private(set) var texts: [[String]]
-    private var stagedTexts: [String]
+    var texts: [[String]]
+    var stagedTexts: [String]
     var rejected: [CSVRowError] = []
     var rowsRead = 0
     /// Whether the part's range ended between records (see ``CSVReader/Counts``).
     var endedBetweenRecords = true
-    private(set) var keptRows = 0
+    /// Quote characters in the part's range (when counted).
+    var quotes = 0
+    var keptRows = 0
 
-    init(kinds: [TabularTable.Kind], declared: [Bool], expectedRows: Int) {
+    init(kinds: [TabularTable.Kind], declared: [Bool], expectedRows: Int, context: CSVContext, options: CSVOptions) {
+        self.context = context
+        delimiter = options.delimiter
+        maxFieldBytes = options.maxFieldBytes
+        maxRowBytes = options.maxRowBytes
         width = kinds.count
         let n = max(width, 1)
         let rows = min(max(expectedRows, 1024), 1 << 24)
@@ -109,6 +122,8 @@ final class TabularPart: @unchecked Sendable {  // Owned by one thread while rea
         stagedCodes.initialize(repeating: 0, count: n)
         stagedHashes = .allocate(capacity: n)
         stagedHashes.initialize(repeating: 0, count: n)
+        stagedBounds = .allocate(capacity: 2 * n)
+        stagedBounds.initialize(repeating: 0, count: 2 * n)
     }
 
     deinit {
@@ -120,7 +135,7 @@ final class TabularPart: @unchecked Sendable {  // Owned by one thread while rea
         for pointer in [UnsafeMutableRawPointer(kind), UnsafeMutableRawPointer(declared), UnsafeMutableRawPointer(numbers),
                         UnsafeMutableRawPointer(codes), UnsafeMutableRawPointer(interners), UnsafeMutableRawPointer(heldText),
                         UnsafeMutableRawPointer(stagedNumbers), UnsafeMutableRawPointer(stagedCodes),
-                        UnsafeMutableRawPointer(stagedHashes)] {
+                        UnsafeMutableRawPointer(stagedHashes), UnsafeMutableRawPointer(stagedBounds)] {
             pointer.deallocate()
         }
     }

@@ -1,4 +1,4 @@
-import Dispatch
+import Synchronization
 
 /// A CSV file read into typed columns: numbers where every non-missing value is a number,
 /// categories (text levels) otherwise — or as a caller's schema says (which may also ask for
@@ -112,52 +112,76 @@ public struct TabularTable: Sendable {
         return forced.indices.map { forced[$0] ?? (numeric[$0] ? .numeric : .categorical) }
     }
 
-    /// Reads `threads` disjoint parts of the data concurrently.
+    /// Reads `threads` disjoint parts of the data concurrently, exactly as one sequential read
+    /// would: cut first at line ends without a pass over the file for quotes, each part counting
+    /// its quote characters; when an odd number precede a cut (the cut is inside a quoted field)
+    /// read again cut quote-aware (``CSVReader/parts(_:)``); and when a part still ends inside
+    /// what the reader takes as a record (malformed quoting flips the parity), read it whole.
     static func readParts(_ reader: CSVReader, kinds: [Kind], forced: [Kind?], threads: Int) throws -> [TabularPart] {
-        let ranges = reader.parts(max(1, threads))
+        let count = max(1, threads)
+        guard count > 1 else { return try readParts(reader, ranges: [reader.dataStart..<reader.fileSize], kinds: kinds, forced: forced) }
+        var parts = try readParts(reader, ranges: reader.partsIgnoringQuotes(count), kinds: kinds, forced: forced, countQuotes: true)
+        var quotesBefore = 0
+        for part in parts.dropLast() {
+            quotesBefore += part.quotes
+            if quotesBefore % 2 != 0 {
+                parts = try readParts(reader, ranges: reader.parts(count), kinds: kinds, forced: forced)
+                break
+            }
+        }
+        if parts.dropLast().contains(where: { !$0.endedBetweenRecords }) {
+            return try readParts(reader, ranges: [reader.dataStart..<reader.fileSize], kinds: kinds, forced: forced)
+        }
+        return parts
+    }
+
+    /// Reads `ranges` concurrently, one thread each.
+    static func readParts(_ reader: CSVReader, ranges: [Range<Int>], kinds: [Kind], forced: [Kind?],
+                          countQuotes: Bool = false) throws -> [TabularPart] {
         let results = UnsafeResultBox<TabularPart>(count: ranges.count)
-        DispatchQueue.concurrentPerform(iterations: ranges.count) { k in
+        Parallel.run(ranges.count) { k in
             results.set(k, Result {
-                let part = TabularPart(kinds: kinds, declared: forced.map { $0 != nil }, expectedRows: ranges[k].count / 64)
-                let counts = try reader.forEachRow(in: ranges[k], firstNumber: 1) { row in part.add(row) }
+                let part = TabularPart(kinds: kinds, declared: forced.map { $0 != nil }, expectedRows: ranges[k].count / 64,
+                                       context: reader.context, options: reader.options)
+                // Runs of plain lines straight into the columns; any other line through the general reader.
+                let hook: CSVRangeReader.LineHook = { data, start, end in
+                    var next = start, lines = 0
+                    while next < end, let after = part.takeLine(data, next, end) {
+                        next = after
+                        lines += 1
+                    }
+                    return (next, lines)
+                }
+                let (counts, quotes) = try reader.readRange(ranges[k], firstNumber: 1, lineHook: hook, countQuotes: countQuotes) { row in
+                    part.add(row)
+                }
                 part.rowsRead = counts.rows
                 part.endedBetweenRecords = counts.endedBetweenRecords
+                part.quotes = quotes
                 return part
             })
         }
-        let parts = try results.values.map { try $0!.get() }
-        // Malformed quoting can make a quote-parity cut fall inside what a sequential read takes
-        // as one record; then the parts would not add up to the sequential read: read it whole.
-        if parts.dropLast().contains(where: { !$0.endedBetweenRecords }) {
-            return try readParts(reader, kinds: kinds, forced: forced, threads: 1)
-        }
-        return parts
+        return try results.values.map { try $0!.get() }
     }
 
     /// Joins the parts in file order: numbers concatenated, level codes renumbered in order of
     /// first appearance over the whole file, reject row numbers counted from the file's start.
     static func merge(_ parts: [TabularPart], names: [String], kinds: [Kind], path: String, options: CSVOptions) -> TabularTable {
         let total = parts.reduce(0) { $0 + $1.keptRows }
-        var columns: [Column] = []
-        for j in names.indices {
-            switch kinds[j] {
-            case .numeric:
-                let numbers = [Double](unsafeUninitializedCapacity: total) { buffer, initialized in
-                    var r = 0
-                    for part in parts {
-                        part.numbers[j].copy(to: buffer.baseAddress! + r)
-                        r += part.keptRows
-                    }
-                    initialized = total
+        // Columns are joined independently, on two threads.
+        let joined = UnsafeResultBox<Column>(count: names.count)
+        let next = Mutex(0)
+        Parallel.run(min(2, max(names.count, 1))) { _ in
+            while true {
+                let j = next.withLock { value -> Int in
+                    defer { value += 1 }
+                    return value
                 }
-                columns.append(Column(name: names[j], kind: .numeric, numbers: numbers))
-            case .categorical:
-                let (codes, levels) = mergeCategories(parts.map { ($0.interners[j], $0.codes[j]) }, total: total)
-                columns.append(Column(name: names[j], kind: .categorical, codes: codes, levels: levels))
-            case .text:
-                columns.append(Column(name: names[j], kind: .text, texts: parts.flatMap { $0.texts[j] }))
+                guard j < names.count else { return }
+                joined.set(j, .success(mergeColumn(j, parts, name: names[j], kind: kinds[j], total: total)))
             }
         }
+        let columns = joined.values.map { try! $0!.get() }  // Safe: every slot holds a success.
         var rejected: [CSVRowError] = []
         var rowsBefore = options.hasHeader ? 1 : 0
         for part in parts {
@@ -168,6 +192,27 @@ public struct TabularTable: Sendable {
         }
         return TabularTable(path: path, columns: columns, rowCount: total, rowsRead: parts.reduce(0) { $0 + $1.rowsRead },
                             rejected: rejected)
+    }
+
+    /// Column `j` from its parts, in part order.
+    static func mergeColumn(_ j: Int, _ parts: [TabularPart], name: String, kind: Kind, total: Int) -> Column {
+        switch kind {
+        case .numeric:
+            let numbers = [Double](unsafeUninitializedCapacity: total) { buffer, initialized in
+                var r = 0
+                for part in parts {
+                    part.numbers[j].copy(to: buffer.baseAddress! + r)
+                    r += part.keptRows
+                }
+                initialized = total
+            }
+            return Column(name: name, kind: .numeric, numbers: numbers)
+        case .categorical:
+            let (codes, levels) = mergeCategories(parts.map { ($0.interners[j], $0.codes[j]) }, total: total)
+            return Column(name: name, kind: .categorical, codes: codes, levels: levels)
+        case .text:
+            return Column(name: name, kind: .text, texts: parts.flatMap { $0.texts[j] })
+        }
     }
 
     /// One categorical column from its parts: each part's local codes mapped to global codes
@@ -213,4 +258,5 @@ public struct TabularTable: Sendable {
         return (codes, levels)
     }
 }
+
 

@@ -1,5 +1,5 @@
-import Dispatch
 import Foundation
+import LeptonIO
 
 /// The shape the event (bad) rate must take across a numeric characteristic's bins.
 public enum MonotonicTrend: String, Codable, Sendable, CaseIterable {
@@ -236,6 +236,21 @@ public struct CharacteristicBinning: Codable, Sendable {
     /// Bin indices of every training row of `values`.
     public func binIndices(_ values: CharacteristicValues) -> [Int32] {
         switch values {
+        case let .numeric(numbers) where specialNumbers.isEmpty:
+            // binIndex(number:) without special values, over raw buffers: NaN to the missing bin,
+            // otherwise the number of cuts at or below the value.
+            let missing = Int32(missingBin)
+            return cuts.withUnsafeBufferPointer { cuts in
+                numbers.map { value -> Int32 in
+                    if value.isNaN { return missing }
+                    var lo = 0, hi = cuts.count
+                    while lo < hi {
+                        let mid = (lo + hi) >> 1
+                        if cuts[mid] <= value { lo = mid + 1 } else { hi = mid }
+                    }
+                    return Int32(lo)
+                }
+            }
         case let .numeric(numbers):
             return numbers.map { Int32(binIndex(number: $0)) }
         case let .categorical(codes, levels):
@@ -280,7 +295,7 @@ public enum OptimalBinning {
         let results = ResultSlots<CharacteristicBinning>(count: characteristics.count)
         let workers = max(1, min(threads, characteristics.count))
         let next = AtomicCounter()
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        Parallel.run(workers) { _ in
             while true {
                 let k = next.increment()
                 guard k < characteristics.count else { return }

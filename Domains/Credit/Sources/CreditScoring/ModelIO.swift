@@ -1,6 +1,6 @@
-import Dispatch
 import Foundation
 import LeptonCore
+import LeptonIO
 
 /// Scorecards in the project's one model file format: the manifest's `extra["scorecard"]`
 /// holds the whole scorecard (bins with counts and WOE, coefficients, points, cut-off,
@@ -58,7 +58,7 @@ public func fileFingerprint(_ path: String, threads: Int = 2) -> String? {
     let parts = max(1, min(threads, size / (1 << 20) + 1))
     let ranges = (0..<parts).map { k in (size * k / parts)..<(size * (k + 1) / parts) }
     let results = ResultSlots<UInt32?>(count: parts)
-    DispatchQueue.concurrentPerform(iterations: parts) { k in
+    Parallel.run(parts) { k in
         results.set(k, checksum(fd: fd, range: ranges[k]))
     }
     var crc: UInt32 = 0

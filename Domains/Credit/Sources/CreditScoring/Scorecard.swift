@@ -1,6 +1,6 @@
-import Dispatch
 import Foundation
 import LeptonCore
+import LeptonIO
 
 /// How log-odds become points, and the costs that set the cut-off: plain values.
 ///
@@ -87,6 +87,15 @@ public struct Scorecard: Codable, Sendable {
     /// pd(score) = 1 / (1 + exp((score − offset) / factor)).
     public func probabilityOfDefault(score: Int) -> Double {
         1 / (1 + exp((Double(score) - config.offset) / config.factor))
+    }
+
+    /// pd(score) of every score: the same values as ``probabilityOfDefault(score:)``, computed
+    /// once per score of the card's range (one exponential per score, not per row).
+    public func probabilitiesOfDefault(scores: [Int]) -> [Double] {
+        let range = scoreRange
+        guard range.count <= 4 * scores.count + 4096 else { return scores.map { probabilityOfDefault(score: $0) } }
+        let table = range.map { probabilityOfDefault(score: $0) }
+        return scores.map { range.contains($0) ? table[$0 - range.lowerBound] : probabilityOfDefault(score: $0) }
     }
 
     /// The lowest and highest score the scorecard can give.
@@ -270,7 +279,7 @@ public enum ScorecardTrainer {
     static func binIndices(of which: [Int], binnings: [CharacteristicBinning], data: CreditDataset, threads: Int) -> [[Int32]] {
         let results = ResultSlots<[Int32]>(count: which.count)
         let next = AtomicCounter()
-        DispatchQueue.concurrentPerform(iterations: max(1, min(threads, which.count))) { _ in
+        Parallel.run(max(1, min(threads, which.count))) { _ in
             while true {
                 let k = next.increment()
                 guard k < which.count else { return }

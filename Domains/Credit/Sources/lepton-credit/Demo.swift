@@ -60,7 +60,7 @@ struct Demo: ParsableCommand {
         let trainSeconds = Date().timeIntervalSince(t0)
         let cv = try ScorecardTrainer.crossValidatedAUC(dataset, folds: 5, seed: common.seed, threads: threads)
         let e = ScorecardEvaluation(labels: dataset.labels, scores: result.scores,
-                                    pd: result.scores.map { card.probabilityOfDefault(score: $0) }, cutoff: card.cutoff,
+                                    pd: card.probabilitiesOfDefault(scores: result.scores), cutoff: card.cutoff,
                                     costBadAccepted: card.config.costBadAccepted, costGoodRejected: card.config.costGoodRejected)
         try ScorecardFile.write(card, to: modelPath, metrics: Dictionary(e.summary + [("cv_auc", cv.mean)], uniquingKeysWith: { a, _ in a }),
                                 dataFingerprint: fileFingerprint(source), seed: common.seed)

@@ -1,7 +1,6 @@
 import ArgumentParser
 import CreditScoring
 import Foundation
-import Synchronization
 import LeptonCLI
 import LeptonIO
 import LeptonReport
@@ -121,7 +120,7 @@ struct Train: ParsableCommand {
         let started = Date()
         // The fingerprint (a CRC-32 of the whole file) on one thread beside the work, which leaves a
         // core idle in its sequential stretches; taken when the model file is written.
-        let pendingFingerprint = BackgroundValue { [data] in fileFingerprint(data, threads: 1) }
+        let pendingFingerprint = Parallel.Background { [data] in fileFingerprint(data, threads: 1) }
         let dataset = try CreditDataset.load(path: data, target: target, bad: bad, id: id, schema: schemaValue, threads: threads)
         for name in dataset.allMissing { console.warning("column '\(name)' is missing in every row; left out.") }
         if !dataset.rejected.isEmpty {
@@ -142,7 +141,7 @@ struct Train: ParsableCommand {
             let c = result.scorecard
             card = c
             let evaluation = ScorecardEvaluation(labels: dataset.labels, scores: result.scores,
-                                                 pd: result.scores.map { c.probabilityOfDefault(score: $0) }, cutoff: c.cutoff,
+                                                 pd: c.probabilitiesOfDefault(scores: result.scores), cutoff: c.cutoff,
                                                  costBadAccepted: config.costBadAccepted, costGoodRejected: config.costGoodRejected)
             let cv = cvFolds >= 2
                 ? try ScorecardTrainer.crossValidatedAUC(dataset, config: config, folds: cvFolds, seed: common.seed, threads: threads) : nil
@@ -276,28 +275,6 @@ struct Train: ParsableCommand {
     func provenance(model: String, fingerprint: String?) -> Provenance {
         Provenance(tool: "lepton-credit", toolVersion: creditToolVersion, modelFile: model, dataFile: data,
                    dataFingerprint: fingerprint, seed: common.seed, command: commandLine, created: now)
-    }
-}
-
-/// A value computed on a background thread, waited for when first read.
-final class BackgroundValue<Value: Sendable>: Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private let box = Mutex<Value?>(nil)
-
-    init(_ compute: @escaping @Sendable () -> Value) {
-        DispatchQueue.global().async {
-            let value = compute()
-            self.box.withLock { $0 = value }
-            self.done.signal()
-        }
-    }
-
-    /// The value, once computed.
-    var value: Value {
-        if let value = box.withLock({ $0 }) { return value }
-        done.wait()
-        done.signal()  // later readers do not wait
-        return box.withLock { $0 }!
     }
 }
 
@@ -480,4 +457,5 @@ extension ScoredFile {
         return scored
     }
 }
+
 

@@ -146,6 +146,8 @@ final class FitKernelTwinsTests: XCTestCase {
         XCTAssertEqual(one.scorecard.entries.map(\.coefficient), two.scorecard.entries.map(\.coefficient))
         XCTAssertEqual(one.scores, two.scores)
         XCTAssertEqual(one.scorecard.cutoff, two.scorecard.cutoff)
+        XCTAssertEqual(one.scorecard.probabilitiesOfDefault(scores: one.scores + [-100_000, 100_000]),
+                       (one.scores + [-100_000, 100_000]).map { one.scorecard.probabilityOfDefault(score: $0) })
     }
 
     /// With optbinning's settings (CART prebinning, a trend chosen among the four shapes), the
