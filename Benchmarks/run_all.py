@@ -107,7 +107,7 @@ def bench_credit(binary, args):
             "--threads", "2", "--json", "--quiet"]
     peer = [PYTHON, os.path.join(PEERS, "credit_score.py"), "--scorecard", card, "--input", applicants,
             "--output", os.path.join(folder, "peer.csv")]
-    a, b = best_of_alternating(ours, peer, "seconds", False, rounds=1)
+    a, b = best_of_alternating(ours, peer, "seconds", False, rounds=3)
     report("Credit batch scoring 1M applicants, CSV → score → CSV, ours on 2 cores vs pandas + scikit-learn",
            a, b, "seconds", "s", False, 5.0)
     # The peer's settings on our side: optbinning's BinningProcess prebins with a CART tree and picks
