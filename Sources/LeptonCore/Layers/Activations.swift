@@ -79,6 +79,12 @@ public final class ReLU: ElementwiseActivation {
         output = y
     }
 
+    /// Drops the recorded output (the layer ran fused into an inference pass that produced none).
+    func forgetOutput() {
+        input = nil
+        output = nil
+    }
+
     public override func backward(_ outputGradient: Tensor) -> Tensor {
         let y = cached(output, summary)
         precondition(outputGradient.shape == y.shape, "\(summary).backward: gradient \(outputGradient.shape) vs output \(y.shape)")

@@ -89,6 +89,12 @@ public final class MaxPool2D: Layer {
         return y
     }
 
+    /// Drops what a training forward pass recorded (the layer ran fused into an inference pass).
+    func forgetTrainingState() {
+        inputShape = nil
+        argmax = []
+    }
+
     public func backward(_ outputGradient: Tensor) -> Tensor {
         let s = cached(inputShape, summary)
         let o = outputShape(for: s)

@@ -24,10 +24,16 @@ public final class Sequential: Layer {
         var x = input
         var i = 0
         while i < layers.count {
-            if !training, i + 2 < layers.count, let conv = layers[i] as? Conv2D, layers[i + 1] is ReLU,
-               let pool = layers[i + 2] as? MaxPool2D, pool.kernelSize == 2, pool.stride == 2 {
+            if !training, i + 2 < layers.count, let conv = layers[i] as? Conv2D, let relu = layers[i + 1] as? ReLU,
+               let pool = layers[i + 2] as? MaxPool2D, pool.kernelSize == 2, pool.stride == 2,
+               x.rank == 4, x.shape[1] == conv.inChannels,
+               conv.outputShape(for: x.shape)[2] >= 2, conv.outputShape(for: x.shape)[3] >= 2 {
                 // Inference: Conv2D → ReLU → 2×2 max-pool in one pass (no full-size activation).
+                // The ReLU and the pool keep no state from it, so a backward pass after it traps
+                // (as after any inference pass) instead of using an older batch's state.
                 x = conv.forward(x, training: false, applyingReLU: true, pooling2x2: true)
+                relu.forgetOutput()
+                pool.forgetTrainingState()
                 i += 3
             } else if i + 1 < layers.count, let conv = layers[i] as? Conv2D, let relu = layers[i + 1] as? ReLU {
                 x = conv.forward(x, training: training, applyingReLU: true)

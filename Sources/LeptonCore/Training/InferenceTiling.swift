@@ -2,10 +2,12 @@ import Foundation
 
 /// How many samples one inference forward pass should take at a time.
 ///
-/// Inference outputs are independent per sample, so a large batch can run as smaller tiles.
-/// That pays when the tile's activations and the network's weights stay in the last-level
-/// cache: cnn-small at 2 threads ran 2.2–3.5× faster in tiles of 16–32 samples than in one
-/// batch of 256 (whose im2col columns, ~54 MB, stream through memory between layers). A
+/// Inference outputs are independent per sample, so a large batch can run as smaller tiles
+/// (equal up to floating-point rounding). That pays when the tile's activations and the
+/// network's weights stay in the last-level cache: cnn-small at 2 threads ran 1.5–3.5× faster
+/// in batches of 16–32 samples than in one batch of 256 (whose im2col columns, ~29 MB for the
+/// second convolution alone, stream through memory between layers); the rule below gives it
+/// tiles of 46 on a 32 MB cache. A
 /// network whose weights alone fill the cache gains nothing and loses GEMM efficiency
 /// (ResNet-18, 45 MB of weights: 217 images/s at 256 vs 137 at 16), so it runs whole.
 ///

@@ -265,7 +265,8 @@ public struct Trainer: Sendable {
     }
 
     /// Inference in batches of `batchSize` with `training: false`, each run in cache-sized
-    /// tiles (``InferenceTiling``): the outputs are the same, computed with less memory traffic.
+    /// tiles (``InferenceTiling``): the same outputs up to floating-point rounding (OpenBLAS
+    /// blocks a narrower GEMM differently), computed with less memory traffic.
     public static func predict(_ model: some Layer, _ inputs: Tensor, batchSize: Int = 256) -> Tensor {
         let n = inputs.shape.first ?? 0
         let batchSize = InferenceTiling.tileSize(for: model, sample: Array(inputs.shape.dropFirst()), batchSize: batchSize)
