@@ -1,4 +1,4 @@
-import LeptonCore
+@testable import LeptonCore
 import XCTest
 
 final class BLASTests: XCTestCase {
@@ -23,6 +23,8 @@ final class BLASTests: XCTestCase {
                         BLAS.naiveGemm(ta, tb, m: m, n: n, k: k, alpha: 0.5, a: a, b: b, beta: 2, c: c.baseAddress!)
                     }
                     for i in 0..<(m * n) {
+                        // 2e-4: k up to 300 products summed in Float32, in the kernel's order
+                        // (the AVX-512 kernels split the sums differently from the AVX2 ones).
                         XCTAssertEqual(fast[i], slow[i], accuracy: 2e-4 * max(1, abs(slow[i])),
                                        "m=\(m) n=\(n) k=\(k) \(ta) \(tb) at \(i)")
                     }
@@ -31,20 +33,36 @@ final class BLASTests: XCTestCase {
         }
     }
 
-    /// The kernel set is decided once and named; the funnel's results above were computed with it.
-    func testKernelSetIsNamedAndStable() {
-        let first = BLAS.kernels
-        XCTAssertFalse(first.isEmpty)
-        XCTAssertNotEqual(first, "unknown")
+    /// The kernel set is decided once and named, and follows the switching rule for this
+    /// machine's CPU, library and environment.
+    func testKernelSetFollowsTheRule() {
+        let selection = BLAS.kernelSelection
+        XCTAssertFalse(selection.used.isEmpty)
+        XCTAssertNotEqual(selection.used, "unknown")
         BLAS.setThreadCount(BLAS.threadCount)
-        XCTAssertEqual(BLAS.kernels, first)
-        // On a CPU with the AVX-512 subsets the SkylakeX kernels need, the AVX2 sets are upgraded
-        // (unless LEPTON_BLAS_KERNELS=openblas asks for OpenBLAS's own choice).
-        let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
-            .split(separator: "\n").first { $0.hasPrefix("flags") }.map { Set($0.split(separator: " ").map(String.init)) } ?? []
-        let avx512 = ["avx512f", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(flags.contains)
-        if avx512 && ProcessInfo.processInfo.environment["LEPTON_BLAS_KERNELS"] != "openblas" {
-            XCTAssertFalse(["Haswell", "Zen"].contains(first), "AVX-512 CPU left on the AVX2 kernels \(first)")
+        XCTAssertEqual(BLAS.kernels, selection.used)
+        let environment = ProcessInfo.processInfo.environment
+        let upgrade = BLAS.shouldUseAVX512Kernels(
+            openBLASChoice: selection.openBLASChoice, coreTypeSet: environment["OPENBLAS_CORETYPE"] != nil,
+            leptonSetting: environment["LEPTON_BLAS_KERNELS"], cpuHasAVX512: BLAS.cpuHasAVX512ForBLAS,
+            canReselect: BLAS.canReselectKernels)
+        XCTAssertEqual(selection.used, upgrade ? "SkylakeX" : selection.openBLASChoice)
+    }
+
+    func testSwitchingRule() {
+        func rule(_ choice: String, coreType: Bool = false, setting: String? = nil, avx512: Bool = true,
+                  reselect: Bool = true) -> Bool {
+            BLAS.shouldUseAVX512Kernels(openBLASChoice: choice, coreTypeSet: coreType, leptonSetting: setting,
+                                        cpuHasAVX512: avx512, canReselect: reselect)
         }
+        XCTAssertTrue(rule("Haswell"))
+        XCTAssertTrue(rule("Zen"))
+        XCTAssertFalse(rule("SkylakeX"), "already AVX-512")
+        XCTAssertFalse(rule("Sandybridge"), "not an AVX2 set")
+        XCTAssertFalse(rule("Haswell", coreType: true), "an explicit OPENBLAS_CORETYPE is respected")
+        XCTAssertFalse(rule("Haswell", setting: "openblas"))
+        XCTAssertTrue(rule("Haswell", setting: "auto"))
+        XCTAssertFalse(rule("Haswell", avx512: false))
+        XCTAssertFalse(rule("Haswell", reselect: false), "a build without DYNAMIC_ARCH keeps its kernels")
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import LeptonCore
 
 @main
 struct LeptonBench: ParsableCommand {
@@ -17,6 +18,15 @@ struct LeptonBench: ParsableCommand {
             GenerateLinear.self,
             PNGBench.self,
             GBDTBench.self,
-
         ])
+
+    static func main() {
+        _ = BLAS.kernels  // OpenBLAS's kernel choice, made before any thread starts
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -70,30 +70,41 @@ public enum BLAS {
     }
 
     /// The OpenBLAS kernel set this process uses (OpenBLAS's core name, e.g. `SkylakeX`), decided
-    /// once, before the first BLAS call of the process.
+    /// once, before the first BLAS call; executables touch it first thing, before any thread starts.
     ///
     /// Debian 12's OpenBLAS 0.3.21 predates Zen 4: on AMD CPUs with AVX-512 it picks its AVX2
-    /// kernels (`Zen`/`Haswell`), as it does when `OPENBLAS_CORETYPE=Haswell` is set (some
-    /// machine images set it). Its `SkylakeX` kernels run correctly on these CPUs and multiply
+    /// kernels (`Zen`/`Haswell`). Its `SkylakeX` kernels run correctly on these CPUs and multiply
     /// about 1.8× faster (this project's 2-core Zen 4 machine, 512³ on 2 threads: 244 → 452
-    /// GFLOP/s). So when OpenBLAS ended up with an AVX2 kernel set and the CPU and OS support
-    /// AVX-512 F/BW/DQ/VL, we re-run OpenBLAS's own kernel selection with
-    /// `OPENBLAS_CORETYPE=SkylakeX`. Any other choice stands, and `LEPTON_BLAS_KERNELS=openblas`
+    /// GFLOP/s). So, per ``shouldUseAVX512Kernels(openBLASChoice:coreTypeSet:leptonSetting:cpuHasAVX512:canReselect:)``,
+    /// we re-run OpenBLAS's own kernel selection with `OPENBLAS_CORETYPE=SkylakeX` when OpenBLAS
+    /// chose an AVX2 set by itself. An explicit `OPENBLAS_CORETYPE` is respected (a VM that may
+    /// migrate to a host without AVX-512 sets it for a reason), and `LEPTON_BLAS_KERNELS=openblas`
     /// keeps OpenBLAS's choice in every case.
-    public static let kernels: String = selectKernels()
+    public static var kernels: String { kernelSelection.used }
 
-    private static func selectKernels() -> String {
+    /// OpenBLAS's own choice and the kernel set in use.
+    public static let kernelSelection: (openBLASChoice: String, used: String) = selectKernels()
+
+    /// The switching rule of ``kernels``, as a pure function of what it looks at.
+    static func shouldUseAVX512Kernels(openBLASChoice: String, coreTypeSet: Bool, leptonSetting: String?,
+                                       cpuHasAVX512: Bool, canReselect: Bool) -> Bool {
+        ["Haswell", "Zen"].contains(openBLASChoice) && !coreTypeSet && leptonSetting != "openblas"
+            && cpuHasAVX512 && canReselect
+    }
+
+    static var cpuHasAVX512ForBLAS: Bool { lepton_cpu_has_avx512_for_blas() != 0 }
+    static var canReselectKernels: Bool { lepton_openblas_can_reselect_kernels() != 0 }
+
+    private static func selectKernels() -> (openBLASChoice: String, used: String) {
         let chosen = coreName()
-        guard getenv("LEPTON_BLAS_KERNELS").map({ String(cString: $0) }) != "openblas",
-              ["Haswell", "Zen"].contains(chosen),
-              lepton_cpu_has_avx512_for_blas() != 0,
-              lepton_openblas_can_reselect_kernels() != 0
-        else { return chosen }
-        let previous = getenv("OPENBLAS_CORETYPE").map { String(cString: $0) }
+        guard shouldUseAVX512Kernels(openBLASChoice: chosen, coreTypeSet: getenv("OPENBLAS_CORETYPE") != nil,
+                                     leptonSetting: getenv("LEPTON_BLAS_KERNELS").map { String(cString: $0) },
+                                     cpuHasAVX512: cpuHasAVX512ForBLAS, canReselect: canReselectKernels)
+        else { return (chosen, chosen) }
         setenv("OPENBLAS_CORETYPE", "SkylakeX", 1)
         lepton_openblas_reselect_kernels()
-        if let previous { setenv("OPENBLAS_CORETYPE", previous, 1) } else { unsetenv("OPENBLAS_CORETYPE") }
-        return coreName()
+        unsetenv("OPENBLAS_CORETYPE")
+        return (chosen, coreName())
     }
 
     private static func coreName() -> String {

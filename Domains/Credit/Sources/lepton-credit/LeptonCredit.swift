@@ -13,7 +13,10 @@ struct LeptonCredit: ParsableCommand {
         discussion: LeptonExitCode.helpText,
         subcommands: [Train.self, Evaluate.self, Score.self, Export.self, Monitor.self, Demo.self])
 
-    static func main() { mainWithLeptonExitCodes() }
+    static func main() {
+        selectBLASKernels()
+        mainWithLeptonExitCodes()
+    }
 }
 
 /// The kinds of model `train` fits.
