@@ -28,6 +28,8 @@ public struct BatchConfiguration: Sendable {
     public enum RowNumbering: Sendable {
         case file
         case withinShard
+        /// From this row number at the shard's first record (the caller has counted).
+        case from(Int)
     }
 
     public init(outputPath: String, rejectsPath: String? = nil, shard: Shard? = nil, maxRejectRate: Double = 0.01,
@@ -243,10 +245,17 @@ public enum BatchJob {
     public static func shardRange(_ input: CSVReader, _ shard: Shard?,
                            numbering: BatchConfiguration.RowNumbering = .file) throws -> (Range<Int>, Int) {
         let headerRows = input.options.hasHeader ? 1 : 0
-        guard let shard else { return (input.dataStart..<input.fileSize, headerRows + 1) }
+        guard let shard else {
+            if case .from(let first) = numbering { return (input.dataStart..<input.fileSize, first) }
+            return (input.dataStart..<input.fileSize, headerRows + 1)
+        }
         let parts = input.parts(shard.count)
         let range = parts[shard.index - 1]
-        if numbering == .withinShard { return (range, 1) }
+        switch numbering {
+        case .withinShard: return (range, 1)
+        case .from(let first): return (range, first)
+        case .file: break
+        }
         var before = 0
         if range.lowerBound > input.dataStart {
             before = try input.forEachRow(in: input.dataStart..<range.lowerBound, firstNumber: 1) { _ in }.rows

@@ -93,6 +93,9 @@ enum BatchScoring {
                 try? FileManager.default.removeItem(atPath: p.rejects)
             }
         }
+        // The file row of the requested shard's first record: counted once, before the parts
+        // start, and only for a shard K > 1 (records before it are tokenised, not scored).
+        let (_, firstRow) = try BatchJob.shardRange(reader, requestedShard)
         let results = PartResults(count: parts)
         DispatchQueue.concurrentPerform(iterations: parts) { p in
             results.set(p, Result {
@@ -100,16 +103,14 @@ enum BatchScoring {
                 var config = BatchConfiguration(outputPath: partPaths[p].out, rejectsPath: partPaths[p].rejects, shard: sub,
                                                 maxRejectRate: maxRejectRate)
                 // The first part numbers its records as in the file; the others from 1, and the
-                // merge below adds their offsets, so no part re-reads the records before it just
+                // join below adds their offsets, so no part re-reads the records before it just
                 // to count them.
-                config.rowNumbering = p == 0 ? .file : .withinShard
+                config.rowNumbering = p == 0 ? .from(firstRow) : .withinShard
                 return try job(config, p == 0 ? progress : nil)
             })
         }
         var summaries: [(BatchSummary, Int, Int)] = []
         for r in results.values { summaries.append(try r!.get()) }
-        // The file row of the requested shard's first record (counted once, only for K > 1).
-        let (_, firstRow) = try BatchJob.shardRange(reader, requestedShard)
         var offsets = [0]
         var before = firstRow - 1 + summaries[0].0.read
         for summary in summaries.dropFirst() {
@@ -118,8 +119,22 @@ enum BatchScoring {
         }
         // Without an ID column in the file, the first output column is the row number: shift it too.
         let rowNumbersAsIDs = !(model.idColumn.map { reader.columns.contains($0) } ?? false)
-        try concatenate(partPaths.map(\.out), into: output, firstFieldOffsets: rowNumbersAsIDs ? offsets : nil)
-        try mergeRejects(partPaths.map(\.rejects), offsets: offsets, into: configuration.resolvedRejectsPath)
+        // Both joined files are committed only once both are complete.
+        let joined = try concatenate(partPaths.map(\.out), into: output, firstFieldOffsets: rowNumbersAsIDs ? offsets : nil)
+        let rejectsFile: CSVWriter
+        do {
+            rejectsFile = try mergeRejects(partPaths.map(\.rejects), offsets: offsets, into: configuration.resolvedRejectsPath)
+        } catch {
+            joined.abandon()
+            throw error
+        }
+        do {
+            try joined.commit()
+            try rejectsFile.commit()
+        } catch {
+            rejectsFile.abandon()
+            throw error
+        }
         var total = summaries[0].0
         total.read = summaries.reduce(0) { $0 + $1.0.read }
         total.written = summaries.reduce(0) { $0 + $1.0.written }
@@ -131,118 +146,117 @@ enum BatchScoring {
                        outOfRange: summaries.reduce(0) { $0 + $1.2 })
     }
 
-    /// Joins the parts' rejects files into `path` (atomically), adding `offsets[p]` to the row
-    /// numbers of part p (which count from 1 within the part). The `row` column is the one
-    /// BatchJob names (`row`, or `_row`… when the input has a `row` column): second to last.
-    static func mergeRejects(_ parts: [String], offsets: [Int], into path: String) throws {
-        var writer: CSVWriter?
+    /// Joins the parts' rejects files into a writer for `path` (committed by the caller), adding
+    /// `offsets[p]` to the row numbers of part p (which count from 1 within the part, or from
+    /// the file's row for offset 0). The `row` column is the one BatchJob names (`row`, or
+    /// `_row`… when the input has a `row` column): second to last.
+    static func mergeRejects(_ parts: [String], offsets: [Int], into path: String) throws -> CSVWriter {
+        let writer = try CSVWriter(path: path)
         do {
             for (p, part) in parts.enumerated() {
                 let reader = try CSVReader(path: part)
-                if writer == nil {
-                    writer = try CSVWriter(path: path)
-                    try writer!.writeRow(reader.columns)
-                }
+                if p == 0 { try writer.writeRow(reader.columns) }
                 let rowColumn = reader.columns.count - 2
                 try reader.forEachRow { row in
                     var fields = row.rawFields
-                    if let relative = Int(fields[rowColumn]) { fields[rowColumn] = String(relative + offsets[p]) }
-                    try writer!.writeRow(fields)
+                    if offsets[p] != 0, let relative = Int(fields[rowColumn]) { fields[rowColumn] = String(relative + offsets[p]) }
+                    try writer.writeRow(fields)
                 }
             }
-            try writer?.commit()
+            return writer
         } catch {
-            writer?.abandon()
+            writer.abandon()
             throw error
         }
     }
 
-    /// Joins CSV files with the same header into `path` (atomically): the first file whole, the
-    /// others without their header line. With `firstFieldOffsets`, every data line's first
-    /// field (an unquoted integer: the row number) gets part p's offset added; parts without
-    /// an offset (or with 0) are copied by the kernel as they are.
-    static func concatenate(_ parts: [String], into path: String, firstFieldOffsets: [Int]? = nil) throws {
+    /// Joins CSV files with the same header into an atomic file for `path` (committed by the
+    /// caller): the first file whole, the others without their header line. Parts without an
+    /// offset (or with 0) are copied by the kernel as they are; in the others, every record's
+    /// first field (an unquoted integer: the row number) gets the part's offset added. Records
+    /// are found quote-aware: a line that continues a quoted field (a reason text with a line
+    /// break) is copied unchanged.
+    static func concatenate(_ parts: [String], into path: String, firstFieldOffsets: [Int]? = nil) throws -> AtomicFile {
         let file = try AtomicFile(path: path)
         do {
             for (p, part) in parts.enumerated() {
-                if (firstFieldOffsets?[p] ?? 0) == 0 {
-                    // Nothing to rewrite: the kernel copies the part after its header line.
+                let offset = firstFieldOffsets?[p] ?? 0
+                if offset == 0 {
                     try file.append(contentsOf: part, from: p == 0 ? 0 : try headerLength(part))
-                    continue
-                }
-                guard let handle = FileHandle(forReadingAtPath: part) else {
-                    throw CreditError("\(part): cannot read a part file", hint: "is the output folder writable and not cleaned meanwhile?")
-                }
-                defer { try? handle.close() }
-                var headerPending = true
-                var carry: [UInt8] = []
-                let offset = firstFieldOffsets?[p]
-                func emit(_ line: UnsafeRawBufferPointer) throws {
-                    // `line` includes its LF.
-                    if headerPending {
-                        headerPending = false
-                        if p > 0 { return }
-                        try file.write(line)
-                        return
-                    }
-                    guard let offset else { return try file.write(line) }
-                    var value = 0, k = 0
-                    while k < line.count, line[k] >= 0x30, line[k] <= 0x39 {
-                        value = value * 10 + Int(line[k] - 0x30)
-                        k += 1
-                    }
-                    guard k > 0 else { return try file.write(line) }
-                    // The shifted number's digits, written without building a String.
-                    var shifted = value + offset
-                    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch
-                    try withUnsafeMutableBytes(of: &digits) { scratch in
-                        var n = scratch.count
-                        repeat {
-                            n -= 1
-                            scratch[n] = UInt8(0x30 + shifted % 10)
-                            shifted /= 10
-                        } while shifted > 0
-                        try file.write(UnsafeRawBufferPointer(rebasing: scratch[n...]))
-                    }
-                    try file.write(UnsafeRawBufferPointer(rebasing: line[k...]))
-                }
-                while true {
-                    let chunk = handle.readData(ofLength: 1 << 22)
-                    if chunk.isEmpty { break }
-                    try chunk.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-                        var start = 0
-                        if offset == nil && !headerPending {
-                            // Nothing to rewrite: copy the chunk as it is, after any partial line.
-                            if !carry.isEmpty {
-                                try carry.withUnsafeBytes { try file.write($0) }
-                                carry.removeAll(keepingCapacity: true)
-                            }
-                            try file.write(raw)
-                            return
-                        }
-                        while start < raw.count, let found = memchr(raw.baseAddress! + start, 0x0A, raw.count - start) {
-                            let newline = raw.baseAddress!.distance(to: UnsafeRawPointer(found))
-                            if carry.isEmpty {
-                                try emit(UnsafeRawBufferPointer(rebasing: raw[start...newline]))
-                            } else {
-                                carry.append(contentsOf: raw[start...newline])
-                                try carry.withUnsafeBytes { try emit($0) }
-                                carry.removeAll(keepingCapacity: true)
-                            }
-                            start = newline + 1
-                        }
-                        carry.append(contentsOf: raw[start...])
-                    }
-                }
-                if !carry.isEmpty {
-                    carry.append(0x0A)
-                    try carry.withUnsafeBytes { try emit($0) }
+                } else {
+                    try appendShiftingRowNumbers(part, by: offset, skippingHeader: p > 0, to: file)
                 }
             }
-            try file.commit()
+            return file
         } catch {
             file.abandon()
             throw error
+        }
+    }
+
+    /// Appends the CSV file at `part` to `file`, adding `offset` to the leading integer of every
+    /// record that starts with one (the header line is dropped when `skippingHeader`).
+    static func appendShiftingRowNumbers(_ part: String, by offset: Int, skippingHeader: Bool, to file: AtomicFile) throws {
+        guard let handle = FileHandle(forReadingAtPath: part) else {
+            throw CreditError("\(part): cannot read a part file", hint: "is the output folder writable and not cleaned meanwhile?")
+        }
+        defer { try? handle.close() }
+        var headerPending = true
+        var insideQuotes = false
+        var carry: [UInt8] = []
+        func emit(_ line: UnsafeRawBufferPointer) throws {
+            // `line` includes its LF.
+            let startsRecord = !insideQuotes
+            var quotes = 0
+            for byte in line where byte == 0x22 { quotes += 1 }
+            if quotes & 1 == 1 { insideQuotes.toggle() }
+            if headerPending {
+                headerPending = false
+                if !skippingHeader { try file.write(line) }
+                return
+            }
+            var value = 0, k = 0
+            while startsRecord, k < line.count, line[k] >= 0x30, line[k] <= 0x39 {
+                value = value * 10 + Int(line[k] - 0x30)
+                k += 1
+            }
+            guard k > 0 else { return try file.write(line) }
+            // The shifted number's digits, written without building a String.
+            var shifted = value + offset
+            var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch
+            try withUnsafeMutableBytes(of: &digits) { scratch in
+                var n = scratch.count
+                repeat {
+                    n -= 1
+                    scratch[n] = UInt8(0x30 + shifted % 10)
+                    shifted /= 10
+                } while shifted > 0
+                try file.write(UnsafeRawBufferPointer(rebasing: scratch[n...]))
+            }
+            try file.write(UnsafeRawBufferPointer(rebasing: line[k...]))
+        }
+        while true {
+            let chunk = handle.readData(ofLength: 1 << 22)
+            if chunk.isEmpty { break }
+            try chunk.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+                var start = 0
+                while start < raw.count, let found = memchr(raw.baseAddress! + start, 0x0A, raw.count - start) {
+                    let newline = raw.baseAddress!.distance(to: UnsafeRawPointer(found))
+                    if carry.isEmpty {
+                        try emit(UnsafeRawBufferPointer(rebasing: raw[start...newline]))
+                    } else {
+                        carry.append(contentsOf: raw[start...newline])
+                        try carry.withUnsafeBytes { try emit($0) }
+                        carry.removeAll(keepingCapacity: true)
+                    }
+                    start = newline + 1
+                }
+                carry.append(contentsOf: raw[start...])
+            }
+        }
+        if !carry.isEmpty {
+            carry.append(0x0A)
+            try carry.withUnsafeBytes { try emit($0) }
         }
     }
 }

@@ -133,9 +133,10 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(union, Array(rows.dropFirst()))
     }
 
-    /// Inputs over 4 MB are scored in parts on both cores; the parts number their rows from 1
-    /// and the merge shifts them. One thread and two give the same files byte for byte — row
-    /// numbers in the rejects and as IDs included — and so do two shards of two threads each.
+    /// Inputs over 4 MB are scored in parts on both cores; the first part numbers its rows as in
+    /// the file, the others from 1, and the join shifts them. One thread and two give the same
+    /// files byte for byte — row numbers in the rejects and as IDs included — and so do two
+    /// shards of two threads each.
     func testTwoThreadsGiveTheSameFilesAsOne() throws {
         let model = try trainGerman()
         let lines = try String(contentsOfFile: germanCreditPath, encoding: .utf8).split(whereSeparator: \.isNewline)
@@ -171,6 +172,31 @@ final class EndToEndTests: XCTestCase {
             union += k == 1 ? rejects : String(rejects.drop { $0 != "\n" }.dropFirst())
         }
         XCTAssertEqual(union, outputs["1"]!.1, "shards' rejects together, numbered by file row")
+    }
+
+    /// A category with a line break (quoted) ends up in reason texts, so some output records
+    /// span two lines: the join's row-number shift must leave the continuation lines alone.
+    func testRowNumbersShiftPastQuotedLineBreaksInReasons() throws {
+        let german = try String(contentsOfFile: germanCreditPath, encoding: .utf8)
+        let broken = german.replacingOccurrences(of: ",car (new),", with: ",\"car\n2 (new)\",")
+        let training = try dir.write("broken.csv", broken)
+        let model = dir.file("broken.lepton")
+        let trained = try run(["train", "--data", training, "--target", "creditability", "--bad", "bad", "--out", model, "--quiet"])
+        XCTAssertEqual(trained.status, 0, trained.err)
+        let lines = broken.split(separator: "\n", omittingEmptySubsequences: false)
+        let header = String(lines[0]), body = lines.dropFirst().joined(separator: "\n")
+        var text = header + "\n"
+        while text.utf8.count < 5 << 20 { text += body }
+        let input = try dir.write("broken-big.csv", text)
+        var outputs: [String] = []
+        for threads in ["1", "2"] {
+            let out = dir.file("broken-\(threads).csv")
+            let r = try run(["score", "--model", model, "--input", input, "--output", out, "--threads", threads, "--quiet"])
+            XCTAssertEqual(r.status, 0, r.err)
+            outputs.append(try String(contentsOfFile: out, encoding: .utf8))
+        }
+        XCTAssertTrue(outputs[0].contains("car\n2 (new)"), "the test needs reason texts with a line break")
+        XCTAssertEqual(outputs[0], outputs[1])
     }
 
     func testTooManyRejectsExitsWith3AndBadCommandLinesWith2() throws {
