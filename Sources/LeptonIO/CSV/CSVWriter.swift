@@ -59,6 +59,7 @@ public final class CSVWriter {
     /// Writes a whole record built as a ``CSVLine`` (with the same delimiter), then LF.
     public func write(line: CSVLine) throws {
         precondition(fieldsInRow == 0, "CSVWriter: write(line:) in the middle of a row")
+        precondition(line.fieldCount > 0, "CSVWriter: a line without fields would read back as no record")
         precondition(line.delimiter == delimiter, "CSVWriter: the line's delimiter differs from the writer's")
         try file.write(UnsafeRawBufferPointer(line.bytes))
         try endRow()

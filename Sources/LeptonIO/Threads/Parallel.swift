@@ -41,7 +41,12 @@ public enum Parallel {
             running = Parallel.start(Task { result.value = compute() }, thread: &thread)
         }
 
-        /// The value, once computed (the first call joins the thread).
+        /// Joins the thread when nobody asked for the value (say the caller threw first).
+        deinit {
+            if running { pthread_join(thread, nil) }
+        }
+
+        /// The value, once computed (the first call joins the thread). Read it from one thread.
         public var value: Value {
             if running {
                 pthread_join(thread, nil)
