@@ -95,7 +95,11 @@ struct CSVRangeReader {
                     if position < count { skippingToLineEnd = false }
                     continue
                 }
-                let piece = min(Self.libcsvPiece, count - position)
+                // A field grows by at most one byte per byte fed, so a piece no longer than the
+                // room left under the limit stops exactly on the byte that crosses it: where the
+                // reader resynchronises then does not depend on where the feeding started (a
+                // part of a parallel read, a chunk, a line of the fast path).
+                let piece = min(Self.libcsvPiece, count - position, max(1, options.maxFieldBytes - parser.pendingFieldBytes + 1))
                 let consumed = parser.parse(data + position, piece)
                 position += consumed
                 if consumed < piece {
@@ -105,8 +109,8 @@ struct CSVRangeReader {
                     parser.reset()
                     skippingToLineEnd = true
                 } else if parser.pendingFieldBytes > options.maxFieldBytes {
-                    // Resume from about where the field crossed the limit (one byte in, one byte
-                    // out, but for doubled quotes), so the rows after an unterminated quote survive.
+                    // Resume from the byte where the field crossed the limit (the piece ended
+                    // there, see above), so the rows after an unterminated quote survive.
                     let overshoot = parser.pendingFieldBytes - options.maxFieldBytes
                     position = max(position - piece, position - overshoot)
                     collector.rowProblem = collector.rowProblem ?? .fieldTooLong(limit: options.maxFieldBytes)

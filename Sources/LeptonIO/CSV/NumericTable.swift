@@ -32,7 +32,12 @@ public struct NumericTable: Sendable {
     /// shared counter. The cuts are made at the first line end after evenly spaced offsets,
     /// without a serial pass over the file to track quotes; each part counts its quote
     /// characters, and if an odd number precede any cut (a cut inside a quoted field) the file
-    /// is read again cut quote-aware (``CSVReader/parts(_:)``).
+    /// is read again cut quote-aware (``CSVReader/parts(_:)``). Quote parity is not what libcsv
+    /// parses when quoting is malformed (a stray quote in `1,2"3` flips it, so a later quoted
+    /// line break can look like a record end): when a part other than the last still ends
+    /// inside what the reader takes as a record, the file is read whole on one core. A part
+    /// that ends between records leaves the next one exactly where a sequential read stands,
+    /// so any file reads as it would on one core.
     public static func read(path: String, columns selected: [String]? = nil, threads: Int = 1,
                             options: CSVOptions = CSVOptions()) throws -> NumericTable {
         let reader = try CSVReader(path: path, options: options)
@@ -49,6 +54,9 @@ public struct NumericTable: Sendable {
                 parts = try readParts(reader, reader.parts(partCount), workers: workers, indices: indices, countQuotes: false)
                 break
             }
+        }
+        if parts.dropLast().contains(where: { !$0.endedBetweenRecords }) {
+            parts = try readParts(reader, [reader.dataStart..<reader.fileSize], workers: 1, indices: indices, countQuotes: false)
         }
         let values = join(parts, width: indices.count)
         var rejected: [CSVRowError] = []

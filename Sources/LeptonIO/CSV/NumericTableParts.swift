@@ -48,6 +48,10 @@ extension NumericTable {
         var rowsRead: Int
         /// Quote characters in the part's bytes (when counted).
         var quotes: Int
+        /// Whether the part ended between records as the reader parsed it (see
+        /// ``CSVReader/Counts/endedBetweenRecords``): when it did not, the next part does not
+        /// start where a sequential read would start a record.
+        var endedBetweenRecords: Bool
     }
 
     /// Reads one part: plain lines through the kernel, the others through the general path.
@@ -80,7 +84,8 @@ extension NumericTable {
             let r = columns.appendRow()
             for k in 0..<width { columns.pointers[k]![r] = staged[k] }
         }
-        return NumericPart(columns: columns, rejected: rejected, rowsRead: counts.rows, quotes: quotes)
+        return NumericPart(columns: columns, rejected: rejected, rowsRead: counts.rows, quotes: quotes,
+                           endedBetweenRecords: counts.endedBetweenRecords)
     }
 }
 
