@@ -28,7 +28,7 @@ extension BatchJob {
                 rejected += 1
             }
 
-            try input.forEachRow(in: range, firstNumber: firstNumber) { row in
+            let counts = try input.forEachRow(in: range, firstNumber: firstNumber) { row in
                 read += 1
                 if let problem = row.problem {
                     try reject(row, "malformed record: \(problem)")
@@ -51,6 +51,7 @@ extension BatchJob {
             summary.read = read
             summary.written = written
             summary.rejected = rejected
+            summary.endedBetweenRecords = counts.endedBetweenRecords
             progress?.update(items: read, fraction: 1)
             progress?.finish()
         }

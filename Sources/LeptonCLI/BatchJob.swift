@@ -61,6 +61,10 @@ public struct BatchSummary: Sendable, Equatable {
     public var rejectsPath: String
     public var shard: Shard?
     public var maxRejectRate: Double
+    /// Whether the range ended between two records as libcsv reads them (false only when
+    /// malformed quoting ran a record past the end of a part; a caller that cut the file into
+    /// parts then reads it again in one piece).
+    public var endedBetweenRecords = true
 
     /// rejected / read (0 for an empty input).
     public var rejectRate: Double { read == 0 ? 0 : Double(rejected) / Double(read) }
@@ -168,7 +172,7 @@ public enum BatchJob {
                 arena.removeAll()
             }
 
-            try input.forEachRow(in: range, firstNumber: firstNumber) { row in
+            let counts = try input.forEachRow(in: range, firstNumber: firstNumber) { row in
                 summary.read += 1
                 bytesSeen += approximateBytes(row)
                 if let problem = row.problem {
@@ -188,6 +192,7 @@ public enum BatchJob {
                 }
             }
             try flush()
+            summary.endedBetweenRecords = counts.endedBetweenRecords
             progress?.update(items: summary.read, fraction: 1)
             progress?.finish()
         }

@@ -99,7 +99,7 @@ public final class CSVReader: Sendable {
         /// Whether the range ended between records. A part cut by quote parity can end inside
         /// what the reader parses as a record when quoting is malformed (a stray quote flips the
         /// parity); the next part then reads differently than a sequential read would.
-        var endedBetweenRecords = true
+        public internal(set) var endedBetweenRecords = true
     }
 
     /// Calls `body` with every data record in file order.

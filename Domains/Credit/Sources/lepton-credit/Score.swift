@@ -111,6 +111,12 @@ enum BatchScoring {
         }
         var summaries: [(BatchSummary, Int, Int)] = []
         for r in results.values { summaries.append(try r!.get()) }
+        if summaries.dropLast().contains(where: { !$0.0.endedBetweenRecords }) {
+            // Malformed quoting ran a record across a cut: read the (shard of the) file in one
+            // piece, so that records and row numbers are exactly those of a sequential read.
+            let (summary, unseen, outside) = try job(configuration, progress)
+            return Outcome(summary: summary, unseenCategories: unseen, outOfRange: outside)
+        }
         var offsets = [0]
         var before = firstRow - 1 + summaries[0].0.read
         for summary in summaries.dropFirst() {

@@ -199,6 +199,37 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(outputs[0], outputs[1])
     }
 
+    /// Malformed quoting (a stray quote, then a line opening a quote) makes libcsv read records
+    /// across lines, so a cut by quote parity can land inside one: two threads must still give
+    /// one thread's files (the parts are read again in one piece).
+    func testTwoThreadsMatchOneOnMalformedQuoting() throws {
+        let model = try trainGerman()
+        let lines = try String(contentsOfFile: germanCreditPath, encoding: .utf8).split(whereSeparator: \.isNewline)
+        let body = lines.dropFirst().map { $0 + "\n" }.joined()
+        let quoteFree = lines.dropFirst().filter { !$0.contains("\"") }.map { $0 + "\n" }.joined()
+        // 2.5 MB of records, then a stray quote and a line opening a quoted field that libcsv
+        // reads on through ~0.6 MB of quote-free lines (quote parity calls them records) up to a
+        // lone quote, then 2.5 MB more: the middle of the file, where two parts are cut, lies
+        // inside that one long record.
+        var text = String(lines[0]) + "\n"
+        while text.utf8.count < 5 << 19 { text += body }
+        text += "stray\"quote\n\"opens a quoted field\n"
+        while quoteFree.utf8.count > 0, text.utf8.count < (5 << 19) + 600_000 { text += quoteFree }
+        text += "\"\n"
+        let tailStart = text.utf8.count
+        while text.utf8.count - tailStart < 5 << 19 { text += body }
+        let input = try dir.write("malformed.csv", text)
+        var files: [String] = []
+        for threads in ["1", "2"] {
+            let out = dir.file("malformed-\(threads).csv")
+            let r = try run(["score", "--model", model, "--input", input, "--output", out, "--threads", threads,
+                             "--max-reject-rate", "1", "--quiet"])
+            XCTAssertEqual(r.status, 0, r.err)
+            files.append(try String(contentsOfFile: out, encoding: .utf8) + "\u{0}" + String(contentsOfFile: out + ".rejects.csv", encoding: .utf8))
+        }
+        XCTAssertEqual(files[0], files[1])
+    }
+
     func testTooManyRejectsExitsWith3AndBadCommandLinesWith2() throws {
         let model = try trainGerman()
         let input = try dir.write("junk.csv", "status_of_existing_checking_account,duration_in_month\nx,1\n")
