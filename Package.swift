@@ -53,7 +53,7 @@ let package = Package(
         .executableTarget(
             name: "lepton-credit",
             dependencies: [
-                "CreditScoring", "LeptonCore", "LeptonCLI",
+                "CreditScoring", "LeptonCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Domains/Credit/Sources/lepton-credit"),

@@ -217,9 +217,9 @@ def main():
     parser.add_argument("--only", default=",".join(BENCHMARKS))
     parser.add_argument("--datasets", default=os.environ.get("LEPTON_DATASETS", "../shared/datasets"))
     args = parser.parse_args()
-    # Both sides pick their BLAS kernels for this CPU: an OPENBLAS_CORETYPE in the environment
-    # (this machine image sets Haswell) would pin numpy's OpenBLAS and ours to the AVX2 kernels,
-    # and LeptonCore respects it. The kernel set each side used is printed with its figures.
+    # Both sides let OpenBLAS pick its kernels for this CPU (AVX-512 `Cooperlake` here): an
+    # OPENBLAS_CORETYPE in the environment (this machine image pins Haswell) would hold numpy's
+    # OpenBLAS and ours to the AVX2 kernels. lepton-bench prints the kernel set it used.
     pinned = os.environ.pop("OPENBLAS_CORETYPE", None)
     if pinned:
         print(f"(run_all.py: OPENBLAS_CORETYPE={pinned} removed from the environment for both sides)", file=sys.stderr)

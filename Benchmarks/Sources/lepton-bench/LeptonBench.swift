@@ -1,5 +1,4 @@
 import ArgumentParser
-import LeptonCore
 
 @main
 struct LeptonBench: ParsableCommand {
@@ -19,14 +18,4 @@ struct LeptonBench: ParsableCommand {
             PNGBench.self,
             GBDTBench.self,
         ])
-
-    static func main() {
-        _ = BLAS.kernels  // OpenBLAS's kernel choice, made before any thread starts
-        do {
-            var command = try parseAsRoot()
-            try command.run()
-        } catch {
-            exit(withError: error)
-        }
-    }
 }

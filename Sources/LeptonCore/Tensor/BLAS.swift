@@ -1,7 +1,4 @@
 internal import COpenBLAS
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The one funnel through which LeptonCore reaches BLAS (Caffe's `math_functions.cpp` idea):
 /// row-major layout and leading dimensions are worked out here once, and nowhere else.
@@ -23,7 +20,6 @@ public enum BLAS {
     ) {
         precondition(m >= 0 && n >= 0 && k >= 0, "gemm: negative dimension")
         guard m > 0, n > 0 else { return }
-        _ = kernels
         let lda = transA == .none ? k : m
         let ldb = transB == .none ? n : k
         // Safe: the caller hands pointers to buffers of the documented sizes; BLAS reads
@@ -59,53 +55,20 @@ public enum BLAS {
 
     /// Number of threads OpenBLAS uses. Process-global: change it only from one place at a time.
     public static var threadCount: Int {
-        get { _ = kernels; return Int(openblas_get_num_threads()) }
+        get { Int(openblas_get_num_threads()) }
     }
 
     /// Sets the number of threads OpenBLAS uses for every later call in this process.
     public static func setThreadCount(_ count: Int) {
         precondition(count >= 1, "BLAS thread count must be at least 1")
-        _ = kernels
         openblas_set_num_threads(Int32(count))
     }
 
-    /// The OpenBLAS kernel set this process uses (OpenBLAS's core name, e.g. `SkylakeX`), decided
-    /// once, before the first BLAS call; executables touch it first thing, before any thread starts.
-    ///
-    /// Debian 12's OpenBLAS 0.3.21 predates Zen 4: on AMD CPUs with AVX-512 it picks its AVX2
-    /// kernels (`Zen`/`Haswell`). Its `SkylakeX` kernels run correctly on these CPUs and multiply
-    /// about 1.8× faster (this project's 2-core Zen 4 machine, 512³ on 2 threads: 244 → 452
-    /// GFLOP/s). So, per ``shouldUseAVX512Kernels(openBLASChoice:coreTypeSet:leptonSetting:cpuHasAVX512:canReselect:)``,
-    /// we re-run OpenBLAS's own kernel selection with `OPENBLAS_CORETYPE=SkylakeX` when OpenBLAS
-    /// chose an AVX2 set by itself. An explicit `OPENBLAS_CORETYPE` is respected (a VM that may
-    /// migrate to a host without AVX-512 sets it for a reason), and `LEPTON_BLAS_KERNELS=openblas`
-    /// keeps OpenBLAS's choice in every case.
-    public static var kernels: String { kernelSelection.used }
-
-    /// OpenBLAS's own choice and the kernel set in use.
-    public static let kernelSelection: (openBLASChoice: String, used: String) = selectKernels()
-
-    /// The switching rule of ``kernels``, as a pure function of what it looks at.
-    static func shouldUseAVX512Kernels(openBLASChoice: String, coreTypeSet: Bool, leptonSetting: String?,
-                                       cpuHasAVX512: Bool, canReselect: Bool) -> Bool {
-        ["Haswell", "Zen"].contains(openBLASChoice) && !coreTypeSet && leptonSetting != "openblas"
-            && cpuHasAVX512 && canReselect
-    }
-
-    static var cpuHasAVX512ForBLAS: Bool { lepton_cpu_has_avx512_for_blas() != 0 }
-    static var canReselectKernels: Bool { lepton_openblas_can_reselect_kernels() != 0 }
-
-    private static func selectKernels() -> (openBLASChoice: String, used: String) {
-        let chosen = coreName()
-        guard shouldUseAVX512Kernels(openBLASChoice: chosen, coreTypeSet: getenv("OPENBLAS_CORETYPE") != nil,
-                                     leptonSetting: getenv("LEPTON_BLAS_KERNELS").map { String(cString: $0) },
-                                     cpuHasAVX512: cpuHasAVX512ForBLAS, canReselect: canReselectKernels)
-        else { return (chosen, chosen) }
-        setenv("OPENBLAS_CORETYPE", "SkylakeX", 1)
-        lepton_openblas_reselect_kernels()
-        unsetenv("OPENBLAS_CORETYPE")
-        return (chosen, coreName())
-    }
+    /// The OpenBLAS kernel set in use (OpenBLAS's core name, e.g. `Cooperlake`, `Haswell`), for
+    /// reports. OpenBLAS picks it when it loads, from the CPU or from `OPENBLAS_CORETYPE`; on
+    /// this project's Zen 4 machine it picks the AVX-512 `Cooperlake` kernels unless the
+    /// environment pins another set (the machine image pins `Haswell`, which halves GEMM speed).
+    public static var kernels: String { coreName() }
 
     private static func coreName() -> String {
         guard let name = openblas_get_corename() else { return "unknown" }

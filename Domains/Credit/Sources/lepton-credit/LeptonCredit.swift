@@ -13,10 +13,7 @@ struct LeptonCredit: ParsableCommand {
         discussion: LeptonExitCode.helpText,
         subcommands: [Train.self, Evaluate.self, Score.self, Export.self, Monitor.self, Demo.self])
 
-    static func main() {
-        selectBLASKernels()
-        mainWithLeptonExitCodes()
-    }
+    static func main() { mainWithLeptonExitCodes() }
 }
 
 /// The kinds of model `train` fits.
