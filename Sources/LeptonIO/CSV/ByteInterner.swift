@@ -172,15 +172,9 @@ struct ByteInterner {
 
     private mutating func growCodes() {
         let capacity = codeCapacity * 2
-        func grown<T>(_ old: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<T> {
-            let new = UnsafeMutablePointer<T>.allocate(capacity: capacity)
-            new.moveInitialize(from: old, count: count)
-            old.deallocate()
-            return new
-        }
-        hashes = grown(hashes)
-        starts = grown(starts)
-        lengths = grown(lengths)
+        hashes = hashes.movedToAllocation(capacity: capacity, count: count)
+        starts = starts.movedToAllocation(capacity: capacity, count: count)
+        lengths = lengths.movedToAllocation(capacity: capacity, count: count)
         codeCapacity = capacity
     }
 

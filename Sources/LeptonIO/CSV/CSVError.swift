@@ -68,3 +68,22 @@ public struct CSVRowError: Error, CustomStringConvertible, Equatable, Sendable {
         return "\(path): \(place): \(reason)"
     }
 }
+
+extension CSVRowError {
+    /// This error with its row moved down by `rows` (a part read from row 1 placed after them).
+    func shifted(by rows: Int) -> CSVRowError {
+        CSVRowError(path: path, row: row + rows, column: column, reason: reason)
+    }
+
+    /// The rejects of parts read one after another, each numbering its rows from 1, as file
+    /// rows (the header, if any, is row 1): part k's rows follow the rows of parts 0..<k.
+    static func inFileRows(_ parts: [(rejected: [CSVRowError], rowsRead: Int)], hasHeader: Bool) -> [CSVRowError] {
+        var rejected: [CSVRowError] = []
+        var rowsBefore = hasHeader ? 1 : 0
+        for part in parts {
+            rejected += part.rejected.map { $0.shifted(by: rowsBefore) }
+            rowsBefore += part.rowsRead
+        }
+        return rejected
+    }
+}

@@ -59,14 +59,7 @@ public struct NumericTable: Sendable {
             parts = try readParts(reader, [reader.dataStart..<reader.fileSize], workers: 1, indices: indices, countQuotes: false)
         }
         let values = join(parts, width: indices.count)
-        var rejected: [CSVRowError] = []
-        var rowsBefore = options.hasHeader ? 1 : 0
-        for part in parts {
-            rejected += part.rejected.map {
-                CSVRowError(path: $0.path, row: $0.row + rowsBefore, column: $0.column, reason: $0.reason)
-            }
-            rowsBefore += part.rowsRead
-        }
-        return NumericTable(columns: names, values: values, rejected: rejected, rowsRead: rowsBefore - (options.hasHeader ? 1 : 0))
+        let rejected = CSVRowError.inFileRows(parts.map { ($0.rejected, $0.rowsRead) }, hasHeader: options.hasHeader)
+        return NumericTable(columns: names, values: values, rejected: rejected, rowsRead: parts.reduce(0) { $0 + $1.rowsRead })
     }
 }

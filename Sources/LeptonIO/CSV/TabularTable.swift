@@ -182,14 +182,7 @@ public struct TabularTable: Sendable {
             }
         }
         let columns = joined.values.map { try! $0!.get() }  // Safe: every slot holds a success.
-        var rejected: [CSVRowError] = []
-        var rowsBefore = options.hasHeader ? 1 : 0
-        for part in parts {
-            rejected += part.rejected.map {
-                CSVRowError(path: $0.path, row: $0.row + rowsBefore, column: $0.column, reason: $0.reason)
-            }
-            rowsBefore += part.rowsRead
-        }
+        let rejected = CSVRowError.inFileRows(parts.map { ($0.rejected, $0.rowsRead) }, hasHeader: options.hasHeader)
         return TabularTable(path: path, columns: columns, rowCount: total, rowsRead: parts.reduce(0) { $0 + $1.rowsRead },
                             rejected: rejected)
     }

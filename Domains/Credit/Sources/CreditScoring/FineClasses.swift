@@ -1,3 +1,5 @@
+import LeptonIO
+
 /// How numeric values are first cut into fine classes, before the optimal merge.
 public enum Prebinning: String, Codable, Sendable, CaseIterable {
     /// At quantiles of the values (`prebins` of them), blind to the outcome.
@@ -244,15 +246,9 @@ final class DoubleCounter {
             slots[s] = Int32(k)
         }
         let newCapacity = size / 2
-        func grown<T>(_ old: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<T> {
-            let new = UnsafeMutablePointer<T>.allocate(capacity: newCapacity)
-            new.moveInitialize(from: old, count: count)
-            old.deallocate()
-            return new
-        }
-        keys = grown(keys)
-        rowCounts = grown(rowCounts)
-        badCounts = grown(badCounts)
+        keys = keys.movedToAllocation(capacity: newCapacity, count: count)
+        rowCounts = rowCounts.movedToAllocation(capacity: newCapacity, count: count)
+        badCounts = badCounts.movedToAllocation(capacity: newCapacity, count: count)
         capacity = newCapacity
     }
 }
