@@ -399,22 +399,29 @@ public final class Conv2D: Layer {
                         dst.update(repeating: 0, count: rowLo * g.wo + lo)
                         (dst + end).update(repeating: 0, count: g.p - end)
                         if lo > 0 || hi < g.wo {
-                            // The columns from hi on this row to lo on the next are padding. For
-                            // 3×3 kernels that is one or two cells per row, stored directly: a
-                            // zero-fill loop becomes a memset call per row, which cost ~10% of inference.
-                            let gap = g.wo - hi + lo
-                            for oy in rowLo..<(rowHi - 1) {
-                                let at = dst + oy * g.wo + hi
-                                if gap <= 2 {
-                                    at[0] = 0
-                                    if gap == 2 { at[1] = 0 }
-                                } else {
-                                    at.update(repeating: 0, count: gap)
-                                }
-                            }
+                            // The columns from hi on this row to lo on the next are padding.
+                            Conv2D.zeroRowGaps(dst, g, rows: rowLo..<(rowHi - 1), lo: lo, hi: hi)
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// Zeroes the padding cells of one unfolded (c, u, v) row of a "same" convolution: on each
+    /// output row in `rows`, the columns from `hi` to the end and, on the next row, up to `lo`.
+    /// For 3×3 kernels that is one or two cells per row, stored directly: a zero-fill loop
+    /// becomes a memset call per row, which cost ~10% of inference.
+    @inline(__always)
+    private static func zeroRowGaps(_ row: UnsafeMutablePointer<Float>, _ g: Geometry, rows: Range<Int>, lo: Int, hi: Int) {
+        let gap = g.wo - hi + lo
+        for oy in rows {
+            let at = row + oy * g.wo + hi
+            if gap <= 2 {
+                at[0] = 0
+                if gap == 2 { at[1] = 0 }
+            } else {
+                at.update(repeating: 0, count: gap)
             }
         }
     }
@@ -436,16 +443,7 @@ public final class Conv2D: Layer {
                         let (lo, hi) = g.validColumns(v)
                         guard lo < hi else { continue }
                         if lo > 0 || hi < g.wo {
-                            let gap = g.wo - hi + lo
-                            for oy in rowLo..<(rowHi - 1) {
-                                let at = src + oy * g.wo + hi
-                                if gap <= 2 {  // as in im2colSameWidth: no memset call per row
-                                    at[0] = 0
-                                    if gap == 2 { at[1] = 0 }
-                                } else {
-                                    at.update(repeating: 0, count: gap)
-                                }
-                            }
+                            Conv2D.zeroRowGaps(src, g, rows: rowLo..<(rowHi - 1), lo: lo, hi: hi)
                         }
                         let begin = rowLo * g.wo + lo, end = (rowHi - 1) * g.wo + hi
                         // Safe: begin + shift and end − 1 + shift are in-range input positions.

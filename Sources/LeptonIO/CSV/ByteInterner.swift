@@ -181,10 +181,7 @@ struct ByteInterner {
     private mutating func growArena(_ needed: Int) {
         var capacity = arenaCapacity * 2
         while capacity < needed { capacity *= 2 }
-        let new = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-        new.update(from: arena, count: arenaCount)
-        arena.deallocate()
-        arena = new
+        arena = arena.movedToAllocation(capacity: capacity, count: arenaCount)
         arenaCapacity = capacity
     }
 }

@@ -64,18 +64,12 @@ final class LibcsvCollector {
         private mutating func growBytes(_ needed: Int) {
             var newCapacity = byteCapacity * 2
             while newCapacity < needed { newCapacity *= 2 }
-            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
-            grown.update(from: bytes, count: byteCount)
-            bytes.deallocate()
-            bytes = grown
+            bytes = bytes.movedToAllocation(capacity: newCapacity, count: byteCount)
             byteCapacity = newCapacity
         }
 
         private func grow<T>(_ buffer: inout UnsafeMutablePointer<T>, _ capacity: inout Int, keeping count: Int) {
-            let grown = UnsafeMutablePointer<T>.allocate(capacity: capacity * 2)
-            grown.moveInitialize(from: buffer, count: count)
-            buffer.deallocate()
-            buffer = grown
+            buffer = buffer.movedToAllocation(capacity: capacity * 2, count: count)
             capacity *= 2
         }
     }
