@@ -4,6 +4,7 @@
 // Only LeptonIO imports CCSV and CPNG; only LeptonCore/Tensor/BLAS.swift imports COpenBLAS
 // (and lepton-bench's GEMM benchmark, which times the funnel against cblas_sgemm called directly);
 // only LeptonCore/Trees/Histogram.swift and LeptonCore/Serialization/CRC32Streaming.swift import CLeptonIntrinsics;
+// only LeptonCore/Layers/Conv2D+Direct.swift imports CLeptonKernels;
 // only executables import ArgumentParser. A domain never imports another domain.
 import PackageDescription
 
@@ -30,10 +31,13 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]),
         // Header-only: compiler intrinsics (a prefetch hint for the GBDT histogram loop, a carry-less multiply CRC-32).
         .systemLibrary(name: "CLeptonIntrinsics", path: "Sources/CLeptonIntrinsics"),
+        // Direct 3×3 convolution kernels with AVX-512 (per-function target attributes, checked at run
+        // time); optimised in debug builds too, so the tests run the code that ships.
+        .target(name: "CLeptonKernels", path: "Sources/CLeptonKernels", cSettings: [.unsafeFlags(["-O3"])]),
 
         // MARK: - Shared core
         .target(name: "LeptonIO", dependencies: ["CCSV", "CPNG"]),
-        .target(name: "LeptonCore", dependencies: ["COpenBLAS", "CLeptonIntrinsics"]),
+        .target(name: "LeptonCore", dependencies: ["COpenBLAS", "CLeptonIntrinsics", "CLeptonKernels"]),
         // Charts (SVG) and self-contained HTML/Markdown reports: no dependencies, not even Foundation.
         .target(name: "LeptonReport"),
         // What the three executables share: common options, exit codes, progress, batch jobs.

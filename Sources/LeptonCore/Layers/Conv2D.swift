@@ -26,6 +26,10 @@ public final class Conv2D: Layer {
     /// `nil` for a convolution without bias (e.g. followed by BatchNorm).
     public let bias: Parameter?
     private var input: Tensor?
+    /// When false, this layer always takes the im2col + GEMM path (tests compare the two).
+    var prefersDirectKernels = true
+    /// Workspaces of the direct 3×3 kernels (Conv2D+Direct.swift).
+    let direct = DirectConvolution()
     /// Reused between batches: the unfolded input, the (O, b·P) product / gathered gradient,
     /// and ∂L/∂cols, one region per batch part. Allocated on first use, grown when needed.
     private var columns: [Float] = [], workspace: [Float] = [], gradientColumns: [Float] = []
@@ -163,6 +167,12 @@ public final class Conv2D: Layer {
     func forward(_ input: Tensor, training: Bool, applyingReLU: Bool, pooling2x2: Bool = false) -> Tensor {
         precondition(!(training && pooling2x2), "\(summary): the fused max-pool is for inference only")
         let g = geometry(input.shape)
+        if usesDirectKernels {
+            columnsHoldInput = nil
+            self.input = input
+            return directForward(input, training: training, applyingReLU: applyingReLU, pooling2x2: pooling2x2)
+        }
+        direct.paddedHoldsInput = nil
         let n = input.shape[0], o = outChannels
         let (pooledH, pooledW) = (g.ho / 2, g.wo / 2)
         let outputShape = pooling2x2 ? [n, o, pooledH, pooledW] : [n, o, g.ho, g.wo]
@@ -499,8 +509,12 @@ public final class Conv2D: Layer {
         let (pooledH, pooledW) = (g.ho / 2, g.wo / 2)
         precondition(outputGradient.shape == (pooled ? [n, o, pooledH, pooledW] : [n, o, g.ho, g.wo]),
                      "\(summary).backward: gradient \(outputGradient.shape)")
+        if usesDirectKernels {
+            return directBackward(input: x, gradient: outputGradient, inputGradient: inputGradient,
+                                  reluOutput: reluOutput, poolArgmax: poolArgmax)
+        }
+        let gather = GradientGather(pooled: pooled, masked: reluOutput != nil, o: o, h: g.ho, w: g.wo)
         let mask = reluOutput ?? Tensor(shape: [1])
-        let masked = reluOutput != nil
         let argmax = poolArgmax ?? [0]
         let sp = split(g, n)
         let reuse = columnsHoldInput.map { $0.n == n && $0.parts == sp.parts && sp.singleChunk } ?? false
@@ -544,22 +558,8 @@ public final class Conv2D: Layer {
                                                             // when fused — and add its row sums to ∂L/∂b.
                                                             for i in 0..<b {
                                                                 for oc in 0..<o {
-                                                                    let dst = gathered + oc * b * g.p + i * g.p
-                                                                    let offset = ((start + i) * o + oc) * g.p
-                                                                    if pooled {
-                                                                        let pooledOffset = ((start + i) * o + oc) * pooledH * pooledW
-                                                                        Conv2D.unpool2x2(gy + pooledOffset, argmax: arg + pooledOffset,
-                                                                                         reluOutput: relu + offset, width: g.wo, height: g.ho,
-                                                                                         into: dst)
-                                                                    } else if masked {
-                                                                        let src = gy + offset, y = relu + offset
-                                                                        for q in 0..<g.p {
-                                                                            let gv = src[q], yv = y[q]
-                                                                            dst[q] = yv > 0 ? gv : 0
-                                                                        }
-                                                                    } else {
-                                                                        dst.update(from: gy + offset, count: g.p)
-                                                                    }
+                                                                    gather.plane(start + i, oc, gradient: gy, reluOutput: relu, argmax: arg,
+                                                                                 into: gathered + oc * b * g.p + i * g.p)
                                                                 }
                                                             }
                                                             for oc in 0..<o {

@@ -1,0 +1,212 @@
+// Direct 3×3 convolution kernels with AVX-512F: see include/lepton_kernels.h for the layouts.
+//
+// The forward kernel is a register-blocked outer product, like a GEMM micro-kernel whose left
+// operand is read straight from the padded input (an implicit im2col): for a run of `pb`
+// neighbouring output pixels of one row and `rv` vectors of 16 output channels it keeps pb·rv
+// accumulators in registers and, per input channel and tap, loads `rv` weight vectors and
+// broadcasts `pb` input values — pb·rv fused multiply-adds per pb + rv loads. The weight-gradient
+// kernel keeps the 9 taps × rv channel vectors of one input channel in registers and streams the
+// pixels. No unfolded copy of the input is ever written, and nothing is packed twice.
+#include "lepton_kernels.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define LK_TARGET __attribute__((target("avx512f")))
+#define LK_INLINE static inline __attribute__((always_inline))
+
+int lepton_conv3x3_direct_available(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") ? 1 : 0;
+}
+
+// MARK: Forward
+
+/// One tile: pixels 0..<pb of `src` (already offset to the tile's first window) × channel
+/// vectors 0..<rv of `weights` and `out` (already offset to the tile's first channel). `pb` and
+/// `rv` are constants at every call site, so the loops unroll and the accumulators stay in registers.
+LK_TARGET LK_INLINE void forward_tile(const float *src, ptrdiff_t plane, ptrdiff_t row, int cin,
+                                      const float *weights, int cout16, float *out, const int pb, const int rv) {
+    __m512 acc[28];
+    for (int i = 0; i < pb * rv; i++) acc[i] = _mm512_setzero_ps();
+    const ptrdiff_t offsets[9] = {0, 1, 2, row, row + 1, row + 2, 2 * row, 2 * row + 1, 2 * row + 2};
+    for (int c = 0; c < cin; c++) {
+        const float *s = src + c * plane;
+        const float *wc = weights + (ptrdiff_t)c * 9 * cout16;
+        // Not unrolled: unrolling the taps lets the compiler hoist weight loads and spill accumulators.
+#pragma clang loop unroll(disable)
+        for (int t = 0; t < 9; t++) {
+            const float *sp = s + offsets[t];
+            const float *wp = wc + t * cout16;
+            __m512 wv[4];
+            for (int r = 0; r < rv; r++) wv[r] = _mm512_loadu_ps(wp + 16 * r);
+            for (int j = 0; j < pb; j++) {
+                const __m512 b = _mm512_set1_ps(sp[j]);
+                for (int r = 0; r < rv; r++) acc[j * rv + r] = _mm512_fmadd_ps(b, wv[r], acc[j * rv + r]);
+            }
+        }
+    }
+    for (int j = 0; j < pb; j++)
+        for (int r = 0; r < rv; r++) _mm512_storeu_ps(out + (ptrdiff_t)j * cout16 + 16 * r, acc[j * rv + r]);
+}
+
+#define LK_FORWARD_CASE(RV, PB) \
+    case (RV) * 100 + (PB): forward_tile(s, plane, row, cin, wt, cout16, o, PB, RV); break;
+#define LK_FORWARD_CASES_7(RV) LK_FORWARD_CASE(RV, 1) LK_FORWARD_CASE(RV, 2) LK_FORWARD_CASE(RV, 3) \
+    LK_FORWARD_CASE(RV, 4) LK_FORWARD_CASE(RV, 5) LK_FORWARD_CASE(RV, 6) LK_FORWARD_CASE(RV, 7)
+#define LK_FORWARD_CASES_14(RV) LK_FORWARD_CASES_7(RV) LK_FORWARD_CASE(RV, 8) LK_FORWARD_CASE(RV, 9) \
+    LK_FORWARD_CASE(RV, 10) LK_FORWARD_CASE(RV, 11) LK_FORWARD_CASE(RV, 12) LK_FORWARD_CASE(RV, 13) LK_FORWARD_CASE(RV, 14)
+
+LK_TARGET void lepton_conv3x3_forward(const float *src, ptrdiff_t plane, ptrdiff_t row, int cin, int h, int w,
+                                      const float *weights, int cout16, float *out) {
+    // Widest channel block that divides the channels; then as many pixels as registers allow
+    // (28 accumulators of 32 registers).
+    // A row of 7 (e.g. 28 / 4) takes 2 vectors × 7 pixels rather than 4 × 6 + 4 × 1.
+    const int rv = cout16 % 64 == 0 && w != 7 ? 4 : cout16 % 32 == 0 ? 2 : 1;
+    const int pbmax = rv == 4 ? 6 : 14;
+    for (int oy = 0; oy < h; oy++) {
+        for (int ox = 0; ox < w; ox += pbmax) {
+            const int pb = w - ox < pbmax ? w - ox : pbmax;
+            const float *s = src + oy * row + ox;
+            for (int ob = 0; ob < cout16; ob += 16 * rv) {
+                const float *wt = weights + ob;
+                float *o = out + (ptrdiff_t)(oy * w + ox) * cout16 + ob;
+                switch (rv * 100 + pb) {
+                    LK_FORWARD_CASES_14(1)
+                    LK_FORWARD_CASES_14(2)
+                    LK_FORWARD_CASE(4, 1) LK_FORWARD_CASE(4, 2) LK_FORWARD_CASE(4, 3) LK_FORWARD_CASE(4, 4) \
+                    LK_FORWARD_CASE(4, 5) LK_FORWARD_CASE(4, 6)
+                    default: break;
+                }
+            }
+        }
+    }
+}
+
+// MARK: Weight gradient
+
+/// The 9 taps × rv channel vectors of one input channel plane `src`, accumulated over every
+/// pixel into `dw` ([9][cout16], offset to the block's first channel).
+LK_TARGET LK_INLINE void weight_gradient_tile(const float *src, ptrdiff_t row, int h, int w,
+                                              const float *gradient, int cout16, float *dw, const int rv) {
+    __m512 acc[27];
+    for (int t = 0; t < 9; t++)
+        for (int r = 0; r < rv; r++) acc[t * rv + r] = _mm512_loadu_ps(dw + t * cout16 + 16 * r);
+    for (int oy = 0; oy < h; oy++) {
+        const float *s = src + oy * row;
+        const float *g = gradient + (ptrdiff_t)oy * w * cout16;
+        for (int ox = 0; ox < w; ox++) {
+            __m512 gv[3];
+            for (int r = 0; r < rv; r++) gv[r] = _mm512_loadu_ps(g + (ptrdiff_t)ox * cout16 + 16 * r);
+            for (int u = 0; u < 3; u++) {
+                for (int v = 0; v < 3; v++) {
+                    const __m512 b = _mm512_set1_ps(s[u * row + ox + v]);
+                    for (int r = 0; r < rv; r++)
+                        acc[(u * 3 + v) * rv + r] = _mm512_fmadd_ps(b, gv[r], acc[(u * 3 + v) * rv + r]);
+                }
+            }
+        }
+    }
+    for (int t = 0; t < 9; t++)
+        for (int r = 0; r < rv; r++) _mm512_storeu_ps(dw + t * cout16 + 16 * r, acc[t * rv + r]);
+}
+
+LK_TARGET void lepton_conv3x3_weight_gradient(const float *src, ptrdiff_t plane, ptrdiff_t row, int cin, int h, int w,
+                                              const float *gradient, int cout16, float *dweights) {
+    const int rv = cout16 % 48 == 0 ? 3 : cout16 % 32 == 0 ? 2 : 1;
+    for (int c = 0; c < cin; c++) {
+        for (int ob = 0; ob < cout16; ob += 16 * rv) {
+            const float *s = src + c * plane;
+            float *dw = dweights + (ptrdiff_t)c * 9 * cout16 + ob;
+            switch (rv) {
+                case 3: weight_gradient_tile(s, row, h, w, gradient + ob, cout16, dw, 3); break;
+                case 2: weight_gradient_tile(s, row, h, w, gradient + ob, cout16, dw, 2); break;
+                default: weight_gradient_tile(s, row, h, w, gradient + ob, cout16, dw, 1); break;
+            }
+        }
+    }
+}
+
+// MARK: Transpose and pool
+
+/// Transposes the 16 × 16 block in r[0..<16] in place (r[k] becomes column k).
+LK_TARGET LK_INLINE void transpose16(__m512 r[16]) {
+    __m512 t[16], q[16];
+    for (int k = 0; k < 8; k++) {
+        t[2 * k] = _mm512_unpacklo_ps(r[2 * k], r[2 * k + 1]);
+        t[2 * k + 1] = _mm512_unpackhi_ps(r[2 * k], r[2 * k + 1]);
+    }
+    for (int k = 0; k < 4; k++) {
+        q[4 * k + 0] = _mm512_shuffle_ps(t[4 * k + 0], t[4 * k + 2], 0x44);
+        q[4 * k + 1] = _mm512_shuffle_ps(t[4 * k + 0], t[4 * k + 2], 0xEE);
+        q[4 * k + 2] = _mm512_shuffle_ps(t[4 * k + 1], t[4 * k + 3], 0x44);
+        q[4 * k + 3] = _mm512_shuffle_ps(t[4 * k + 1], t[4 * k + 3], 0xEE);
+    }
+    for (int k = 0; k < 2; k++) {
+        for (int i = 0; i < 4; i++) {
+            t[8 * k + i] = _mm512_shuffle_f32x4(q[8 * k + i], q[8 * k + 4 + i], 0x88);
+            t[8 * k + 4 + i] = _mm512_shuffle_f32x4(q[8 * k + i], q[8 * k + 4 + i], 0xDD);
+        }
+    }
+    for (int i = 0; i < 8; i++) {
+        r[i] = _mm512_shuffle_f32x4(t[i], t[8 + i], 0x88);
+        r[8 + i] = _mm512_shuffle_f32x4(t[i], t[8 + i], 0xDD);
+    }
+}
+
+LK_INLINE __mmask16 first_lanes(int n) { return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1u); }
+
+LK_TARGET void lepton_transpose(const float *src, ptrdiff_t src_ld, int rows, int cols, float *dst, ptrdiff_t dst_ld,
+                                const float *bias, int relu) {
+    const __m512 zero = _mm512_setzero_ps();
+    for (int i0 = 0; i0 < rows; i0 += 16) {
+        const int ni = rows - i0 < 16 ? rows - i0 : 16;
+        const __mmask16 rowMask = first_lanes(ni);
+        for (int j0 = 0; j0 < cols; j0 += 16) {
+            const int nj = cols - j0 < 16 ? cols - j0 : 16;
+            const __mmask16 colMask = first_lanes(nj);
+            __m512 r[16];
+            for (int k = 0; k < 16; k++)
+                r[k] = k < ni ? _mm512_maskz_loadu_ps(colMask, src + (i0 + k) * src_ld + j0) : zero;
+            transpose16(r);
+            for (int k = 0; k < nj; k++) {
+                __m512 v = r[k];
+                if (bias) v = _mm512_add_ps(v, _mm512_set1_ps(bias[j0 + k]));
+                if (relu) v = _mm512_max_ps(v, zero);
+                _mm512_mask_storeu_ps(dst + (j0 + k) * dst_ld + i0, rowMask, v);
+            }
+        }
+    }
+}
+
+LK_TARGET void lepton_pool2x2_pixel_major(const float *src, int h, int w, int channels16, float *dst) {
+    const int ph = h / 2, pw = w / 2;
+    for (int i = 0; i < ph; i++) {
+        for (int j = 0; j < pw; j++) {
+            const float *a = src + (ptrdiff_t)((2 * i) * w + 2 * j) * channels16;
+            const float *b = a + channels16, *c = a + (ptrdiff_t)w * channels16, *d = c + channels16;
+            float *o = dst + (ptrdiff_t)(i * pw + j) * channels16;
+            for (int k = 0; k < channels16; k += 16) {
+                // _mm512_max_ps(x, best) is `x > best ? x : best`: the earlier cell wins ties.
+                __m512 best = _mm512_loadu_ps(a + k);
+                best = _mm512_max_ps(_mm512_loadu_ps(b + k), best);
+                best = _mm512_max_ps(_mm512_loadu_ps(c + k), best);
+                best = _mm512_max_ps(_mm512_loadu_ps(d + k), best);
+                _mm512_storeu_ps(o + k, best);
+            }
+        }
+    }
+}
+
+#else
+
+int lepton_conv3x3_direct_available(void) { return 0; }
+void lepton_conv3x3_forward(const float *src, ptrdiff_t plane, ptrdiff_t row, int cin, int h, int w,
+                            const float *weights, int cout16, float *out) {}
+void lepton_conv3x3_weight_gradient(const float *src, ptrdiff_t plane, ptrdiff_t row, int cin, int h, int w,
+                                    const float *gradient, int cout16, float *dweights) {}
+void lepton_transpose(const float *src, ptrdiff_t src_ld, int rows, int cols, float *dst, ptrdiff_t dst_ld,
+                      const float *bias, int relu) {}
+void lepton_pool2x2_pixel_major(const float *src, int h, int w, int channels16, float *dst) {}
+
+#endif

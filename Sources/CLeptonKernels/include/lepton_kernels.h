@@ -1,0 +1,49 @@
+// Direct 3×3 convolution kernels (stride 1, padding 1) for x86-64 processors with AVX-512F,
+// called by LeptonCore/Layers/Conv2D+Direct.swift. Each function is compiled for AVX-512 alone
+// (a per-function target attribute), so callers must check `lepton_conv3x3_direct_available()`
+// first; the rest of the project stays on the baseline x86-64 instruction set.
+//
+// Layouts (all float32, row-major):
+// - a padded plane: (h + 2) rows of `row` ≥ w + 2 floats, the image at rows 1…h, columns 1…w, and
+//   zeros around it; the channels of one sample are `plane` floats apart.
+// - pixel-major: one row per output pixel (oy·w + ox), one column per channel, `channels16`
+//   (a multiple of 16) columns.
+// - packed weights for `cin` input and `cout16` output channels: [cin][9][cout16], tap t = 3u + v.
+#ifndef LEPTON_KERNELS_H
+#define LEPTON_KERNELS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// 1 when this processor and operating system support AVX-512F (the kernels below), else 0.
+int lepton_conv3x3_direct_available(void);
+
+/// `out[oy·w + ox][o] = Σ_{c, u, v} weights[c][3u + v][o] · src[c][(oy + u)·row + ox + v]` for
+/// every pixel and all `cout16` output channels: a 3×3 convolution with padding 1 of one sample
+/// whose padded planes start at `src`, written pixel-major (no bias).
+void lepton_conv3x3_forward(const float *src, ptrdiff_t plane, ptrdiff_t row, int cin, int h, int w,
+                            const float *weights, int cout16, float *out);
+
+/// Adds one sample's weight gradient to `dweights` ([cin][9][cout16]):
+/// `dweights[c][3u + v][o] += Σ_{oy, ox} gradient[oy·w + ox][o] · src[c][(oy + u)·row + ox + v]`,
+/// with ∂L/∂y pixel-major in `gradient` (`cout16` columns) and the padded input planes in `src`.
+void lepton_conv3x3_weight_gradient(const float *src, ptrdiff_t plane, ptrdiff_t row, int cin, int h, int w,
+                                    const float *gradient, int cout16, float *dweights);
+
+/// `dst[j·dst_ld + i] = f(src[i·src_ld + j])` for i < rows, j < cols, in 16 × 16 register blocks,
+/// with `f(v) = v + bias[j]` (bias may be NULL: 0), then `max(·, 0)` when `relu` is nonzero.
+void lepton_transpose(const float *src, ptrdiff_t src_ld, int rows, int cols, float *dst, ptrdiff_t dst_ld,
+                      const float *bias, int relu);
+
+/// 2×2 / stride-2 max-pool of a pixel-major (h × w pixels, `channels16` columns) block:
+/// `dst[i·(w/2) + j][o] = max of src over pixels (2i + a)·w + 2j + b, a, b ∈ {0, 1}`, compared in
+/// the order (0,0), (0,1), (1,0), (1,1), keeping the earlier on ties (as MaxPool2D does).
+void lepton_pool2x2_pixel_major(const float *src, int h, int w, int channels16, float *dst);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,329 @@
+import CLeptonKernels
+import Foundation
+
+/// The direct path of ``Conv2D`` for 3×3 kernels with stride 1 and padding 1 (every convolution
+/// of cnn-small and all but the down-sampling ones of ResNet-18), on processors with AVX-512F.
+///
+/// Instead of unfolding the input nine times (im2col) and handing the copy to BLAS, which packs it
+/// once more, the kernels in CLeptonKernels read the zero-padded input planes directly:
+///
+/// - Forward: `T[p][o] = Σ_{c,t} Wf[c][t][o] · Xp[c][p + off(t)]`, pixel-major, with
+///   `Wf[c][3u + v][o] = W[o, c, u, v]`, then transposed into y (N, O, H, W) with the bias, the
+///   fused ReLU and, in inference, the fused 2×2 max-pool (taken on the pixel-major tile, one vector
+///   of channels at a time).
+/// - ∂L/∂W: `dW[o, c, u, v] = Σ_{n,p} G[n, p][o] · Xp[n, c][p + off(u, v)]`, from ∂L/∂y transposed
+///   to pixel-major.
+/// - ∂L/∂x: the same forward kernel on the zero-padded ∂L/∂y planes with the kernels flipped and
+///   the channel roles swapped, `Wb[o][3u' + v'][c] = W[o, c, 2 − u', 2 − v']`.
+///
+/// where `off(u, v) = u·(W + 2) + v` is the tap's offset in a padded plane. Channels are padded to
+/// multiples of 16 (one AVX-512 vector) with zero weights, so any channel count works. Samples are
+/// split over ``Threading/count`` threads; each thread's part of ∂L/∂W is summed in part order, so
+/// a given thread count always gives the same bits. The im2col + GEMM path and the naive twins
+/// stay beside it; tests hold all three equal.
+final class DirectConvolution {
+    /// Whether this processor runs the kernels (AVX-512F) and `LEPTON_CONV_KERNELS` is not `gemm`
+    /// (which selects the im2col + GEMM path everywhere, for comparisons).
+    static let available: Bool = lepton_conv3x3_direct_available() != 0
+        && ProcessInfo.processInfo.environment["LEPTON_CONV_KERNELS"] != "gemm"
+
+    /// Padded input planes, (N, C, plane) after a training forward pass (kept for ∂L/∂W), or one
+    /// sample's planes per thread in inference.
+    var paddedInput: [Float] = []
+    /// The number of samples whose padded planes ``paddedInput`` holds from the latest training
+    /// forward pass, or nil.
+    var paddedHoldsInput: Int?
+    /// Per-thread scratch: pixel-major tiles, gathered and padded gradients.
+    var scratch: [Float] = []
+    /// Packed weights (forward or backward layout), rebuilt on every call (cheap: O·C·9 floats).
+    var packedWeights: [Float] = []
+
+    /// Takes a reusable buffer of at least `count` floats (zero-filled when grown).
+    static func take(_ slot: inout [Float], _ count: Int) -> [Float] {
+        var buffer: [Float] = []
+        swap(&buffer, &slot)
+        if buffer.count < count { buffer = [Float](repeating: 0, count: count) }
+        return buffer
+    }
+}
+
+extension Conv2D {
+    /// The direct kernels' geometry: H × W planes padded to (H + 2) × (W + 2), channel counts
+    /// rounded up to a multiple of 16.
+    struct DirectGeometry {
+        let c, o, h, w: Int
+        var row: Int { w + 2 }
+        var plane: Int { (h + 2) * (w + 2) }
+        var p: Int { h * w }
+        var c16: Int { (c + 15) / 16 * 16 }
+        var o16: Int { (o + 15) / 16 * 16 }
+    }
+
+    /// Whether the direct kernels take this layer's passes (3×3, stride 1, padding 1, and a
+    /// processor with AVX-512F).
+    var usesDirectKernels: Bool {
+        prefersDirectKernels && DirectConvolution.available
+            && kernelHeight == 3 && kernelWidth == 3 && stride == 1 && padding == 1
+    }
+
+    /// Copies one sample's (C, H, W) planes into zero-padded (C, plane) planes, writing every
+    /// element of the destination (the border too), so stale contents never leak in.
+    static func pad(_ x: UnsafePointer<Float>, channels: Int, _ d: DirectGeometry, into dst: UnsafeMutablePointer<Float>) {
+        for c in 0..<channels {
+            let src = x + c * d.p, plane = dst + c * d.plane
+            plane.update(repeating: 0, count: d.row)
+            for iy in 0..<d.h {
+                let row = plane + (iy + 1) * d.row
+                row[0] = 0
+                (row + 1).update(from: src + iy * d.w, count: d.w)
+                row[d.w + 1] = 0
+            }
+            (plane + (d.h + 1) * d.row).update(repeating: 0, count: d.row)
+        }
+    }
+
+    /// `packed[c][3u + v][o] = W[o, c, u, v]` (forward) or, flipped for ∂L/∂x,
+    /// `packed[o][8 − (3u + v)][c] = W[o, c, u, v]`; padded channels get zero weights.
+    func packWeights(_ d: DirectGeometry, forBackward: Bool, into packed: inout [Float]) {
+        let count = forBackward ? d.o * 9 * d.c16 : d.c * 9 * d.o16
+        packed = DirectConvolution.take(&packed, count)
+        packed.withUnsafeMutableBufferPointer { pk in
+            pk.baseAddress!.update(repeating: 0, count: count)
+            weight.value.withUnsafeBufferPointer { wp in
+                for oc in 0..<d.o {
+                    for ic in 0..<d.c {
+                        for t in 0..<9 {
+                            let value = wp[(oc * d.c + ic) * 9 + t]
+                            if forBackward {
+                                pk[(oc * 9 + 8 - t) * d.c16 + ic] = value
+                            } else {
+                                pk[(ic * 9 + t) * d.o16 + oc] = value
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: Forward
+
+    func directForward(_ input: Tensor, training: Bool, applyingReLU: Bool, pooling2x2: Bool) -> Tensor {
+        let s = input.shape
+        let d = DirectGeometry(c: s[1], o: outChannels, h: s[2], w: s[3])
+        let n = s[0], o = outChannels
+        let (pooledH, pooledW) = (d.h / 2, d.w / 2)
+        let outputPlane = pooling2x2 ? pooledH * pooledW : d.p
+        let parts = max(1, min(Threading.count, n)), perPart = (n + parts - 1) / parts
+        let state = direct
+        packWeights(d, forBackward: false, into: &state.packedWeights)
+        // Training keeps every sample's padded planes for ∂L/∂W; inference needs one per thread.
+        var padded = DirectConvolution.take(&state.paddedInput, (training ? n : parts) * d.c * d.plane)
+        let tileCount = d.p * d.o16 + (pooling2x2 ? pooledH * pooledW * d.o16 : 0)
+        var scratch = DirectConvolution.take(&state.scratch, parts * tileCount)
+        let packed = state.packedWeights
+        let biasValues = bias?.value.scalars
+        let y = Tensor(shape: pooling2x2 ? [n, o, pooledH, pooledW] : [n, o, d.h, d.w]) { yp in
+            input.withUnsafeBufferPointer { xp in
+                packed.withUnsafeBufferPointer { wp in
+                    padded.withUnsafeMutableBufferPointer { pp in
+                        scratch.withUnsafeMutableBufferPointer { sp in
+                            (biasValues ?? []).withUnsafeBufferPointer { bp in
+                                // Safe: each part reads shared inputs and writes only its own samples
+                                // of y and its own regions of the padded planes and scratch.
+                                // (An empty array may still have a base address: no bias must be nil.)
+                                let box = UncheckedSendableBox((xp.baseAddress!, wp.baseAddress!, pp.baseAddress!,
+                                                                sp.baseAddress!, yp.baseAddress!,
+                                                                biasValues == nil ? nil : bp.baseAddress))
+                                let body = { (part: Int) in
+                                    let (x, w, paddedBase, scratchBase, y, bias) = box.value
+                                    let tile = scratchBase + part * tileCount, pooledTile = tile + d.p * d.o16
+                                    for sample in min(n, part * perPart)..<min(n, (part + 1) * perPart) {
+                                        let planes = paddedBase + (training ? sample : part) * d.c * d.plane
+                                        Conv2D.pad(x + sample * d.c * d.p, channels: d.c, d, into: planes)
+                                        lepton_conv3x3_forward(planes, d.plane, d.row, Int32(d.c), Int32(d.h), Int32(d.w),
+                                                               w, Int32(d.o16), tile)
+                                        let out = y + sample * o * outputPlane
+                                        if pooling2x2 {
+                                            lepton_pool2x2_pixel_major(tile, Int32(d.h), Int32(d.w), Int32(d.o16), pooledTile)
+                                            lepton_transpose(pooledTile, d.o16, Int32(outputPlane), Int32(o), out, outputPlane,
+                                                             bias, applyingReLU ? 1 : 0)
+                                        } else {
+                                            lepton_transpose(tile, d.o16, Int32(d.p), Int32(o), out, d.p, bias, applyingReLU ? 1 : 0)
+                                        }
+                                    }
+                                }
+                                Conv2D.forEachSamplePart(parts, body)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        state.paddedInput = padded
+        state.scratch = scratch
+        state.paddedHoldsInput = training ? n : nil
+        return y
+    }
+
+    /// Runs `body(part)` for parts `0..<parts`, one per thread (a single part inline).
+    static func forEachSamplePart(_ parts: Int, _ body: (Int) -> Void) {
+        guard parts > 1 else {
+            body(0)
+            return
+        }
+        parallelFor(parts) { r in for part in r { body(part) } }
+    }
+
+    // MARK: Backward
+
+    /// ∂L/∂W, ∂L/∂b and (when `inputGradient`) ∂L/∂x with the direct kernels; the gradient of y
+    /// is gathered per sample exactly as on the GEMM path (through a fused ReLU and max-pool).
+    func directBackward(input x: Tensor, gradient gy: Tensor, inputGradient: Bool, reluOutput: Tensor?,
+                        poolArgmax: [Int32]?) -> Tensor? {
+        let s = x.shape
+        let d = DirectGeometry(c: s[1], o: outChannels, h: s[2], w: s[3])
+        let n = s[0], o = outChannels
+        let parts = max(1, min(Threading.count, n)), perPart = (n + parts - 1) / parts
+        let state = direct
+        let held = state.paddedHoldsInput == n
+        // Per part: gathered G (O × P), pixel-major Gᵀ (P × O16), padded G (O × plane), the ∂L/∂x
+        // tile (P × C16) and, when the forward planes were not kept, this sample's padded input.
+        let gatheredCount = o * d.p, transposedCount = d.p * d.o16
+        let paddedGradientCount = inputGradient ? o * d.plane : 0, dxTileCount = inputGradient ? d.p * d.c16 : 0
+        let ownPlanes = held ? 0 : d.c * d.plane
+        let perPartCount = gatheredCount + transposedCount + paddedGradientCount + dxTileCount + ownPlanes
+        var scratch = DirectConvolution.take(&state.scratch, parts * perPartCount)
+        var padded: [Float] = [0]
+        if held { swap(&padded, &state.paddedInput) } // (taken out: a second reference would copy it)
+        if inputGradient { packWeights(d, forBackward: true, into: &state.packedWeights) }
+        let packed = inputGradient ? state.packedWeights : [0]
+        let weightCount = d.c * 9 * d.o16
+        var partialWeight = [Float](repeating: 0, count: parts * weightCount)
+        var partialBias = [Float](repeating: 0, count: parts * o)
+        var dx = inputGradient ? Tensor(shape: s) : Tensor(shape: [1])
+        let mask = reluOutput ?? Tensor(shape: [1])
+        let argmax = poolArgmax ?? [0]
+        let gather = GradientGather(pooled: poolArgmax != nil, masked: reluOutput != nil, o: o,
+                                    h: d.h, w: d.w)
+        x.withUnsafeBufferPointer { xp in
+            gy.withUnsafeBufferPointer { gp in
+                mask.withUnsafeBufferPointer { mp in
+                    argmax.withUnsafeBufferPointer { ap in
+                        packed.withUnsafeBufferPointer { wp in
+                            padded.withUnsafeMutableBufferPointer { pp in
+                                scratch.withUnsafeMutableBufferPointer { sp in
+                                    dx.withUnsafeMutableBufferPointer { dxp in
+                                        partialWeight.withUnsafeMutableBufferPointer { pwp in
+                                            partialBias.withUnsafeMutableBufferPointer { pbp in
+                                                // Safe: each part reads shared inputs and writes only its
+                                                // own samples of dx and its own scratch and partial sums.
+                                                let box = UncheckedSendableBox((
+                                                    xp.baseAddress!, gp.baseAddress!, mp.baseAddress!, ap.baseAddress!,
+                                                    wp.baseAddress!, pp.baseAddress!, sp.baseAddress!, dxp.baseAddress!,
+                                                    pwp.baseAddress!, pbp.baseAddress!))
+                                                let body = { (part: Int) in
+                                                    let (x, gy, relu, arg, w, paddedBase, scratchBase, dx, pw, pb) = box.value
+                                                    let gathered = scratchBase + part * perPartCount
+                                                    let transposed = gathered + gatheredCount
+                                                    let paddedGradient = transposed + transposedCount
+                                                    let dxTile = paddedGradient + paddedGradientCount
+                                                    let ownPlanes = dxTile + dxTileCount
+                                                    let dw = pw + part * weightCount, db = pb + part * o
+                                                    for sample in min(n, part * perPart)..<min(n, (part + 1) * perPart) {
+                                                        let planes: UnsafeMutablePointer<Float>
+                                                        if held {
+                                                            planes = paddedBase + sample * d.c * d.plane
+                                                        } else {
+                                                            planes = ownPlanes
+                                                            Conv2D.pad(x + sample * d.c * d.p, channels: d.c, d, into: planes)
+                                                        }
+                                                        let g = gather.sample(sample, gradient: gy, reluOutput: relu, argmax: arg,
+                                                                              scratch: gathered)
+                                                        for oc in 0..<o { db[oc] += Conv2D.sum(g + oc * d.p, count: d.p) }
+                                                        lepton_transpose(g, d.p, Int32(o), Int32(d.p), transposed, d.o16, nil, 0)
+                                                        lepton_conv3x3_weight_gradient(planes, d.plane, d.row, Int32(d.c), Int32(d.h),
+                                                                                       Int32(d.w), transposed, Int32(d.o16), dw)
+                                                        if inputGradient {
+                                                            Conv2D.pad(g, channels: o, d, into: paddedGradient)
+                                                            lepton_conv3x3_forward(paddedGradient, d.plane, d.row, Int32(o), Int32(d.h),
+                                                                                   Int32(d.w), w, Int32(d.c16), dxTile)
+                                                            lepton_transpose(dxTile, d.c16, Int32(d.p), Int32(d.c),
+                                                                             dx + sample * d.c * d.p, d.p, nil, 0)
+                                                        }
+                                                    }
+                                                }
+                                                Conv2D.forEachSamplePart(parts, body)
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        state.scratch = scratch
+        if held { state.paddedInput = padded }
+        // ∂L/∂W[o, c, t] = Σ_parts partial[c][t][o], in part order.
+        var dw = Tensor(shape: weight.value.shape), db = [Float](repeating: 0, count: o)
+        dw.withUnsafeMutableBufferPointer { dwp in
+            for part in 0..<parts {
+                let base = part * weightCount
+                for oc in 0..<o {
+                    for ic in 0..<d.c {
+                        for t in 0..<9 { dwp[(oc * d.c + ic) * 9 + t] += partialWeight[base + (ic * 9 + t) * d.o16 + oc] }
+                    }
+                }
+            }
+        }
+        for part in 0..<parts {
+            for oc in 0..<o { db[oc] += partialBias[part * o + oc] }
+        }
+        weight.gradient = dw
+        bias?.gradient = Tensor(db)
+        return inputGradient ? dx : nil
+    }
+}
+
+/// How ∂L/∂y of one sample becomes the (O, Ho·Wo) gradient G the convolution's backward pass
+/// uses: as it is, through the mask `1[y > 0]` of a fused ReLU, or also back through a fused
+/// 2×2 max-pool (to each window's arg-max cell, zero elsewhere). Shared by both paths of
+/// ``Conv2D``.
+struct GradientGather {
+    let pooled, masked: Bool
+    let o, h, w: Int
+    var p: Int { h * w }
+    var pooledPlane: Int { (h / 2) * (w / 2) }
+
+    /// Writes G for channel `oc` of `sample` to `dst` (Ho·Wo floats).
+    @inline(__always)
+    func plane(_ sample: Int, _ oc: Int, gradient gy: UnsafePointer<Float>, reluOutput relu: UnsafePointer<Float>,
+               argmax: UnsafePointer<Int32>, into dst: UnsafeMutablePointer<Float>) {
+        let offset = (sample * o + oc) * p
+        if pooled {
+            let pooledOffset = (sample * o + oc) * pooledPlane
+            Conv2D.unpool2x2(gy + pooledOffset, argmax: argmax + pooledOffset, reluOutput: relu + offset,
+                             width: w, height: h, into: dst)
+        } else if masked {
+            let src = gy + offset, y = relu + offset
+            for q in 0..<p {
+                let gv = src[q], yv = y[q]
+                dst[q] = yv > 0 ? gv : 0
+            }
+        } else {
+            dst.update(from: gy + offset, count: p)
+        }
+    }
+
+    /// G of one whole sample (O × P): ∂L/∂y itself when there is nothing to gather, else written
+    /// to `scratch`.
+    @inline(__always)
+    func sample(_ sample: Int, gradient gy: UnsafePointer<Float>, reluOutput relu: UnsafePointer<Float>,
+                argmax: UnsafePointer<Int32>, scratch: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
+        guard pooled || masked else { return gy + sample * o * p }
+        for oc in 0..<o { plane(sample, oc, gradient: gy, reluOutput: relu, argmax: argmax, into: scratch + oc * p) }
+        return UnsafePointer(scratch)
+    }
+}

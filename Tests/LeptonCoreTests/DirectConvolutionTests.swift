@@ -1,0 +1,124 @@
+@testable import LeptonCore
+import XCTest
+
+/// The direct 3×3 kernels (Conv2D+Direct.swift) against the naive twins and the im2col + GEMM
+/// path, for channel counts that are and are not multiples of 16, odd and tiny images, with and
+/// without bias, the fused ReLU and 2×2 max-pool, on one and two threads.
+final class DirectConvolutionTests: XCTestCase {
+    private func assertClose(_ a: Tensor, _ b: Tensor, _ message: String, accuracy: Float = 2e-4,
+                             file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(a.shape, b.shape, message, file: file, line: line)
+        var worst: Float = 0
+        for i in 0..<min(a.count, b.count) { worst = max(worst, abs(a[flat: i] - b[flat: i])) }
+        XCTAssertLessThanOrEqual(worst, accuracy, message, file: file, line: line)
+    }
+
+    /// A GEMM-path twin of `conv` with the same weights.
+    private func gemmTwin(_ conv: Conv2D, bias: Bool, using rng: inout SeededGenerator) -> Conv2D {
+        let twin = Conv2D(conv.inChannels, conv.outChannels, kernelSize: 3, padding: 1, bias: bias, using: &rng)
+        twin.prefersDirectKernels = false
+        twin.weight.value = conv.weight.value
+        if bias { twin.bias!.value = conv.bias!.value }
+        return twin
+    }
+
+    /// Shapes small enough for the naive twins in a debug build.
+    private let shapes: [(c: Int, o: Int, h: Int, w: Int)] = [
+        (3, 5, 6, 7), (17, 18, 3, 5), (2, 2, 1, 1), (4, 33, 4, 4), (5, 20, 3, 11), (2, 64, 2, 9),
+    ]
+    /// cnn-small's three convolutions, compared with the GEMM path.
+    private let cnnSmallShapes: [(c: Int, o: Int, h: Int, w: Int)] = [(1, 16, 28, 28), (16, 32, 14, 14), (32, 64, 7, 7)]
+
+    func testTheKernelsRunOnThisMachine() throws {
+        try XCTSkipUnless(DirectConvolution.available, "no AVX-512F here (or LEPTON_CONV_KERNELS=gemm): the GEMM path runs")
+        var rng = SeededGenerator(seed: 1)
+        XCTAssertTrue(Conv2D(3, 8, kernelSize: 3, padding: 1, using: &rng).usesDirectKernels)
+        XCTAssertFalse(Conv2D(3, 8, kernelSize: 3, stride: 2, padding: 1, using: &rng).usesDirectKernels)
+        XCTAssertFalse(Conv2D(3, 8, kernelSize: 1, using: &rng).usesDirectKernels)
+    }
+
+    func testForwardAndBackwardEqualTheNaiveTwins() {
+        var rng = SeededGenerator(seed: 41)
+        for threads in [1, 2] {
+            Threading.setCount(threads)
+            defer { Threading.setCount(2) }
+            for s in shapes {
+                for bias in [true, false] {
+                    let conv = Conv2D(s.c, s.o, kernelSize: 3, padding: 1, bias: bias, using: &rng)
+                    if bias { conv.bias!.value = Tensor.normal([s.o], using: &rng) }
+                    let x = Tensor.normal([3, s.c, s.h, s.w], using: &rng)
+                    let label = "c\(s.c) o\(s.o) \(s.h)×\(s.w) bias \(bias) threads \(threads)"
+                    let y = conv.forward(x, training: true)
+                    assertClose(y, conv.naiveForward(x), "forward \(label)")
+                    let g = Tensor.normal(y.shape, using: &rng)
+                    let dx = conv.backward(g)
+                    let naive = conv.naiveBackward(input: x, outputGradient: g)
+                    assertClose(dx, naive.input, "dx \(label)")
+                    assertClose(conv.weight.gradient, naive.weight, "dW \(label)", accuracy: 1e-3)
+                    if bias { assertClose(conv.bias!.gradient, naive.bias, "db \(label)", accuracy: 1e-3) }
+                    // Parameter gradients only, after an inference pass in between (nothing kept).
+                    _ = conv.forward(x, training: false)
+                    conv.backwardParameters(g)
+                    assertClose(conv.weight.gradient, naive.weight, "dW without kept planes \(label)", accuracy: 1e-3)
+                }
+            }
+        }
+    }
+
+    func testFusedReLUAndPoolEqualTheGemmPath() {
+        var rng = SeededGenerator(seed: 42)
+        for threads in [1, 2] {
+            Threading.setCount(threads)
+            defer { Threading.setCount(2) }
+            for s in shapes + cnnSmallShapes where s.h >= 2 && s.w >= 2 {
+                let conv = Conv2D(s.c, s.o, kernelSize: 3, padding: 1, using: &rng)
+                conv.bias!.value = Tensor.normal([s.o], using: &rng)
+                let twin = gemmTwin(conv, bias: true, using: &rng)
+                let x = Tensor.normal([3, s.c, s.h, s.w], using: &rng)
+                let label = "c\(s.c) o\(s.o) \(s.h)×\(s.w) threads \(threads)"
+                // Inference: Conv → ReLU → 2×2 max-pool in one pass, and Conv → ReLU.
+                assertClose(conv.forward(x, training: false, applyingReLU: true, pooling2x2: true),
+                            twin.forward(x, training: false, applyingReLU: true, pooling2x2: true), "pooled \(label)")
+                // Training: Conv → ReLU, then backward through the ReLU and a max-pool.
+                let y = conv.forward(x, training: true, applyingReLU: true)
+                assertClose(y, twin.forward(x, training: true, applyingReLU: true), "ReLU \(label)")
+                let pool = MaxPool2D(kernelSize: 2, stride: 2)
+                let pooled = pool.forward(y, training: true)
+                let g = Tensor.normal(pooled.shape, using: &rng)
+                let dx = conv.backward(pooledGradient: g, poolArgmax: pool.argmax, throughReLUWithOutput: y, inputGradient: true)!
+                let twinDx = twin.backward(pooledGradient: g, poolArgmax: pool.argmax, throughReLUWithOutput: y, inputGradient: true)!
+                assertClose(dx, twinDx, "dx through pool \(label)")
+                assertClose(conv.weight.gradient, twin.weight.gradient, "dW through pool \(label)", accuracy: 1e-3)
+                assertClose(conv.bias!.gradient, twin.bias!.gradient, "db through pool \(label)", accuracy: 1e-3)
+                let gy = Tensor.normal(y.shape, using: &rng)
+                _ = conv.forward(x, training: true, applyingReLU: true)
+                _ = twin.forward(x, training: true, applyingReLU: true)
+                assertClose(conv.backward(gy, throughReLUWithOutput: y, inputGradient: true)!,
+                            twin.backward(gy, throughReLUWithOutput: y, inputGradient: true)!, "dx through ReLU \(label)")
+                assertClose(conv.weight.gradient, twin.weight.gradient, "dW through ReLU \(label)", accuracy: 1e-3)
+            }
+        }
+    }
+
+    func testGradientCheck() {
+        var rng = SeededGenerator(seed: 43)
+        let conv = Conv2D(3, 17, kernelSize: 3, padding: 1, using: &rng)
+        GradientChecker.check(conv, input: Tensor.normal([2, 3, 5, 4], using: &rng), epsilon: 1e-2)
+    }
+
+    func testSameBitsOnEveryRunForAThreadCount() {
+        var rng = SeededGenerator(seed: 44)
+        let conv = Conv2D(8, 32, kernelSize: 3, padding: 1, using: &rng)
+        let x = Tensor.normal([6, 8, 9, 9], using: &rng)
+        let g = Tensor.normal([6, 32, 9, 9], using: &rng)
+        var runs: [(Tensor, Tensor, Tensor)] = []
+        for _ in 0..<2 {
+            let y = conv.forward(x, training: true)
+            let dx = conv.backward(g)
+            runs.append((y, dx, conv.weight.gradient))
+        }
+        XCTAssertEqual(runs[0].0, runs[1].0)
+        XCTAssertEqual(runs[0].1, runs[1].1)
+        XCTAssertEqual(runs[0].2, runs[1].2)
+    }
+}
