@@ -77,7 +77,7 @@ let package = Package(
         .executableTarget(name: "lepton-io-probe", dependencies: ["LeptonIO"], path: "Tests/LeptonIOProbe"),
         .testTarget(name: "LeptonIOTests", dependencies: ["LeptonIO", "LeptonTestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "LeptonCoreTests", dependencies: ["LeptonCore", "LeptonTestSupport"]),
+        .testTarget(name: "LeptonCoreTests", dependencies: ["LeptonCore", "CLeptonKernels", "LeptonTestSupport"]),
         // The benchmark executable's image-folder loader and CNN recipe (@testable).
         .testTarget(name: "LeptonBenchTests", dependencies: ["lepton-bench", "LeptonIO", "LeptonCore", "LeptonTestSupport"]),
         .testTarget(name: "LeptonReportTests", dependencies: ["LeptonReport"]),

@@ -198,6 +198,74 @@ LK_TARGET void lepton_pool2x2_pixel_major(const float *src, int h, int w, int ch
     }
 }
 
+/// Unpools one plane; the ReLU mask comes from the full-size output `y` (per cell) or, when
+/// `mask_per_window`, from the pooled output (per window).
+LK_TARGET LK_INLINE void unpool2x2(const float *pooled, const int *argmax, const float *mask, int h, int w, float *dst,
+                                   const int mask_per_window) {
+    const int ph = h / 2, pw = w / 2, cells = 2 * pw;
+    // Lane l of a 16-cell run belongs to window l / 2 of the run's 8 windows.
+    const __m512i pairs = _mm512_set_epi32(7, 7, 6, 6, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0);
+    const __m512i lanes = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    const __m512 zero = _mm512_setzero_ps();
+    for (int i = 0; i < ph; i++) {
+        const float *pooledRow = pooled + i * pw, *maskRow = mask + i * pw;
+        const int *argmaxRow = argmax + i * pw;
+        for (int r = 0; r < 2; r++) {
+            const int rowStart = (2 * i + r) * w;
+            for (int q = 0; q < cells; q += 16) {
+                const int n = cells - q < 16 ? cells - q : 16;
+                const __mmask16 cellMask = first_lanes(n), windowMask = first_lanes((n + 1) / 2);
+                const __m512 values = _mm512_permutexvar_ps(pairs, _mm512_maskz_loadu_ps(windowMask, pooledRow + q / 2));
+                const __m512i winners = _mm512_permutexvar_epi32(pairs, _mm512_maskz_loadu_epi32(windowMask, argmaxRow + q / 2));
+                const __m512i positions = _mm512_add_epi32(_mm512_set1_epi32(rowStart + q), lanes);
+                const __m512 passed = mask_per_window
+                    ? _mm512_permutexvar_ps(pairs, _mm512_maskz_loadu_ps(windowMask, maskRow + q / 2))
+                    : _mm512_maskz_loadu_ps(cellMask, mask + rowStart + q);
+                const __mmask16 keep = _mm512_mask_cmpeq_epi32_mask(cellMask, winners, positions)
+                    & _mm512_cmp_ps_mask(passed, zero, _CMP_GT_OQ);
+                _mm512_mask_storeu_ps(dst + rowStart + q, cellMask, _mm512_maskz_mov_ps(keep, values));
+            }
+            if (cells < w) dst[rowStart + w - 1] = 0;
+        }
+    }
+    for (int p = 2 * ph * w; p < h * w; p++) dst[p] = 0;
+}
+
+LK_TARGET void lepton_unpool2x2_relu(const float *pooled, const int *argmax, const float *y, int h, int w, float *dst) {
+    unpool2x2(pooled, argmax, y, h, w, dst, 0);
+}
+
+LK_TARGET void lepton_unpool2x2_pooled_mask(const float *pooled, const int *argmax, const float *output, int h, int w,
+                                            float *dst) {
+    unpool2x2(pooled, argmax, output, h, w, dst, 1);
+}
+
+LK_TARGET void lepton_bias_relu_pool2x2_argmax_pixel_major(const float *src, int h, int w, int channels16, const float *bias,
+                                                           float *dst, int *argmax) {
+    const int ph = h / 2, pw = w / 2;
+    const __m512 zero = _mm512_setzero_ps();
+    for (int i = 0; i < ph; i++) {
+        for (int j = 0; j < pw; j++) {
+            const int at[4] = {2 * i * w + 2 * j, 2 * i * w + 2 * j + 1, (2 * i + 1) * w + 2 * j, (2 * i + 1) * w + 2 * j + 1};
+            float *o = dst + (ptrdiff_t)(i * pw + j) * channels16;
+            int *a = argmax + (ptrdiff_t)(i * pw + j) * channels16;
+            for (int k = 0; k < channels16; k += 16) {
+                const __m512 b = _mm512_loadu_ps(bias + k);
+                __m512 best = _mm512_max_ps(_mm512_add_ps(_mm512_loadu_ps(src + (ptrdiff_t)at[0] * channels16 + k), b), zero);
+                __m512i bestAt = _mm512_set1_epi32(at[0]);
+                for (int c = 1; c < 4; c++) {
+                    const __m512 v = _mm512_max_ps(_mm512_add_ps(_mm512_loadu_ps(src + (ptrdiff_t)at[c] * channels16 + k), b), zero);
+                    const __mmask16 greater = _mm512_cmp_ps_mask(v, best, _CMP_GT_OQ);
+                    best = _mm512_mask_mov_ps(best, greater, v);
+                    bestAt = _mm512_mask_mov_epi32(bestAt, greater, _mm512_set1_epi32(at[c]));
+                }
+                _mm512_storeu_ps(o + k, best);
+                _mm512_storeu_si512((void *)(a + k), bestAt);
+            }
+        }
+    }
+}
+
 #else
 
 int lepton_conv3x3_direct_available(void) { return 0; }
@@ -208,5 +276,9 @@ void lepton_conv3x3_weight_gradient(const float *src, ptrdiff_t plane, ptrdiff_t
 void lepton_transpose(const float *src, ptrdiff_t src_ld, int rows, int cols, float *dst, ptrdiff_t dst_ld,
                       const float *bias, int relu) {}
 void lepton_pool2x2_pixel_major(const float *src, int h, int w, int channels16, float *dst) {}
+void lepton_unpool2x2_relu(const float *pooled, const int *argmax, const float *y, int h, int w, float *dst) {}
+void lepton_unpool2x2_pooled_mask(const float *pooled, const int *argmax, const float *output, int h, int w, float *dst) {}
+void lepton_bias_relu_pool2x2_argmax_pixel_major(const float *src, int h, int w, int channels16, const float *bias,
+                                                 float *dst, int *argmax) {}
 
 #endif

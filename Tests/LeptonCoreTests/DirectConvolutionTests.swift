@@ -1,3 +1,4 @@
+import CLeptonKernels
 @testable import LeptonCore
 import XCTest
 
@@ -96,6 +97,78 @@ final class DirectConvolutionTests: XCTestCase {
                 assertClose(conv.backward(gy, throughReLUWithOutput: y, inputGradient: true)!,
                             twin.backward(gy, throughReLUWithOutput: y, inputGradient: true)!, "dx through ReLU \(label)")
                 assertClose(conv.weight.gradient, twin.weight.gradient, "dW through ReLU \(label)", accuracy: 1e-3)
+            }
+        }
+    }
+
+    func testVectorisedUnpoolEqualsTheScalarTwin() throws {
+        try XCTSkipUnless(DirectConvolution.processorSupported, "no AVX-512F here: the scalar unpooling runs")
+        var rng = SeededGenerator(seed: 45)
+        for (h, w) in [(28, 28), (14, 14), (7, 7), (5, 9), (2, 2), (3, 35), (40, 2)] {
+            let x = Tensor.normal([1, 1, h, w], using: &rng)
+            let pool = MaxPool2D(kernelSize: 2, stride: 2)
+            let pooled = pool.forward(x, training: true)
+            // Half the ReLU outputs are zero, so the mask matters.
+            let y = Tensor(shape: x.shape, scalars: x.scalars.map { max($0, 0) })
+            let g = Tensor.normal(pooled.shape, using: &rng)
+            var scalar = [Float](repeating: .nan, count: h * w), vector = [Float](repeating: .nan, count: h * w)
+            g.withUnsafeBufferPointer { gp in
+                pool.argmax.withUnsafeBufferPointer { ap in
+                    y.withUnsafeBufferPointer { yp in
+                        scalar.withUnsafeMutableBufferPointer { sp in
+                            Conv2D.unpool2x2(gp.baseAddress!, argmax: ap.baseAddress!, reluOutput: yp.baseAddress!,
+                                             width: w, height: h, into: sp.baseAddress!)
+                        }
+                        vector.withUnsafeMutableBufferPointer { vp in
+                            lepton_unpool2x2_relu(gp.baseAddress!, ap.baseAddress!, yp.baseAddress!, Int32(h), Int32(w),
+                                                  vp.baseAddress!)
+                        }
+                    }
+                }
+            }
+            XCTAssertEqual(vector, scalar, "\(h)×\(w)")
+        }
+    }
+
+    func testFusedTrainingPoolEqualsTheUnfusedLayers() throws {
+        try XCTSkipUnless(DirectConvolution.available, "no AVX-512F here (or LEPTON_CONV_KERNELS=gemm): nothing is fused in training")
+        var rng = SeededGenerator(seed: 46)
+        for threads in [1, 2] {
+            Threading.setCount(threads)
+            defer { Threading.setCount(2) }
+            for s in [(c: 1, o: 16, h: 28, w: 28), (c: 16, o: 32, h: 14, w: 14), (c: 3, o: 20, h: 7, w: 9), (c: 2, o: 5, h: 2, w: 3)] {
+                let conv = Conv2D(s.c, s.o, kernelSize: 3, padding: 1, using: &rng)
+                conv.bias!.value = Tensor.normal([s.o], using: &rng)
+                let twin = gemmTwin(conv, bias: true, using: &rng)
+                let fusedPool = MaxPool2D(kernelSize: 2, stride: 2), twinPool = MaxPool2D(kernelSize: 2, stride: 2)
+                let fused = Sequential([conv, ReLU(), fusedPool]), unfused = Sequential([twin, ReLU(), twinPool])
+                let x = Tensor.normal([3, s.c, s.h, s.w], using: &rng)
+                let label = "c\(s.c) o\(s.o) \(s.h)×\(s.w) threads \(threads)"
+                let y = fused.forward(x, training: true)
+                XCTAssertNotNil(conv.direct.pooledOutput, "the training pass was fused: \(label)")
+                assertClose(y, unfused.forward(x, training: true), "pooled output \(label)")
+                XCTAssertEqual(fusedPool.argmax, twinPool.argmax, "arg-max offsets \(label)")
+                let g = Tensor.normal(y.shape, using: &rng)
+                assertClose(fused.backward(g), unfused.backward(g), "dx \(label)")
+                assertClose(conv.weight.gradient, twin.weight.gradient, "dW \(label)", accuracy: 1e-3)
+                assertClose(conv.bias!.gradient, twin.bias!.gradient, "db \(label)", accuracy: 1e-3)
+                // The pooled-output mask gather equals its scalar twin.
+                var scalar = [Float](repeating: .nan, count: s.h * s.w), vector = scalar
+                g.withUnsafeBufferPointer { gp in
+                    fusedPool.argmax.withUnsafeBufferPointer { ap in
+                        y.withUnsafeBufferPointer { yp in
+                            scalar.withUnsafeMutableBufferPointer { sp in
+                                Conv2D.unpool2x2(gp.baseAddress!, argmax: ap.baseAddress!, pooledOutput: yp.baseAddress!,
+                                                 width: s.w, height: s.h, into: sp.baseAddress!)
+                            }
+                            vector.withUnsafeMutableBufferPointer { vp in
+                                lepton_unpool2x2_pooled_mask(gp.baseAddress!, ap.baseAddress!, yp.baseAddress!, Int32(s.h),
+                                                             Int32(s.w), vp.baseAddress!)
+                            }
+                        }
+                    }
+                }
+                XCTAssertEqual(vector, scalar, "pooled-mask unpooling \(label)")
             }
         }
     }

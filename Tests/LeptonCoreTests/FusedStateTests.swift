@@ -9,13 +9,18 @@ final class FusedStateTests: XCTestCase {
         var rng = SeededGenerator(seed: 2)
         let x = Tensor.uniform([4, 1, 12, 12], low: -1, high: 1, using: &rng)
         _ = model.forward(x, training: true)
-        let relus = model.layers.compactMap { $0 as? ReLU }, pools = model.layers.compactMap { $0 as? MaxPool2D }
-        XCTAssertTrue(relus.allSatisfy { $0.output != nil })
+        let pools = model.layers.compactMap { $0 as? MaxPool2D }
         XCTAssertTrue(pools.allSatisfy { !$0.argmax.isEmpty })
+        // Each ReLU keeps its output, or (fused training pool) its convolution keeps the pooled output.
+        for (k, layer) in model.layers.enumerated() where layer is ReLU {
+            let conv = model.layers[k - 1] as! Conv2D
+            XCTAssertTrue((layer as! ReLU).output != nil || conv.direct.pooledOutput != nil, "ReLU at \(k)")
+        }
         _ = model.forward(x, training: false)
         for (k, layer) in model.layers.enumerated() where layer is MaxPool2D {
             XCTAssertTrue((layer as! MaxPool2D).argmax.isEmpty, "pool at \(k)")
             XCTAssertNil((model.layers[k - 1] as! ReLU).output, "ReLU before the pool at \(k)")
+            XCTAssertNil((model.layers[k - 2] as! Conv2D).direct.pooledOutput, "convolution before the pool at \(k)")
         }
     }
 

@@ -43,6 +43,25 @@ void lepton_transpose(const float *src, ptrdiff_t src_ld, int rows, int cols, fl
 /// the order (0,0), (0,1), (1,0), (1,1), keeping the earlier on ties (as MaxPool2D does).
 void lepton_pool2x2_pixel_major(const float *src, int h, int w, int channels16, float *dst);
 
+/// The gradient of one h × w plane behind ReLU → 2×2 / stride-2 max-pool:
+/// `dst[p] = pooled[k]` when p is window k's arg-max cell (`argmax[k]`, an offset in the plane)
+/// and the ReLU passed it (`y[p] > 0`), else 0 — also on the last row and column when h or w is
+/// odd. Sixteen cells at a time; equals Conv2D.unpool2x2 (its scalar twin).
+void lepton_unpool2x2_relu(const float *pooled, const int *argmax, const float *y, int h, int w, float *dst);
+
+/// As `lepton_unpool2x2_relu`, with the ReLU's mask read from the pooled output instead
+/// (`output[k] > 0`: a window's maximum is its arg-max cell's ReLU output), so the full-size
+/// activation is never needed.
+void lepton_unpool2x2_pooled_mask(const float *pooled, const int *argmax, const float *output, int h, int w, float *dst);
+
+/// Training forward of bias → ReLU → 2×2 / stride-2 max-pool on a pixel-major convolution tile
+/// (h × w pixels, `channels16` columns): with `v = max(src + bias, 0)` per cell,
+/// `dst[k][o]` = the window's largest v and `argmax[k][o]` = its cell's offset `y·w + x` in the
+/// plane, comparing the cells in the order (0,0), (0,1), (1,0), (1,1) and keeping the earlier on
+/// ties — exactly what ReLU then MaxPool2D record. `bias` holds `channels16` values.
+void lepton_bias_relu_pool2x2_argmax_pixel_major(const float *src, int h, int w, int channels16, const float *bias,
+                                                 float *dst, int *argmax);
+
 #ifdef __cplusplus
 }
 #endif

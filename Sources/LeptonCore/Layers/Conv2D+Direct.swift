@@ -24,8 +24,11 @@ import Foundation
 final class DirectConvolution {
     /// Whether this processor runs the kernels (AVX-512F) and `LEPTON_CONV_KERNELS` is not `gemm`
     /// (which selects the im2col + GEMM path everywhere, for comparisons).
-    static let available: Bool = lepton_conv3x3_direct_available() != 0
+    static let available: Bool = processorSupported
         && ProcessInfo.processInfo.environment["LEPTON_CONV_KERNELS"] != "gemm"
+    /// Whether this processor has AVX-512F (also used, on both paths, for the vectorised
+    /// unpooling of ``GradientGather``).
+    static let processorSupported: Bool = lepton_conv3x3_direct_available() != 0
 
     /// Padded input planes, (N, C, plane) after a training forward pass (kept for ∂L/∂W), or one
     /// sample's planes per thread in inference.
@@ -37,6 +40,9 @@ final class DirectConvolution {
     var scratch: [Float] = []
     /// Packed weights (forward or backward layout), rebuilt on every call (cheap: O·C·9 floats).
     var packedWeights: [Float] = []
+    /// The pooled output of the latest fused Conv2D → ReLU → max-pool training pass: its backward
+    /// pass reads the ReLU's mask from it (a window's maximum is its arg-max cell's output).
+    var pooledOutput: Tensor?
 
     /// Takes a reusable buffer of at least `count` floats (zero-filled when grown).
     static func take(_ slot: inout [Float], _ count: Int) -> [Float] {
@@ -109,6 +115,23 @@ extension Conv2D {
     // MARK: Forward
 
     func directForward(_ input: Tensor, training: Bool, applyingReLU: Bool, pooling2x2: Bool) -> Tensor {
+        directForward(input, training: training, applyingReLU: applyingReLU, pooling2x2: pooling2x2, recordingArgmax: false).output
+    }
+
+    /// Training forward of Conv2D → ReLU → 2×2 / stride-2 max-pool in one pass (direct kernels
+    /// only): the pooled output and each window's arg-max offset, exactly as ReLU then
+    /// ``MaxPool2D`` would record them, without the full-size activation. The backward pass is
+    /// ``backward(pooledGradient:poolArgmax:pooledOutput:inputGradient:)``.
+    func forwardTrainingPooled(_ input: Tensor) -> (output: Tensor, argmax: [Int32]) {
+        precondition(usesDirectKernels, "\(summary): the fused training pool needs the direct kernels")
+        self.input = input
+        let (output, argmax) = directForward(input, training: true, applyingReLU: true, pooling2x2: true, recordingArgmax: true)
+        direct.pooledOutput = output
+        return (output, argmax!)
+    }
+
+    private func directForward(_ input: Tensor, training: Bool, applyingReLU: Bool, pooling2x2: Bool,
+                               recordingArgmax: Bool) -> (output: Tensor, argmax: [Int32]?) {
         let s = input.shape
         let d = DirectGeometry(c: s[1], o: outChannels, h: s[2], w: s[3])
         let n = s[0], o = outChannels
@@ -116,35 +139,57 @@ extension Conv2D {
         let outputPlane = pooling2x2 ? pooledH * pooledW : d.p
         let parts = max(1, min(Threading.count, n)), perPart = (n + parts - 1) / parts
         let state = direct
+        state.pooledOutput = nil
         packWeights(d, forBackward: false, into: &state.packedWeights)
         // Training keeps every sample's padded planes for ∂L/∂W; inference needs one per thread.
         var padded = DirectConvolution.take(&state.paddedInput, (training ? n : parts) * d.c * d.plane)
-        let tileCount = d.p * d.o16 + (pooling2x2 ? pooledH * pooledW * d.o16 : 0)
+        // Per part: the pixel-major tile, and the pooled tile (with its arg-max tile when recording).
+        let pooledTileCount = pooling2x2 ? outputPlane * d.o16 : 0
+        let tileCount = d.p * d.o16 + pooledTileCount * (recordingArgmax ? 2 : 1)
         var scratch = DirectConvolution.take(&state.scratch, parts * tileCount)
         let packed = state.packedWeights
         let biasValues = bias?.value.scalars
+        // The fused training pool adds the bias per channel vector: padded to o16 channels.
+        var paddedBias = [Float](repeating: 0, count: recordingArgmax ? d.o16 : 0)
+        if recordingArgmax, let biasValues { for oc in 0..<o { paddedBias[oc] = biasValues[oc] } }
+        var argmax = [Int32](repeating: 0, count: recordingArgmax ? n * o * outputPlane : 0)
         let y = Tensor(shape: pooling2x2 ? [n, o, pooledH, pooledW] : [n, o, d.h, d.w]) { yp in
             input.withUnsafeBufferPointer { xp in
                 packed.withUnsafeBufferPointer { wp in
                     padded.withUnsafeMutableBufferPointer { pp in
                         scratch.withUnsafeMutableBufferPointer { sp in
                             (biasValues ?? []).withUnsafeBufferPointer { bp in
+                              paddedBias.withUnsafeBufferPointer { pbp in
+                                argmax.withUnsafeMutableBufferPointer { ap in
                                 // Safe: each part reads shared inputs and writes only its own samples
-                                // of y and its own regions of the padded planes and scratch.
+                                // of y and argmax and its own regions of the padded planes and scratch.
                                 // (An empty array may still have a base address: no bias must be nil.)
                                 let box = UncheckedSendableBox((xp.baseAddress!, wp.baseAddress!, pp.baseAddress!,
                                                                 sp.baseAddress!, yp.baseAddress!,
-                                                                biasValues == nil ? nil : bp.baseAddress))
+                                                                biasValues == nil ? nil : bp.baseAddress,
+                                                                pbp.baseAddress, ap.baseAddress))
                                 let body = { (part: Int) in
-                                    let (x, w, paddedBase, scratchBase, y, bias) = box.value
+                                    let (x, w, paddedBase, scratchBase, y, bias, paddedBias, argmax) = box.value
                                     let tile = scratchBase + part * tileCount, pooledTile = tile + d.p * d.o16
+                                    let argmaxTile = UnsafeMutableRawPointer(pooledTile + pooledTileCount)
+                                        .assumingMemoryBound(to: Int32.self)
                                     for sample in min(n, part * perPart)..<min(n, (part + 1) * perPart) {
                                         let planes = paddedBase + (training ? sample : part) * d.c * d.plane
                                         Conv2D.pad(x + sample * d.c * d.p, channels: d.c, d, into: planes)
                                         lepton_conv3x3_forward(planes, d.plane, d.row, Int32(d.c), Int32(d.h), Int32(d.w),
                                                                w, Int32(d.o16), tile)
                                         let out = y + sample * o * outputPlane
-                                        if pooling2x2 {
+                                        if recordingArgmax {
+                                            lepton_bias_relu_pool2x2_argmax_pixel_major(tile, Int32(d.h), Int32(d.w), Int32(d.o16),
+                                                                                        paddedBias!, pooledTile, argmaxTile)
+                                            lepton_transpose(pooledTile, d.o16, Int32(outputPlane), Int32(o), out, outputPlane, nil, 0)
+                                            // The offsets move as bit patterns: the transpose only loads,
+                                            // shuffles and stores (no arithmetic without bias or ReLU).
+                                            let argmaxOut = UnsafeMutableRawPointer(argmax! + sample * o * outputPlane)
+                                            lepton_transpose(UnsafeRawPointer(argmaxTile).assumingMemoryBound(to: Float.self), d.o16,
+                                                             Int32(outputPlane), Int32(o), argmaxOut.assumingMemoryBound(to: Float.self),
+                                                             outputPlane, nil, 0)
+                                        } else if pooling2x2 {
                                             lepton_pool2x2_pixel_major(tile, Int32(d.h), Int32(d.w), Int32(d.o16), pooledTile)
                                             lepton_transpose(pooledTile, d.o16, Int32(outputPlane), Int32(o), out, outputPlane,
                                                              bias, applyingReLU ? 1 : 0)
@@ -154,6 +199,8 @@ extension Conv2D {
                                     }
                                 }
                                 Conv2D.forEachSamplePart(parts, body)
+                                }
+                              }
                             }
                         }
                     }
@@ -163,7 +210,7 @@ extension Conv2D {
         state.paddedInput = padded
         state.scratch = scratch
         state.paddedHoldsInput = training ? n : nil
-        return y
+        return (y, recordingArgmax ? argmax : nil)
     }
 
     /// Runs `body(part)` for parts `0..<parts`, one per thread (a single part inline).
@@ -180,7 +227,7 @@ extension Conv2D {
     /// ∂L/∂W, ∂L/∂b and (when `inputGradient`) ∂L/∂x with the direct kernels; the gradient of y
     /// is gathered per sample exactly as on the GEMM path (through a fused ReLU and max-pool).
     func directBackward(input x: Tensor, gradient gy: Tensor, inputGradient: Bool, reluOutput: Tensor?,
-                        poolArgmax: [Int32]?) -> Tensor? {
+                        poolArgmax: [Int32]?, maskFromPooledOutput: Bool = false) -> Tensor? {
         let s = x.shape
         let d = DirectGeometry(c: s[1], o: outChannels, h: s[2], w: s[3])
         let n = s[0], o = outChannels
@@ -205,7 +252,7 @@ extension Conv2D {
         let mask = reluOutput ?? Tensor(shape: [1])
         let argmax = poolArgmax ?? [0]
         let gather = GradientGather(pooled: poolArgmax != nil, masked: reluOutput != nil, o: o,
-                                    h: d.h, w: d.w)
+                                    h: d.h, w: d.w, maskFromPooledOutput: maskFromPooledOutput)
         x.withUnsafeBufferPointer { xp in
             gy.withUnsafeBufferPointer { gp in
                 mask.withUnsafeBufferPointer { mp in
@@ -294,6 +341,9 @@ extension Conv2D {
 struct GradientGather {
     let pooled, masked: Bool
     let o, h, w: Int
+    /// With `pooled`: the ReLU output given is the pooled one (a fused training pool), one value
+    /// per window, rather than the full-size activation.
+    var maskFromPooledOutput = false
     var p: Int { h * w }
     var pooledPlane: Int { (h / 2) * (w / 2) }
 
@@ -302,10 +352,22 @@ struct GradientGather {
     func plane(_ sample: Int, _ oc: Int, gradient gy: UnsafePointer<Float>, reluOutput relu: UnsafePointer<Float>,
                argmax: UnsafePointer<Int32>, into dst: UnsafeMutablePointer<Float>) {
         let offset = (sample * o + oc) * p
-        if pooled {
+        if pooled && maskFromPooledOutput {
             let pooledOffset = (sample * o + oc) * pooledPlane
-            Conv2D.unpool2x2(gy + pooledOffset, argmax: argmax + pooledOffset, reluOutput: relu + offset,
-                             width: w, height: h, into: dst)
+            if DirectConvolution.processorSupported {
+                lepton_unpool2x2_pooled_mask(gy + pooledOffset, argmax + pooledOffset, relu + pooledOffset, Int32(h), Int32(w), dst)
+            } else {
+                Conv2D.unpool2x2(gy + pooledOffset, argmax: argmax + pooledOffset, pooledOutput: relu + pooledOffset,
+                                 width: w, height: h, into: dst)
+            }
+        } else if pooled {
+            let pooledOffset = (sample * o + oc) * pooledPlane
+            if DirectConvolution.processorSupported {
+                lepton_unpool2x2_relu(gy + pooledOffset, argmax + pooledOffset, relu + offset, Int32(h), Int32(w), dst)
+            } else {
+                Conv2D.unpool2x2(gy + pooledOffset, argmax: argmax + pooledOffset, reluOutput: relu + offset,
+                                 width: w, height: h, into: dst)
+            }
         } else if masked {
             let src = gy + offset, y = relu + offset
             for q in 0..<p {

@@ -25,7 +25,7 @@ public final class Conv2D: Layer {
     public let weight: Parameter
     /// `nil` for a convolution without bias (e.g. followed by BatchNorm).
     public let bias: Parameter?
-    private var input: Tensor?
+    var input: Tensor?
     /// When false, this layer always takes the im2col + GEMM path (tests compare the two).
     var prefersDirectKernels = true
     /// Workspaces of the direct 3×3 kernels (Conv2D+Direct.swift).
@@ -173,6 +173,7 @@ public final class Conv2D: Layer {
             return directForward(input, training: training, applyingReLU: applyingReLU, pooling2x2: pooling2x2)
         }
         direct.paddedHoldsInput = nil
+        direct.pooledOutput = nil
         let n = input.shape[0], o = outChannels
         let (pooledH, pooledW) = (g.ho / 2, g.wo / 2)
         let outputShape = pooling2x2 ? [n, o, pooledH, pooledW] : [n, o, g.ho, g.wo]
@@ -300,6 +301,18 @@ public final class Conv2D: Layer {
             }
         }
         if 2 * ph < height { (dst + 2 * ph * width).update(repeating: 0, count: width) }
+    }
+
+    /// ``unpool2x2(_:argmax:reluOutput:width:height:into:)`` with the ReLU's mask read from the
+    /// pooled output (`pooledOutput[k] > 0`, one value per window) — the scalar twin of
+    /// `lepton_unpool2x2_pooled_mask`.
+    static func unpool2x2(_ pooled: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, pooledOutput: UnsafePointer<Float>,
+                          width: Int, height: Int, into dst: UnsafeMutablePointer<Float>) {
+        let (ph, pw) = (height / 2, width / 2)
+        dst.update(repeating: 0, count: width * height)
+        for k in 0..<(ph * pw) where pooledOutput[k] > 0 {
+            dst[Int(argmax[k])] = pooled[k]
+        }
     }
 
     /// Unfolds samples `first..<first+count` of x (N, C, H, W) into cols (C·kh·kw, count·P):
@@ -498,6 +511,18 @@ public final class Conv2D: Layer {
         precondition(s.count == 4 && pooledGradient.shape == [s[0], s[1], s[2] / 2, s[3] / 2] && poolArgmax.count == pooledGradient.count,
                      "\(summary).backward: pooled gradient \(pooledGradient.shape) vs ReLU output \(s)")
         return backward(pooledGradient, inputGradient: inputGradient, reluOutput: y, poolArgmax: poolArgmax)
+    }
+
+    /// Backward of ``forwardTrainingPooled(_:)``: like
+    /// ``backward(pooledGradient:poolArgmax:throughReLUWithOutput:inputGradient:)``, with the ReLU's
+    /// mask read from the pooled output that pass recorded.
+    func backward(pooledGradient: Tensor, poolArgmax: [Int32], inputGradient: Bool) -> Tensor? {
+        let x = cached(input, summary)
+        let pooledOutput = cached(direct.pooledOutput, summary)
+        precondition(pooledGradient.shape == pooledOutput.shape && poolArgmax.count == pooledGradient.count,
+                     "\(summary).backward: pooled gradient \(pooledGradient.shape) vs pooled output \(pooledOutput.shape)")
+        return directBackward(input: x, gradient: pooledGradient, inputGradient: inputGradient, reluOutput: pooledOutput,
+                              poolArgmax: poolArgmax, maskFromPooledOutput: true)
     }
 
     private func backward(_ outputGradient: Tensor, inputGradient: Bool, reluOutput: Tensor? = nil,

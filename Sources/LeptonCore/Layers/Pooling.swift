@@ -89,6 +89,14 @@ public final class MaxPool2D: Layer {
         return y
     }
 
+    /// Takes the state a fused Conv2D → ReLU → max-pool training pass recorded for this layer (the
+    /// input's shape and each window's arg-max offset), as its own forward pass would have.
+    func adoptFusedTrainingState(inputShape: [Int], argmax: [Int32]) {
+        precondition(argmax.count == outputShape(for: inputShape).reduce(1, *), "\(summary): fused arg-max count")
+        self.inputShape = inputShape
+        self.argmax = argmax
+    }
+
     /// Drops what a training forward pass recorded (the layer ran fused into an inference pass).
     func forgetTrainingState() {
         inputShape = nil

@@ -19,21 +19,31 @@ public final class Sequential: Layer {
 
     /// Runs the chain; a Conv2D directly followed by a ReLU is run as one fused step (the same
     /// values, one pass over the activations fewer), the ReLU still backpropagating as usual.
-    /// In inference, a Conv2D → ReLU → 2×2/stride-2 MaxPool2D triple is one fused step too.
+    /// In inference, a Conv2D → ReLU → 2×2/stride-2 MaxPool2D triple is one fused step too, and
+    /// in training as well when the convolution runs on the direct 3×3 kernels.
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         var x = input
         var i = 0
         while i < layers.count {
-            if !training, i + 2 < layers.count, let conv = layers[i] as? Conv2D, let relu = layers[i + 1] as? ReLU,
+            if i + 2 < layers.count, let conv = layers[i] as? Conv2D, let relu = layers[i + 1] as? ReLU,
                let pool = layers[i + 2] as? MaxPool2D, pool.kernelSize == 2, pool.stride == 2,
+               !training || conv.usesDirectKernels,
                x.rank == 4, x.shape[1] == conv.inChannels,
                conv.outputShape(for: x.shape)[2] >= 2, conv.outputShape(for: x.shape)[3] >= 2 {
-                // Inference: Conv2D → ReLU → 2×2 max-pool in one pass (no full-size activation).
-                // The ReLU and the pool keep no state from it, so a backward pass after it traps
-                // (as after any inference pass) instead of using an older batch's state.
-                x = conv.forward(x, training: false, applyingReLU: true, pooling2x2: true)
+                // Conv2D → ReLU → 2×2 max-pool in one pass (no full-size activation). The ReLU keeps
+                // no state from it; in inference the pool keeps none either, so a backward pass
+                // after it traps (as after any inference pass) instead of using an older batch's
+                // state. In training the pool takes the arg-max offsets the pass recorded.
                 relu.forgetOutput()
-                pool.forgetTrainingState()
+                if training {
+                    let convShape = conv.outputShape(for: x.shape)
+                    let (pooled, argmax) = conv.forwardTrainingPooled(x)
+                    pool.adoptFusedTrainingState(inputShape: convShape, argmax: argmax)
+                    x = pooled
+                } else {
+                    x = conv.forward(x, training: false, applyingReLU: true, pooling2x2: true)
+                    pool.forgetTrainingState()
+                }
                 i += 3
             } else if i + 1 < layers.count, let conv = layers[i] as? Conv2D, let relu = layers[i + 1] as? ReLU {
                 x = conv.forward(x, training: training, applyingReLU: true)
@@ -63,7 +73,15 @@ public final class Sequential: Layer {
         var g = outputGradient
         var i = layers.count - 1
         while i >= 0 {
-            if i >= 2, let pool = layers[i] as? MaxPool2D, pool.kernelSize == 2, pool.stride == 2,
+            if i >= 2, let pool = layers[i] as? MaxPool2D, pool.argmax.count == g.count, let relu = layers[i - 1] as? ReLU,
+               relu.output == nil, let conv = layers[i - 2] as? Conv2D, conv.direct.pooledOutput?.shape == g.shape {
+                // The backward half of the fused training pass above.
+                guard let next = conv.backward(pooledGradient: g, poolArgmax: pool.argmax, inputGradient: inputGradient || i > 2) else {
+                    return nil
+                }
+                g = next
+                i -= 3
+            } else if i >= 2, let pool = layers[i] as? MaxPool2D, pool.kernelSize == 2, pool.stride == 2,
                pool.argmax.count == g.count, let relu = layers[i - 1] as? ReLU, let conv = layers[i - 2] as? Conv2D,
                let y = relu.output, y.shape.count == 4, g.shape == [y.shape[0], y.shape[1], y.shape[2] / 2, y.shape[3] / 2] {
                 // Conv2D → ReLU → 2×2 max-pool: one fused step (the pool's gradient goes straight
