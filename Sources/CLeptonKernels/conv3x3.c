@@ -266,6 +266,17 @@ LK_TARGET void lepton_bias_relu_pool2x2_argmax_pixel_major(const float *src, int
     }
 }
 
+LK_TARGET void lepton_bias_relu_mean_pixel_major(const float *src, int pixels, int channels16, const float *bias, float *dst) {
+    const __m512 zero = _mm512_setzero_ps(), count = _mm512_set1_ps((float)pixels);
+    for (int k = 0; k < channels16; k += 16) {
+        const __m512 b = _mm512_loadu_ps(bias + k);
+        __m512 sum = zero;
+        for (int p = 0; p < pixels; p++)
+            sum = _mm512_add_ps(sum, _mm512_max_ps(_mm512_add_ps(_mm512_loadu_ps(src + (ptrdiff_t)p * channels16 + k), b), zero));
+        _mm512_storeu_ps(dst + k, _mm512_div_ps(sum, count));
+    }
+}
+
 #else
 
 int lepton_conv3x3_direct_available(void) { return 0; }
@@ -277,6 +288,7 @@ void lepton_transpose(const float *src, ptrdiff_t src_ld, int rows, int cols, fl
                       const float *bias, int relu) {}
 void lepton_pool2x2_pixel_major(const float *src, int h, int w, int channels16, float *dst) {}
 void lepton_unpool2x2_relu(const float *pooled, const int *argmax, const float *y, int h, int w, float *dst) {}
+void lepton_bias_relu_mean_pixel_major(const float *src, int pixels, int channels16, const float *bias, float *dst) {}
 void lepton_unpool2x2_pooled_mask(const float *pooled, const int *argmax, const float *output, int h, int w, float *dst) {}
 void lepton_bias_relu_pool2x2_argmax_pixel_major(const float *src, int h, int w, int channels16, const float *bias,
                                                  float *dst, int *argmax) {}

@@ -173,6 +173,22 @@ final class DirectConvolutionTests: XCTestCase {
         }
     }
 
+    func testFusedGlobalAverageEqualsTheUnfusedLayers() throws {
+        try XCTSkipUnless(DirectConvolution.available, "no AVX-512F here (or LEPTON_CONV_KERNELS=gemm): nothing is fused")
+        var rng = SeededGenerator(seed: 47)
+        for s in [(c: 32, o: 64, h: 7, w: 7), (c: 3, o: 20, h: 5, w: 9)] {
+            let conv = Conv2D(s.c, s.o, kernelSize: 3, padding: 1, using: &rng)
+            conv.bias!.value = Tensor.normal([s.o], using: &rng)
+            let twin = gemmTwin(conv, bias: true, using: &rng)
+            let x = Tensor.normal([4, s.c, s.h, s.w], using: &rng)
+            let average = GlobalAvgPool()
+            let fused = Sequential([conv, ReLU(), average]).forward(x, training: false)
+            let unfused = Sequential([twin, ReLU(), GlobalAvgPool()]).forward(x, training: false)
+            XCTAssertEqual(fused.shape, [4, s.o])
+            assertClose(fused, unfused, "c\(s.c) o\(s.o) \(s.h)×\(s.w)", accuracy: 1e-5)
+        }
+    }
+
     func testGradientCheck() {
         var rng = SeededGenerator(seed: 43)
         let conv = Conv2D(3, 17, kernelSize: 3, padding: 1, using: &rng)

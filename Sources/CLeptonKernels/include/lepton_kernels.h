@@ -62,6 +62,11 @@ void lepton_unpool2x2_pooled_mask(const float *pooled, const int *argmax, const 
 void lepton_bias_relu_pool2x2_argmax_pixel_major(const float *src, int h, int w, int channels16, const float *bias,
                                                  float *dst, int *argmax);
 
+/// Inference of bias → ReLU → global average pool on a pixel-major tile (`pixels` rows,
+/// `channels16` columns): `dst[o] = (Σ_p max(src[p][o] + bias[o], 0)) / pixels`, summed in pixel
+/// order. `bias` holds `channels16` values.
+void lepton_bias_relu_mean_pixel_major(const float *src, int pixels, int channels16, const float *bias, float *dst);
+
 #ifdef __cplusplus
 }
 #endif

@@ -118,6 +118,16 @@ extension Conv2D {
         directForward(input, training: training, applyingReLU: applyingReLU, pooling2x2: pooling2x2, recordingArgmax: false).output
     }
 
+    /// Inference of Conv2D → ReLU → global average pool in one pass (direct kernels only):
+    /// `y[n, o] = mean_p max(0, (W ∗ x)[n, o, p] + b[o])`, (N, O), taken on the pixel-major tile
+    /// (summed in pixel order, as ``GlobalAvgPool`` does) without the full-size activation.
+    func forwardGlobalAverage(_ input: Tensor) -> Tensor {
+        precondition(usesDirectKernels, "\(summary): the fused global average needs the direct kernels")
+        self.input = input
+        return directForward(input, training: false, applyingReLU: true, pooling2x2: false, recordingArgmax: false,
+                             globalAverage: true).output
+    }
+
     /// Training forward of Conv2D → ReLU → 2×2 / stride-2 max-pool in one pass (direct kernels
     /// only): the pooled output and each window's arg-max offset, exactly as ReLU then
     /// ``MaxPool2D`` would record them, without the full-size activation. The backward pass is
@@ -131,12 +141,12 @@ extension Conv2D {
     }
 
     private func directForward(_ input: Tensor, training: Bool, applyingReLU: Bool, pooling2x2: Bool,
-                               recordingArgmax: Bool) -> (output: Tensor, argmax: [Int32]?) {
+                               recordingArgmax: Bool, globalAverage: Bool = false) -> (output: Tensor, argmax: [Int32]?) {
         let s = input.shape
         let d = DirectGeometry(c: s[1], o: outChannels, h: s[2], w: s[3])
         let n = s[0], o = outChannels
         let (pooledH, pooledW) = (d.h / 2, d.w / 2)
-        let outputPlane = pooling2x2 ? pooledH * pooledW : d.p
+        let outputPlane = globalAverage ? 1 : pooling2x2 ? pooledH * pooledW : d.p
         let parts = max(1, min(Threading.count, n)), perPart = (n + parts - 1) / parts
         let state = direct
         state.pooledOutput = nil
@@ -144,16 +154,18 @@ extension Conv2D {
         // Training keeps every sample's padded planes for ∂L/∂W; inference needs one per thread.
         var padded = DirectConvolution.take(&state.paddedInput, (training ? n : parts) * d.c * d.plane)
         // Per part: the pixel-major tile, and the pooled tile (with its arg-max tile when recording).
-        let pooledTileCount = pooling2x2 ? outputPlane * d.o16 : 0
+        let pooledTileCount = pooling2x2 || globalAverage ? outputPlane * d.o16 : 0
         let tileCount = d.p * d.o16 + pooledTileCount * (recordingArgmax ? 2 : 1)
         var scratch = DirectConvolution.take(&state.scratch, parts * tileCount)
         let packed = state.packedWeights
         let biasValues = bias?.value.scalars
         // The fused training pool adds the bias per channel vector: padded to o16 channels.
-        var paddedBias = [Float](repeating: 0, count: recordingArgmax ? d.o16 : 0)
-        if recordingArgmax, let biasValues { for oc in 0..<o { paddedBias[oc] = biasValues[oc] } }
+        let biasPerVector = recordingArgmax || globalAverage
+        var paddedBias = [Float](repeating: 0, count: biasPerVector ? d.o16 : 0)
+        if biasPerVector, let biasValues { for oc in 0..<o { paddedBias[oc] = biasValues[oc] } }
         var argmax = [Int32](repeating: 0, count: recordingArgmax ? n * o * outputPlane : 0)
-        let y = Tensor(shape: pooling2x2 ? [n, o, pooledH, pooledW] : [n, o, d.h, d.w]) { yp in
+        let outputShape = globalAverage ? [n, o] : pooling2x2 ? [n, o, pooledH, pooledW] : [n, o, d.h, d.w]
+        let y = Tensor(shape: outputShape) { yp in
             input.withUnsafeBufferPointer { xp in
                 packed.withUnsafeBufferPointer { wp in
                     padded.withUnsafeMutableBufferPointer { pp in
@@ -179,7 +191,10 @@ extension Conv2D {
                                         lepton_conv3x3_forward(planes, d.plane, d.row, Int32(d.c), Int32(d.h), Int32(d.w),
                                                                w, Int32(d.o16), tile)
                                         let out = y + sample * o * outputPlane
-                                        if recordingArgmax {
+                                        if globalAverage {
+                                            lepton_bias_relu_mean_pixel_major(tile, Int32(d.p), Int32(d.o16), paddedBias!, pooledTile)
+                                            out.update(from: pooledTile, count: o)
+                                        } else if recordingArgmax {
                                             lepton_bias_relu_pool2x2_argmax_pixel_major(tile, Int32(d.h), Int32(d.w), Int32(d.o16),
                                                                                         paddedBias!, pooledTile, argmaxTile)
                                             lepton_transpose(pooledTile, d.o16, Int32(outputPlane), Int32(o), out, outputPlane, nil, 0)

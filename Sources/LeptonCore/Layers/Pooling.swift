@@ -283,6 +283,9 @@ public final class AvgPool2D: Layer {
 public final class GlobalAvgPool: Layer {
     private var inputShape: [Int]?
     public init() {}
+
+    /// Drops the recorded input shape (the layer ran fused into an inference pass).
+    func forgetInputShape() { inputShape = nil }
     public var summary: String { "GlobalAvgPool" }
     public var namedParameters: [(name: String, parameter: Parameter)] { [] }
 

@@ -20,7 +20,8 @@ public final class Sequential: Layer {
     /// Runs the chain; a Conv2D directly followed by a ReLU is run as one fused step (the same
     /// values, one pass over the activations fewer), the ReLU still backpropagating as usual.
     /// In inference, a Conv2D → ReLU → 2×2/stride-2 MaxPool2D triple is one fused step too, and
-    /// in training as well when the convolution runs on the direct 3×3 kernels.
+    /// in training as well when the convolution runs on the direct 3×3 kernels; with those, an
+    /// inference Conv2D → ReLU → GlobalAvgPool triple is one step as well.
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         var x = input
         var i = 0
@@ -44,6 +45,14 @@ public final class Sequential: Layer {
                     x = conv.forward(x, training: false, applyingReLU: true, pooling2x2: true)
                     pool.forgetTrainingState()
                 }
+                i += 3
+            } else if !training, i + 2 < layers.count, let conv = layers[i] as? Conv2D, conv.usesDirectKernels,
+                      let relu = layers[i + 1] as? ReLU, let average = layers[i + 2] as? GlobalAvgPool,
+                      x.rank == 4, x.shape[1] == conv.inChannels {
+                // Inference: Conv2D → ReLU → global average pool in one pass (direct kernels).
+                x = conv.forwardGlobalAverage(x)
+                relu.forgetOutput()
+                average.forgetInputShape()
                 i += 3
             } else if i + 1 < layers.count, let conv = layers[i] as? Conv2D, let relu = layers[i + 1] as? ReLU {
                 x = conv.forward(x, training: training, applyingReLU: true)
