@@ -34,6 +34,7 @@ final class DirectConvolutionTests: XCTestCase {
         try XCTSkipUnless(DirectConvolution.available, "no AVX-512F here (or LEPTON_CONV_KERNELS=gemm): the GEMM path runs")
         var rng = SeededGenerator(seed: 1)
         XCTAssertTrue(Conv2D(3, 8, kernelSize: 3, padding: 1, using: &rng).usesDirectKernels)
+        XCTAssertFalse(Conv2D(256, 256, kernelSize: 3, padding: 1, using: &rng).usesDirectKernels, "large layers go to OpenBLAS")
         XCTAssertFalse(Conv2D(3, 8, kernelSize: 3, stride: 2, padding: 1, using: &rng).usesDirectKernels)
         XCTAssertFalse(Conv2D(3, 8, kernelSize: 1, using: &rng).usesDirectKernels)
     }
