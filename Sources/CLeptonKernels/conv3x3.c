@@ -277,6 +277,29 @@ LK_TARGET void lepton_bias_relu_mean_pixel_major(const float *src, int pixels, i
     }
 }
 
+LK_TARGET void lepton_pad_planes(const float *src, int channels, int h, int w, float *dst, ptrdiff_t plane) {
+    const int row = w + 2;
+    const __m512 zero = _mm512_setzero_ps();
+    for (int c = 0; c < channels; c++) {
+        const float *s = src + (ptrdiff_t)c * h * w;
+        float *d = dst + c * plane;
+        for (int k = 0; k < row; k += 16) _mm512_mask_storeu_ps(d + k, first_lanes(row - k), zero);
+        for (int iy = 0; iy < h; iy++) {
+            float *r = d + (iy + 1) * row;
+            // Row iy + 1 of the plane: a zero, the w inputs, a zero (16 at a time).
+            for (int k = 0; k < row; k += 16) {
+                const int n = row - k < 16 ? row - k : 16;
+                // Lane l holds column k + l: input column k + l − 1 when 1 ≤ k + l ≤ w.
+                const int first = k == 0 ? 1 : 0, last = (w + 1 - k) < n ? (w + 1 - k) : n;
+                const __mmask16 inside = last > first ? (__mmask16)(first_lanes(last) & ~first_lanes(first)) : 0;
+                const __m512 v = _mm512_maskz_loadu_ps(inside, s + iy * w + k - 1);
+                _mm512_mask_storeu_ps(r + k, first_lanes(n), v);
+            }
+        }
+        for (int k = 0; k < row; k += 16) _mm512_mask_storeu_ps(d + (h + 1) * row + k, first_lanes(row - k), zero);
+    }
+}
+
 #else
 
 int lepton_conv3x3_direct_available(void) { return 0; }
@@ -288,6 +311,7 @@ void lepton_transpose(const float *src, ptrdiff_t src_ld, int rows, int cols, fl
                       const float *bias, int relu) {}
 void lepton_pool2x2_pixel_major(const float *src, int h, int w, int channels16, float *dst) {}
 void lepton_unpool2x2_relu(const float *pooled, const int *argmax, const float *y, int h, int w, float *dst) {}
+void lepton_pad_planes(const float *src, int channels, int h, int w, float *dst, ptrdiff_t plane) {}
 void lepton_bias_relu_mean_pixel_major(const float *src, int pixels, int channels16, const float *bias, float *dst) {}
 void lepton_unpool2x2_pooled_mask(const float *pooled, const int *argmax, const float *output, int h, int w, float *dst) {}
 void lepton_bias_relu_pool2x2_argmax_pixel_major(const float *src, int h, int w, int channels16, const float *bias,

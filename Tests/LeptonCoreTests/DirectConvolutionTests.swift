@@ -190,6 +190,21 @@ final class DirectConvolutionTests: XCTestCase {
         }
     }
 
+    func testPaddingEqualsItsTwin() throws {
+        try XCTSkipUnless(DirectConvolution.processorSupported, "no AVX-512F here")
+        var rng = SeededGenerator(seed: 48)
+        for (c, h, w) in [(1, 28, 28), (3, 14, 14), (2, 7, 7), (2, 1, 1), (1, 3, 15), (2, 4, 30), (1, 2, 47)] {
+            let d = Conv2D.DirectGeometry(c: c, o: 1, h: h, w: w)
+            let x = Tensor.normal([c, h, w], using: &rng)
+            var vector = [Float](repeating: .nan, count: c * d.plane), naive = vector
+            x.withUnsafeBufferPointer { xp in
+                vector.withUnsafeMutableBufferPointer { Conv2D.pad(xp.baseAddress!, channels: c, d, into: $0.baseAddress!) }
+                naive.withUnsafeMutableBufferPointer { Conv2D.naivePad(xp.baseAddress!, channels: c, d, into: $0.baseAddress!) }
+            }
+            XCTAssertEqual(vector, naive, "\(c)×\(h)×\(w)")
+        }
+    }
+
     func testGradientCheck() {
         var rng = SeededGenerator(seed: 43)
         let conv = Conv2D(3, 17, kernelSize: 3, padding: 1, using: &rng)

@@ -67,6 +67,11 @@ void lepton_bias_relu_pool2x2_argmax_pixel_major(const float *src, int h, int w,
 /// order. `bias` holds `channels16` values.
 void lepton_bias_relu_mean_pixel_major(const float *src, int pixels, int channels16, const float *bias, float *dst);
 
+/// Copies `channels` planes of h × w floats (`src`, contiguous) into zero-padded planes
+/// (`dst`, `plane` floats apart, rows of `row` = w + 2): every destination float is written, the
+/// border with zeros. Rows of up to 14 floats move as one masked vector load and store.
+void lepton_pad_planes(const float *src, int channels, int h, int w, float *dst, ptrdiff_t plane);
+
 #ifdef __cplusplus
 }
 #endif

@@ -84,6 +84,11 @@ extension Conv2D {
     /// Copies one sample's (C, H, W) planes into zero-padded (C, plane) planes, writing every
     /// element of the destination (the border too), so stale contents never leak in.
     static func pad(_ x: UnsafePointer<Float>, channels: Int, _ d: DirectGeometry, into dst: UnsafeMutablePointer<Float>) {
+        lepton_pad_planes(x, Int32(channels), Int32(d.h), Int32(d.w), dst, d.plane)
+    }
+
+    /// ``pad(_:channels:_:into:)`` in plain loops: the twin `lepton_pad_planes` is tested against.
+    static func naivePad(_ x: UnsafePointer<Float>, channels: Int, _ d: DirectGeometry, into dst: UnsafeMutablePointer<Float>) {
         for c in 0..<channels {
             let src = x + c * d.p, plane = dst + c * d.plane
             plane.update(repeating: 0, count: d.row)
