@@ -25,8 +25,11 @@ int lepton_conv3x3_direct_available(void) {
 /// One tile: pixels 0..<pb of `src` (already offset to the tile's first window) × channel
 /// vectors 0..<rv of `weights` and `out` (already offset to the tile's first channel). `pb` and
 /// `rv` are constants at every call site, so the loops unroll and the accumulators stay in registers.
+/// With `split` < pb the tile's pixels span two rows: pixels 0..<split of one row and the rest
+/// from the start of the next (a 7-pixel-wide image then still fills 2 × 14 accumulators).
 LK_TARGET LK_INLINE void forward_tile(const float *src, ptrdiff_t plane, ptrdiff_t row, int cin,
-                                      const float *weights, int cout16, float *out, const int pb, const int rv) {
+                                      const float *weights, int cout16, float *out, const int pb, const int rv,
+                                      const int split) {
     __m512 acc[28];
     for (int i = 0; i < pb * rv; i++) acc[i] = _mm512_setzero_ps();
     const ptrdiff_t offsets[9] = {0, 1, 2, row, row + 1, row + 2, 2 * row, 2 * row + 1, 2 * row + 2};
@@ -41,7 +44,7 @@ LK_TARGET LK_INLINE void forward_tile(const float *src, ptrdiff_t plane, ptrdiff
             __m512 wv[4];
             for (int r = 0; r < rv; r++) wv[r] = _mm512_loadu_ps(wp + 16 * r);
             for (int j = 0; j < pb; j++) {
-                const __m512 b = _mm512_set1_ps(sp[j]);
+                const __m512 b = _mm512_set1_ps(sp[j < split ? j : row + j - split]);
                 for (int r = 0; r < rv; r++) acc[j * rv + r] = _mm512_fmadd_ps(b, wv[r], acc[j * rv + r]);
             }
         }
@@ -51,7 +54,7 @@ LK_TARGET LK_INLINE void forward_tile(const float *src, ptrdiff_t plane, ptrdiff
 }
 
 #define LK_FORWARD_CASE(RV, PB) \
-    case (RV) * 100 + (PB): forward_tile(s, plane, row, cin, wt, cout16, o, PB, RV); break;
+    case (RV) * 100 + (PB): forward_tile(s, plane, row, cin, wt, cout16, o, PB, RV, PB); break;
 #define LK_FORWARD_CASES_7(RV) LK_FORWARD_CASE(RV, 1) LK_FORWARD_CASE(RV, 2) LK_FORWARD_CASE(RV, 3) \
     LK_FORWARD_CASE(RV, 4) LK_FORWARD_CASE(RV, 5) LK_FORWARD_CASE(RV, 6) LK_FORWARD_CASE(RV, 7)
 #define LK_FORWARD_CASES_14(RV) LK_FORWARD_CASES_7(RV) LK_FORWARD_CASE(RV, 8) LK_FORWARD_CASE(RV, 9) \
@@ -64,7 +67,16 @@ LK_TARGET void lepton_conv3x3_forward(const float *src, ptrdiff_t plane, ptrdiff
     // A row of 7 (e.g. 28 / 4) takes 2 vectors × 7 pixels rather than 4 × 6 + 4 × 1.
     const int rv = cout16 % 64 == 0 && w != 7 ? 4 : cout16 % 32 == 0 ? 2 : 1;
     const int pbmax = rv == 4 ? 6 : 14;
-    for (int oy = 0; oy < h; oy++) {
+    int oy = 0;
+    if (w == 7 && rv == 2) {
+        // Two rows of 7 per tile (28 accumulators instead of 14).
+        for (; oy + 1 < h; oy += 2) {
+            const float *s = src + oy * row;
+            for (int ob = 0; ob < cout16; ob += 32)
+                forward_tile(s, plane, row, cin, weights + ob, cout16, out + (ptrdiff_t)(oy * w) * cout16 + ob, 14, 2, 7);
+        }
+    }
+    for (; oy < h; oy++) {
         for (int ox = 0; ox < w; ox += pbmax) {
             const int pb = w - ox < pbmax ? w - ox : pbmax;
             const float *s = src + oy * row + ox;

@@ -26,6 +26,7 @@ final class DirectConvolutionTests: XCTestCase {
     /// Shapes small enough for the naive twins in a debug build.
     private let shapes: [(c: Int, o: Int, h: Int, w: Int)] = [
         (3, 5, 6, 7), (17, 18, 3, 5), (2, 2, 1, 1), (4, 33, 4, 4), (5, 20, 3, 11), (2, 64, 2, 9),
+        (3, 32, 5, 7), // two rows of 7 per tile, and a last row alone
     ]
     /// cnn-small's three convolutions, compared with the GEMM path.
     private let cnnSmallShapes: [(c: Int, o: Int, h: Int, w: Int)] = [(1, 16, 28, 28), (16, 32, 14, 14), (32, 64, 7, 7)]

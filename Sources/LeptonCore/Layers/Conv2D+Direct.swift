@@ -1,5 +1,7 @@
 import CLeptonKernels
+import Dispatch
 import Foundation
+import Synchronization
 
 /// The direct path of ``Conv2D`` for 3×3 kernels with stride 1 and padding 1 (every convolution
 /// of cnn-small, and those of ResNet-18's first two stages), on processors with AVX-512F, for
@@ -161,7 +163,7 @@ extension Conv2D {
         let n = s[0], o = outChannels
         let (pooledH, pooledW) = (d.h / 2, d.w / 2)
         let outputPlane = globalAverage ? 1 : pooling2x2 ? pooledH * pooledW : d.p
-        let parts = max(1, min(Threading.count, n)), perPart = (n + parts - 1) / parts
+        let parts = max(1, min(Threading.count, n))
         let state = direct
         state.pooledOutput = nil
         packWeights(d, forBackward: false, into: &state.packedWeights)
@@ -194,12 +196,12 @@ extension Conv2D {
                                                                 sp.baseAddress!, yp.baseAddress!,
                                                                 biasValues == nil ? nil : bp.baseAddress,
                                                                 pbp.baseAddress, ap.baseAddress))
-                                let body = { (part: Int) in
+                                Conv2D.forEachSampleChunk(n, threads: parts) { part, samples in
                                     let (x, w, paddedBase, scratchBase, y, bias, paddedBias, argmax) = box.value
                                     let tile = scratchBase + part * tileCount, pooledTile = tile + d.p * d.o16
                                     let argmaxTile = UnsafeMutableRawPointer(pooledTile + pooledTileCount)
                                         .assumingMemoryBound(to: Int32.self)
-                                    for sample in min(n, part * perPart)..<min(n, (part + 1) * perPart) {
+                                    for sample in samples {
                                         let planes = paddedBase + (training ? sample : part) * d.c * d.plane
                                         Conv2D.pad(x + sample * d.c * d.p, channels: d.c, d, into: planes)
                                         lepton_conv3x3_forward(planes, d.plane, d.row, Int32(d.c), Int32(d.h), Int32(d.w),
@@ -227,7 +229,6 @@ extension Conv2D {
                                         }
                                     }
                                 }
-                                Conv2D.forEachSamplePart(parts, body)
                                 }
                               }
                             }
@@ -240,6 +241,34 @@ extension Conv2D {
         state.scratch = scratch
         state.paddedHoldsInput = training ? n : nil
         return (y, recordingArgmax ? argmax : nil)
+    }
+
+    /// Runs `body(thread, samples)` over `0..<n` in chunks of a few samples that `threads`
+    /// threads take in turn from a shared counter (a single thread runs everything inline), so a
+    /// thread that starts late takes fewer chunks instead of holding the others up. For passes
+    /// whose results do not depend on which thread computed a sample (the forward pass); the
+    /// backward pass sums ∂L/∂W per thread and keeps a fixed split for reproducible bits.
+    static func forEachSampleChunk(_ n: Int, threads: Int, _ body: (Int, Range<Int>) -> Void) {
+        guard threads > 1 else {
+            body(0, 0..<n)
+            return
+        }
+        let chunk = max(1, n / (threads * 8))
+        let next = Atomic<Int>(0)
+        withoutActuallyEscaping(body) { escapable in
+            // Safe: concurrentPerform returns after every thread finished; chunks are disjoint.
+            let box = UncheckedSendableBox(escapable)
+            withUnsafePointer(to: next) { counter in
+                let counterBox = UncheckedSendableBox(counter)
+                DispatchQueue.concurrentPerform(iterations: threads) { thread in
+                    while true {
+                        let start = counterBox.value.pointee.add(chunk, ordering: .relaxed).oldValue
+                        guard start < n else { break }
+                        box.value(thread, start..<min(n, start + chunk))
+                    }
+                }
+            }
+        }
     }
 
     /// Runs `body(part)` for parts `0..<parts`, one per thread (a single part inline).
