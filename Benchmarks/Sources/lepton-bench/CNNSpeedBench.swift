@@ -75,9 +75,10 @@ struct CNNSpeedBench: ParsableCommand {
                        "seconds_per_epoch": seconds.min() ?? 0, "first_epoch_seconds": seconds.first ?? 0,
                        "images_per_s": imagesPerSecond, "inference_batch": inferenceBatch,
                        "final_train_loss": history.records.last?.trainLoss ?? 0, "checksum": checksum,
-                       "peak_rss_mb": peakResidentMegabytes(), "blas_kernels": BLAS.kernels])
+                       "peak_rss_mb": peakResidentMegabytes(), "blas_kernels": BLAS.kernels,
+                       "conv_kernels": Conv2D.kernels])
         } else {
-            print("OpenBLAS kernels: \(BLAS.kernels)")
+            print("OpenBLAS kernels: \(BLAS.kernels); convolutions: \(Conv2D.kernels)")
             print(String(format: "%d images, %d epochs: best %.3f s/epoch (first %.3f s); inference %.0f images/s at batch %d; peak RSS %.0f MB",
                          folder.count, epochs, seconds.min() ?? 0, seconds.first ?? 0, imagesPerSecond,
                          inferenceBatch, peakResidentMegabytes()) + " (\(model), \(threads) threads)")

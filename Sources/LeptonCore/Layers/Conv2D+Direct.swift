@@ -75,6 +75,11 @@ extension Conv2D {
         var o16: Int { (o + 15) / 16 * 16 }
     }
 
+    /// Which convolution kernels this process runs, for benchmark reports: `direct-avx512+gemm`
+    /// (3×3 stride-1 layers of up to ``DirectConvolution/weightLimit`` weights on the direct
+    /// kernels, the rest im2col + GEMM) or `gemm`.
+    public static var kernels: String { DirectConvolution.available ? "direct-avx512+gemm" : "gemm" }
+
     /// Whether the direct kernels take this layer's passes (3×3, stride 1, padding 1, and a
     /// processor with AVX-512F).
     var usesDirectKernels: Bool {
