@@ -168,6 +168,14 @@ LK_TARGET LK_INLINE void transpose16(__m512 r[16]) {
 
 LK_INLINE __mmask16 first_lanes(int n) { return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1u); }
 
+/// ReLU as Swift's `max(v, 0)` computes it: `0 >= v ? 0 : v`, so a NaN stays NaN (`_mm512_max_ps(v, 0)`
+/// would turn it into 0 and hide a diverging run from the trainer's non-finite-loss check) and −0
+/// becomes +0.
+LK_TARGET LK_INLINE __m512 relu16(__m512 v) {
+    const __m512 zero = _mm512_setzero_ps();
+    return _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(zero, v, _CMP_GE_OQ), zero);
+}
+
 LK_TARGET void lepton_transpose(const float *src, ptrdiff_t src_ld, int rows, int cols, float *dst, ptrdiff_t dst_ld,
                                 const float *bias, int relu) {
     const __m512 zero = _mm512_setzero_ps();
@@ -184,7 +192,7 @@ LK_TARGET void lepton_transpose(const float *src, ptrdiff_t src_ld, int rows, in
             for (int k = 0; k < nj; k++) {
                 __m512 v = r[k];
                 if (bias) v = _mm512_add_ps(v, _mm512_set1_ps(bias[j0 + k]));
-                if (relu) v = _mm512_max_ps(v, zero);
+                if (relu) v = relu16(v);
                 _mm512_mask_storeu_ps(dst + (j0 + k) * dst_ld + i0, rowMask, v);
             }
         }
@@ -255,7 +263,6 @@ LK_TARGET void lepton_unpool2x2_pooled_mask(const float *pooled, const int *argm
 LK_TARGET void lepton_bias_relu_pool2x2_argmax_pixel_major(const float *src, int h, int w, int channels16, const float *bias,
                                                            float *dst, int *argmax) {
     const int ph = h / 2, pw = w / 2;
-    const __m512 zero = _mm512_setzero_ps();
     for (int i = 0; i < ph; i++) {
         for (int j = 0; j < pw; j++) {
             const int at[4] = {2 * i * w + 2 * j, 2 * i * w + 2 * j + 1, (2 * i + 1) * w + 2 * j, (2 * i + 1) * w + 2 * j + 1};
@@ -263,10 +270,10 @@ LK_TARGET void lepton_bias_relu_pool2x2_argmax_pixel_major(const float *src, int
             int *a = argmax + (ptrdiff_t)(i * pw + j) * channels16;
             for (int k = 0; k < channels16; k += 16) {
                 const __m512 b = _mm512_loadu_ps(bias + k);
-                __m512 best = _mm512_max_ps(_mm512_add_ps(_mm512_loadu_ps(src + (ptrdiff_t)at[0] * channels16 + k), b), zero);
+                __m512 best = relu16(_mm512_add_ps(_mm512_loadu_ps(src + (ptrdiff_t)at[0] * channels16 + k), b));
                 __m512i bestAt = _mm512_set1_epi32(at[0]);
                 for (int c = 1; c < 4; c++) {
-                    const __m512 v = _mm512_max_ps(_mm512_add_ps(_mm512_loadu_ps(src + (ptrdiff_t)at[c] * channels16 + k), b), zero);
+                    const __m512 v = relu16(_mm512_add_ps(_mm512_loadu_ps(src + (ptrdiff_t)at[c] * channels16 + k), b));
                     const __mmask16 greater = _mm512_cmp_ps_mask(v, best, _CMP_GT_OQ);
                     best = _mm512_mask_mov_ps(best, greater, v);
                     bestAt = _mm512_mask_mov_epi32(bestAt, greater, _mm512_set1_epi32(at[c]));
@@ -284,7 +291,7 @@ LK_TARGET void lepton_bias_relu_mean_pixel_major(const float *src, int pixels, i
         const __m512 b = _mm512_loadu_ps(bias + k);
         __m512 sum = zero;
         for (int p = 0; p < pixels; p++)
-            sum = _mm512_add_ps(sum, _mm512_max_ps(_mm512_add_ps(_mm512_loadu_ps(src + (ptrdiff_t)p * channels16 + k), b), zero));
+            sum = _mm512_add_ps(sum, relu16(_mm512_add_ps(_mm512_loadu_ps(src + (ptrdiff_t)p * channels16 + k), b)));
         _mm512_storeu_ps(dst + k, _mm512_div_ps(sum, count));
     }
 }

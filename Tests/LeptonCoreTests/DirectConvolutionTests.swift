@@ -29,7 +29,9 @@ final class DirectConvolutionTests: XCTestCase {
         (3, 32, 5, 7), // two rows of 7 per tile, and a last row alone
     ]
     /// cnn-small's three convolutions, compared with the GEMM path.
-    private let cnnSmallShapes: [(c: Int, o: Int, h: Int, w: Int)] = [(1, 16, 28, 28), (16, 32, 14, 14), (32, 64, 7, 7)]
+    private let cnnSmallShapes: [(c: Int, o: Int, h: Int, w: Int)] = [(1, 16, 28, 28), (16, 32, 14, 14), (32, 64, 7, 7),
+                                                                      // ∂L/∂x in blocks of 64 channels, 4-pixel rows
+                                                                      (64, 16, 4, 4)]
 
     func testTheKernelsRunOnThisMachine() throws {
         try XCTSkipUnless(DirectConvolution.available, "no AVX-512F here (or LEPTON_CONV_KERNELS=gemm): the GEMM path runs")
@@ -149,7 +151,15 @@ final class DirectConvolutionTests: XCTestCase {
                 let y = fused.forward(x, training: true)
                 XCTAssertNotNil(conv.direct.pooledOutput, "the training pass was fused: \(label)")
                 assertClose(y, unfused.forward(x, training: true), "pooled output \(label)")
-                XCTAssertEqual(fusedPool.argmax, twinPool.argmax, "arg-max offsets \(label)")
+                // The tie rule, against the same convolution values unfused (the GEMM twin's values
+                // differ in the last bit, which may break a tie differently).
+                let unfusedPool = MaxPool2D(kernelSize: 2, stride: 2)
+                let direct = Conv2D(s.c, s.o, kernelSize: 3, padding: 1, using: &rng)
+                direct.weight.value = conv.weight.value
+                direct.bias!.value = conv.bias!.value
+                let unfusedPooled = unfusedPool.forward(direct.forward(x, training: true, applyingReLU: true), training: true)
+                XCTAssertEqual(y, unfusedPooled, "pooled output, bit for bit \(label)")
+                XCTAssertEqual(fusedPool.argmax, unfusedPool.argmax, "arg-max offsets \(label)")
                 let g = Tensor.normal(y.shape, using: &rng)
                 assertClose(fused.backward(g), unfused.backward(g), "dx \(label)")
                 assertClose(conv.weight.gradient, twin.weight.gradient, "dW \(label)", accuracy: 1e-3)
@@ -183,8 +193,9 @@ final class DirectConvolutionTests: XCTestCase {
             conv.bias!.value = Tensor.normal([s.o], using: &rng)
             let twin = gemmTwin(conv, bias: true, using: &rng)
             let x = Tensor.normal([4, s.c, s.h, s.w], using: &rng)
-            let average = GlobalAvgPool()
-            let fused = Sequential([conv, ReLU(), average]).forward(x, training: false)
+            let average = GlobalAvgPool(), relu = ReLU()
+            let fused = Sequential([conv, relu, average]).forward(x, training: false)
+            XCTAssertNil(relu.output, "the fused pass leaves no ReLU state behind")
             let unfused = Sequential([twin, ReLU(), GlobalAvgPool()]).forward(x, training: false)
             XCTAssertEqual(fused.shape, [4, s.o])
             assertClose(fused, unfused, "c\(s.c) o\(s.o) \(s.h)×\(s.w)", accuracy: 1e-5)
@@ -204,6 +215,61 @@ final class DirectConvolutionTests: XCTestCase {
             }
             XCTAssertEqual(vector, naive, "\(c)×\(h)×\(w)")
         }
+    }
+
+    func testBatchSizesChunksAndAThreadChangeBetweenPasses() throws {
+        var rng = SeededGenerator(seed: 49)
+        defer { Threading.setCount(2) }
+        for n in [1, 40] {
+            let conv = Conv2D(8, 16, kernelSize: 3, padding: 1, using: &rng)
+            let twin = gemmTwin(conv, bias: true, using: &rng)
+            twin.bias!.value = conv.bias!.value
+            let x = Tensor.normal([n, 8, 6, 5], using: &rng)
+            Threading.setCount(2)
+            assertClose(conv.forward(x, training: true), twin.forward(x, training: true), "forward n \(n)")
+            let g = Tensor.normal([n, 16, 6, 5], using: &rng)
+            Threading.setCount(1)
+            assertClose(conv.backward(g), twin.backward(g), "dx n \(n), 2 threads then 1")
+            assertClose(conv.weight.gradient, twin.weight.gradient, "dW n \(n)", accuracy: 1e-3)
+        }
+    }
+
+    func testBackwardParametersAfterTheFusedTrainingPool() throws {
+        try XCTSkipUnless(DirectConvolution.available, "no AVX-512F here: nothing is fused in training")
+        var rng = SeededGenerator(seed: 50)
+        let conv = Conv2D(3, 16, kernelSize: 3, padding: 1, using: &rng)
+        let twin = gemmTwin(conv, bias: true, using: &rng)
+        twin.bias!.value = conv.bias!.value
+        let fused = Sequential([conv, ReLU(), MaxPool2D(kernelSize: 2)]), unfused = Sequential([twin, ReLU(), MaxPool2D(kernelSize: 2)])
+        let x = Tensor.normal([4, 3, 8, 8], using: &rng)
+        let y = fused.forward(x, training: true)
+        _ = unfused.forward(x, training: true)
+        let g = Tensor.normal(y.shape, using: &rng)
+        fused.backwardParameters(g)
+        unfused.backwardParameters(g)
+        assertClose(conv.weight.gradient, twin.weight.gradient, "dW", accuracy: 1e-3)
+        assertClose(conv.bias!.gradient, twin.bias!.gradient, "db", accuracy: 1e-3)
+    }
+
+    /// A NaN stays NaN through the fused ReLU (as `Swift.max(x, 0)` keeps it), so a diverging run
+    /// reaches the trainer's non-finite-loss check instead of silently going dead.
+    func testNaNPropagatesThroughTheFusedPasses() throws {
+        var rng = SeededGenerator(seed: 51)
+        let conv = Conv2D(2, 16, kernelSize: 3, padding: 1, using: &rng)
+        let twin = gemmTwin(conv, bias: true, using: &rng)
+        twin.bias!.value = conv.bias!.value
+        var x = Tensor.normal([2, 2, 6, 6], using: &rng)
+        x[0, 1, 2, 3] = .nan
+        for training in [false, true] {
+            let a = Sequential([conv, ReLU(), MaxPool2D(kernelSize: 2)]).forward(x, training: training)
+            let b = Sequential([twin, ReLU(), MaxPool2D(kernelSize: 2)]).forward(x, training: training)
+            XCTAssertTrue(a.scalars.contains { $0.isNaN }, "training \(training)")
+            XCTAssertEqual(a.scalars.map(\.isNaN), b.scalars.map(\.isNaN), "training \(training)")
+            let plain = conv.forward(x, training: training, applyingReLU: true)
+            XCTAssertEqual(plain.scalars.map(\.isNaN), twin.forward(x, training: training, applyingReLU: true).scalars.map(\.isNaN))
+        }
+        let average = Sequential([conv, ReLU(), GlobalAvgPool()]).forward(x, training: false)
+        XCTAssertEqual(average.scalars.map(\.isNaN), Sequential([twin, ReLU(), GlobalAvgPool()]).forward(x, training: false).scalars.map(\.isNaN))
     }
 
     func testGradientCheck() {

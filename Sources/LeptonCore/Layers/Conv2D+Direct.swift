@@ -4,16 +4,16 @@ import Foundation
 import Synchronization
 
 /// The direct path of ``Conv2D`` for 3×3 kernels with stride 1 and padding 1 (every convolution
-/// of cnn-small, and those of ResNet-18's first two stages), on processors with AVX-512F, for
-/// layers of at most ``DirectConvolution/weightLimit`` weights.
+/// of cnn-small, and the stride-1 ones of ResNet-18's first two stages), on processors with
+/// AVX-512F, for layers of at most ``DirectConvolution/weightLimit`` weights.
 ///
 /// Instead of unfolding the input nine times (im2col) and handing the copy to BLAS, which packs it
 /// once more, the kernels in CLeptonKernels read the zero-padded input planes directly:
 ///
 /// - Forward: `T[p][o] = Σ_{c,t} Wf[c][t][o] · Xp[c][p + off(t)]`, pixel-major, with
-///   `Wf[c][3u + v][o] = W[o, c, u, v]`, then transposed into y (N, O, H, W) with the bias, the
-///   fused ReLU and, in inference, the fused 2×2 max-pool (taken on the pixel-major tile, one vector
-///   of channels at a time).
+///   `Wf[c][3u + v][o] = W[o, c, u, v]`, then transposed into y (N, O, H, W) with the bias and the
+///   fused ReLU; a fused 2×2 max-pool (inference and training, with the arg-max in training) or
+///   global average pool (inference) is taken on the pixel-major tile, a vector of channels at a time.
 /// - ∂L/∂W: `dW[o, c, u, v] = Σ_{n,p} G[n, p][o] · Xp[n, c][p + off(u, v)]`, from ∂L/∂y transposed
 ///   to pixel-major.
 /// - ∂L/∂x: the same forward kernel on the zero-padded ∂L/∂y planes with the kernels flipped and
@@ -26,7 +26,8 @@ import Synchronization
 /// stay beside it; tests hold all three equal.
 final class DirectConvolution {
     /// Whether this processor runs the kernels (AVX-512F) and `LEPTON_CONV_KERNELS` is not `gemm`
-    /// (which selects the im2col + GEMM path everywhere, for comparisons).
+    /// (which selects the im2col + GEMM path for every convolution, for comparisons; the
+    /// vectorised unpooling of ``GradientGather`` still runs).
     static let available: Bool = processorSupported
         && ProcessInfo.processInfo.environment["LEPTON_CONV_KERNELS"] != "gemm"
     /// Whether this processor has AVX-512F (also used, on both paths, for the vectorised
@@ -144,7 +145,7 @@ extension Conv2D {
     /// (summed in pixel order, as ``GlobalAvgPool`` does) without the full-size activation.
     func forwardGlobalAverage(_ input: Tensor) -> Tensor {
         precondition(usesDirectKernels, "\(summary): the fused global average needs the direct kernels")
-        self.input = input
+        beginDirectPass(input)
         return directForward(input, training: false, applyingReLU: true, pooling2x2: false, recordingArgmax: false,
                              globalAverage: true).output
     }
@@ -155,7 +156,7 @@ extension Conv2D {
     /// ``backward(pooledGradient:poolArgmax:pooledOutput:inputGradient:)``.
     func forwardTrainingPooled(_ input: Tensor) -> (output: Tensor, argmax: [Int32]) {
         precondition(usesDirectKernels, "\(summary): the fused training pool needs the direct kernels")
-        self.input = input
+        beginDirectPass(input)
         let (output, argmax) = directForward(input, training: true, applyingReLU: true, pooling2x2: true, recordingArgmax: true)
         direct.pooledOutput = output
         return (output, argmax!)
@@ -340,6 +341,11 @@ extension Conv2D {
                                                     let dxTile = paddedGradient + paddedGradientCount
                                                     let ownPlanes = dxTile + dxTileCount
                                                     let dw = pw + part * weightCount, db = pb + part * o
+                                                    if o < d.o16 {
+                                                        // The transpose writes columns 0..<o only: the padding
+                                                        // columns must be zeros, not an older pass's floats.
+                                                        transposed.update(repeating: 0, count: transposedCount)
+                                                    }
                                                     for sample in min(n, part * perPart)..<min(n, (part + 1) * perPart) {
                                                         let planes: UnsafeMutablePointer<Float>
                                                         if held {

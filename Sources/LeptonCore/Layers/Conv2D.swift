@@ -25,7 +25,7 @@ public final class Conv2D: Layer {
     public let weight: Parameter
     /// `nil` for a convolution without bias (e.g. followed by BatchNorm).
     public let bias: Parameter?
-    var input: Tensor?
+    private var input: Tensor?
     /// When false, this layer always takes the im2col + GEMM path (tests compare the two).
     var prefersDirectKernels = true
     /// Workspaces of the direct 3×3 kernels (Conv2D+Direct.swift).
@@ -152,6 +152,14 @@ public final class Conv2D: Layer {
 
     // MARK: Forward
 
+    /// What every forward pass on the direct kernels starts with: checks the input's shape, keeps
+    /// it for the backward pass and drops the GEMM path's kept columns (they belong to an older input).
+    func beginDirectPass(_ input: Tensor) {
+        _ = outputShape(for: input.shape)
+        columnsHoldInput = nil
+        self.input = input
+    }
+
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         forward(input, training: training, applyingReLU: false)
     }
@@ -168,8 +176,7 @@ public final class Conv2D: Layer {
         precondition(!(training && pooling2x2), "\(summary): the fused max-pool is for inference only")
         let g = geometry(input.shape)
         if usesDirectKernels {
-            columnsHoldInput = nil
-            self.input = input
+            beginDirectPass(input)
             return directForward(input, training: training, applyingReLU: applyingReLU, pooling2x2: pooling2x2)
         }
         direct.paddedHoldsInput = nil

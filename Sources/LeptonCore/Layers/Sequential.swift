@@ -18,7 +18,8 @@ public final class Sequential: Layer {
     }
 
     /// Runs the chain; a Conv2D directly followed by a ReLU is run as one fused step (the same
-    /// values, one pass over the activations fewer), the ReLU still backpropagating as usual.
+    /// values, one pass over the activations fewer; the ReLU keeps its output for the fused
+    /// backward step).
     /// In inference, a Conv2D → ReLU → 2×2/stride-2 MaxPool2D triple is one fused step too, and
     /// in training as well when the convolution runs on the direct 3×3 kernels; with those, an
     /// inference Conv2D → ReLU → GlobalAvgPool triple is one step as well.

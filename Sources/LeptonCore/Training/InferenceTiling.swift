@@ -7,7 +7,7 @@ import Foundation
 /// network's weights stay in the last-level cache: cnn-small at 2 threads ran 1.5–3.5× faster
 /// in batches of 16–32 samples than in one batch of 256 (whose im2col columns, ~29 MB for the
 /// second convolution alone, stream through memory between layers); the rule below gives it
-/// tiles of 46 on a 32 MB cache (150 with the direct 3×3 kernels, which unfold nothing: 92–99k
+/// tiles of 46 on a 32 MB cache (133 with the direct 3×3 kernels, which unfold nothing: 92–99k
 /// images/s at tiles of 96–192 against 73k at 46). A
 /// network whose weights alone fill the cache gains nothing and loses GEMM efficiency
 /// (ResNet-18, 45 MB of weights: 217 images/s at 256 vs 137 at 16), so it runs whole.
