@@ -421,21 +421,14 @@ struct GradientGather {
     func plane(_ sample: Int, _ oc: Int, gradient gy: UnsafePointer<Float>, reluOutput relu: UnsafePointer<Float>,
                argmax: UnsafePointer<Int32>, into dst: UnsafeMutablePointer<Float>) {
         let offset = (sample * o + oc) * p
-        if pooled && maskFromPooledOutput {
+        if pooled {
             let pooledOffset = (sample * o + oc) * pooledPlane
-            if DirectConvolution.processorSupported {
-                lepton_unpool2x2_pooled_mask(gy + pooledOffset, argmax + pooledOffset, relu + pooledOffset, Int32(h), Int32(w), dst)
-            } else {
-                Conv2D.unpool2x2(gy + pooledOffset, argmax: argmax + pooledOffset, pooledOutput: relu + pooledOffset,
-                                 width: w, height: h, into: dst)
-            }
-        } else if pooled {
-            let pooledOffset = (sample * o + oc) * pooledPlane
-            if DirectConvolution.processorSupported {
-                lepton_unpool2x2_relu(gy + pooledOffset, argmax + pooledOffset, relu + offset, Int32(h), Int32(w), dst)
-            } else {
-                Conv2D.unpool2x2(gy + pooledOffset, argmax: argmax + pooledOffset, reluOutput: relu + offset,
-                                 width: w, height: h, into: dst)
+            let (g, a) = (gy + pooledOffset, argmax + pooledOffset)
+            switch (maskFromPooledOutput, DirectConvolution.processorSupported) {
+            case (true, true): lepton_unpool2x2_pooled_mask(g, a, relu + pooledOffset, Int32(h), Int32(w), dst)
+            case (true, false): Conv2D.unpool2x2(g, argmax: a, pooledOutput: relu + pooledOffset, width: w, height: h, into: dst)
+            case (false, true): lepton_unpool2x2_relu(g, a, relu + offset, Int32(h), Int32(w), dst)
+            case (false, false): Conv2D.unpool2x2(g, argmax: a, reluOutput: relu + offset, width: w, height: h, into: dst)
             }
         } else if masked {
             let src = gy + offset, y = relu + offset
