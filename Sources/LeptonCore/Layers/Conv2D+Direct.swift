@@ -54,14 +54,6 @@ final class DirectConvolution {
     /// The pooled output of the latest fused Conv2D → ReLU → max-pool training pass: its backward
     /// pass reads the ReLU's mask from it (a window's maximum is its arg-max cell's output).
     var pooledOutput: Tensor?
-
-    /// Takes a reusable buffer of at least `count` floats (zero-filled when grown).
-    static func take(_ slot: inout [Float], _ count: Int) -> [Float] {
-        var buffer: [Float] = []
-        swap(&buffer, &slot)
-        if buffer.count < count { buffer = [Float](repeating: 0, count: count) }
-        return buffer
-    }
 }
 
 extension Conv2D {
@@ -81,8 +73,8 @@ extension Conv2D {
     /// kernels, the rest im2col + GEMM) or `gemm`.
     public static var kernels: String { DirectConvolution.available ? "direct-avx512+gemm" : "gemm" }
 
-    /// Whether the direct kernels take this layer's passes (3×3, stride 1, padding 1, and a
-    /// processor with AVX-512F).
+    /// Whether the direct kernels take this layer's passes (3×3, stride 1, padding 1, at most
+    /// ``DirectConvolution/weightLimit`` weights, a processor with AVX-512F).
     var usesDirectKernels: Bool {
         prefersDirectKernels && DirectConvolution.available
             && kernelHeight == 3 && kernelWidth == 3 && stride == 1 && padding == 1
@@ -114,7 +106,7 @@ extension Conv2D {
     /// `packed[o][8 − (3u + v)][c] = W[o, c, u, v]`; padded channels get zero weights.
     func packWeights(_ d: DirectGeometry, forBackward: Bool, into packed: inout [Float]) {
         let count = forBackward ? d.o * 9 * d.c16 : d.c * 9 * d.o16
-        packed = DirectConvolution.take(&packed, count)
+        packed = Conv2D.take(&packed, count)
         packed.withUnsafeMutableBufferPointer { pk in
             pk.baseAddress!.update(repeating: 0, count: count)
             weight.value.withUnsafeBufferPointer { wp in
@@ -174,11 +166,11 @@ extension Conv2D {
         state.pooledOutput = nil
         packWeights(d, forBackward: false, into: &state.packedWeights)
         // Training keeps every sample's padded planes for ∂L/∂W; inference needs one per thread.
-        var padded = DirectConvolution.take(&state.paddedInput, (training ? n : parts) * d.c * d.plane)
+        var padded = Conv2D.take(&state.paddedInput, (training ? n : parts) * d.c * d.plane)
         // Per part: the pixel-major tile, and the pooled tile (with its arg-max tile when recording).
         let pooledTileCount = pooling2x2 || globalAverage ? outputPlane * d.o16 : 0
         let tileCount = d.p * d.o16 + pooledTileCount * (recordingArgmax ? 2 : 1)
-        var scratch = DirectConvolution.take(&state.scratch, parts * tileCount)
+        var scratch = Conv2D.take(&state.scratch, parts * tileCount)
         let packed = state.packedWeights
         let biasValues = bias?.value.scalars
         // The fused training pool adds the bias per channel vector: padded to o16 channels.
@@ -304,7 +296,7 @@ extension Conv2D {
         let paddedGradientCount = inputGradient ? o * d.plane : 0, dxTileCount = inputGradient ? d.p * d.c16 : 0
         let ownPlanes = held ? 0 : d.c * d.plane
         let perPartCount = gatheredCount + transposedCount + paddedGradientCount + dxTileCount + ownPlanes
-        var scratch = DirectConvolution.take(&state.scratch, parts * perPartCount)
+        var scratch = Conv2D.take(&state.scratch, parts * perPartCount)
         var padded: [Float] = [0]
         if held { swap(&padded, &state.paddedInput) } // (taken out: a second reference would copy it)
         if inputGradient { packWeights(d, forBackward: true, into: &state.packedWeights) }

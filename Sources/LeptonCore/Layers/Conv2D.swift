@@ -143,7 +143,7 @@ public final class Conv2D: Layer {
 
     /// Takes a reusable buffer of at least `count` floats out of `slot` (contents kept when it is
     /// big enough, else fresh); hand it back with `slot = buffer` so the next batch reuses it.
-    private static func take(_ slot: inout [Float], _ count: Int) -> [Float] {
+    static func take(_ slot: inout [Float], _ count: Int) -> [Float] {
         var buffer: [Float] = []
         swap(&buffer, &slot)
         if buffer.count < count { buffer = [Float](repeating: 0, count: count) }
