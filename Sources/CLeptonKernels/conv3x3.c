@@ -27,14 +27,17 @@ int lepton_conv3x3_direct_available(void) {
 /// `rv` are constants at every call site, so the loops unroll and the accumulators stay in registers.
 /// With `split` < pb the tile's pixels span two rows: pixels 0..<split of one row and the rest
 /// from the start of the next (a 7-pixel-wide image then still fills 2 × 14 accumulators).
-LK_TARGET LK_INLINE void forward_tile(const float *src, ptrdiff_t plane, ptrdiff_t row, int cin,
+/// Input channels are `cstride` floats apart, rows `row`, neighbouring pixels 1 (planes,
+/// `pixel_major` 0) or `pixel` (pixel-major input, `pixel_major` 1).
+LK_TARGET LK_INLINE void forward_tile(const float *src, ptrdiff_t cstride, ptrdiff_t row, ptrdiff_t pixel, int cin,
                                       const float *weights, int cout16, float *out, const int pb, const int rv,
-                                      const int split) {
+                                      const int split, const int pixel_major) {
+    const ptrdiff_t px = pixel_major ? pixel : 1;
     __m512 acc[28];
     for (int i = 0; i < pb * rv; i++) acc[i] = _mm512_setzero_ps();
-    const ptrdiff_t offsets[9] = {0, 1, 2, row, row + 1, row + 2, 2 * row, 2 * row + 1, 2 * row + 2};
+    const ptrdiff_t offsets[9] = {0, px, 2 * px, row, row + px, row + 2 * px, 2 * row, 2 * row + px, 2 * row + 2 * px};
     for (int c = 0; c < cin; c++) {
-        const float *s = src + c * plane;
+        const float *s = src + c * cstride;
         const float *wc = weights + (ptrdiff_t)c * 9 * cout16;
         // Not unrolled: unrolling the taps lets the compiler hoist weight loads and spill accumulators.
 #pragma clang loop unroll(disable)
@@ -43,8 +46,13 @@ LK_TARGET LK_INLINE void forward_tile(const float *src, ptrdiff_t plane, ptrdiff
             const float *wp = wc + t * cout16;
             __m512 wv[4];
             for (int r = 0; r < rv; r++) wv[r] = _mm512_loadu_ps(wp + 16 * r);
+            // Walk the pixels with one moving pointer (a multiply per pixel would take registers
+            // the accumulators need).
+            const float *q = sp;
             for (int j = 0; j < pb; j++) {
-                const __m512 b = _mm512_set1_ps(sp[j < split ? j : row + j - split]);
+                if (j == split) q = sp + row;
+                const __m512 b = _mm512_set1_ps(*q);
+                q += px;
                 for (int r = 0; r < rv; r++) acc[j * rv + r] = _mm512_fmadd_ps(b, wv[r], acc[j * rv + r]);
             }
         }
@@ -54,14 +62,16 @@ LK_TARGET LK_INLINE void forward_tile(const float *src, ptrdiff_t plane, ptrdiff
 }
 
 #define LK_FORWARD_CASE(RV, PB) \
-    case (RV) * 100 + (PB): forward_tile(s, plane, row, cin, wt, cout16, o, PB, RV, PB); break;
+    case (RV) * 100 + (PB): forward_tile(s, cstride, row, pixel, cin, wt, cout16, o, PB, RV, PB, pixel_major); break;
 #define LK_FORWARD_CASES_7(RV) LK_FORWARD_CASE(RV, 1) LK_FORWARD_CASE(RV, 2) LK_FORWARD_CASE(RV, 3) \
     LK_FORWARD_CASE(RV, 4) LK_FORWARD_CASE(RV, 5) LK_FORWARD_CASE(RV, 6) LK_FORWARD_CASE(RV, 7)
 #define LK_FORWARD_CASES_14(RV) LK_FORWARD_CASES_7(RV) LK_FORWARD_CASE(RV, 8) LK_FORWARD_CASE(RV, 9) \
     LK_FORWARD_CASE(RV, 10) LK_FORWARD_CASE(RV, 11) LK_FORWARD_CASE(RV, 12) LK_FORWARD_CASE(RV, 13) LK_FORWARD_CASE(RV, 14)
 
-LK_TARGET void lepton_conv3x3_forward(const float *src, ptrdiff_t plane, ptrdiff_t row, int cin, int h, int w,
-                                      const float *weights, int cout16, float *out) {
+/// Every tile of one sample (see `lepton_conv3x3_forward`); `pixel_major` as in `forward_tile`.
+LK_TARGET LK_INLINE void forward_sample(const float *src, ptrdiff_t cstride, ptrdiff_t row, ptrdiff_t pixel, int cin,
+                                        int h, int w, const float *weights, int cout16, float *out, const int pixel_major) {
+    const ptrdiff_t px = pixel_major ? pixel : 1;
     // Widest channel block that divides the channels; then as many pixels as registers allow
     // (28 accumulators of 32 registers).
     // A row of 7 (e.g. 28 / 4) takes 2 vectors × 7 pixels rather than 4 × 6 + 4 × 1.
@@ -73,26 +83,37 @@ LK_TARGET void lepton_conv3x3_forward(const float *src, ptrdiff_t plane, ptrdiff
         for (; oy + 1 < h; oy += 2) {
             const float *s = src + oy * row;
             for (int ob = 0; ob < cout16; ob += 32)
-                forward_tile(s, plane, row, cin, weights + ob, cout16, out + (ptrdiff_t)(oy * w) * cout16 + ob, 14, 2, 7);
+                forward_tile(s, cstride, row, pixel, cin, weights + ob, cout16, out + (ptrdiff_t)(oy * w) * cout16 + ob,
+                             14, 2, 7, pixel_major);
         }
     }
     for (; oy < h; oy++) {
         for (int ox = 0; ox < w; ox += pbmax) {
             const int pb = w - ox < pbmax ? w - ox : pbmax;
-            const float *s = src + oy * row + ox;
+            const float *s = src + oy * row + ox * px;
             for (int ob = 0; ob < cout16; ob += 16 * rv) {
                 const float *wt = weights + ob;
                 float *o = out + (ptrdiff_t)(oy * w + ox) * cout16 + ob;
                 switch (rv * 100 + pb) {
                     LK_FORWARD_CASES_14(1)
                     LK_FORWARD_CASES_14(2)
-                    LK_FORWARD_CASE(4, 1) LK_FORWARD_CASE(4, 2) LK_FORWARD_CASE(4, 3) LK_FORWARD_CASE(4, 4) \
+                    LK_FORWARD_CASE(4, 1) LK_FORWARD_CASE(4, 2) LK_FORWARD_CASE(4, 3) LK_FORWARD_CASE(4, 4)
                     LK_FORWARD_CASE(4, 5) LK_FORWARD_CASE(4, 6)
                     default: break;
                 }
             }
         }
     }
+}
+
+LK_TARGET void lepton_conv3x3_forward(const float *src, ptrdiff_t plane, ptrdiff_t row, int cin, int h, int w,
+                                      const float *weights, int cout16, float *out) {
+    forward_sample(src, plane, row, 1, cin, h, w, weights, cout16, out, 0);
+}
+
+LK_TARGET void lepton_conv3x3_forward_pixel_major(const float *src, ptrdiff_t pixel, int cin, int h, int w,
+                                                  const float *weights, int cout16, float *out) {
+    forward_sample(src, 1, (ptrdiff_t)(w + 2) * pixel, pixel, cin, h, w, weights, cout16, out, 1);
 }
 
 // MARK: Weight gradient
@@ -285,6 +306,25 @@ LK_TARGET void lepton_bias_relu_pool2x2_argmax_pixel_major(const float *src, int
     }
 }
 
+LK_TARGET void lepton_bias_relu_pool2x2_pixel_major(const float *src, int h, int w, int channels16, const float *bias,
+                                                    float *dst, ptrdiff_t dst_row_pixels) {
+    const int ph = h / 2, pw = w / 2;
+    for (int i = 0; i < ph; i++) {
+        for (int j = 0; j < pw; j++) {
+            const float *a = src + (ptrdiff_t)((2 * i) * w + 2 * j) * channels16;
+            const float *cells[4] = {a, a + channels16, a + (ptrdiff_t)w * channels16, a + (ptrdiff_t)(w + 1) * channels16};
+            float *o = dst + (ptrdiff_t)(i * dst_row_pixels + j) * channels16;
+            for (int k = 0; k < channels16; k += 16) {
+                const __m512 b = _mm512_loadu_ps(bias + k);
+                __m512 best = relu16(_mm512_add_ps(_mm512_loadu_ps(cells[0] + k), b));
+                for (int c = 1; c < 4; c++)
+                    best = _mm512_max_ps(relu16(_mm512_add_ps(_mm512_loadu_ps(cells[c] + k), b)), best);
+                _mm512_storeu_ps(o + k, best);
+            }
+        }
+    }
+}
+
 LK_TARGET void lepton_bias_relu_mean_pixel_major(const float *src, int pixels, int channels16, const float *bias, float *dst) {
     const __m512 zero = _mm512_setzero_ps(), count = _mm512_set1_ps((float)pixels);
     for (int k = 0; k < channels16; k += 16) {
@@ -331,6 +371,10 @@ void lepton_transpose(const float *src, ptrdiff_t src_ld, int rows, int cols, fl
 void lepton_pool2x2_pixel_major(const float *src, int h, int w, int channels16, float *dst) {}
 void lepton_unpool2x2_relu(const float *pooled, const int *argmax, const float *y, int h, int w, float *dst) {}
 void lepton_pad_planes(const float *src, int channels, int h, int w, float *dst, ptrdiff_t plane) {}
+void lepton_conv3x3_forward_pixel_major(const float *src, ptrdiff_t pixel, int cin, int h, int w,
+                                        const float *weights, int cout16, float *out) {}
+void lepton_bias_relu_pool2x2_pixel_major(const float *src, int h, int w, int channels16, const float *bias,
+                                          float *dst, ptrdiff_t dst_row_pixels) {}
 void lepton_bias_relu_mean_pixel_major(const float *src, int pixels, int channels16, const float *bias, float *dst) {}
 void lepton_unpool2x2_pooled_mask(const float *pooled, const int *argmax, const float *output, int h, int w, float *dst) {}
 void lepton_bias_relu_pool2x2_argmax_pixel_major(const float *src, int h, int w, int channels16, const float *bias,

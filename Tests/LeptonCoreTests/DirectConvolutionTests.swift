@@ -272,6 +272,37 @@ final class DirectConvolutionTests: XCTestCase {
         XCTAssertEqual(average.scalars.map(\.isNaN), Sequential([twin, ReLU(), GlobalAvgPool()]).forward(x, training: false).scalars.map(\.isNaN))
     }
 
+    /// The inference chain (pooled outputs written pixel-major into the next layer's padded
+    /// input) gives exactly what the layers give one by one.
+    func testInferenceChainEqualsTheLayersOneByOne() throws {
+        try XCTSkipUnless(DirectConvolution.available, "no AVX-512F here: no chain")
+        var rng = SeededGenerator(seed: 52)
+        let cnn = try ModelRegistry.build(name: "cnn-small", inputShape: [1, 28, 28], outputs: 2, seed: 5)
+        let conv1 = Conv2D(3, 16, kernelSize: 3, padding: 1, using: &rng), conv2 = Conv2D(16, 20, kernelSize: 3, padding: 1, using: &rng)
+        conv1.bias!.value = Tensor.normal([16], using: &rng)
+        conv2.bias!.value = Tensor.normal([20], using: &rng)
+        let pooledEnd = Sequential([conv1, ReLU(), MaxPool2D(kernelSize: 2), conv2, ReLU(), MaxPool2D(kernelSize: 2)])
+        defer { Threading.setCount(2) }
+        for threads in [1, 2] {
+            Threading.setCount(threads)
+            for (model, x) in [(cnn, Tensor.normal([37, 1, 28, 28], using: &rng)), (pooledEnd, Tensor.normal([5, 3, 11, 9], using: &rng))] {
+                let chain = try XCTUnwrap(DirectInferenceChain.match(model.layers, from: 0, inputShape: x.shape))
+                XCTAssertEqual(chain.stages.count, model === cnn ? 3 : 2)
+                let chained = model.forward(x, training: false)
+                var layered = x
+                for layer in model.layers { layered = layer.forward(layered, training: false) }
+                XCTAssertEqual(chained.shape, layered.shape)
+                XCTAssertEqual(chained, layered, "chain vs layers one by one, \(threads) threads")
+                _ = model.forward(x, training: false)
+                for layer in model.layers {
+                    if let relu = layer as? ReLU { XCTAssertNil(relu.output) }
+                    if let pool = layer as? MaxPool2D { XCTAssertTrue(pool.argmax.isEmpty) }
+                    if let conv = layer as? Conv2D { XCTAssertNil(conv.direct.pooledOutput) }
+                }
+            }
+        }
+    }
+
     func testGradientCheck() {
         var rng = SeededGenerator(seed: 43)
         let conv = Conv2D(3, 17, kernelSize: 3, padding: 1, using: &rng)

@@ -27,6 +27,13 @@ int lepton_conv3x3_direct_available(void);
 void lepton_conv3x3_forward(const float *src, ptrdiff_t plane, ptrdiff_t row, int cin, int h, int w,
                             const float *weights, int cout16, float *out);
 
+/// `lepton_conv3x3_forward` on pixel-major input: pixel (y, x) of the padded (h + 2) × (w + 2)
+/// image starts at `src + (y·(w + 2) + x)·pixel` and holds its `cin` channels there (`pixel` ≥ cin
+/// floats per pixel; the border pixels are zeros). Chains of convolutions pass activations this
+/// way, with no transposes or padding copies in between.
+void lepton_conv3x3_forward_pixel_major(const float *src, ptrdiff_t pixel, int cin, int h, int w,
+                                        const float *weights, int cout16, float *out);
+
 /// Adds one sample's weight gradient to `dweights` ([cin][9][cout16]):
 /// `dweights[c][3u + v][o] += Σ_{oy, ox} gradient[oy·w + ox][o] · src[c][(oy + u)·row + ox + v]`,
 /// with ∂L/∂y pixel-major in `gradient` (`cout16` columns) and the padded input planes in `src`.
@@ -61,6 +68,13 @@ void lepton_unpool2x2_pooled_mask(const float *pooled, const int *argmax, const 
 /// ties — exactly what ReLU then MaxPool2D record. `bias` holds `channels16` values.
 void lepton_bias_relu_pool2x2_argmax_pixel_major(const float *src, int h, int w, int channels16, const float *bias,
                                                  float *dst, int *argmax);
+
+/// Inference of bias → ReLU → 2×2 / stride-2 max-pool on a pixel-major tile (h × w pixels,
+/// `channels16` columns): pooled pixel (i, j) is written at `dst + (i·dst_row_pixels + j)·channels16`
+/// — e.g. straight into the interior of the next convolution's padded pixel-major input.
+/// `bias` holds `channels16` values; the values equal `lepton_bias_relu_pool2x2_argmax_pixel_major`'s.
+void lepton_bias_relu_pool2x2_pixel_major(const float *src, int h, int w, int channels16, const float *bias,
+                                          float *dst, ptrdiff_t dst_row_pixels);
 
 /// Inference of bias → ReLU → global average pool on a pixel-major tile (`pixels` rows,
 /// `channels16` columns): `dst[o] = (Σ_p max(src[p][o] + bias[o], 0)) / pixels`, summed in pixel

@@ -164,6 +164,15 @@ public final class Conv2D: Layer {
         forward(input, training: training, applyingReLU: false)
     }
 
+    /// Drops everything a forward pass kept for backward (the layer ran inside a
+    /// ``DirectInferenceChain``), so a backward pass traps as after any inference pass.
+    func forgetForwardState() {
+        input = nil
+        columnsHoldInput = nil
+        direct.paddedHoldsInput = nil
+        direct.pooledOutput = nil
+    }
+
     /// The forward pass, optionally with a following ReLU fused into the output scatter,
     /// `y = max(0, W ∗ x + b)` (``Sequential`` uses this for Conv2D → ReLU pairs; the ReLU layer
     /// then only records the output for its backward pass).

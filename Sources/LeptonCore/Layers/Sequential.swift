@@ -27,7 +27,11 @@ public final class Sequential: Layer {
         var x = input
         var i = 0
         while i < layers.count {
-            if i + 2 < layers.count, let conv = layers[i] as? Conv2D, let relu = layers[i + 1] as? ReLU,
+            if !training, let chain = DirectInferenceChain.match(layers, from: i, inputShape: x.shape) {
+                // Inference: a run of direct Conv2D → ReLU → pool triples, one sample at a time.
+                x = chain.run(x, layers: layers[i..<(i + chain.layerCount)])
+                i += chain.layerCount
+            } else if i + 2 < layers.count, let conv = layers[i] as? Conv2D, let relu = layers[i + 1] as? ReLU,
                let pool = layers[i + 2] as? MaxPool2D, pool.kernelSize == 2, pool.stride == 2,
                !training || conv.usesDirectKernels,
                x.rank == 4, x.shape[1] == conv.inChannels,
