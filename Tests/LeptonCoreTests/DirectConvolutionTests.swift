@@ -282,12 +282,25 @@ final class DirectConvolutionTests: XCTestCase {
         conv1.bias!.value = Tensor.normal([16], using: &rng)
         conv2.bias!.value = Tensor.normal([20], using: &rng)
         let pooledEnd = Sequential([conv1, ReLU(), MaxPool2D(kernelSize: 2), conv2, ReLU(), MaxPool2D(kernelSize: 2)])
+        // Later stages whose input channels are not a multiple of 16 (20 → 32 per pixel), and
+        // blocks of 4 and 1 channel vectors in the pixel-major kernel.
+        let oddChannels = Sequential([Conv2D(3, 20, kernelSize: 3, padding: 1, using: &rng), ReLU(), MaxPool2D(kernelSize: 2),
+                                      Conv2D(20, 64, kernelSize: 3, padding: 1, using: &rng), ReLU(), MaxPool2D(kernelSize: 2),
+                                      Conv2D(64, 16, kernelSize: 3, padding: 1, using: &rng), ReLU(), GlobalAvgPool()])
+        let small = { (h: Int, w: Int) in try ModelRegistry.build(name: "cnn-small", inputShape: [1, h, w], outputs: 2, seed: 6) }
+        let cases: [(Sequential, Tensor, Int)] = [
+            (cnn, Tensor.normal([37, 1, 28, 28], using: &rng), 3), (pooledEnd, Tensor.normal([5, 3, 11, 9], using: &rng), 2),
+            (oddChannels, Tensor.normal([3, 3, 12, 10], using: &rng), 3),
+            // The last stage's image is 1 × 1 or 1 × w: its average still takes one pixel of buffer.
+            (try small(4, 4), Tensor.normal([3, 1, 4, 4], using: &rng), 3), (try small(7, 7), Tensor.normal([3, 1, 7, 7], using: &rng), 3),
+            (try small(28, 5), Tensor.normal([3, 1, 28, 5], using: &rng), 3),
+        ]
         defer { Threading.setCount(2) }
         for threads in [1, 2] {
             Threading.setCount(threads)
-            for (model, x) in [(cnn, Tensor.normal([37, 1, 28, 28], using: &rng)), (pooledEnd, Tensor.normal([5, 3, 11, 9], using: &rng))] {
+            for (model, x, stages) in cases {
                 let chain = try XCTUnwrap(DirectInferenceChain.match(model.layers, from: 0, inputShape: x.shape))
-                XCTAssertEqual(chain.stages.count, model === cnn ? 3 : 2)
+                XCTAssertEqual(chain.stages.count, stages, "\(x.shape)")
                 let chained = model.forward(x, training: false)
                 var layered = x
                 for layer in model.layers { layered = layer.forward(layered, training: false) }

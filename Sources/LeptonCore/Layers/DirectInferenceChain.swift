@@ -10,7 +10,8 @@ import CLeptonKernels
 /// into the interior of the next convolution's zero-padded input (`lepton_bias_relu_pool2x2_pixel_major`),
 /// which `lepton_conv3x3_forward_pixel_major` reads as it is; only the first input is padded and
 /// only the last output is transposed (or averaged). Every value equals the layer-by-layer
-/// pass's: the same products in the same order, and bias, ReLU and max commute exactly.
+/// pass's: the same products in the same order, and bias, ReLU and max commute exactly (short
+/// of −∞ + ∞, where either order gives a non-finite value).
 ///
 /// Samples are handed to threads in chunks (``Conv2D/forEachSampleChunk(_:threads:_:)``); each
 /// thread has its own buffers, so the layers' own workspaces are not touched.
@@ -87,7 +88,9 @@ struct DirectInferenceChain {
             layout.append(stage.geometry.p * stage.geometry.o16)
             if k > 0 { layout.append(stage.geometry.plane * stage.geometry.c16) }
         }
-        layout.append(last.pooledHeight * last.pooledWidth * last.geometry.o16)
+        // The last stage's output tile: one pixel for a global average (whatever its size, even
+        // 1 × w, whose pooled size would be 0), else its pooled pixels.
+        layout.append((last.averages ? 1 : last.pooledHeight * last.pooledWidth) * last.geometry.o16)
         let perThread = layout.reduce(0, +)
         let threads = max(1, min(Threading.count, n))
         var buffers = [Float](repeating: 0, count: threads * perThread)
