@@ -1,5 +1,7 @@
 /// 2-D convolution (cross-correlation, as in every deep-learning library) with stride and zero
-/// padding, computed as im2col + one GEMM per chunk of the batch.
+/// padding, computed as im2col + one GEMM per chunk of the batch — or, for 3×3 kernels with
+/// stride 1 and padding 1 on a processor with AVX-512, by the direct kernels of
+/// Conv2D+Direct.swift (``usesDirectKernels``), which read the padded input without unfolding it.
 ///
 /// Threads: the batch is split into ``Threading/count`` contiguous parts, each run on its own
 /// thread (im2col, single-threaded GEMM, scatter, and in backward a partial ∂L/∂W summed in part
