@@ -124,13 +124,22 @@ public final class BatchNorm: Layer {
         var sumG = [Float](repeating: 0, count: c), sumGX = [Float](repeating: 0, count: c)
         outputGradient.withUnsafeBufferPointer { gp in
             xhat.withUnsafeBufferPointer { hp in
-                for i in 0..<n {
-                    for ch in 0..<c {
-                        let base = (i * c + ch) * area
-                        var a: Float = 0, b: Float = 0
-                        for q in 0..<area { a += gp[base + q]; b += gp[base + q] * hp[base + q] }
-                        sumG[ch] += a
-                        sumGX[ch] += b
+                sumG.withUnsafeMutableBufferPointer { sgp in
+                    sumGX.withUnsafeMutableBufferPointer { sgxp in
+                        // Channels over threads; each channel's sums in sample order, as on one thread.
+                        let box = UncheckedSendableBox((gp, hp, sgp, sgxp))
+                        parallelFor(c) { r in
+                            let (gp, hp, sgp, sgxp) = box.value
+                            for ch in r {
+                                for i in 0..<n {
+                                    let base = (i * c + ch) * area
+                                    var a: Float = 0, b: Float = 0
+                                    for q in 0..<area { a += gp[base + q]; b += gp[base + q] * hp[base + q] }
+                                    sgp[ch] += a
+                                    sgxp[ch] += b
+                                }
+                            }
+                        }
                     }
                 }
             }
