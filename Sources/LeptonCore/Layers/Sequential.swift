@@ -22,7 +22,8 @@ public final class Sequential: Layer {
     /// backward step).
     /// In inference, a Conv2D → ReLU → 2×2/stride-2 MaxPool2D triple is one fused step too, and
     /// in training as well when the convolution runs on the direct 3×3 kernels; with those, an
-    /// inference Conv2D → ReLU → GlobalAvgPool triple is one step as well.
+    /// inference Conv2D → ReLU → GlobalAvgPool triple is one step as well, and a run of two or
+    /// more such triples is one ``DirectInferenceChain`` (one sample at a time through all of them).
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         var x = input
         var i = 0
