@@ -67,6 +67,12 @@ struct CSVRangeReader {
         var fastBounds = UnsafeMutablePointer<Int>.allocate(capacity: 256)
         var fastBoundsCapacity = 256
         defer { fastBounds.deallocate() }
+        /// Makes room for one more field's (start, end) pair after `fields` fields.
+        func reserveBounds(after fields: Int) {
+            guard 2 * fields + 2 > fastBoundsCapacity else { return }
+            fastBounds = fastBounds.movedToAllocation(capacity: fastBoundsCapacity * 2, count: 2 * fields)
+            fastBoundsCapacity *= 2
+        }
         var carry = 0
         var offset = start
         var first = true
@@ -131,13 +137,7 @@ struct CSVRangeReader {
             var fields = 0
             var f = start
             while true {
-                if 2 * fields + 2 > fastBoundsCapacity {
-                    let grown = UnsafeMutablePointer<Int>.allocate(capacity: fastBoundsCapacity * 2)
-                    grown.update(from: fastBounds, count: 2 * fields)
-                    fastBounds.deallocate()
-                    fastBounds = grown
-                    fastBoundsCapacity *= 2
-                }
+                reserveBounds(after: fields)
                 var next: Int
                 if f < end, data[f] == quote {
                     let q = ByteScan.firstOf(quote, quote, in: data, from: f + 1, end: end)
@@ -213,13 +213,7 @@ struct CSVRangeReader {
                         var s = fieldStart, e = j
                         while s < e, (data[s] == 0x20 || data[s] == 0x09) && data[s] != delimiter { s += 1 }
                         while e > s, (data[e - 1] == 0x20 || data[e - 1] == 0x09) && data[e - 1] != delimiter { e -= 1 }
-                        if 2 * fields + 2 > fastBoundsCapacity {
-                            let grown = UnsafeMutablePointer<Int>.allocate(capacity: fastBoundsCapacity * 2)
-                            grown.update(from: fastBounds, count: 2 * fields)
-                            fastBounds.deallocate()
-                            fastBounds = grown
-                            fastBoundsCapacity *= 2
-                        }
+                        reserveBounds(after: fields)
                         if e - s > options.maxFieldBytes, problem == nil { problem = .fieldTooLong(limit: options.maxFieldBytes) }
                         fastBounds[2 * fields] = s
                         fastBounds[2 * fields + 1] = e
