@@ -9,6 +9,7 @@ struct LeptonBench: ParsableCommand {
             CNNCommand.self,
             CNNSpeedBench.self,
             GEMMBench.self,
+            ConvLayersBench.self,
             CSVBench.self,
             GenerateCSV.self,
             Gates.self,

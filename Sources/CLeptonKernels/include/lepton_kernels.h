@@ -86,6 +86,34 @@ void lepton_bias_relu_mean_pixel_major(const float *src, int pixels, int channel
 /// border with zeros. Rows of up to 14 floats move as one masked vector load and store.
 void lepton_pad_planes(const float *src, int channels, int h, int w, float *dst, ptrdiff_t plane);
 
+/// Winograd F(2×2, 3×3) (winograd.c): `tile (ty, tx)` covers output pixels 2ty…2ty + 1, 2tx…2tx + 1
+/// and padded input pixels 2ty…2ty + 3, 2tx…2tx + 3; tile t = ty·tiles_w + tx. Transformed tiles
+/// are stored as 16 matrices, one per tile position k = 4i + j, `k_stride` floats apart, each with
+/// one row of `channels16` floats per tile.
+///
+/// Input transform of one sample, `v[k][t][c] = (Bᵀ d_t B)[i][j]`, from pixel-major padded input
+/// (`padded_w` pixels per row, `channels16` floats per pixel, zeros outside the image, at least
+/// 2·tiles_h + 2 rows and 2·tiles_w + 2 ≤ padded_w columns).
+void lepton_winograd_input_transform(const float *src, int padded_w, int channels16, int tiles_h, int tiles_w,
+                                     float *v, ptrdiff_t k_stride);
+/// Output transform of one sample, `dst[(2ty + a)·w + 2tx + b][o] = (Aᵀ M_t A)[a][b]` for the
+/// pixels inside the h × w image (pixel-major, `channels16` columns).
+void lepton_winograd_output_transform(const float *m, ptrdiff_t k_stride, int channels16, int tiles_h, int tiles_w,
+                                      int h, int w, float *dst);
+/// Backward of the output transform, `dm[k][t][o] = (A G_t Aᵀ)[i][j]`, from one sample's
+/// pixel-major ∂L/∂y (h × w pixels, `channels16` columns; zero past the image's edge).
+void lepton_winograd_gradient_transform(const float *gradient, int channels16, int tiles_h, int tiles_w, int h, int w,
+                                        float *dm, ptrdiff_t k_stride);
+/// Backward of the input transform: adds `(B dV_t Bᵀ)[a][b]` to padded pixel (2ty + a, 2tx + b)
+/// of `dst` (pixel-major, `padded_w` pixels per row) for every tile, in tile order.
+void lepton_winograd_input_gradient_transform(const float *dv, ptrdiff_t k_stride, int channels16, int tiles_h,
+                                              int tiles_w, float *dst, int padded_w);
+/// Weight transform, `u[k][c][o] = (G g Gᵀ)[i][j]` (k = 4i + j) for every kernel g = weights[o][c]
+/// (3×3, row-major); `cout` a multiple of 16.
+void lepton_winograd_weight_transform(const float *weights, int cout, int cin, float *u);
+/// Its adjoint, `dweights[o][c] = Gᵀ X G` with `X[i][j] = du[4i + j][c][o]` (written, not added);
+/// `cout` a multiple of 16.
+void lepton_winograd_weight_gradient_transform(const float *du, int cout, int cin, float *dweights);
 #ifdef __cplusplus
 }
 #endif

@@ -49,8 +49,11 @@ final class DirectConvolution {
     var paddedHoldsInput: Int?
     /// Per-thread scratch: pixel-major tiles, gathered and padded gradients.
     var scratch: [Float] = []
-    /// Packed weights (forward or backward layout), rebuilt on every call (cheap: O·C·9 floats).
+    /// Packed weights (forward or backward layout), rebuilt on every call (cheap: O·C·9 floats),
+    /// or the Winograd path's transformed weights U (Conv2D+Winograd.swift).
     var packedWeights: [Float] = []
+    /// Whether ``packedWeights`` holds U from a Winograd training forward pass, for its backward.
+    var packedHoldsWinogradWeights = false
     /// The pooled output of the latest fused Conv2D → ReLU → max-pool training pass: its backward
     /// pass reads the ReLU's mask from it (a window's maximum is its arg-max cell's output).
     var pooledOutput: Tensor?
@@ -68,17 +71,25 @@ extension Conv2D {
         var o16: Int { (o + 15) / 16 * 16 }
     }
 
-    /// Which convolution kernels this process runs, for benchmark reports: `direct-avx512+gemm`
-    /// (3×3 stride-1 layers of up to ``DirectConvolution/weightLimit`` weights on the direct
-    /// kernels, the rest im2col + GEMM) or `gemm`.
-    public static var kernels: String { DirectConvolution.available ? "direct-avx512+gemm" : "gemm" }
+    /// Which convolution kernels this process runs, for benchmark reports (``ConvolutionKernels``):
+    /// `winograd+direct-avx512+gemm` (3×3 stride-1 layers of up to ``DirectConvolution/weightLimit``
+    /// weights on the direct kernels, larger ones with channel counts divisible by 16 on Winograd
+    /// F(2×2, 3×3), the rest im2col + GEMM), `winograd+gemm`, `direct-avx512+gemm` or `gemm`.
+    public static var kernels: String {
+        guard DirectConvolution.available else { return "gemm" }
+        switch ConvolutionKernels.selected {
+        case .auto: return "winograd+direct-avx512+gemm"
+        case .winograd: return "winograd+gemm"
+        case .direct, .gemm: return "direct-avx512+gemm"
+        }
+    }
 
     /// Whether the direct kernels take this layer's passes (3×3, stride 1, padding 1, at most
     /// ``DirectConvolution/weightLimit`` weights, a processor with AVX-512F).
     var usesDirectKernels: Bool {
         prefersDirectKernels && DirectConvolution.available
             && kernelHeight == 3 && kernelWidth == 3 && stride == 1 && padding == 1
-            && inChannels * outChannels * 9 <= DirectConvolution.weightLimit
+            && inChannels * outChannels * 9 <= DirectConvolution.weightLimit && !usesWinogradKernels
     }
 
     /// Copies one sample's (C, H, W) planes into zero-padded (C, plane) planes, writing every
@@ -106,6 +117,7 @@ extension Conv2D {
     /// `packed[o][8 − (3u + v)][c] = W[o, c, u, v]`; padded channels get zero weights.
     func packWeights(_ d: DirectGeometry, forBackward: Bool, into packed: inout [Float]) {
         let count = forBackward ? d.o * 9 * d.c16 : d.c * 9 * d.o16
+        direct.packedHoldsWinogradWeights = false
         packed = Conv2D.take(&packed, count)
         packed.withUnsafeMutableBufferPointer { pk in
             pk.baseAddress!.update(repeating: 0, count: count)
@@ -246,12 +258,15 @@ extension Conv2D {
     /// thread that starts late takes fewer chunks instead of holding the others up. For passes
     /// whose results do not depend on which thread computed a sample (the forward pass); the
     /// backward pass sums ∂L/∂W per thread and keeps a fixed split for reproducible bits.
-    static func forEachSampleChunk(_ n: Int, threads: Int, _ body: (Int, Range<Int>) -> Void) {
+    /// `chunk` samples at a time when given (then also on a single thread), else a few.
+    static func forEachSampleChunk(_ n: Int, threads: Int, chunk chosenChunk: Int? = nil,
+                                   _ body: (Int, Range<Int>) -> Void) {
         guard threads > 1 else {
-            body(0, 0..<n)
+            let step = max(1, chosenChunk ?? n)
+            for start in Swift.stride(from: 0, to: n, by: step) { body(0, start..<min(n, start + step)) }
             return
         }
-        let chunk = max(1, n / (threads * 8))
+        let chunk = max(1, chosenChunk ?? n / (threads * 8))
         let next = Atomic<Int>(0)
         withoutActuallyEscaping(body) { escapable in
             // Safe: concurrentPerform returns after every thread finished; chunks are disjoint.

@@ -31,6 +31,11 @@ public final class Conv2D: Layer {
     private var input: Tensor?
     /// When false, this layer always takes the im2col + GEMM path (tests compare the two).
     var prefersDirectKernels = true
+    /// Overrides ``ConvolutionKernels``' choice of the Winograd path for this layer (tests):
+    /// true takes it wherever it applies, false never; nil follows the policy.
+    var prefersWinogradKernels: Bool?
+    /// Tiles per chunk on the Winograd path (tests make it small, to run several chunks).
+    var winogradTargetTiles = Conv2D.defaultWinogradTargetTiles
     /// Workspaces of the direct 3×3 kernels (Conv2D+Direct.swift).
     let direct = DirectConvolution()
     /// Reused between batches: the unfolded input, the (O, b·P) product / gathered gradient,
@@ -174,6 +179,7 @@ public final class Conv2D: Layer {
         columnsHoldInput = nil
         direct.paddedHoldsInput = nil
         direct.pooledOutput = nil
+        direct.packedHoldsWinogradWeights = false
     }
 
     /// The forward pass, optionally with a following ReLU fused into the output scatter,
@@ -187,6 +193,10 @@ public final class Conv2D: Layer {
     func forward(_ input: Tensor, training: Bool, applyingReLU: Bool, pooling2x2: Bool = false) -> Tensor {
         precondition(!(training && pooling2x2), "\(summary): the fused max-pool is for inference only")
         let g = geometry(input.shape)
+        if usesWinogradKernels {
+            beginDirectPass(input)
+            return winogradForward(input, training: training, applyingReLU: applyingReLU, pooling2x2: pooling2x2)
+        }
         if usesDirectKernels {
             beginDirectPass(input)
             return directForward(input, training: training, applyingReLU: applyingReLU, pooling2x2: pooling2x2)
@@ -389,6 +399,10 @@ public final class Conv2D: Layer {
         let (pooledH, pooledW) = (g.ho / 2, g.wo / 2)
         precondition(outputGradient.shape == (pooled ? [n, o, pooledH, pooledW] : [n, o, g.ho, g.wo]),
                      "\(summary).backward: gradient \(outputGradient.shape)")
+        if usesWinogradKernels {
+            return winogradBackward(input: x, gradient: outputGradient, inputGradient: inputGradient,
+                                    reluOutput: reluOutput, poolArgmax: poolArgmax)
+        }
         if usesDirectKernels {
             return directBackward(input: x, gradient: outputGradient, inputGradient: inputGradient,
                                   reluOutput: reluOutput, poolArgmax: poolArgmax)

@@ -1,0 +1,169 @@
+import CLeptonKernels
+@testable import LeptonCore
+import XCTest
+
+/// Winograd F(2×2, 3×3) (Conv2D+Winograd.swift) against the naive twins and the direct and GEMM
+/// paths: odd, even and tiny images (last tiles that run past the edge), batches that span
+/// several chunks, the fused ReLU and max-pool, one and two threads.
+final class WinogradConvolutionTests: XCTestCase {
+    private func assertClose(_ a: Tensor, _ b: Tensor, _ message: String, accuracy: Float = 2e-4,
+                             file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(a.shape, b.shape, message, file: file, line: line)
+        var worst: Float = 0
+        for i in 0..<min(a.count, b.count) { worst = max(worst, abs(a[flat: i] - b[flat: i])) }
+        XCTAssertLessThanOrEqual(worst, accuracy, message, file: file, line: line)
+    }
+
+    private func winogradConv(_ c: Int, _ o: Int, bias: Bool, using rng: inout SeededGenerator) -> Conv2D {
+        let conv = Conv2D(c, o, kernelSize: 3, padding: 1, bias: bias, using: &rng)
+        conv.prefersWinogradKernels = true
+        conv.winogradTargetTiles = 8 // chunks of 2 samples of 4×4: every part runs several
+        if bias { conv.bias!.value = Tensor.normal([o], using: &rng) }
+        return conv
+    }
+
+    private let shapes: [(c: Int, o: Int, h: Int, w: Int, n: Int)] = [
+        (16, 16, 6, 6, 3), (16, 32, 7, 7, 1), (32, 16, 1, 1, 2), (16, 16, 4, 4, 7), (16, 16, 5, 3, 1), (16, 16, 2, 9, 4),
+    ]
+
+    func testTheWinogradPathIsChosenForLargeLayers() throws {
+        try XCTSkipUnless(DirectConvolution.processorSupported, "no AVX-512F here: the GEMM path runs")
+        try XCTSkipUnless(ConvolutionKernels.selected == .auto, "LEPTON_CONV_KERNELS overrides the choice")
+        var rng = SeededGenerator(seed: 1)
+        let large = Conv2D(256, 256, kernelSize: 3, padding: 1, bias: false, using: &rng)
+        XCTAssertTrue(large.usesWinogradKernels)
+        XCTAssertFalse(large.usesDirectKernels)
+        XCTAssertTrue(Conv2D(64, 64, kernelSize: 3, padding: 1, using: &rng).usesWinogradKernels)
+        let narrow = Conv2D(32, 64, kernelSize: 3, padding: 1, using: &rng)
+        XCTAssertFalse(narrow.usesWinogradKernels, "layers under 64 channels stay direct")
+        XCTAssertTrue(narrow.usesDirectKernels)
+        XCTAssertFalse(Conv2D(256, 256, kernelSize: 3, stride: 2, padding: 1, using: &rng).usesWinogradKernels)
+        XCTAssertFalse(Conv2D(250, 256, kernelSize: 3, padding: 1, using: &rng).usesWinogradKernels, "channels not ÷ 16")
+    }
+
+    func testForwardAndBackwardEqualTheNaiveTwins() throws {
+        try XCTSkipUnless(DirectConvolution.processorSupported, "no AVX-512F here: the GEMM path runs")
+        var rng = SeededGenerator(seed: 51)
+        for s in shapes {
+            for bias in [true, false] {
+                let conv = winogradConv(s.c, s.o, bias: bias, using: &rng)
+                XCTAssertTrue(conv.usesWinogradKernels)
+                let x = Tensor.normal([s.n, s.c, s.h, s.w], using: &rng)
+                let g = Tensor.normal([s.n, s.o, s.h, s.w], using: &rng)
+                let expected = conv.naiveForward(x)
+                let naive = conv.naiveBackward(input: x, outputGradient: g)
+                for threads in [1, 2] {
+                    Threading.setCount(threads)
+                    defer { Threading.setCount(2) }
+                    let label = "c\(s.c) o\(s.o) \(s.h)×\(s.w) n\(s.n) bias \(bias) threads \(threads)"
+                    assertClose(conv.forward(x, training: true), expected, "forward \(label)")
+                    assertClose(conv.backward(g), naive.input, "dx \(label)")
+                    assertClose(conv.weight.gradient, naive.weight, "dW \(label)", accuracy: 2e-3)
+                    if bias { assertClose(conv.bias!.gradient, naive.bias, "db \(label)", accuracy: 1e-3) }
+                    conv.backwardParameters(g)
+                    assertClose(conv.weight.gradient, naive.weight, "dW, parameters only \(label)", accuracy: 2e-3)
+                }
+            }
+        }
+    }
+
+    func testFusedReLUAndPoolEqualTheDirectPath() throws {
+        try XCTSkipUnless(DirectConvolution.available, "no AVX-512F here (or LEPTON_CONV_KERNELS=gemm)")
+        var rng = SeededGenerator(seed: 52)
+        for s in shapes where s.h >= 2 && s.w >= 2 {
+            let conv = winogradConv(s.c, s.o, bias: true, using: &rng)
+            let twin = Conv2D(s.c, s.o, kernelSize: 3, padding: 1, using: &rng)
+            twin.prefersWinogradKernels = false
+            twin.weight.value = conv.weight.value
+            twin.bias!.value = conv.bias!.value
+            XCTAssertTrue(twin.usesDirectKernels)
+            let x = Tensor.normal([s.n, s.c, s.h, s.w], using: &rng)
+            let label = "c\(s.c) o\(s.o) \(s.h)×\(s.w)"
+            assertClose(conv.forward(x, training: false, applyingReLU: true, pooling2x2: true),
+                        twin.forward(x, training: false, applyingReLU: true, pooling2x2: true), "pooled \(label)")
+            let y = conv.forward(x, training: true, applyingReLU: true)
+            assertClose(y, twin.forward(x, training: true, applyingReLU: true), "ReLU \(label)")
+            let pool = MaxPool2D(kernelSize: 2, stride: 2)
+            let pooled = pool.forward(y, training: true)
+            let g = Tensor.normal(pooled.shape, using: &rng)
+            let dx = conv.backward(pooledGradient: g, poolArgmax: pool.argmax, throughReLUWithOutput: y, inputGradient: true)!
+            let twinDx = twin.backward(pooledGradient: g, poolArgmax: pool.argmax, throughReLUWithOutput: y, inputGradient: true)!
+            assertClose(dx, twinDx, "dx through pool \(label)")
+            assertClose(conv.weight.gradient, twin.weight.gradient, "dW through pool \(label)", accuracy: 2e-3)
+            assertClose(conv.bias!.gradient, twin.bias!.gradient, "db through pool \(label)", accuracy: 1e-3)
+        }
+    }
+
+    /// The same thread count gives the same bits (∂L/∂W is summed over fixed parts in order).
+    func testBackwardIsReproducible() throws {
+        try XCTSkipUnless(DirectConvolution.processorSupported, "no AVX-512F here: the GEMM path runs")
+        var rng = SeededGenerator(seed: 53)
+        let conv = winogradConv(32, 32, bias: true, using: &rng)
+        let x = Tensor.normal([9, 32, 7, 7], using: &rng)
+        let g = Tensor.normal([9, 32, 7, 7], using: &rng)
+        _ = conv.forward(x, training: true)
+        let dx = conv.backward(g), dw = conv.weight.gradient
+        _ = conv.forward(x, training: true)
+        XCTAssertEqual(conv.backward(g).scalars, dx.scalars)
+        XCTAssertEqual(conv.weight.gradient.scalars, dw.scalars)
+    }
+
+    // MARK: The transforms against their scalar twins, bit for bit
+
+    func testTileTransformsEqualTheScalarTwins() throws {
+        try XCTSkipUnless(DirectConvolution.processorSupported, "no AVX-512F here: the GEMM path runs")
+        var rng = SeededGenerator(seed: 54)
+        for (h, w, channels) in [(7, 7, 32), (4, 4, 16), (1, 5, 16), (6, 3, 48)] {
+            let g = Conv2D.WinogradGeometry(c: channels, o: channels, h: h, w: w)
+            let kStride = g.tiles * channels + 16 // a gap between the 16 matrices, as in a chunk
+            let label = "\(h)×\(w)×\(channels)"
+            // Padded input: zero border, as the layer keeps it.
+            var padded = [Float](repeating: 0, count: g.paddedCount)
+            for y in 0..<h { for x in 0..<w { for c in 0..<channels {
+                padded[((y + 1) * g.paddedW + x + 1) * channels + c] = rng.nextUniform() - 0.5
+            } } }
+            var vector = [Float](repeating: .nan, count: 16 * kStride), scalar = vector
+            lepton_winograd_input_transform(padded, Int32(g.paddedW), Int32(channels), Int32(g.tilesH), Int32(g.tilesW),
+                                            &vector, kStride)
+            Conv2D.naiveWinogradInputTransform(padded, paddedW: g.paddedW, channels: channels, tilesH: g.tilesH,
+                                               tilesW: g.tilesW, kStride: kStride, into: &scalar)
+            XCTAssertEqual(vector.map(\.bitPattern), scalar.map(\.bitPattern), "input transform \(label)")
+
+            let m = (0..<(16 * kStride)).map { _ in rng.nextUniform() - 0.5 }
+            var out = [Float](repeating: 0, count: h * w * channels), naiveOut = out
+            lepton_winograd_output_transform(m, kStride, Int32(channels), Int32(g.tilesH), Int32(g.tilesW), Int32(h), Int32(w), &out)
+            Conv2D.naiveWinogradOutputTransform(m, kStride: kStride, channels: channels, tilesH: g.tilesH, tilesW: g.tilesW,
+                                                h: h, w: w, into: &naiveOut)
+            XCTAssertEqual(out, naiveOut, "output transform \(label)")
+
+            let gradient = (0..<(h * w * channels)).map { _ in rng.nextUniform() - 0.5 }
+            var dm = [Float](repeating: .nan, count: 16 * kStride), naiveDm = dm
+            lepton_winograd_gradient_transform(gradient, Int32(channels), Int32(g.tilesH), Int32(g.tilesW), Int32(h), Int32(w),
+                                               &dm, kStride)
+            Conv2D.naiveWinogradGradientTransform(gradient, channels: channels, tilesH: g.tilesH, tilesW: g.tilesW, h: h, w: w,
+                                                  kStride: kStride, into: &naiveDm)
+            XCTAssertEqual(dm.map(\.bitPattern), naiveDm.map(\.bitPattern), "gradient transform \(label)")
+
+            var dx = [Float](repeating: 0, count: g.paddedCount), naiveDx = dx
+            lepton_winograd_input_gradient_transform(m, kStride, Int32(channels), Int32(g.tilesH), Int32(g.tilesW),
+                                                     &dx, Int32(g.paddedW))
+            Conv2D.naiveWinogradInputGradientTransform(m, kStride: kStride, channels: channels, tilesH: g.tilesH,
+                                                       tilesW: g.tilesW, paddedW: g.paddedW, into: &naiveDx)
+            XCTAssertEqual(dx, naiveDx, "input-gradient transform \(label)")
+        }
+    }
+
+    func testWeightTransformsEqualTheScalarTwins() throws {
+        try XCTSkipUnless(DirectConvolution.processorSupported, "no AVX-512F here: the GEMM path runs")
+        var rng = SeededGenerator(seed: 55)
+        for (c, o) in [(16, 16), (3, 32), (64, 48)] {
+            let conv = Conv2D(c, o, kernelSize: 3, padding: 1, using: &rng)
+            var u: [Float] = []
+            conv.winogradTransformedWeights(into: &u)
+            XCTAssertEqual(Array(u.prefix(16 * c * o)), conv.naiveWinogradTransformedWeights(), "U \(c)→\(o)")
+            let du = (0..<(16 * c * o)).map { _ in rng.nextUniform() - 0.5 }
+            let dw = du.withUnsafeBufferPointer { conv.winogradWeightGradient($0.baseAddress!) }
+            XCTAssertEqual(dw.scalars, conv.naiveWinogradWeightGradient(du), "∂L/∂W \(c)→\(o)")
+        }
+    }
+}
