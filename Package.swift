@@ -3,7 +3,7 @@
 // Dependency direction: executables → domain libraries → LeptonCore / LeptonIO / LeptonReport → C shims.
 // Only LeptonIO imports CCSV and CPNG; only LeptonCore/Tensor/BLAS.swift imports COpenBLAS
 // (and lepton-bench's GEMM benchmark, which times the funnel against cblas_sgemm called directly);
-// only LeptonCore/Trees/Histogram.swift and LeptonCore/Serialization/CRC32Streaming.swift import CLeptonIntrinsics;
+// only LeptonCore/Trees/Histogram.swift, LeptonCore/Serialization/CRC32Streaming.swift and LeptonCore/Tensor/MemoryRetention.swift import CLeptonIntrinsics;
 // only LeptonCore/Layers/Conv2D+Direct.swift imports CLeptonKernels;
 // only executables import ArgumentParser. A domain never imports another domain.
 import PackageDescription

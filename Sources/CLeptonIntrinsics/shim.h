@@ -1,6 +1,7 @@
-// Compiler intrinsics Swift does not expose (header-only: nothing to link).
-// Only LeptonCore/Trees/Histogram.swift (prefetch) and LeptonCore/Serialization/CRC32Streaming.swift
-// (carry-less multiply CRC-32) import this.
+// Compiler intrinsics and C library settings Swift does not expose (header-only: nothing to link).
+// Only LeptonCore/Trees/Histogram.swift (prefetch), LeptonCore/Serialization/CRC32Streaming.swift
+// (carry-less multiply CRC-32) and LeptonCore/Tensor/MemoryRetention.swift (malloc settings)
+// import this.
 #ifndef LEPTON_CINTRINSICS_SHIM_H
 #define LEPTON_CINTRINSICS_SHIM_H
 
@@ -11,6 +12,27 @@
 /// A hint only: it never faults, and its instruction retires without waiting for memory.
 static inline __attribute__((always_inline)) void lepton_prefetch(const void *p) {
     __builtin_prefetch(p, 0, 3);
+}
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+/// With `retain` nonzero, glibc's malloc serves blocks of up to 32 MB from its heap and never trims
+/// the heap; with 0, its default thresholds (128 KB) return and free memory goes back to the
+/// system. Returns 1 when the settings were applied (glibc), else 0.
+static inline int lepton_malloc_retain_freed_memory(int retain) {
+#if defined(__GLIBC__)
+    if (retain) {
+        return mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024) && mallopt(M_TRIM_THRESHOLD, 0x7fffffff);
+    }
+    int ok = mallopt(M_TRIM_THRESHOLD, 128 * 1024) && mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+    malloc_trim(0);
+    return ok;
+#else
+    (void)retain;
+    return 0;
+#endif
 }
 
 #if defined(__x86_64__)

@@ -1,4 +1,4 @@
-import LeptonCore
+@testable import LeptonCore
 import XCTest
 
 /// Finite-difference gradient checks for every layer (small shapes keep them fast in debug).
@@ -52,6 +52,30 @@ final class LayerGradientTests: XCTestCase {
         GradientChecker.check(bn, input: Tensor.normal([4, 3, 2, 2], using: &rng), training: true, epsilon: 1e-3, tolerance: 2e-2)
         GradientChecker.check(bn, input: Tensor.normal([4, 3, 2, 2], using: &rng), training: false)
         GradientChecker.check(BatchNorm(4), input: Tensor.normal([5, 4], using: &rng), training: true, epsilon: 1e-3, tolerance: 2e-2)
+    }
+
+    /// The lane-summed passes against the per-element double twins, on planes whose sizes are and
+    /// are not multiples of 8 and values far from zero (where a one-pass variance would cancel).
+    func testBatchNormEqualsTheNaiveTwins() {
+        var rng = SeededGenerator(seed: 61)
+        for shape in [[6, 5, 7, 7], [3, 4, 4, 4], [9, 3], [2, 16, 28, 28]] {
+            let bn = BatchNorm(shape[1])
+            bn.weight.value = Tensor.uniform([shape[1]], low: 0.5, high: 1.5, using: &rng)
+            bn.bias.value = Tensor.normal([shape[1]], using: &rng)
+            let x = Tensor.normal(shape, using: &rng) + 50
+            let g = Tensor.normal(shape, using: &rng)
+            let naive = bn.naiveTrainingForward(x)
+            let y = bn.forward(x, training: true)
+            let dx = bn.backward(g)
+            let expected = bn.naiveTrainingBackward(input: x, outputGradient: g)
+            for i in 0..<y.count { XCTAssertEqual(y[flat: i], naive.y[flat: i], accuracy: 2e-4, "y \(shape) at \(i)") }
+            for i in 0..<dx.count { XCTAssertEqual(dx[flat: i], expected.input[flat: i], accuracy: 2e-4, "dx \(shape) at \(i)") }
+            for ch in 0..<shape[1] {
+                XCTAssertEqual(bn.weight.gradient[flat: ch], expected.weight[ch], accuracy: 2e-3 * max(1, abs(expected.weight[ch])))
+                XCTAssertEqual(bn.bias.gradient[flat: ch], expected.bias[ch], accuracy: 2e-3 * max(1, abs(expected.bias[ch])))
+                XCTAssertEqual(bn.runningMean.value[flat: ch], 0.1 * naive.mean[ch], accuracy: 1e-4)
+            }
+        }
     }
 
     func testBatchNormStatistics() {

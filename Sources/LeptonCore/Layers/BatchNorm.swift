@@ -11,6 +11,12 @@
 ///
 /// Parameters: `weight` γ (C), `bias` β (C); tracked state (saved, not optimised):
 /// `runningMean` (C), `runningVariance` (C).
+///
+/// Each (sample, channel) plane is summed in 8 float lanes (``Conv2D/sum(_:count:)``'s order) and
+/// the planes' sums added in double precision, the mean first and then the squared deviations from
+/// it (two passes, no cancellation); channels run on parallel threads, each in sample order, so
+/// the thread count never changes a bit. BatchNorm+Naive.swift keeps the per-element double
+/// twins the tests hold these to.
 public final class BatchNorm: Layer {
     public let channels: Int
     public let momentum: Float
@@ -20,7 +26,10 @@ public final class BatchNorm: Layer {
     public let runningMean: Parameter
     public let runningVariance: Parameter
 
-    private var normalized: Tensor?
+    /// The input of the latest forward pass (shared storage, not a copy) and its per-channel
+    /// mean and 1/√(σ² + ε): backward recomputes x̂ from them instead of keeping a copy.
+    private var input: Tensor?
+    private var batchMean: [Float] = []
     private var inverseStd: [Float] = []
     private var trainingMode = true
     private var inputShape: [Int] = []
@@ -57,19 +66,18 @@ public final class BatchNorm: Layer {
             input.withUnsafeBufferPointer { xp in
                 mean.withUnsafeMutableBufferPointer { mp in
                     variance.withUnsafeMutableBufferPointer { vp in
-                        let box = UncheckedSendableBox((xp, mp, vp))
+                        let box = UncheckedSendableBox((xp.baseAddress!, mp, vp))
                         parallelFor(c) { r in
-                            let (xp, mp, vp) = box.value
+                            let (x, mp, vp) = box.value
                             for ch in r {
                                 var s = 0.0
-                                for i in 0..<n { for q in 0..<area { s += Double(xp[(i * c + ch) * area + q]) } }
-                                let mu = s / Double(m)
+                                for i in 0..<n { s += Double(Conv2D.sum(x + (i * c + ch) * area, count: area)) }
+                                let mu = Float(s / Double(m))
                                 var ss = 0.0
-                                for i in 0..<n { for q in 0..<area {
-                                    let d = Double(xp[(i * c + ch) * area + q]) - mu
-                                    ss += d * d
-                                } }
-                                mp[ch] = Float(mu)
+                                for i in 0..<n {
+                                    ss += Double(BatchNorm.squaredDeviations(x + (i * c + ch) * area, count: area, from: mu))
+                                }
+                                mp[ch] = mu
                                 vp[ch] = Float(ss / Double(m))
                             }
                         }
@@ -88,56 +96,98 @@ public final class BatchNorm: Layer {
             variance = runningVariance.value.scalars
         }
         let invStd = variance.map { 1 / ($0 + epsilon).squareRoot() }
-        var xhat = input
-        var y = input
         let gamma = weight.value.scalars, beta = bias.value.scalars
-        xhat.withUnsafeMutableBufferPointer { hp in
-            y.withUnsafeMutableBufferPointer { yp in
-                let box = UncheckedSendableBox((hp, yp))
+        let scale = (0..<c).map { gamma[$0] * invStd[$0] }
+        // y = γ·(x − μ)/√(σ² + ε) + β, every element written.
+        let y = Tensor(shape: input.shape) { yp in
+            input.withUnsafeBufferPointer { xp in
+                let box = UncheckedSendableBox((xp.baseAddress!, yp.baseAddress!))
                 parallelFor(n) { r in
-                    let (hp, yp) = box.value
+                    let (x, y) = box.value
                     for i in r {
                         for ch in 0..<c {
                             let base = (i * c + ch) * area
-                            for q in 0..<area {
-                                let h = (hp[base + q] - mean[ch]) * invStd[ch]
-                                hp[base + q] = h
-                                yp[base + q] = gamma[ch] * h + beta[ch]
-                            }
+                            let (mu, k, b) = (mean[ch], scale[ch], beta[ch])
+                            for q in base..<(base + area) { y[q] = (x[q] - mu) * k + b }
                         }
                     }
                 }
             }
         }
-        normalized = xhat
+        self.input = input
+        batchMean = mean
         inverseStd = invStd
         trainingMode = training
         inputShape = input.shape
         return y
     }
 
+    /// `Σ (p[q] − mean)²` over one plane, in 8 lanes then across (the order of ``Conv2D/sum(_:count:)``).
+    @inline(__always)
+    static func squaredDeviations(_ p: UnsafePointer<Float>, count: Int, from mean: Float) -> Float {
+        var lanes = SIMD8<Float>(), q = 0
+        let mu = SIMD8<Float>(repeating: mean)
+        while q &+ 8 <= count {
+            let d = UnsafeRawPointer(p + q).loadUnaligned(as: SIMD8<Float>.self) - mu
+            lanes += d * d
+            q &+= 8
+        }
+        var total = lanes.sum()
+        while q < count {
+            let d = p[q] - mean
+            total += d * d
+            q &+= 1
+        }
+        return total
+    }
+
+    /// `(Σ g, Σ g·(x − mean))` over one plane, in 8 lanes then across.
+    @inline(__always)
+    static func gradientSums(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, count: Int,
+                             mean: Float) -> (Float, Float) {
+        var a = SIMD8<Float>(), b = SIMD8<Float>(), q = 0
+        let mu = SIMD8<Float>(repeating: mean)
+        while q &+ 8 <= count {
+            let gv = UnsafeRawPointer(g + q).loadUnaligned(as: SIMD8<Float>.self)
+            a += gv
+            b += gv * (UnsafeRawPointer(x + q).loadUnaligned(as: SIMD8<Float>.self) - mu)
+            q &+= 8
+        }
+        var (sa, sb) = (a.sum(), b.sum())
+        while q < count {
+            sa += g[q]
+            sb += g[q] * (x[q] - mean)
+            q &+= 1
+        }
+        return (sa, sb)
+    }
+
     public func backward(_ outputGradient: Tensor) -> Tensor {
-        let xhat = cached(normalized, summary)
+        let x = cached(input, summary)
         precondition(outputGradient.shape == inputShape, "\(summary).backward: gradient \(outputGradient.shape) vs \(inputShape)")
         let (n, area) = layout(inputShape)
         let c = channels, m = Float(n * area)
+        let mean = batchMean, invStd = inverseStd
+        // Σ g and Σ g·x̂ = (1/√(σ² + ε))·Σ g·(x − μ) per channel.
         var sumG = [Float](repeating: 0, count: c), sumGX = [Float](repeating: 0, count: c)
         outputGradient.withUnsafeBufferPointer { gp in
-            xhat.withUnsafeBufferPointer { hp in
+            x.withUnsafeBufferPointer { xp in
                 sumG.withUnsafeMutableBufferPointer { sgp in
                     sumGX.withUnsafeMutableBufferPointer { sgxp in
                         // Channels over threads; each channel's sums in sample order, as on one thread.
-                        let box = UncheckedSendableBox((gp, hp, sgp, sgxp))
+                        let box = UncheckedSendableBox((gp.baseAddress!, xp.baseAddress!, sgp, sgxp))
                         parallelFor(c) { r in
-                            let (gp, hp, sgp, sgxp) = box.value
+                            let (g, x, sgp, sgxp) = box.value
                             for ch in r {
+                                var a = 0.0, b = 0.0
                                 for i in 0..<n {
                                     let base = (i * c + ch) * area
-                                    var a: Float = 0, b: Float = 0
-                                    for q in 0..<area { a += gp[base + q]; b += gp[base + q] * hp[base + q] }
-                                    sgp[ch] += a
-                                    sgxp[ch] += b
+                                    let (pa, pb) = BatchNorm.gradientSums(g + base, x + base, count: area, mean: mean[ch])
+                                    a += Double(pa)
+                                    b += Double(pb)
                                 }
+                                sgp[ch] = Float(a)
+                                sgxp[ch] = Float(b) * invStd[ch]
                             }
                         }
                     }
@@ -146,30 +196,30 @@ public final class BatchNorm: Layer {
         }
         bias.gradient = Tensor(sumG)
         weight.gradient = Tensor(sumGX)
-        let gamma = weight.value.scalars, invStd = inverseStd, training = trainingMode
-        var dx = outputGradient
-        dx.withUnsafeMutableBufferPointer { dp in
-            xhat.withUnsafeBufferPointer { hp in
-                let box = UncheckedSendableBox((dp, hp))
-                parallelFor(n) { r in
-                    let (dp, hp) = box.value
-                    for i in r {
-                        for ch in 0..<c {
-                            let base = (i * c + ch) * area
-                            if training {
-                                let k = gamma[ch] * invStd[ch] / m
-                                for q in 0..<area {
-                                    dp[base + q] = k * (m * dp[base + q] - sumG[ch] - hp[base + q] * sumGX[ch])
+        let gamma = weight.value.scalars, training = trainingMode
+        // Training: ∂L/∂x = k·(M·g − Σg − x̂·Σg·x̂), k = γ/(M√(σ² + ε)); inference: g·γ/√(r_var + ε).
+        return Tensor(shape: inputShape) { dp in
+            outputGradient.withUnsafeBufferPointer { gp in
+                x.withUnsafeBufferPointer { xp in
+                    let box = UncheckedSendableBox((dp.baseAddress!, gp.baseAddress!, xp.baseAddress!))
+                    parallelFor(n) { r in
+                        let (dx, g, x) = box.value
+                        for i in r {
+                            for ch in 0..<c {
+                                let base = (i * c + ch) * area
+                                if training {
+                                    let k = gamma[ch] * invStd[ch] / m, mu = mean[ch], sg = sumG[ch]
+                                    let slope = sumGX[ch] * invStd[ch]
+                                    for q in base..<(base + area) { dx[q] = k * (m * g[q] - sg - (x[q] - mu) * slope) }
+                                } else {
+                                    let k = gamma[ch] * invStd[ch]
+                                    for q in base..<(base + area) { dx[q] = g[q] * k }
                                 }
-                            } else {
-                                let k = gamma[ch] * invStd[ch]
-                                for q in 0..<area { dp[base + q] *= k }
                             }
                         }
                     }
                 }
             }
         }
-        return dx
     }
 }

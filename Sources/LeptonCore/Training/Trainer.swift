@@ -153,6 +153,19 @@ public struct Trainer: Sendable {
         validation: (inputs: Tensor, targets: Tensor)? = nil,
         metric: Metric = .accuracy, callbacks: TrainingCallbacks = TrainingCallbacks()
     ) throws -> TrainingHistory {
+        // Freed activations stay in the process for the next batch (see MemoryRetention).
+        try MemoryRetention.retainingFreedMemory {
+            try fitRetainingMemory(model, optimizer: optimizer, loss: loss, inputs: inputs, targets: targets,
+                                   sampleWeights: sampleWeights, validation: validation, metric: metric, callbacks: callbacks)
+        }
+    }
+
+    private func fitRetainingMemory<O: Optimizer>(
+        _ model: some Layer, optimizer: O, loss: some Loss,
+        inputs: Tensor, targets: Tensor, sampleWeights: [Float]?,
+        validation: (inputs: Tensor, targets: Tensor)?,
+        metric: Metric, callbacks: TrainingCallbacks
+    ) throws -> TrainingHistory {
         let n = inputs.shape.first ?? 0
         guard n > 0 else { throw TrainingError.emptyTrainingSet }
         guard targets.shape.first == n else {
