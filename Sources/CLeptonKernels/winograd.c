@@ -209,6 +209,241 @@ LK_TARGET void lepton_winograd_weight_gradient_transform(const float *du, int co
     }
 }
 
+// MARK: F(4×4, 3×3)
+//
+// Each 4×4 block of outputs from a 6×6 input tile, 36 products per channel pair instead of 144
+// (interpolation points 0, ±1, ±2, ∞; Lavin & Gray 2016):
+//
+//     Bᵀ = | 4  0 −5  0  1  0 |   G = |  1/4     0     0  |   Aᵀ = | 1  1  1  1  1  0 |
+//          | 0 −4 −4  1  1  0 |       | −1/6  −1/6  −1/6  |        | 0  1 −1  2 −2  0 |
+//          | 0  4 −4 −1  1  0 |       | −1/6   1/6  −1/6  |        | 0  1  1  4  4  0 |
+//          | 0 −2 −1  2  1  0 |       | 1/24  1/12   1/6  |        | 0  1 −1  8 −8  1 |
+//          | 0  2 −1 −2  1  0 |       | 1/24 −1/12   1/6  |
+//          | 0  4  0 −5  0  1 |       |    0     0     1  |
+//
+// Tile (ty, tx) covers outputs 4ty…4ty + 3, 4tx…4tx + 3 and padded input 4ty…4ty + 5,
+// 4tx…4tx + 5; position k = 6i + j. Unlike F(2×2, 3×3) the transforms multiply by constants, so
+// the results equal the direct convolution up to a few more units of rounding.
+
+#define V16 __m512
+#define ADD _mm512_add_ps
+#define SUB _mm512_sub_ps
+#define MUL(c, x) _mm512_mul_ps(_mm512_set1_ps(c), (x))
+#define FMA(c, x, y) _mm512_fmadd_ps(_mm512_set1_ps(c), (x), (y))
+
+/// r = Bᵀ d (6 → 6).
+LK_TARGET static inline __attribute__((always_inline)) void f4_bt(const V16 d[6], V16 r[6]) {
+    r[0] = ADD(FMA(4.0f, d[0], MUL(-5.0f, d[2])), d[4]);
+    r[1] = ADD(FMA(-4.0f, ADD(d[1], d[2]), d[3]), d[4]);
+    r[2] = ADD(FMA(4.0f, SUB(d[1], d[2]), d[4]), MUL(-1.0f, d[3]));
+    r[3] = ADD(FMA(2.0f, SUB(d[3], d[1]), d[4]), MUL(-1.0f, d[2]));
+    r[4] = ADD(FMA(2.0f, SUB(d[1], d[3]), d[4]), MUL(-1.0f, d[2]));
+    r[5] = ADD(FMA(4.0f, d[1], MUL(-5.0f, d[3])), d[5]);
+}
+
+/// r = B x (6 → 6), the adjoint of f4_bt.
+LK_TARGET static inline __attribute__((always_inline)) void f4_b(const V16 x[6], V16 r[6]) {
+    r[0] = MUL(4.0f, x[0]);
+    r[1] = FMA(4.0f, ADD(SUB(x[2], x[1]), x[5]), MUL(2.0f, SUB(x[4], x[3])));
+    r[2] = SUB(FMA(-5.0f, x[0], MUL(-4.0f, ADD(x[1], x[2]))), ADD(x[3], x[4]));
+    r[3] = FMA(-5.0f, x[5], FMA(2.0f, SUB(x[3], x[4]), SUB(x[1], x[2])));
+    r[4] = ADD(ADD(ADD(x[0], x[1]), ADD(x[2], x[3])), x[4]);
+    r[5] = x[5];
+}
+
+/// o = Aᵀ m (6 → 4).
+LK_TARGET static inline __attribute__((always_inline)) void f4_at(const V16 m[6], V16 o[4]) {
+    const V16 p12 = ADD(m[1], m[2]), m12 = SUB(m[1], m[2]), p34 = ADD(m[3], m[4]), m34 = SUB(m[3], m[4]);
+    o[0] = ADD(ADD(m[0], p12), p34);
+    o[1] = FMA(2.0f, m34, m12);
+    o[2] = FMA(4.0f, p34, p12);
+    o[3] = ADD(FMA(8.0f, m34, m12), m[5]);
+}
+
+/// r = A y (4 → 6), the adjoint of f4_at.
+LK_TARGET static inline __attribute__((always_inline)) void f4_a(const V16 y[4], V16 r[6]) {
+    const V16 p02 = ADD(y[0], y[2]), p13 = ADD(y[1], y[3]);
+    r[0] = y[0];
+    r[1] = ADD(p02, p13);
+    r[2] = SUB(p02, p13);
+    r[3] = ADD(FMA(4.0f, y[2], y[0]), FMA(8.0f, y[3], MUL(2.0f, y[1])));
+    r[4] = SUB(FMA(4.0f, y[2], y[0]), FMA(8.0f, y[3], MUL(2.0f, y[1])));
+    r[5] = y[3];
+}
+
+LK_TARGET void lepton_winograd4_input_transform(const float *src, int padded_w, int channels16, int tiles_h, int tiles_w,
+                                                float *v, ptrdiff_t k_stride) {
+    const ptrdiff_t pixel = channels16, row = (ptrdiff_t)padded_w * channels16;
+    for (int ty = 0; ty < tiles_h; ty++) {
+        for (int tx = 0; tx < tiles_w; tx++) {
+            const float *d = src + (4 * ty) * row + (4 * tx) * pixel;
+            float *out = v + (ptrdiff_t)(ty * tiles_w + tx) * channels16;
+            for (int c = 0; c < channels16; c += 16) {
+                V16 t[6][6];
+                for (int j = 0; j < 6; j++) { // Bᵀ d, one column at a time
+                    V16 col[6], r[6];
+                    for (int i = 0; i < 6; i++) col[i] = _mm512_loadu_ps(d + i * row + j * pixel + c);
+                    f4_bt(col, r);
+                    for (int i = 0; i < 6; i++) t[i][j] = r[i];
+                }
+                for (int i = 0; i < 6; i++) { // (Bᵀ d) B, one row at a time
+                    V16 r[6];
+                    f4_bt(t[i], r);
+                    for (int j = 0; j < 6; j++) _mm512_storeu_ps(out + (6 * i + j) * k_stride + c, r[j]);
+                }
+            }
+        }
+    }
+}
+
+LK_TARGET void lepton_winograd4_output_transform(const float *m, ptrdiff_t k_stride, int channels16, int tiles_h,
+                                                 int tiles_w, int h, int w, float *dst) {
+    for (int ty = 0; ty < tiles_h; ty++) {
+        for (int tx = 0; tx < tiles_w; tx++) {
+            const float *in = m + (ptrdiff_t)(ty * tiles_w + tx) * channels16;
+            const int rows = h - 4 * ty < 4 ? h - 4 * ty : 4, cols = w - 4 * tx < 4 ? w - 4 * tx : 4;
+            float *out = dst + (ptrdiff_t)((4 * ty) * w + 4 * tx) * channels16;
+            for (int c = 0; c < channels16; c += 16) {
+                V16 s[4][6];
+                for (int j = 0; j < 6; j++) { // Aᵀ M, one column at a time
+                    V16 col[6], o[4];
+                    for (int i = 0; i < 6; i++) col[i] = _mm512_loadu_ps(in + (6 * i + j) * k_stride + c);
+                    f4_at(col, o);
+                    for (int a = 0; a < 4; a++) s[a][j] = o[a];
+                }
+                for (int a = 0; a < rows; a++) { // (Aᵀ M) A
+                    V16 o[4];
+                    f4_at(s[a], o);
+                    for (int b = 0; b < cols; b++) _mm512_storeu_ps(out + ((ptrdiff_t)a * w + b) * channels16 + c, o[b]);
+                }
+            }
+        }
+    }
+}
+
+LK_TARGET void lepton_winograd4_gradient_transform(const float *gradient, int channels16, int tiles_h, int tiles_w,
+                                                   int h, int w, float *dm, ptrdiff_t k_stride) {
+    const V16 zero = _mm512_setzero_ps();
+    for (int ty = 0; ty < tiles_h; ty++) {
+        for (int tx = 0; tx < tiles_w; tx++) {
+            const int rows = h - 4 * ty < 4 ? h - 4 * ty : 4, cols = w - 4 * tx < 4 ? w - 4 * tx : 4;
+            const float *in = gradient + (ptrdiff_t)((4 * ty) * w + 4 * tx) * channels16;
+            float *out = dm + (ptrdiff_t)(ty * tiles_w + tx) * channels16;
+            for (int c = 0; c < channels16; c += 16) {
+                V16 r[6][4]; // A g, one column at a time (zero past the image's edge)
+                for (int b = 0; b < 4; b++) {
+                    V16 col[4], e[6];
+                    for (int a = 0; a < 4; a++) {
+                        col[a] = a < rows && b < cols ? _mm512_loadu_ps(in + ((ptrdiff_t)a * w + b) * channels16 + c) : zero;
+                    }
+                    f4_a(col, e);
+                    for (int i = 0; i < 6; i++) r[i][b] = e[i];
+                }
+                for (int i = 0; i < 6; i++) { // (A g) Aᵀ
+                    V16 e[6];
+                    f4_a(r[i], e);
+                    for (int j = 0; j < 6; j++) _mm512_storeu_ps(out + (6 * i + j) * k_stride + c, e[j]);
+                }
+            }
+        }
+    }
+}
+
+LK_TARGET void lepton_winograd4_input_gradient_transform(const float *dv, ptrdiff_t k_stride, int channels16, int tiles_h,
+                                                         int tiles_w, float *dst, int padded_w) {
+    const ptrdiff_t pixel = channels16, row = (ptrdiff_t)padded_w * channels16;
+    for (int ty = 0; ty < tiles_h; ty++) {
+        for (int tx = 0; tx < tiles_w; tx++) {
+            const float *in = dv + (ptrdiff_t)(ty * tiles_w + tx) * channels16;
+            float *d = dst + (4 * ty) * row + (4 * tx) * pixel;
+            for (int c = 0; c < channels16; c += 16) {
+                V16 t[6][6]; // B X, one column at a time
+                for (int j = 0; j < 6; j++) {
+                    V16 col[6], r[6];
+                    for (int i = 0; i < 6; i++) col[i] = _mm512_loadu_ps(in + (6 * i + j) * k_stride + c);
+                    f4_b(col, r);
+                    for (int i = 0; i < 6; i++) t[i][j] = r[i];
+                }
+                for (int i = 0; i < 6; i++) { // (B X) Bᵀ, added into the overlapping tile
+                    V16 r[6];
+                    f4_b(t[i], r);
+                    for (int j = 0; j < 6; j++) {
+                        float *o = d + i * row + j * pixel + c;
+                        _mm512_storeu_ps(o, ADD(_mm512_loadu_ps(o), r[j]));
+                    }
+                }
+            }
+        }
+    }
+}
+
+LK_TARGET void lepton_winograd4_weight_transform(const float *weights, int cout, int cin, float *u) {
+    const ptrdiff_t k_stride = (ptrdiff_t)cin * cout;
+    const __m512i kernels = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                               _mm512_set1_epi32(cin * 9));
+    for (int o0 = 0; o0 < cout; o0 += 16) {
+        for (int c = 0; c < cin; c++) {
+            const float *base = weights + ((ptrdiff_t)o0 * cin + c) * 9;
+            V16 g[9];
+            for (int q = 0; q < 9; q++) g[q] = _mm512_i32gather_ps(kernels, base + q, 4);
+            V16 t[6][3]; // G g, one column at a time
+            for (int j = 0; j < 3; j++) {
+                const V16 g0 = g[j], g1 = g[3 + j], g2 = g[6 + j];
+                t[0][j] = MUL(0.25f, g0);
+                t[1][j] = MUL(-1.0f / 6.0f, ADD(ADD(g0, g1), g2));
+                t[2][j] = MUL(-1.0f / 6.0f, ADD(SUB(g0, g1), g2));
+                t[3][j] = FMA(1.0f / 24.0f, g0, FMA(1.0f / 12.0f, g1, MUL(1.0f / 6.0f, g2)));
+                t[4][j] = FMA(1.0f / 24.0f, g0, FMA(-1.0f / 12.0f, g1, MUL(1.0f / 6.0f, g2)));
+                t[5][j] = g2;
+            }
+            float *out = u + (ptrdiff_t)c * cout + o0;
+            for (int i = 0; i < 6; i++) { // (G g) Gᵀ
+                const V16 g0 = t[i][0], g1 = t[i][1], g2 = t[i][2];
+                _mm512_storeu_ps(out + (6 * i) * k_stride, MUL(0.25f, g0));
+                _mm512_storeu_ps(out + (6 * i + 1) * k_stride, MUL(-1.0f / 6.0f, ADD(ADD(g0, g1), g2)));
+                _mm512_storeu_ps(out + (6 * i + 2) * k_stride, MUL(-1.0f / 6.0f, ADD(SUB(g0, g1), g2)));
+                _mm512_storeu_ps(out + (6 * i + 3) * k_stride, FMA(1.0f / 24.0f, g0, FMA(1.0f / 12.0f, g1, MUL(1.0f / 6.0f, g2))));
+                _mm512_storeu_ps(out + (6 * i + 4) * k_stride, FMA(1.0f / 24.0f, g0, FMA(-1.0f / 12.0f, g1, MUL(1.0f / 6.0f, g2))));
+                _mm512_storeu_ps(out + (6 * i + 5) * k_stride, g2);
+            }
+        }
+    }
+}
+
+/// r = Gᵀ x (6 → 3).
+LK_TARGET static inline __attribute__((always_inline)) void f4_gt(const V16 x[6], V16 r[3]) {
+    const V16 p12 = ADD(x[1], x[2]), p34 = ADD(x[3], x[4]);
+    r[0] = FMA(0.25f, x[0], FMA(-1.0f / 6.0f, p12, MUL(1.0f / 24.0f, p34)));
+    r[1] = FMA(1.0f / 6.0f, SUB(x[2], x[1]), MUL(1.0f / 12.0f, SUB(x[3], x[4])));
+    r[2] = FMA(1.0f / 6.0f, SUB(p34, p12), x[5]);
+}
+
+LK_TARGET void lepton_winograd4_weight_gradient_transform(const float *du, int cout, int cin, float *dweights) {
+    const ptrdiff_t k_stride = (ptrdiff_t)cin * cout;
+    for (int o0 = 0; o0 < cout; o0 += 16) {
+        for (int c = 0; c < cin; c++) {
+            const float *in = du + (ptrdiff_t)c * cout + o0;
+            V16 z[3][6]; // Gᵀ X, one column at a time
+            for (int j = 0; j < 6; j++) {
+                V16 col[6], r[3];
+                for (int i = 0; i < 6; i++) col[i] = _mm512_loadu_ps(in + (6 * i + j) * k_stride);
+                f4_gt(col, r);
+                for (int a = 0; a < 3; a++) z[a][j] = r[a];
+            }
+            float r[9][16]; // (Gᵀ X) G, tap 3a + b for the 16 output channels
+            for (int a = 0; a < 3; a++) {
+                V16 e[3];
+                f4_gt(z[a], e);
+                for (int b = 0; b < 3; b++) _mm512_storeu_ps(r[3 * a + b], e[b]);
+            }
+            for (int l = 0; l < 16; l++) {
+                float *dst = dweights + ((ptrdiff_t)(o0 + l) * cin + c) * 9;
+                for (int q = 0; q < 9; q++) dst[q] = r[q][l];
+            }
+        }
+    }
+}
+
 #else
 
 void lepton_winograd_input_transform(const float *src, int padded_w, int channels16, int tiles_h, int tiles_w,
@@ -221,5 +456,15 @@ void lepton_winograd_input_gradient_transform(const float *dv, ptrdiff_t k_strid
                                               int tiles_w, float *dst, int padded_w) {}
 void lepton_winograd_weight_transform(const float *weights, int cout, int cin, float *u) {}
 void lepton_winograd_weight_gradient_transform(const float *du, int cout, int cin, float *dweights) {}
+void lepton_winograd4_input_transform(const float *src, int padded_w, int channels16, int tiles_h, int tiles_w,
+                                      float *v, ptrdiff_t k_stride) {}
+void lepton_winograd4_output_transform(const float *m, ptrdiff_t k_stride, int channels16, int tiles_h, int tiles_w,
+                                       int h, int w, float *dst) {}
+void lepton_winograd4_gradient_transform(const float *gradient, int channels16, int tiles_h, int tiles_w, int h, int w,
+                                         float *dm, ptrdiff_t k_stride) {}
+void lepton_winograd4_input_gradient_transform(const float *dv, ptrdiff_t k_stride, int channels16, int tiles_h,
+                                               int tiles_w, float *dst, int padded_w) {}
+void lepton_winograd4_weight_transform(const float *weights, int cout, int cin, float *u) {}
+void lepton_winograd4_weight_gradient_transform(const float *du, int cout, int cin, float *dweights) {}
 
 #endif

@@ -14,12 +14,21 @@ final class WinogradConvolutionTests: XCTestCase {
         XCTAssertLessThanOrEqual(worst, accuracy, message, file: file, line: line)
     }
 
-    private func winogradConv(_ c: Int, _ o: Int, bias: Bool, using rng: inout SeededGenerator) -> Conv2D {
+    private func winogradConv(_ c: Int, _ o: Int, bias: Bool, tile: Int = 2, using rng: inout SeededGenerator) -> Conv2D {
         let conv = Conv2D(c, o, kernelSize: 3, padding: 1, bias: bias, using: &rng)
         conv.prefersWinogradKernels = true
+        conv.winogradOutputTile = tile
         conv.winogradTargetTiles = 8 // chunks of 2 samples of 4×4: every part runs several
         if bias { conv.bias!.value = Tensor.normal([o], using: &rng) }
         return conv
+    }
+
+    /// Equal bit for bit (NaNs included), reporting only the first difference.
+    private func assertBitEqual(_ a: [Float], _ b: [Float], _ message: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(a.count, b.count, message, file: file, line: line)
+        if let i = a.indices.first(where: { i in i < b.count && a[i].bitPattern != b[i].bitPattern }) {
+            XCTFail("\(message): first difference at \(i): \(a[i]) vs \(b[i])", file: file, line: line)
+        }
     }
 
     private let shapes: [(c: Int, o: Int, h: Int, w: Int, n: Int)] = [
@@ -45,8 +54,8 @@ final class WinogradConvolutionTests: XCTestCase {
         try XCTSkipUnless(DirectConvolution.processorSupported, "no AVX-512F here: the GEMM path runs")
         var rng = SeededGenerator(seed: 51)
         for s in shapes {
-            for bias in [true, false] {
-                let conv = winogradConv(s.c, s.o, bias: bias, using: &rng)
+            for (bias, tile) in [(true, 2), (false, 4)] {
+                let conv = winogradConv(s.c, s.o, bias: bias, tile: tile, using: &rng)
                 XCTAssertTrue(conv.usesWinogradKernels)
                 let x = Tensor.normal([s.n, s.c, s.h, s.w], using: &rng)
                 let g = Tensor.normal([s.n, s.o, s.h, s.w], using: &rng)
@@ -55,7 +64,7 @@ final class WinogradConvolutionTests: XCTestCase {
                 for threads in [1, 2] {
                     Threading.setCount(threads)
                     defer { Threading.setCount(2) }
-                    let label = "c\(s.c) o\(s.o) \(s.h)×\(s.w) n\(s.n) bias \(bias) threads \(threads)"
+                    let label = "F(\(tile)×\(tile), 3×3) c\(s.c) o\(s.o) \(s.h)×\(s.w) n\(s.n) bias \(bias) threads \(threads)"
                     assertClose(conv.forward(x, training: true), expected, "forward \(label)")
                     assertClose(conv.backward(g), naive.input, "dx \(label)")
                     assertClose(conv.weight.gradient, naive.weight, "dW \(label)", accuracy: 2e-3)
@@ -127,14 +136,14 @@ final class WinogradConvolutionTests: XCTestCase {
                                             &vector, kStride)
             Conv2D.naiveWinogradInputTransform(padded, paddedW: g.paddedW, channels: channels, tilesH: g.tilesH,
                                                tilesW: g.tilesW, kStride: kStride, into: &scalar)
-            XCTAssertEqual(vector.map(\.bitPattern), scalar.map(\.bitPattern), "input transform \(label)")
+            assertBitEqual(vector, scalar, "input transform \(label)")
 
             let m = (0..<(16 * kStride)).map { _ in rng.nextUniform() - 0.5 }
             var out = [Float](repeating: 0, count: h * w * channels), naiveOut = out
             lepton_winograd_output_transform(m, kStride, Int32(channels), Int32(g.tilesH), Int32(g.tilesW), Int32(h), Int32(w), &out)
             Conv2D.naiveWinogradOutputTransform(m, kStride: kStride, channels: channels, tilesH: g.tilesH, tilesW: g.tilesW,
                                                 h: h, w: w, into: &naiveOut)
-            XCTAssertEqual(out, naiveOut, "output transform \(label)")
+            assertBitEqual(out, naiveOut, "output transform \(label)")
 
             let gradient = (0..<(h * w * channels)).map { _ in rng.nextUniform() - 0.5 }
             var dm = [Float](repeating: .nan, count: 16 * kStride), naiveDm = dm
@@ -142,14 +151,14 @@ final class WinogradConvolutionTests: XCTestCase {
                                                &dm, kStride)
             Conv2D.naiveWinogradGradientTransform(gradient, channels: channels, tilesH: g.tilesH, tilesW: g.tilesW, h: h, w: w,
                                                   kStride: kStride, into: &naiveDm)
-            XCTAssertEqual(dm.map(\.bitPattern), naiveDm.map(\.bitPattern), "gradient transform \(label)")
+            assertBitEqual(dm, naiveDm, "gradient transform \(label)")
 
             var dx = [Float](repeating: 0, count: g.paddedCount), naiveDx = dx
             lepton_winograd_input_gradient_transform(m, kStride, Int32(channels), Int32(g.tilesH), Int32(g.tilesW),
                                                      &dx, Int32(g.paddedW))
             Conv2D.naiveWinogradInputGradientTransform(m, kStride: kStride, channels: channels, tilesH: g.tilesH,
                                                        tilesW: g.tilesW, paddedW: g.paddedW, into: &naiveDx)
-            XCTAssertEqual(dx, naiveDx, "input-gradient transform \(label)")
+            assertBitEqual(dx, naiveDx, "input-gradient transform \(label)")
         }
     }
 
@@ -159,11 +168,64 @@ final class WinogradConvolutionTests: XCTestCase {
         for (c, o) in [(16, 16), (3, 32), (64, 48)] {
             let conv = Conv2D(c, o, kernelSize: 3, padding: 1, using: &rng)
             var u: [Float] = []
-            conv.winogradTransformedWeights(into: &u)
-            XCTAssertEqual(Array(u.prefix(16 * c * o)), conv.naiveWinogradTransformedWeights(), "U \(c)→\(o)")
+            conv.winogradTransformedWeights(m: 2, into: &u)
+            assertBitEqual(Array(u.prefix(16 * c * o)), conv.naiveWinogradTransformedWeights(), "U \(c)→\(o)")
             let du = (0..<(16 * c * o)).map { _ in rng.nextUniform() - 0.5 }
-            let dw = du.withUnsafeBufferPointer { conv.winogradWeightGradient($0.baseAddress!) }
-            XCTAssertEqual(dw.scalars, conv.naiveWinogradWeightGradient(du), "∂L/∂W \(c)→\(o)")
+            let dw = du.withUnsafeBufferPointer { conv.winogradWeightGradient($0.baseAddress!, m: 2) }
+            assertBitEqual(dw.scalars, conv.naiveWinogradWeightGradient(du), "∂L/∂W \(c)→\(o)")
+        }
+    }
+
+    // MARK: Both tile sizes against the matrix-product references
+
+    private func assertClose(_ a: [Float], _ b: [Float], _ message: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(a.count, b.count, message, file: file, line: line)
+        let scale = max(1, b.map { abs($0) }.max() ?? 0)
+        if let i = a.indices.first(where: { i in i < b.count && !(abs(a[i] - b[i]) <= 2e-6 * scale) }) {
+            XCTFail("\(message): first difference at \(i): \(a[i]) vs \(b[i]) (scale \(scale))", file: file, line: line)
+        }
+    }
+
+    func testTransformsEqualTheMatrixReferences() throws {
+        try XCTSkipUnless(DirectConvolution.processorSupported, "no AVX-512F here: the GEMM path runs")
+        var rng = SeededGenerator(seed: 56)
+        for m in [2, 4] {
+            for (h, w, channels) in [(7, 7, 32), (4, 4, 16), (1, 5, 16), (6, 9, 16), (14, 14, 16)] {
+                let g = Conv2D.WinogradGeometry(c: channels, o: channels, h: h, w: w, m: m)
+                let kStride = g.tiles * channels + 16
+                let label = "F(\(m)×\(m), 3×3) \(h)×\(w)×\(channels)"
+                var padded = [Float](repeating: 0, count: g.paddedCount)
+                for y in 0..<h { for x in 0..<w { for c in 0..<channels {
+                    padded[((y + 1) * g.paddedW + x + 1) * channels + c] = rng.nextUniform() - 0.5
+                } } }
+                var v = [Float](repeating: 0, count: g.positions * kStride)
+                padded.withUnsafeBufferPointer { g.inputTransform($0.baseAddress!, channels: channels, into: &v, kStride: kStride) }
+                assertClose(v, WinogradReference.inputTransform(g, padded, kStride: kStride), "input transform \(label)")
+
+                let mt = (0..<(g.positions * kStride)).map { _ in rng.nextUniform() - 0.5 }
+                var out = [Float](repeating: 0, count: h * w * channels)
+                mt.withUnsafeBufferPointer { g.outputTransform($0.baseAddress!, kStride: kStride, channels: channels, into: &out) }
+                assertClose(out, WinogradReference.outputTransform(g, mt, kStride: kStride), "output transform \(label)")
+
+                let gradient = (0..<(h * w * channels)).map { _ in rng.nextUniform() - 0.5 }
+                var dm = [Float](repeating: 0, count: g.positions * kStride)
+                gradient.withUnsafeBufferPointer { g.gradientTransform($0.baseAddress!, channels: channels, into: &dm, kStride: kStride) }
+                assertClose(dm, WinogradReference.gradientTransform(g, gradient, kStride: kStride), "gradient transform \(label)")
+
+                var dx = [Float](repeating: 0, count: g.paddedCount)
+                mt.withUnsafeBufferPointer { g.inputGradientTransform($0.baseAddress!, kStride: kStride, channels: channels, into: &dx) }
+                assertClose(dx, WinogradReference.inputGradientTransform(g, mt, kStride: kStride), "input-gradient transform \(label)")
+            }
+            for (c, o) in [(16, 16), (3, 32), (64, 48)] {
+                let conv = Conv2D(c, o, kernelSize: 3, padding: 1, using: &rng)
+                var u: [Float] = []
+                conv.winogradTransformedWeights(m: m, into: &u)
+                assertClose(Array(u.prefix((m + 2) * (m + 2) * c * o)),
+                            WinogradReference.weightTransform(m: m, conv.weight.value.scalars, o: o, c: c), "U F(\(m)) \(c)→\(o)")
+                let du = (0..<((m + 2) * (m + 2) * c * o)).map { _ in rng.nextUniform() - 0.5 }
+                let dw = du.withUnsafeBufferPointer { conv.winogradWeightGradient($0.baseAddress!, m: m) }
+                assertClose(dw.scalars, WinogradReference.weightGradientTransform(m: m, du, o: o, c: c), "∂L/∂W F(\(m)) \(c)→\(o)")
+            }
         }
     }
 }

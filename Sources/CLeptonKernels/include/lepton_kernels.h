@@ -114,6 +114,19 @@ void lepton_winograd_weight_transform(const float *weights, int cout, int cin, f
 /// Its adjoint, `dweights[o][c] = Gᵀ X G` with `X[i][j] = du[4i + j][c][o]` (written, not added);
 /// `cout` a multiple of 16.
 void lepton_winograd_weight_gradient_transform(const float *du, int cout, int cin, float *dweights);
+/// The same six functions for Winograd F(4×4, 3×3) (6 × 6 tiles, 36 matrices k = 6i + j): tile
+/// (ty, tx) covers outputs 4ty…4ty + 3, 4tx…4tx + 3 and padded input 4ty…4ty + 5, 4tx…4tx + 5;
+/// the padded input needs 4·tiles_h + 2 rows and 4·tiles_w + 2 ≤ padded_w columns.
+void lepton_winograd4_input_transform(const float *src, int padded_w, int channels16, int tiles_h, int tiles_w,
+                                      float *v, ptrdiff_t k_stride);
+void lepton_winograd4_output_transform(const float *m, ptrdiff_t k_stride, int channels16, int tiles_h, int tiles_w,
+                                       int h, int w, float *dst);
+void lepton_winograd4_gradient_transform(const float *gradient, int channels16, int tiles_h, int tiles_w, int h, int w,
+                                         float *dm, ptrdiff_t k_stride);
+void lepton_winograd4_input_gradient_transform(const float *dv, ptrdiff_t k_stride, int channels16, int tiles_h,
+                                               int tiles_w, float *dst, int padded_w);
+void lepton_winograd4_weight_transform(const float *weights, int cout, int cin, float *u);
+void lepton_winograd4_weight_gradient_transform(const float *du, int cout, int cin, float *dweights);
 #ifdef __cplusplus
 }
 #endif

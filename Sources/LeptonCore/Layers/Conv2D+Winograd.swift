@@ -28,22 +28,53 @@ extension Conv2D {
     /// chunk's V and M still fit in the cache.
     static let defaultWinogradTargetTiles = Int(ProcessInfo.processInfo.environment["LEPTON_WINOGRAD_TILES"] ?? "") ?? 256
 
-    /// The tiling of an h × w image with c input and o output channels.
+    /// The tiling of an h × w image with c input and o output channels into tiles of m × m
+    /// outputs: F(2×2, 3×3) (m = 2, 4 × 4 input tiles, 16 products) or F(4×4, 3×3) (m = 4,
+    /// 6 × 6 input tiles, 36 products).
     struct WinogradGeometry {
         let c, o, h, w: Int
-        var tilesH: Int { (h + 1) / 2 }
-        var tilesW: Int { (w + 1) / 2 }
+        var m = 2
+        /// The input tile's side, m + 2, and the number of transformed matrices, (m + 2)².
+        var alpha: Int { m + 2 }
+        var positions: Int { alpha * alpha }
+        var tilesH: Int { (h + m - 1) / m }
+        var tilesW: Int { (w + m - 1) / m }
         var tiles: Int { tilesH * tilesW }
         /// Pixels per row of the padded pixel-major input: the image at columns 1…w, zeros
         /// around it and wherever a last tile runs past the image.
-        var paddedW: Int { 2 * tilesW + 2 }
-        var paddedCount: Int { (2 * tilesH + 2) * paddedW * c }
+        var paddedW: Int { m * tilesW + 2 }
+        var paddedCount: Int { (m * tilesH + 2) * paddedW * c }
         var p: Int { h * w }
         /// Samples per chunk of at most `targetTiles` tiles (at least one sample), for parts of
         /// `perPart` samples.
         func chunk(perPart: Int, targetTiles: Int) -> Int {
             max(1, min(perPart, targetTiles / tiles))
         }
+
+        // The kernels of CLeptonKernels/winograd.c for this tile size.
+        func inputTransform(_ src: UnsafePointer<Float>, channels: Int, into v: UnsafeMutablePointer<Float>, kStride: Int) {
+            let f = m == 2 ? lepton_winograd_input_transform : lepton_winograd4_input_transform
+            f(src, Int32(paddedW), Int32(channels), Int32(tilesH), Int32(tilesW), v, kStride)
+        }
+        func outputTransform(_ mt: UnsafePointer<Float>, kStride: Int, channels: Int, into dst: UnsafeMutablePointer<Float>) {
+            let f = m == 2 ? lepton_winograd_output_transform : lepton_winograd4_output_transform
+            f(mt, kStride, Int32(channels), Int32(tilesH), Int32(tilesW), Int32(h), Int32(w), dst)
+        }
+        func gradientTransform(_ gradient: UnsafePointer<Float>, channels: Int, into dm: UnsafeMutablePointer<Float>, kStride: Int) {
+            let f = m == 2 ? lepton_winograd_gradient_transform : lepton_winograd4_gradient_transform
+            f(gradient, Int32(channels), Int32(tilesH), Int32(tilesW), Int32(h), Int32(w), dm, kStride)
+        }
+        func inputGradientTransform(_ dv: UnsafePointer<Float>, kStride: Int, channels: Int, into dst: UnsafeMutablePointer<Float>) {
+            let f = m == 2 ? lepton_winograd_input_gradient_transform : lepton_winograd4_input_gradient_transform
+            f(dv, kStride, Int32(channels), Int32(tilesH), Int32(tilesW), dst, Int32(paddedW))
+        }
+    }
+
+    /// This layer's tiling of a (N, C, H, W) input.
+    func winogradGeometry(_ s: [Int]) -> WinogradGeometry {
+        let m = winogradOutputTile ?? ConvolutionKernels.winogradOutputTile(inChannels: s[1], outChannels: outChannels,
+                                                                            height: s[2], width: s[3])
+        return WinogradGeometry(c: s[1], o: outChannels, h: s[2], w: s[3], m: m)
     }
 
     /// Whether the Winograd kernels take this layer's passes: 3×3, stride 1, padding 1, channel
@@ -57,25 +88,25 @@ extension Conv2D {
 
     // MARK: Weight transforms
 
-    /// `U[k][c][o] = (G g Gᵀ)[i][j]`, k = 4i + j, for every kernel `g = W[o, c]`, 16 output
+    /// `U[k][c][o] = (G g Gᵀ)[i][j]`, k = (m + 2)·i + j, for every kernel `g = W[o, c]`, 16 output
     /// channels at a time (twin: ``naiveWinogradTransformedWeights()``).
-    func winogradTransformedWeights(into u: inout [Float]) {
-        u = Conv2D.take(&u, 16 * inChannels * outChannels)
+    func winogradTransformedWeights(m: Int, into u: inout [Float]) {
+        u = Conv2D.take(&u, (m + 2) * (m + 2) * inChannels * outChannels)
+        let f = m == 2 ? lepton_winograd_weight_transform : lepton_winograd4_weight_transform
         u.withUnsafeMutableBufferPointer { up in
             weight.value.withUnsafeBufferPointer { wp in
-                lepton_winograd_weight_transform(wp.baseAddress!, Int32(outChannels), Int32(inChannels), up.baseAddress!)
+                f(wp.baseAddress!, Int32(outChannels), Int32(inChannels), up.baseAddress!)
             }
         }
     }
 
     /// `∂L/∂W[o, c] = Gᵀ dU[·][c][o] G` (the adjoint of the weight transform), from
-    /// `du[k][c][o]`, k = 4i + j (twin: ``naiveWinogradWeightGradient(_:)``).
-    func winogradWeightGradient(_ du: UnsafePointer<Float>) -> Tensor {
-        var dw = Tensor(shape: weight.value.shape)
-        dw.withUnsafeMutableBufferPointer { dwp in
-            lepton_winograd_weight_gradient_transform(du, Int32(outChannels), Int32(inChannels), dwp.baseAddress!)
+    /// `du[k][c][o]`, k = (m + 2)·i + j (twin: ``naiveWinogradWeightGradient(_:)``).
+    func winogradWeightGradient(_ du: UnsafePointer<Float>, m: Int) -> Tensor {
+        let f = m == 2 ? lepton_winograd_weight_gradient_transform : lepton_winograd4_weight_gradient_transform
+        return Tensor(shape: weight.value.shape) { dwp in
+            f(du, Int32(outChannels), Int32(inChannels), dwp.baseAddress!)
         }
-        return dw
     }
 
     // MARK: Layout
@@ -103,7 +134,7 @@ extension Conv2D {
     /// max-pool optionally fused into the output transpose as on the direct path.
     func winogradForward(_ input: Tensor, training: Bool, applyingReLU: Bool, pooling2x2: Bool) -> Tensor {
         let s = input.shape
-        let g = WinogradGeometry(c: s[1], o: outChannels, h: s[2], w: s[3])
+        let g = winogradGeometry(s)
         let n = s[0], o = outChannels
         let parts = max(1, min(Threading.count, n))
         let chunk = g.chunk(perPart: (n + parts - 1) / parts, targetTiles: winogradTargetTiles)
@@ -112,11 +143,11 @@ extension Conv2D {
         let state = direct
         state.pooledOutput = nil
         state.paddedHoldsInput = nil
-        winogradTransformedWeights(into: &state.packedWeights)
+        winogradTransformedWeights(m: g.m, into: &state.packedWeights)
         state.packedHoldsWinogradWeights = training
         let u = state.packedWeights
         // Per thread: the padded sample, V and M of a chunk, the pixel-major output (and its pooled copy).
-        let vCount = 16 * chunk * g.tiles * g.c, mCount = 16 * chunk * g.tiles * o
+        let vCount = g.positions * chunk * g.tiles * g.c, mCount = g.positions * chunk * g.tiles * o
         let tileCount = g.p * o, pooledCount = pooling2x2 ? outputPlane * o : 0
         let perThread = g.paddedCount + vCount + mCount + tileCount + pooledCount
         var scratch = Conv2D.take(&state.scratch, parts * perThread)
@@ -141,16 +172,14 @@ extension Conv2D {
                                     let t = samples.count * g.tiles
                                     for (i, sample) in samples.enumerated() {
                                         Conv2D.winogradPad(x + sample * g.c * g.p, g, into: padded)
-                                        lepton_winograd_input_transform(padded, Int32(g.paddedW), Int32(g.c), Int32(g.tilesH),
-                                                                        Int32(g.tilesW), v + i * g.tiles * g.c, t * g.c)
+                                        g.inputTransform(padded, channels: g.c, into: v + i * g.tiles * g.c, kStride: t * g.c)
                                     }
-                                    for k in 0..<16 {
+                                    for k in 0..<g.positions {
                                         BLAS.gemm(.none, .none, m: t, n: o, k: g.c, a: v + k * t * g.c, b: u + k * g.c * o,
                                                   c: m + k * t * o)
                                     }
                                     for (i, sample) in samples.enumerated() {
-                                        lepton_winograd_output_transform(m + i * g.tiles * o, t * o, Int32(o), Int32(g.tilesH),
-                                                                         Int32(g.tilesW), Int32(g.h), Int32(g.w), tile)
+                                        g.outputTransform(m + i * g.tiles * o, kStride: t * o, channels: o, into: tile)
                                         let out = y + sample * o * outputPlane
                                         if pooling2x2 {
                                             lepton_pool2x2_pixel_major(tile, Int32(g.h), Int32(g.w), Int32(o), pooled)
@@ -178,21 +207,21 @@ extension Conv2D {
     func winogradBackward(input x: Tensor, gradient gy: Tensor, inputGradient: Bool, reluOutput: Tensor?,
                           poolArgmax: [Int32]?) -> Tensor? {
         let s = x.shape
-        let g = WinogradGeometry(c: s[1], o: outChannels, h: s[2], w: s[3])
+        let g = winogradGeometry(s)
         let n = s[0], o = outChannels
         let parts = max(1, min(Threading.count, n)), perPart = (n + parts - 1) / parts
         let chunk = g.chunk(perPart: perPart, targetTiles: winogradTargetTiles)
         let state = direct
         // The training forward pass left U in place (the weights change only after backward).
-        if !state.packedHoldsWinogradWeights { winogradTransformedWeights(into: &state.packedWeights) }
+        if !state.packedHoldsWinogradWeights { winogradTransformedWeights(m: g.m, into: &state.packedWeights) }
         state.packedHoldsWinogradWeights = false
         let u = state.packedWeights
         // Per part: the padded sample (input, then ∂L/∂x), V (then dV) and dM of a chunk, the
         // gathered gradient (O × P) and its pixel-major transpose (P × O).
-        let vCount = 16 * chunk * g.tiles * g.c, mCount = 16 * chunk * g.tiles * o
+        let vCount = g.positions * chunk * g.tiles * g.c, mCount = g.positions * chunk * g.tiles * o
         let perPartCount = g.paddedCount + vCount + mCount + 2 * g.p * o
         var scratch = Conv2D.take(&state.scratch, parts * perPartCount)
-        let transformedCount = 16 * g.c * o
+        let transformedCount = g.positions * g.c * o
         var partialTransformed = [Float](repeating: 0, count: parts * transformedCount)
         var partialBias = [Float](repeating: 0, count: parts * o)
         var dx = inputGradient ? Tensor(shape: s) : Tensor(shape: [1])
@@ -226,32 +255,28 @@ extension Conv2D {
                                                     let t = samples.count * g.tiles
                                                     for (i, sample) in samples.enumerated() {
                                                         Conv2D.winogradPad(x + sample * g.c * g.p, g, into: padded)
-                                                        lepton_winograd_input_transform(padded, Int32(g.paddedW), Int32(g.c),
-                                                                                        Int32(g.tilesH), Int32(g.tilesW),
-                                                                                        v + i * g.tiles * g.c, t * g.c)
+                                                        g.inputTransform(padded, channels: g.c, into: v + i * g.tiles * g.c,
+                                                                         kStride: t * g.c)
                                                         let gs = gather.sample(sample, gradient: gy, reluOutput: relu, argmax: arg,
                                                                                scratch: gathered)
                                                         for oc in 0..<o { db[oc] += Conv2D.sum(gs + oc * g.p, count: g.p) }
                                                         lepton_transpose(gs, g.p, Int32(o), Int32(g.p), pixelMajor, o, nil, 0)
-                                                        lepton_winograd_gradient_transform(pixelMajor, Int32(o), Int32(g.tilesH),
-                                                                                           Int32(g.tilesW), Int32(g.h), Int32(g.w),
-                                                                                           dm + i * g.tiles * o, t * o)
+                                                        g.gradientTransform(pixelMajor, channels: o, into: dm + i * g.tiles * o,
+                                                                            kStride: t * o)
                                                     }
-                                                    for k in 0..<16 {
+                                                    for k in 0..<g.positions {
                                                         BLAS.gemm(.transpose, .none, m: g.c, n: o, k: t, a: v + k * t * g.c,
                                                                   b: dm + k * t * o, beta: 1, c: du + k * g.c * o)
                                                     }
                                                     guard inputGradient else { continue }
-                                                    for k in 0..<16 { // dV_k = dM_k · U_kᵀ, into V's place
+                                                    for k in 0..<g.positions { // dV_k = dM_k · U_kᵀ, into V's place
                                                         BLAS.gemm(.none, .transpose, m: t, n: g.c, k: o, a: dm + k * t * o,
                                                                   b: u + k * g.c * o, c: v + k * t * g.c)
                                                     }
                                                     for (i, sample) in samples.enumerated() {
                                                         padded.update(repeating: 0, count: g.paddedCount)
-                                                        lepton_winograd_input_gradient_transform(v + i * g.tiles * g.c, t * g.c,
-                                                                                                 Int32(g.c), Int32(g.tilesH),
-                                                                                                 Int32(g.tilesW), padded,
-                                                                                                 Int32(g.paddedW))
+                                                        g.inputGradientTransform(v + i * g.tiles * g.c, kStride: t * g.c,
+                                                                                 channels: g.c, into: padded)
                                                         let out = dx + sample * g.c * g.p
                                                         for y in 0..<g.h {
                                                             lepton_transpose(padded + ((y + 1) * g.paddedW + 1) * g.c, g.c,
@@ -281,7 +306,7 @@ extension Conv2D {
         for part in 0..<parts {
             for oc in 0..<o { db[oc] += partialBias[part * o + oc] }
         }
-        weight.gradient = partialTransformed.withUnsafeBufferPointer { winogradWeightGradient($0.baseAddress!) }
+        weight.gradient = partialTransformed.withUnsafeBufferPointer { winogradWeightGradient($0.baseAddress!, m: g.m) }
         bias?.gradient = Tensor(db)
         return inputGradient ? dx : nil
     }
@@ -301,6 +326,25 @@ enum ConvolutionKernels: String {
     /// The fewest input and output channels for which `auto` picks Winograd. Its 16 products
     /// per tile have inner dimension C; below 64 channels BLAS runs them too far from its peak.
     static let winogradMinimumChannels = 64
+
+    /// Outputs per side of the Winograd tiles for a layer and image size: F(4×4, 3×3) (a third
+    /// fewer products per output than F(2×2, 3×3), and less data to transform) where its tiles
+    /// cover no more padding than F(2×2)'s and its transformed weights, 36·C·O floats, stay
+    /// cache-sized; else F(2×2, 3×3). `LEPTON_WINOGRAD_TILE=2` or `4` sets it for every layer (for
+    /// comparisons). Measured with `lepton-bench conv-layers` on ResNet-18's shapes: F(4×4) took
+    /// 0.75–0.85× F(2×2)'s time at 64 channels on 28 × 28 and 256 on 7 × 7, 1.0–1.1× at 128 on
+    /// 14 × 14 (16 × 16 outputs computed for 14 × 14), and 1.1–1.4× at 512 on 4 × 4 (37 MB of U,
+    /// and of its gradient per thread).
+    static func winogradOutputTile(inChannels: Int, outChannels: Int, height: Int, width: Int) -> Int {
+        switch ProcessInfo.processInfo.environment["LEPTON_WINOGRAD_TILE"] {
+        case "2": return 2
+        case "4": return 4
+        default:
+            func covered(_ size: Int, _ m: Int) -> Int { (size + m - 1) / m * m }
+            let noMorePadding = covered(height, 4) <= covered(height, 2) && covered(width, 4) <= covered(width, 2)
+            return noMorePadding && inChannels * outChannels <= 256 * 256 ? 4 : 2
+        }
+    }
 
     static let selected: ConvolutionKernels = {
         let value = ProcessInfo.processInfo.environment["LEPTON_CONV_KERNELS"] ?? "auto"

@@ -152,3 +152,125 @@ extension Conv2D {
         return dw
     }
 }
+
+/// Twins of the F(4×4, 3×3) kernels (and, as a second check, of F(2×2, 3×3)), computed as plain
+/// matrix products in double precision from the matrices as published: they share no code or
+/// order of operations with the kernels, so the tests hold the two to rounding, not bits.
+enum WinogradReference {
+    /// Bᵀ (α × α), G (α × 3) and Aᵀ (m × α) of F(m×m, 3×3), α = m + 2 (Lavin & Gray 2016).
+    static func matrices(m: Int) -> (bt: [[Double]], g: [[Double]], at: [[Double]]) {
+        if m == 2 {
+            return ([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]],
+                    [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]],
+                    [[1, 1, 1, 0], [0, 1, -1, -1]])
+        }
+        precondition(m == 4, "F(\(m)×\(m), 3×3) has no reference matrices here")
+        return ([[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0],
+                 [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1]],
+                [[1.0 / 4, 0, 0], [-1.0 / 6, -1.0 / 6, -1.0 / 6], [-1.0 / 6, 1.0 / 6, -1.0 / 6],
+                 [1.0 / 24, 1.0 / 12, 1.0 / 6], [1.0 / 24, -1.0 / 12, 1.0 / 6], [0, 0, 1]],
+                [[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]])
+    }
+
+    static func product(_ a: [[Double]], _ b: [[Double]]) -> [[Double]] {
+        a.map { row in (0..<b[0].count).map { j in zip(row, b).reduce(0) { $0 + $1.0 * $1.1[j] } } }
+    }
+
+    static func transposed(_ a: [[Double]]) -> [[Double]] {
+        (0..<a[0].count).map { j in a.map { $0[j] } }
+    }
+
+    /// `left · x · right` for every tile and channel of a transform, where `read(tile, channel)`
+    /// gives the tile's matrix and `write(tile, channel, result)` takes the product.
+    static func eachTile(tiles: Int, channels: Int, left: [[Double]], right: [[Double]],
+                         read: (Int, Int) -> [[Double]], write: (Int, Int, [[Double]]) -> Void) {
+        for t in 0..<tiles {
+            for c in 0..<channels { write(t, c, product(product(left, read(t, c)), right)) }
+        }
+    }
+
+    /// `v[k][t][c] = (Bᵀ d_t B)[i][j]`, k = α·i + j.
+    static func inputTransform(_ g: Conv2D.WinogradGeometry, _ src: [Float], kStride: Int) -> [Float] {
+        let (bt, _, _) = matrices(m: g.m), a = g.alpha
+        var v = [Float](repeating: 0, count: g.positions * kStride)
+        eachTile(tiles: g.tiles, channels: g.c, left: bt, right: transposed(bt), read: { t, c in
+            let (ty, tx) = (t / g.tilesW, t % g.tilesW)
+            return (0..<a).map { i in (0..<a).map { j in Double(src[((g.m * ty + i) * g.paddedW + g.m * tx + j) * g.c + c]) } }
+        }, write: { t, c, r in
+            for i in 0..<a { for j in 0..<a { v[(a * i + j) * kStride + t * g.c + c] = Float(r[i][j]) } }
+        })
+        return v
+    }
+
+    /// `dst[(m·ty + a)·w + m·tx + b][o] = (Aᵀ M_t A)[a][b]` inside the image.
+    static func outputTransform(_ g: Conv2D.WinogradGeometry, _ mt: [Float], kStride: Int) -> [Float] {
+        let (_, _, at) = matrices(m: g.m), a = g.alpha
+        var dst = [Float](repeating: 0, count: g.p * g.o)
+        eachTile(tiles: g.tiles, channels: g.o, left: at, right: transposed(at), read: { t, c in
+            (0..<a).map { i in (0..<a).map { j in Double(mt[(a * i + j) * kStride + t * g.o + c]) } }
+        }, write: { t, c, r in
+            let (ty, tx) = (t / g.tilesW, t % g.tilesW)
+            for i in 0..<g.m where g.m * ty + i < g.h {
+                for j in 0..<g.m where g.m * tx + j < g.w { dst[((g.m * ty + i) * g.w + g.m * tx + j) * g.o + c] = Float(r[i][j]) }
+            }
+        })
+        return dst
+    }
+
+    /// `dm[k][t][o] = (A G_t Aᵀ)[i][j]` from pixel-major ∂L/∂y (zero past the image).
+    static func gradientTransform(_ g: Conv2D.WinogradGeometry, _ gradient: [Float], kStride: Int) -> [Float] {
+        let (_, _, at) = matrices(m: g.m), a = g.alpha
+        var dm = [Float](repeating: 0, count: g.positions * kStride)
+        eachTile(tiles: g.tiles, channels: g.o, left: transposed(at), right: at, read: { t, c in
+            let (ty, tx) = (t / g.tilesW, t % g.tilesW)
+            return (0..<g.m).map { i in (0..<g.m).map { j in
+                let (y, x) = (g.m * ty + i, g.m * tx + j)
+                return y < g.h && x < g.w ? Double(gradient[(y * g.w + x) * g.o + c]) : 0
+            } }
+        }, write: { t, c, r in
+            for i in 0..<a { for j in 0..<a { dm[(a * i + j) * kStride + t * g.o + c] = Float(r[i][j]) } }
+        })
+        return dm
+    }
+
+    /// `Σ_t` of `B dV_t Bᵀ` placed at each tile's padded input position.
+    static func inputGradientTransform(_ g: Conv2D.WinogradGeometry, _ dv: [Float], kStride: Int) -> [Float] {
+        let (bt, _, _) = matrices(m: g.m), a = g.alpha
+        var dst = [Double](repeating: 0, count: g.paddedCount)
+        eachTile(tiles: g.tiles, channels: g.c, left: transposed(bt), right: bt, read: { t, c in
+            (0..<a).map { i in (0..<a).map { j in Double(dv[(a * i + j) * kStride + t * g.c + c]) } }
+        }, write: { t, c, r in
+            let (ty, tx) = (t / g.tilesW, t % g.tilesW)
+            for i in 0..<a { for j in 0..<a { dst[((g.m * ty + i) * g.paddedW + g.m * tx + j) * g.c + c] += r[i][j] } }
+        })
+        return dst.map { Float($0) }
+    }
+
+    /// `U[k][c][o] = (G g Gᵀ)[i][j]` of `weights` (O, C, 3, 3).
+    static func weightTransform(m: Int, _ weights: [Float], o: Int, c: Int) -> [Float] {
+        let (_, gm, _) = matrices(m: m), a = m + 2
+        var u = [Float](repeating: 0, count: a * a * c * o)
+        for oc in 0..<o {
+            for ic in 0..<c {
+                let kernel = (0..<3).map { i in (0..<3).map { j in Double(weights[(oc * c + ic) * 9 + 3 * i + j]) } }
+                let r = product(product(gm, kernel), transposed(gm))
+                for i in 0..<a { for j in 0..<a { u[((a * i + j) * c + ic) * o + oc] = Float(r[i][j]) } }
+            }
+        }
+        return u
+    }
+
+    /// `∂L/∂W[o, c] = Gᵀ X G` with `X[i][j] = du[α·i + j][c][o]`.
+    static func weightGradientTransform(m: Int, _ du: [Float], o: Int, c: Int) -> [Float] {
+        let (_, gm, _) = matrices(m: m), a = m + 2
+        var dw = [Float](repeating: 0, count: o * c * 9)
+        for oc in 0..<o {
+            for ic in 0..<c {
+                let x = (0..<a).map { i in (0..<a).map { j in Double(du[((a * i + j) * c + ic) * o + oc]) } }
+                let r = product(product(transposed(gm), x), gm)
+                for i in 0..<3 { for j in 0..<3 { dw[(oc * c + ic) * 9 + 3 * i + j] = Float(r[i][j]) } }
+            }
+        }
+        return dw
+    }
+}

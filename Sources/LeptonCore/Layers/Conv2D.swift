@@ -36,6 +36,9 @@ public final class Conv2D: Layer {
     var prefersWinogradKernels: Bool?
     /// Tiles per chunk on the Winograd path (tests make it small, to run several chunks).
     var winogradTargetTiles = Conv2D.defaultWinogradTargetTiles
+    /// Outputs per side of a Winograd tile, 2 for F(2×2, 3×3) or 4 for F(4×4, 3×3), overriding
+    /// ``ConvolutionKernels/winogradOutputTile(inChannels:outChannels:height:width:)`` (tests).
+    var winogradOutputTile: Int?
     /// Workspaces of the direct 3×3 kernels (Conv2D+Direct.swift).
     let direct = DirectConvolution()
     /// Reused between batches: the unfolded input, the (O, b·P) product / gathered gradient,
