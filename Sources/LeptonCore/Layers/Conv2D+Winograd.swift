@@ -222,9 +222,13 @@ extension Conv2D {
         let perPartCount = g.paddedCount + vCount + mCount + 2 * g.p * o
         var scratch = Conv2D.take(&state.scratch, parts * perPartCount)
         let transformedCount = g.positions * g.c * o
-        var partialTransformed = [Float](repeating: 0, count: parts * transformedCount)
+        // Per part: Σ dU over its tiles (the first chunk overwrites: no zero-filling needed).
+        var partialTransformed = [Float](unsafeUninitializedCapacity: parts * transformedCount) { _, count in
+            count = parts * transformedCount
+        }
         var partialBias = [Float](repeating: 0, count: parts * o)
-        var dx = inputGradient ? Tensor(shape: s) : Tensor(shape: [1])
+        // Every element of ∂L/∂x is written (the interior rows of each sample's padded gradient).
+        var dx = inputGradient ? Tensor(shape: s) { _ in } : Tensor(shape: [1])
         let mask = reluOutput ?? Tensor(shape: [1])
         let argmax = poolArgmax ?? [0]
         let gather = GradientGather(pooled: poolArgmax != nil, masked: reluOutput != nil, o: o, h: g.h, w: g.w)
@@ -250,6 +254,7 @@ extension Conv2D {
                                                 let du = pt + part * transformedCount, db = pb + part * o
                                                 padded.update(repeating: 0, count: g.paddedCount)
                                                 let range = min(n, part * perPart)..<min(n, (part + 1) * perPart)
+                                                if range.isEmpty { du.update(repeating: 0, count: transformedCount) }
                                                 for start in Swift.stride(from: range.lowerBound, to: range.upperBound, by: chunk) {
                                                     let samples = start..<min(range.upperBound, start + chunk)
                                                     let t = samples.count * g.tiles
@@ -266,7 +271,8 @@ extension Conv2D {
                                                     }
                                                     for k in 0..<g.positions {
                                                         BLAS.gemm(.transpose, .none, m: g.c, n: o, k: t, a: v + k * t * g.c,
-                                                                  b: dm + k * t * o, beta: 1, c: du + k * g.c * o)
+                                                                  b: dm + k * t * o, beta: start == range.lowerBound ? 0 : 1,
+                                                                  c: du + k * g.c * o)
                                                     }
                                                     guard inputGradient else { continue }
                                                     for k in 0..<g.positions { // dV_k = dM_k · U_kᵀ, into V's place
@@ -299,8 +305,12 @@ extension Conv2D {
         }
         state.scratch = scratch
         // Σ over parts in part order, then the adjoint of the weight transform.
-        for part in 1..<max(1, parts) {
-            for q in 0..<transformedCount { partialTransformed[q] += partialTransformed[part * transformedCount + q] }
+        partialTransformed.withUnsafeMutableBufferPointer { pt in
+            let total = pt.baseAddress!
+            for part in 1..<max(1, parts) {
+                let partial = total + part * transformedCount
+                for q in 0..<transformedCount { total[q] += partial[q] }
+            }
         }
         var db = [Float](repeating: 0, count: o)
         for part in 0..<parts {
