@@ -220,6 +220,47 @@ LK_TARGET void lepton_transpose(const float *src, ptrdiff_t src_ld, int rows, in
     }
 }
 
+LK_TARGET void lepton_pad_pixel_major(const float *src, int channels, int h, int w, float *dst, int padded_w) {
+    const int pixels = h * w;
+    const __m512 zero = _mm512_setzero_ps();
+    for (int q0 = 0; q0 < pixels; q0 += 16) {
+        const int nq = pixels - q0 < 16 ? pixels - q0 : 16;
+        float *at[16]; // each pixel's place in the padded image
+        for (int k = 0; k < nq; k++) {
+            const int y = (q0 + k) / w, x = (q0 + k) % w;
+            at[k] = dst + ((ptrdiff_t)(y + 1) * padded_w + x + 1) * channels;
+        }
+        for (int c0 = 0; c0 < channels; c0 += 16) {
+            const int nc = channels - c0 < 16 ? channels - c0 : 16;
+            __m512 r[16];
+            for (int k = 0; k < 16; k++)
+                r[k] = k < nc ? _mm512_maskz_loadu_ps(first_lanes(nq), src + (ptrdiff_t)(c0 + k) * pixels + q0) : zero;
+            transpose16(r);
+            for (int k = 0; k < nq; k++) _mm512_mask_storeu_ps(at[k] + c0, first_lanes(nc), r[k]);
+        }
+    }
+}
+
+LK_TARGET void lepton_unpad_pixel_major(const float *src, int channels, int h, int w, int padded_w, float *dst) {
+    const int pixels = h * w;
+    const __m512 zero = _mm512_setzero_ps();
+    for (int q0 = 0; q0 < pixels; q0 += 16) {
+        const int nq = pixels - q0 < 16 ? pixels - q0 : 16;
+        const float *at[16];
+        for (int k = 0; k < nq; k++) {
+            const int y = (q0 + k) / w, x = (q0 + k) % w;
+            at[k] = src + ((ptrdiff_t)(y + 1) * padded_w + x + 1) * channels;
+        }
+        for (int c0 = 0; c0 < channels; c0 += 16) {
+            const int nc = channels - c0 < 16 ? channels - c0 : 16;
+            __m512 r[16];
+            for (int k = 0; k < 16; k++) r[k] = k < nq ? _mm512_maskz_loadu_ps(first_lanes(nc), at[k] + c0) : zero;
+            transpose16(r);
+            for (int k = 0; k < nc; k++) _mm512_mask_storeu_ps(dst + (ptrdiff_t)(c0 + k) * pixels + q0, first_lanes(nq), r[k]);
+        }
+    }
+}
+
 LK_TARGET void lepton_pool2x2_pixel_major(const float *src, int h, int w, int channels16, float *dst) {
     const int ph = h / 2, pw = w / 2;
     for (int i = 0; i < ph; i++) {
@@ -369,6 +410,8 @@ void lepton_conv3x3_weight_gradient(const float *src, ptrdiff_t plane, ptrdiff_t
 void lepton_transpose(const float *src, ptrdiff_t src_ld, int rows, int cols, float *dst, ptrdiff_t dst_ld,
                       const float *bias, int relu) {}
 void lepton_pool2x2_pixel_major(const float *src, int h, int w, int channels16, float *dst) {}
+void lepton_pad_pixel_major(const float *src, int channels, int h, int w, float *dst, int padded_w) {}
+void lepton_unpad_pixel_major(const float *src, int channels, int h, int w, int padded_w, float *dst) {}
 void lepton_unpool2x2_relu(const float *pooled, const int *argmax, const float *y, int h, int w, float *dst) {}
 void lepton_pad_planes(const float *src, int channels, int h, int w, float *dst, ptrdiff_t plane) {}
 void lepton_conv3x3_forward_pixel_major(const float *src, ptrdiff_t pixel, int cin, int h, int w,

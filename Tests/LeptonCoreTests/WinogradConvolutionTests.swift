@@ -228,4 +228,24 @@ final class WinogradConvolutionTests: XCTestCase {
             }
         }
     }
+
+    func testPaddingTransposesEqualTheScalarTwins() throws {
+        try XCTSkipUnless(DirectConvolution.processorSupported, "no AVX-512F here: the GEMM path runs")
+        var rng = SeededGenerator(seed: 57)
+        for (h, w, channels, m) in [(28, 28, 64, 4), (7, 7, 256, 4), (4, 4, 48, 2), (1, 3, 17, 2), (5, 9, 33, 4)] {
+            let g = Conv2D.WinogradGeometry(c: channels, o: channels, h: h, w: w, m: m)
+            let x = (0..<(channels * h * w)).map { _ in rng.nextUniform() - 0.5 }
+            var padded = [Float](repeating: .nan, count: g.paddedCount), naive = padded
+            var back = [Float](repeating: .nan, count: x.count), naiveBack = back
+            x.withUnsafeBufferPointer { xp in
+                Conv2D.winogradPad(xp.baseAddress!, g, into: &padded)
+                Conv2D.naiveWinogradPad(xp.baseAddress!, g, into: &naive)
+            }
+            assertBitEqual(padded, naive, "pad \(h)×\(w)×\(channels)") // the border stays as it was (NaN)
+            padded.withUnsafeBufferPointer { Conv2D.winogradUnpad($0.baseAddress!, g, into: &back) }
+            naive.withUnsafeBufferPointer { Conv2D.naiveWinogradUnpad($0.baseAddress!, g, into: &naiveBack) }
+            assertBitEqual(back, naiveBack, "unpad \(h)×\(w)×\(channels)")
+            assertBitEqual(back, x, "round trip \(h)×\(w)×\(channels)")
+        }
+    }
 }

@@ -45,6 +45,12 @@ void lepton_conv3x3_weight_gradient(const float *src, ptrdiff_t plane, ptrdiff_t
 void lepton_transpose(const float *src, ptrdiff_t src_ld, int rows, int cols, float *dst, ptrdiff_t dst_ld,
                       const float *bias, int relu);
 
+/// One sample's `channels` planes of h × w floats (`src`, contiguous) into the interior of a padded
+/// pixel-major image: pixel (y, x) goes to `dst + ((y + 1)·padded_w + x + 1)·channels`. Only the
+/// interior is written. Sixteen pixels × sixteen channels per register transpose, whatever w is.
+void lepton_pad_pixel_major(const float *src, int channels, int h, int w, float *dst, int padded_w);
+/// The reverse: the interior of a padded pixel-major image back into `channels` planes of h × w.
+void lepton_unpad_pixel_major(const float *src, int channels, int h, int w, int padded_w, float *dst);
 /// 2×2 / stride-2 max-pool of a pixel-major (h × w pixels, `channels16` columns) block:
 /// `dst[i·(w/2) + j][o] = max of src over pixels (2i + a)·w + 2j + b, a, b ∈ {0, 1}`, compared in
 /// the order (0,0), (0,1), (1,0), (1,1), keeping the earlier on ties (as MaxPool2D does).

@@ -112,11 +112,15 @@ extension Conv2D {
     // MARK: Layout
 
     /// One sample's (C, H, W) planes into the interior of a padded pixel-major buffer whose
-    /// border is already zero.
+    /// border is already zero (twin: ``naiveWinogradPad(_:_:into:)``).
     static func winogradPad(_ x: UnsafePointer<Float>, _ g: WinogradGeometry, into dst: UnsafeMutablePointer<Float>) {
-        for y in 0..<g.h {
-            lepton_transpose(x + y * g.w, g.p, Int32(g.c), Int32(g.w), dst + ((y + 1) * g.paddedW + 1) * g.c, g.c, nil, 0)
-        }
+        lepton_pad_pixel_major(x, Int32(g.c), Int32(g.h), Int32(g.w), dst, Int32(g.paddedW))
+    }
+
+    /// The interior of a padded pixel-major buffer back into (C, H, W) planes (twin:
+    /// ``naiveWinogradUnpad(_:_:into:)``).
+    static func winogradUnpad(_ src: UnsafePointer<Float>, _ g: WinogradGeometry, into x: UnsafeMutablePointer<Float>) {
+        lepton_unpad_pixel_major(src, Int32(g.c), Int32(g.h), Int32(g.w), Int32(g.paddedW), x)
     }
 
     /// Runs `body` with single-threaded BLAS when `parts` threads share the work.
@@ -283,11 +287,7 @@ extension Conv2D {
                                                         padded.update(repeating: 0, count: g.paddedCount)
                                                         g.inputGradientTransform(v + i * g.tiles * g.c, kStride: t * g.c,
                                                                                  channels: g.c, into: padded)
-                                                        let out = dx + sample * g.c * g.p
-                                                        for y in 0..<g.h {
-                                                            lepton_transpose(padded + ((y + 1) * g.paddedW + 1) * g.c, g.c,
-                                                                             Int32(g.w), Int32(g.c), out + y * g.w, g.p, nil, 0)
-                                                        }
+                                                        Conv2D.winogradUnpad(padded, g, into: dx + sample * g.c * g.p)
                                                     }
                                                     // The next chunk's input goes into the interior only: clear it all.
                                                     padded.update(repeating: 0, count: g.paddedCount)

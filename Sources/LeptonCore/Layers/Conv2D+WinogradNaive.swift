@@ -2,6 +2,24 @@
 /// the matrices in Conv2D+Winograd.swift with the same additions in the same order, so the tests
 /// can hold the vector kernels to them bit for bit. Layouts as in lepton_kernels.h.
 extension Conv2D {
+    /// Pixel (y, x) of channel c to padded pixel-major `((y + 1)·paddedW + x + 1)·C + c`.
+    static func naiveWinogradPad(_ x: UnsafePointer<Float>, _ g: WinogradGeometry, into dst: UnsafeMutablePointer<Float>) {
+        for c in 0..<g.c {
+            for y in 0..<g.h {
+                for col in 0..<g.w { dst[((y + 1) * g.paddedW + col + 1) * g.c + c] = x[(c * g.h + y) * g.w + col] }
+            }
+        }
+    }
+
+    /// The reverse of ``naiveWinogradPad(_:_:into:)``.
+    static func naiveWinogradUnpad(_ src: UnsafePointer<Float>, _ g: WinogradGeometry, into x: UnsafeMutablePointer<Float>) {
+        for c in 0..<g.c {
+            for y in 0..<g.h {
+                for col in 0..<g.w { x[(c * g.h + y) * g.w + col] = src[((y + 1) * g.paddedW + col + 1) * g.c + c] }
+            }
+        }
+    }
+
     /// `v[k][t][c] = (Bᵀ d_t B)[i][j]` of one sample's padded pixel-major input.
     static func naiveWinogradInputTransform(_ src: [Float], paddedW: Int, channels: Int, tilesH: Int, tilesW: Int,
                                             kStride: Int, into v: inout [Float]) {

@@ -104,16 +104,22 @@ private func adamStep(_ value: inout Tensor, _ gradient: Tensor, _ state: inout 
     precondition(step >= 1, "Adam steps are 1-based")
     let c1 = 1 - Float(Foundation.pow(Double(b1), Double(step)))
     let c2 = 1 - Float(Foundation.pow(Double(b2), Double(step)))
-    value.withUnsafeMutableBufferPointer { w in
-        gradient.withUnsafeBufferPointer { grad in
-            state.m.withUnsafeMutableBufferPointer { m in
-                state.v.withUnsafeMutableBufferPointer { v in
-                    for i in w.indices {
-                        let g = grad[i] + l2 * w[i]
-                        w[i] -= lr * decoupled * w[i]
-                        m[i] = b1 * m[i] + (1 - b1) * g
-                        v[i] = b2 * v[i] + (1 - b2) * g * g
-                        w[i] -= lr * (m[i] / c1) / ((v[i] / c2).squareRoot() + eps)
+    value.withUnsafeMutableBufferPointer { wp in
+        gradient.withUnsafeBufferPointer { gp in
+            state.m.withUnsafeMutableBufferPointer { mp in
+                state.v.withUnsafeMutableBufferPointer { vp in
+                    guard !wp.isEmpty else { return }
+                    // Element-wise, so splitting over threads changes no bit. Safe: ranges are disjoint.
+                    let box = UncheckedSendableBox((wp.baseAddress!, gp.baseAddress!, mp.baseAddress!, vp.baseAddress!))
+                    parallelFor(wp.count, minimumPerThread: 1 << 16) { range in
+                        let (w, grad, m, v) = box.value
+                        for i in range {
+                            let g = grad[i] + l2 * w[i]
+                            w[i] -= lr * decoupled * w[i]
+                            m[i] = b1 * m[i] + (1 - b1) * g
+                            v[i] = b2 * v[i] + (1 - b2) * g * g
+                            w[i] -= lr * (m[i] / c1) / ((v[i] / c2).squareRoot() + eps)
+                        }
                     }
                 }
             }
