@@ -78,6 +78,30 @@ final class LayerGradientTests: XCTestCase {
         }
     }
 
+    /// Sequential runs BatchNorm → ReLU as one fused step: the same bits as the two layers one by
+    /// one, forward and backward, in training and inference.
+    func testBatchNormReLUFusionEqualsTheLayersOneByOne() {
+        var rng = SeededGenerator(seed: 62)
+        for training in [true, false] {
+            for shape in [[4, 3, 5, 5], [6, 2]] {
+                let x = Tensor.normal(shape, using: &rng), g = Tensor.normal(shape, using: &rng)
+                let fusedNorm = BatchNorm(shape[1]), norm = BatchNorm(shape[1])
+                for layer in [fusedNorm, norm] {
+                    layer.weight.value = Tensor(shape: [shape[1]], scalars: (0..<shape[1]).map { Float($0) * 0.3 + 0.5 })
+                    layer.bias.value = Tensor(shape: [shape[1]], scalars: (0..<shape[1]).map { Float($0) * 0.2 - 0.1 })
+                }
+                let fused = Sequential([fusedNorm, ReLU()])
+                let relu = ReLU()
+                let y = fused.forward(x, training: training)
+                let expected = relu.forward(norm.forward(x, training: training), training: training)
+                XCTAssertEqual(y.scalars, expected.scalars, "forward \(shape) training \(training)")
+                XCTAssertEqual(fused.backward(g).scalars, norm.backward(relu.backward(g)).scalars, "backward \(shape)")
+                XCTAssertEqual(fusedNorm.weight.gradient.scalars, norm.weight.gradient.scalars)
+                XCTAssertEqual(fusedNorm.bias.gradient.scalars, norm.bias.gradient.scalars)
+            }
+        }
+    }
+
     func testBatchNormStatistics() {
         let bn = BatchNorm(1, momentum: 0.5)
         let x = Tensor(shape: [4, 1], scalars: [1, 2, 3, 6])

@@ -58,6 +58,12 @@ public final class BatchNorm: Layer {
     }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        forward(input, training: training, applyingReLU: false)
+    }
+
+    /// The forward pass, optionally with a following ReLU fused in, `max(0, γ x̂ + β)` (one pass
+    /// over the activation fewer; ``Sequential`` uses it for BatchNorm → ReLU pairs).
+    func forward(_ input: Tensor, training: Bool, applyingReLU: Bool) -> Tensor {
         let (n, area) = layout(input.shape)
         let c = channels, m = n * area
         precondition(!training || m > 1, "\(summary): training needs more than one value per channel")
@@ -108,7 +114,11 @@ public final class BatchNorm: Layer {
                         for ch in 0..<c {
                             let base = (i * c + ch) * area
                             let (mu, k, b) = (mean[ch], scale[ch], beta[ch])
-                            for q in base..<(base + area) { y[q] = (x[q] - mu) * k + b }
+                            if applyingReLU {
+                                for q in base..<(base + area) { y[q] = Swift.max((x[q] - mu) * k + b, 0) }
+                            } else {
+                                for q in base..<(base + area) { y[q] = (x[q] - mu) * k + b }
+                            }
                         }
                     }
                 }
@@ -141,48 +151,68 @@ public final class BatchNorm: Layer {
         return total
     }
 
-    /// `(Σ g, Σ g·(x − mean))` over one plane, in 8 lanes then across.
+    /// `(Σ g, Σ g·(x − mean))` over one plane, in 8 lanes then across; with `mask`, g is taken as
+    /// 0 wherever `mask ≤ 0` (or NaN): the gradient through a fused ReLU whose output is `mask`.
     @inline(__always)
-    static func gradientSums(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, count: Int,
-                             mean: Float) -> (Float, Float) {
+    static func gradientSums(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, mask: UnsafePointer<Float>?,
+                             count: Int, mean: Float) -> (Float, Float) {
         var a = SIMD8<Float>(), b = SIMD8<Float>(), q = 0
         let mu = SIMD8<Float>(repeating: mean)
         while q &+ 8 <= count {
-            let gv = UnsafeRawPointer(g + q).loadUnaligned(as: SIMD8<Float>.self)
+            var gv = UnsafeRawPointer(g + q).loadUnaligned(as: SIMD8<Float>.self)
+            if let mask {
+                gv.replace(with: 0, where: .!(UnsafeRawPointer(mask + q).loadUnaligned(as: SIMD8<Float>.self) .> 0))
+            }
             a += gv
             b += gv * (UnsafeRawPointer(x + q).loadUnaligned(as: SIMD8<Float>.self) - mu)
             q &+= 8
         }
         var (sa, sb) = (a.sum(), b.sum())
         while q < count {
-            sa += g[q]
-            sb += g[q] * (x[q] - mean)
+            let gv = mask.map { $0[q] > 0 ? g[q] : 0 } ?? g[q]
+            sa += gv
+            sb += gv * (x[q] - mean)
             q &+= 1
         }
         return (sa, sb)
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
+        backward(outputGradient, reluOutput: nil)
+    }
+
+    /// Backward through this layer and the ReLU that followed it, given that ReLU's output `y`:
+    /// the ReLU's mask `1[y > 0]` is applied while the gradient is read (``Sequential`` uses it for
+    /// BatchNorm → ReLU pairs).
+    func backward(_ outputGradient: Tensor, throughReLUWithOutput y: Tensor) -> Tensor {
+        precondition(y.shape == outputGradient.shape, "\(summary).backward: ReLU output \(y.shape) vs gradient \(outputGradient.shape)")
+        return backward(outputGradient, reluOutput: y)
+    }
+
+    private func backward(_ outputGradient: Tensor, reluOutput: Tensor?) -> Tensor {
         let x = cached(input, summary)
         precondition(outputGradient.shape == inputShape, "\(summary).backward: gradient \(outputGradient.shape) vs \(inputShape)")
         let (n, area) = layout(inputShape)
         let c = channels, m = Float(n * area)
         let mean = batchMean, invStd = inverseStd
         // Σ g and Σ g·x̂ = (1/√(σ² + ε))·Σ g·(x − μ) per channel.
+        let masked = reluOutput != nil, mask = reluOutput ?? Tensor(shape: [1])
         var sumG = [Float](repeating: 0, count: c), sumGX = [Float](repeating: 0, count: c)
         outputGradient.withUnsafeBufferPointer { gp in
             x.withUnsafeBufferPointer { xp in
+              mask.withUnsafeBufferPointer { yp in
                 sumG.withUnsafeMutableBufferPointer { sgp in
                     sumGX.withUnsafeMutableBufferPointer { sgxp in
                         // Channels over threads; each channel's sums in sample order, as on one thread.
-                        let box = UncheckedSendableBox((gp.baseAddress!, xp.baseAddress!, sgp, sgxp))
+                        let box = UncheckedSendableBox((gp.baseAddress!, xp.baseAddress!, yp.baseAddress!, sgp, sgxp))
                         parallelFor(c) { r in
-                            let (g, x, sgp, sgxp) = box.value
+                            let (g, x, y, sgp, sgxp) = box.value
                             for ch in r {
                                 var a = 0.0, b = 0.0
                                 for i in 0..<n {
                                     let base = (i * c + ch) * area
-                                    let (pa, pb) = BatchNorm.gradientSums(g + base, x + base, count: area, mean: mean[ch])
+                                    let (pa, pb) = BatchNorm.gradientSums(g + base, x + base, mask: masked ? y + base : nil,
+                                                                          count: area, mean: mean[ch])
                                     a += Double(pa)
                                     b += Double(pb)
                                 }
@@ -192,6 +222,7 @@ public final class BatchNorm: Layer {
                         }
                     }
                 }
+              }
             }
         }
         bias.gradient = Tensor(sumG)
@@ -201,19 +232,35 @@ public final class BatchNorm: Layer {
         return Tensor(shape: inputShape) { dp in
             outputGradient.withUnsafeBufferPointer { gp in
                 x.withUnsafeBufferPointer { xp in
-                    let box = UncheckedSendableBox((dp.baseAddress!, gp.baseAddress!, xp.baseAddress!))
-                    parallelFor(n) { r in
-                        let (dx, g, x) = box.value
-                        for i in r {
-                            for ch in 0..<c {
-                                let base = (i * c + ch) * area
-                                if training {
-                                    let k = gamma[ch] * invStd[ch] / m, mu = mean[ch], sg = sumG[ch]
-                                    let slope = sumGX[ch] * invStd[ch]
-                                    for q in base..<(base + area) { dx[q] = k * (m * g[q] - sg - (x[q] - mu) * slope) }
-                                } else {
-                                    let k = gamma[ch] * invStd[ch]
-                                    for q in base..<(base + area) { dx[q] = g[q] * k }
+                    mask.withUnsafeBufferPointer { yp in
+                        let box = UncheckedSendableBox((dp.baseAddress!, gp.baseAddress!, xp.baseAddress!, yp.baseAddress!))
+                        parallelFor(n) { r in
+                            let (dx, g, x, y) = box.value
+                            for i in r {
+                                for ch in 0..<c {
+                                    let base = (i * c + ch) * area
+                                    if training {
+                                        let k = gamma[ch] * invStd[ch] / m, mu = mean[ch], sg = sumG[ch]
+                                        let slope = sumGX[ch] * invStd[ch]
+                                        if masked {
+                                            for q in base..<(base + area) {
+                                                let gv = g[q], yv = y[q]
+                                                dx[q] = k * (m * (yv > 0 ? gv : 0) - sg - (x[q] - mu) * slope)
+                                            }
+                                        } else {
+                                            for q in base..<(base + area) { dx[q] = k * (m * g[q] - sg - (x[q] - mu) * slope) }
+                                        }
+                                    } else {
+                                        let k = gamma[ch] * invStd[ch]
+                                        if masked {
+                                            for q in base..<(base + area) {
+                                                let gv = g[q], yv = y[q]
+                                                dx[q] = (yv > 0 ? gv : 0) * k
+                                            }
+                                        } else {
+                                            for q in base..<(base + area) { dx[q] = g[q] * k }
+                                        }
+                                    }
                                 }
                             }
                         }

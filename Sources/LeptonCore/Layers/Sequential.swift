@@ -17,9 +17,9 @@ public final class Sequential: Layer {
         layers.enumerated().flatMap { prefixed(String($0.offset), $0.element.namedParameters) }
     }
 
-    /// Runs the chain; a Conv2D directly followed by a ReLU is run as one fused step (the same
-    /// values, one pass over the activations fewer; the ReLU keeps its output for the fused
-    /// backward step).
+    /// Runs the chain; a Conv2D or BatchNorm directly followed by a ReLU is run as one fused step
+    /// (the same values, one pass over the activations fewer; the ReLU keeps its output for the
+    /// fused backward step).
     /// In inference, a Conv2D → ReLU → 2×2/stride-2 MaxPool2D triple is one fused step too, and
     /// in training as well when the convolution runs on the direct 3×3 kernels; with those, an
     /// inference Conv2D → ReLU → GlobalAvgPool triple is one step as well, and a run of two or
@@ -64,6 +64,10 @@ public final class Sequential: Layer {
                 x = conv.forward(x, training: training, applyingReLU: true)
                 relu.adoptOutput(x)
                 i += 2
+            } else if i + 1 < layers.count, let norm = layers[i] as? BatchNorm, let relu = layers[i + 1] as? ReLU {
+                x = norm.forward(x, training: training, applyingReLU: true)
+                relu.adoptOutput(x)
+                i += 2
             } else {
                 x = layers[i].forward(x, training: training)
                 i += 1
@@ -72,8 +76,8 @@ public final class Sequential: Layer {
         return x
     }
 
-    /// Runs the chain in reverse; a Conv2D → ReLU pair is one fused step (the ReLU's mask is
-    /// applied while the convolution gathers its gradient).
+    /// Runs the chain in reverse; a Conv2D → ReLU or BatchNorm → ReLU pair is one fused step (the
+    /// ReLU's mask is applied while the convolution gathers, or BatchNorm reads, its gradient).
     public func backward(_ outputGradient: Tensor) -> Tensor {
         backwardChain(outputGradient, inputGradient: true)!
     }
@@ -112,6 +116,11 @@ public final class Sequential: Layer {
                     return nil
                 }
                 g = next
+                i -= 2
+            } else if i >= 1, let relu = layers[i] as? ReLU, let norm = layers[i - 1] as? BatchNorm, let y = relu.output {
+                // BatchNorm → ReLU: the ReLU's mask applied while BatchNorm reads the gradient.
+                g = norm.backward(g, throughReLUWithOutput: y)
+                if i == 1 && !inputGradient { return nil }
                 i -= 2
             } else if i == 0 && !inputGradient {
                 layers[0].backwardParameters(g)
@@ -180,11 +189,24 @@ public final class ResidualBlock: Layer {
     }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        var sum = main.forward(input, training: training)
+        let sum = main.forward(input, training: training)
         let skip = shortcut?.forward(input, training: training) ?? input
         precondition(sum.shape == skip.shape, "ResidualBlock: main path \(sum.shape) vs shortcut \(skip.shape)")
-        sum += skip
-        return activation.forward(sum, training: training)
+        // max(0, F(x) + S(x)) in one pass; the ReLU keeps it for its backward pass.
+        let y = Tensor(shape: sum.shape) { yp in
+            sum.withUnsafeBufferPointer { ap in
+                skip.withUnsafeBufferPointer { bp in
+                    guard !yp.isEmpty else { return }
+                    let box = UncheckedSendableBox((yp.baseAddress!, ap.baseAddress!, bp.baseAddress!))
+                    parallelFor(yp.count, minimumPerThread: 1 << 16) { r in
+                        let (y, a, b) = box.value
+                        for i in r { y[i] = Swift.max(a[i] + b[i], 0) }
+                    }
+                }
+            }
+        }
+        activation.adoptOutput(y)
+        return y
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
