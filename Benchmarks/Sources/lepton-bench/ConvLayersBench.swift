@@ -3,13 +3,14 @@ import Foundation
 import LeptonCore
 
 /// `lepton-bench conv-layers`: times one training step (forward, then backward with ∂L/∂x) of
-/// each stride-1 3×3 convolution shape of ResNet-18 on 28×28 input, on whichever kernels
-/// `LEPTON_CONV_KERNELS` selects (`auto`, `winograd`, `direct`, `gemm`), so the paths can be
-/// compared layer by layer. GFLOP/s are nominal: 2·N·C·O·9·H·W per pass, whatever the algorithm.
+/// each convolution shape of ResNet-18 on 28×28 input (stride-1 3×3, stride-2 3×3, 1×1
+/// shortcuts), on whichever kernels `LEPTON_CONV_KERNELS` selects (`auto`, `winograd`, `direct`,
+/// `gemm`), so the paths can be compared layer by layer. GFLOP/s are nominal, 2·N·C·O·k²·Ho·Wo
+/// per pass, whatever the algorithm.
 struct ConvLayersBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "conv-layers",
-        abstract: "Time forward and backward of ResNet-18's stride-1 3×3 convolutions, one shape at a time.")
+        abstract: "Time forward and backward of ResNet-18's convolutions, one shape at a time.")
 
     @Option(help: "Samples per batch.")
     var batchSize = 128
@@ -23,10 +24,17 @@ struct ConvLayersBench: ParsableCommand {
     func run() throws {
         Threading.setCount(threads)
         var rows: [[String: Any]] = []
-        for (channels, size) in [(64, 28), (128, 14), (256, 7), (512, 4)] {
+        // (in, out, kernel, stride, input size): the stride-1 3×3 shapes, then each stage's
+        // stride-2 3×3 and 1×1 shortcut.
+        let shapes = [(64, 64, 3, 1, 28), (128, 128, 3, 1, 14), (256, 256, 3, 1, 7), (512, 512, 3, 1, 4),
+                      (64, 128, 3, 2, 28), (128, 256, 3, 2, 14), (256, 512, 3, 2, 7),
+                      (64, 128, 1, 2, 28), (128, 256, 1, 2, 14), (256, 512, 1, 2, 7)]
+        for (inChannels, channels, kernel, stride, inputSize) in shapes {
             var rng = SeededGenerator(seed: 1)
-            let conv = Conv2D(channels, channels, kernelSize: 3, padding: 1, bias: false, using: &rng)
-            let x = Tensor.normal([batchSize, channels, size, size], using: &rng)
+            let conv = Conv2D(inChannels, channels, kernelSize: kernel, stride: stride, padding: kernel / 2, bias: false,
+                              using: &rng)
+            let size = (inputSize + 2 * (kernel / 2) - kernel) / stride + 1
+            let x = Tensor.normal([batchSize, inChannels, inputSize, inputSize], using: &rng)
             let g = Tensor.normal([batchSize, channels, size, size], using: &rng)
             var forward = Double.infinity, backward = Double.infinity
             for _ in 0..<max(1, `repeat`) {
@@ -35,8 +43,9 @@ struct ConvLayersBench: ParsableCommand {
                 forward = min(forward, tf)
                 backward = min(backward, tb)
             }
-            let flops = 2.0 * Double(batchSize * channels * channels * 9 * size * size)
-            rows.append(["shape": "\(channels)→\(channels) \(size)×\(size)", "forward_ms": forward * 1000,
+            let flops = 2.0 * Double(batchSize * inChannels * channels * kernel * kernel * size * size)
+            let name = "\(inChannels)→\(channels) \(kernel)×\(kernel)/\(stride) \(inputSize)×\(inputSize)"
+            rows.append(["shape": name, "forward_ms": forward * 1000,
                          "backward_ms": backward * 1000, "forward_gflops": flops / forward / 1e9,
                          "backward_gflops": 2 * flops / backward / 1e9])
         }
@@ -47,7 +56,7 @@ struct ConvLayersBench: ParsableCommand {
         } else {
             print("kernels \(Conv2D.kernels), batch \(batchSize), \(threads) threads")
             for row in rows {
-                print(String(format: "%@  forward %7.2f ms (%5.0f GFLOP/s)  backward %7.2f ms (%5.0f GFLOP/s)",
+                print(String(format: "%-26@ forward %7.2f ms (%5.0f GFLOP/s)  backward %7.2f ms (%5.0f GFLOP/s)",
                              row["shape"] as! String, row["forward_ms"] as! Double, row["forward_gflops"] as! Double,
                              row["backward_ms"] as! Double, row["backward_gflops"] as! Double))
             }
