@@ -19,14 +19,16 @@ static inline __attribute__((always_inline)) void lepton_prefetch(const void *p)
 #endif
 
 /// With `retain` nonzero, glibc's malloc serves blocks of up to 32 MB from its heap and never trims
-/// the heap; with 0, its default thresholds (128 KB) return and free memory goes back to the
-/// system. Returns 1 when the settings were applied (glibc), else 0.
+/// the heap; with 0, the heap is trimmed again above 64 MB free and what is free now goes back to
+/// the system. Either way the mmap threshold stays at 32 MB: setting any threshold ends glibc's own
+/// adjustment of it, which would have raised it towards that same ceiling (32 MB, trim at twice
+/// that) as a program freed large blocks. Returns 1 when the settings were applied (glibc), else 0.
 static inline int lepton_malloc_retain_freed_memory(int retain) {
 #if defined(__GLIBC__)
     if (retain) {
         return mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024) && mallopt(M_TRIM_THRESHOLD, 0x7fffffff);
     }
-    int ok = mallopt(M_TRIM_THRESHOLD, 128 * 1024) && mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+    int ok = mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
     malloc_trim(0);
     return ok;
 #else

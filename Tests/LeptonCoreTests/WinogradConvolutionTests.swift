@@ -103,6 +103,21 @@ final class WinogradConvolutionTests: XCTestCase {
         }
     }
 
+    /// Backward reuses the forward pass's transformed weights only for the same weights and tile
+    /// size: new weights or another tile size in between are transformed again.
+    func testBackwardTransformsChangedWeightsAgain() throws {
+        try XCTSkipUnless(DirectConvolution.processorSupported, "no AVX-512F here: the GEMM path runs")
+        var rng = SeededGenerator(seed: 58)
+        let conv = winogradConv(16, 16, bias: false, tile: 4, using: &rng)
+        let x = Tensor.normal([2, 16, 6, 6], using: &rng), g = Tensor.normal([2, 16, 6, 6], using: &rng)
+        _ = conv.forward(x, training: true)
+        conv.weight.value = Tensor.normal(conv.weight.value.shape, using: &rng)
+        assertClose(conv.backward(g), conv.naiveBackward(input: x, outputGradient: g).input, "new weights")
+        _ = conv.forward(x, training: true)
+        conv.winogradOutputTile = 2
+        assertClose(conv.backward(g), conv.naiveBackward(input: x, outputGradient: g).input, "another tile size")
+    }
+
     /// The same thread count gives the same bits (∂L/∂W is summed over fixed parts in order).
     func testBackwardIsReproducible() throws {
         try XCTSkipUnless(DirectConvolution.processorSupported, "no AVX-512F here: the GEMM path runs")

@@ -52,8 +52,10 @@ final class DirectConvolution {
     /// Packed weights (forward or backward layout), rebuilt on every call (cheap: O·C·9 floats),
     /// or the Winograd path's transformed weights U (Conv2D+Winograd.swift).
     var packedWeights: [Float] = []
-    /// Whether ``packedWeights`` holds U from a Winograd training forward pass, for its backward.
-    var packedHoldsWinogradWeights = false
+    /// When ``packedWeights`` holds U from a Winograd training forward pass: its tile size and
+    /// the weights it came from (the same storage, not a copy), so that backward reuses U only
+    /// for those very weights and tile size (a changed weight tensor has new storage: copy on write).
+    var packedWinogradWeights: (m: Int, weights: Tensor)?
     /// The pooled output of the latest fused Conv2D → ReLU → max-pool training pass: its backward
     /// pass reads the ReLU's mask from it (a window's maximum is its arg-max cell's output).
     var pooledOutput: Tensor?
@@ -117,7 +119,7 @@ extension Conv2D {
     /// `packed[o][8 − (3u + v)][c] = W[o, c, u, v]`; padded channels get zero weights.
     func packWeights(_ d: DirectGeometry, forBackward: Bool, into packed: inout [Float]) {
         let count = forBackward ? d.o * 9 * d.c16 : d.c * 9 * d.o16
-        direct.packedHoldsWinogradWeights = false
+        direct.packedWinogradWeights = nil
         packed = Conv2D.take(&packed, count)
         packed.withUnsafeMutableBufferPointer { pk in
             pk.baseAddress!.update(repeating: 0, count: count)

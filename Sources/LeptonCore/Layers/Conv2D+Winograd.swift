@@ -33,7 +33,9 @@ extension Conv2D {
     /// 6 × 6 input tiles, 36 products).
     struct WinogradGeometry {
         let c, o, h, w: Int
-        var m = 2
+        var m = 2 {
+            didSet { precondition(m == 2 || m == 4, "Winograd: F(\(m)×\(m), 3×3) is not implemented (2 or 4)") }
+        }
         /// The input tile's side, m + 2, and the number of transformed matrices, (m + 2)².
         var alpha: Int { m + 2 }
         var positions: Int { alpha * alpha }
@@ -74,6 +76,7 @@ extension Conv2D {
     func winogradGeometry(_ s: [Int]) -> WinogradGeometry {
         let m = winogradOutputTile ?? ConvolutionKernels.winogradOutputTile(inChannels: s[1], outChannels: outChannels,
                                                                             height: s[2], width: s[3])
+        precondition(m == 2 || m == 4, "\(summary): Winograd F(\(m)×\(m), 3×3) is not implemented (2 or 4)")
         return WinogradGeometry(c: s[1], o: outChannels, h: s[2], w: s[3], m: m)
     }
 
@@ -148,7 +151,7 @@ extension Conv2D {
         state.pooledOutput = nil
         state.paddedHoldsInput = nil
         winogradTransformedWeights(m: g.m, into: &state.packedWeights)
-        state.packedHoldsWinogradWeights = training
+        state.packedWinogradWeights = training ? (g.m, weight.value) : nil
         let u = state.packedWeights
         // Per thread: the padded sample, V and M of a chunk, the pixel-major output (and its pooled copy).
         let vCount = g.positions * chunk * g.tiles * g.c, mCount = g.positions * chunk * g.tiles * o
@@ -216,9 +219,11 @@ extension Conv2D {
         let parts = max(1, min(Threading.count, n)), perPart = (n + parts - 1) / parts
         let chunk = g.chunk(perPart: perPart, targetTiles: winogradTargetTiles)
         let state = direct
-        // The training forward pass left U in place (the weights change only after backward).
-        if !state.packedHoldsWinogradWeights { winogradTransformedWeights(m: g.m, into: &state.packedWeights) }
-        state.packedHoldsWinogradWeights = false
+        // The training forward pass left U in place for these weights and this tile size (the
+        // optimizer changes the weights only after backward); otherwise transform them again.
+        let kept = state.packedWinogradWeights.map { $0.m == g.m && $0.weights.sharesStorage(with: weight.value) } ?? false
+        if !kept { winogradTransformedWeights(m: g.m, into: &state.packedWeights) }
+        state.packedWinogradWeights = nil // (releases the reference before the optimizer writes the weights)
         let u = state.packedWeights
         // Per part: the padded sample (input, then ∂L/∂x), V (then dV) and dM of a chunk, the
         // gathered gradient (O × P) and its pixel-major transpose (P × O).
@@ -226,7 +231,8 @@ extension Conv2D {
         let perPartCount = g.paddedCount + vCount + mCount + 2 * g.p * o
         var scratch = Conv2D.take(&state.scratch, parts * perPartCount)
         let transformedCount = g.positions * g.c * o
-        // Per part: Σ dU over its tiles (the first chunk overwrites: no zero-filling needed).
+        // Per part: Σ dU over its tiles. Not zero-filled: each part's first chunk writes all of
+        // its region (BLAS with beta 0) and an empty part zeroes its own, before anything reads it.
         var partialTransformed = [Float](unsafeUninitializedCapacity: parts * transformedCount) { _, count in
             count = parts * transformedCount
         }

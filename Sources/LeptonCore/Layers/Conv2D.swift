@@ -184,7 +184,7 @@ public final class Conv2D: Layer {
         columnsHoldInput = nil
         direct.paddedHoldsInput = nil
         direct.pooledOutput = nil
-        direct.packedHoldsWinogradWeights = false
+        direct.packedWinogradWeights = nil
     }
 
     /// The forward pass, optionally with a following ReLU fused into the output scatter,
@@ -208,6 +208,7 @@ public final class Conv2D: Layer {
         }
         direct.paddedHoldsInput = nil
         direct.pooledOutput = nil
+        direct.packedWinogradWeights = nil
         let n = input.shape[0], o = outChannels
         let (pooledH, pooledW) = (g.ho / 2, g.wo / 2)
         let outputShape = pooling2x2 ? [n, o, pooledH, pooledW] : [n, o, g.ho, g.wo]

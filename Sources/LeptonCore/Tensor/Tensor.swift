@@ -44,6 +44,13 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Whether both tensors hold the very same storage (one was copied from the other and
+    /// neither has been written since: a write copies shared storage first).
+    func sharesStorage(with other: Tensor) -> Bool {
+        storage.withUnsafeBufferPointer { a in other.storage.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress } }
+            && storage.count == other.storage.count
+    }
+
     /// A rank-1 tensor holding `scalars`.
     public init(_ scalars: [Float]) { self.init(shape: [scalars.count], scalars: scalars) }
 
