@@ -16,17 +16,26 @@ import Foundation
 /// - ∂L/∂W: `dU_k += V_kᵀ · dM_k` summed over every tile, then `∂L/∂g = Gᵀ dU G`;
 /// - ∂L/∂x: `dV_k = dM_k · U_kᵀ`, then `B dV_t Bᵀ` added into the overlapping input tiles.
 ///
-/// The transforms (CLeptonKernels/winograd.c) only add and subtract; the results equal the
-/// direct convolution up to rounding (tests hold them to the naive twins). Samples go through in
-/// chunks of enough tiles for BLAS to run near its peak (``winogradTargetTiles``); the backward
-/// pass splits the batch into fixed parts, one per thread, and sums their ∂L/∂W in part order, so
-/// a given thread count always gives the same bits. V is recomputed from the input in backward
-/// rather than kept (it is four times the input's size).
+/// F(4×4, 3×3) works the same way on 6 × 6 tiles with 36 products for 16 outputs (4× fewer
+/// multiplications than direct); ``ConvolutionKernels/winogradOutputTile(inChannels:outChannels:height:width:)``
+/// picks the tile size per layer. The F(2×2) transforms only add and subtract, the F(4×4) ones
+/// multiply by small constants; the results equal the direct convolution up to rounding (tests
+/// hold them to the naive twins, and the transforms to scalar and double-precision references).
+///
+/// Samples go through in chunks of enough tiles for BLAS to run near its peak
+/// (``winogradTargetTiles``); the backward pass splits the batch into fixed parts, one per thread,
+/// and sums their ∂L/∂W in part order, so a given thread count always gives the same bits. V is
+/// recomputed from the input in backward rather than kept (it is 2.25–4× the input's size).
 extension Conv2D {
-    /// Tiles per BLAS call the chunks aim for by default (``winogradTargetTiles``): 16 small
-    /// products of (T × C)·(C × O) run near BLAS's peak from a few hundred rows on, and the
-    /// chunk's V and M still fit in the cache.
-    static let defaultWinogradTargetTiles = Int(ProcessInfo.processInfo.environment["LEPTON_WINOGRAD_TILES"] ?? "") ?? 256
+    /// The most tiles per BLAS call the chunks take by default (``winogradTargetTiles``; at least
+    /// one sample): the (m + 2)² products of (T × C)·(C × O) run near BLAS's peak from a few
+    /// hundred rows on, while the chunk's V and M stay in the cache. 128, 256 and 512 measured
+    /// within 5% of each other on ResNet-18's shapes (`lepton-bench conv-layers`);
+    /// `LEPTON_WINOGRAD_TILES=N` sets it, for such comparisons.
+    static let defaultWinogradTargetTiles: Int = {
+        let value = Int(ProcessInfo.processInfo.environment["LEPTON_WINOGRAD_TILES"] ?? "") ?? 256
+        return max(1, value)
+    }()
 
     /// The tiling of an h × w image with c input and o output channels into tiles of m × m
     /// outputs: F(2×2, 3×3) (m = 2, 4 × 4 input tiles, 16 products) or F(4×4, 3×3) (m = 4,
