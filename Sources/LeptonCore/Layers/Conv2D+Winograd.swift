@@ -225,11 +225,7 @@ extension Conv2D {
         let s = x.shape
         let g = winogradGeometry(s)
         let n = s[0], o = outChannels
-        // One part per thread, each with its own Σ dU — unless dU is so large (512 → 512 channels:
-        // 16 MB) that a copy per thread costs more than it saves: then one part, and BLAS runs each
-        // product on all threads (ResNet-18's last stage: 27–28 ms per backward pass instead of 33–34).
-        let parts = g.positions * g.c * o >= ConvolutionKernels.winogradSharedGradientFloats ? 1 : max(1, min(Threading.count, n))
-        let perPart = (n + parts - 1) / parts
+        let parts = max(1, min(Threading.count, n)), perPart = (n + parts - 1) / parts
         let chunk = g.chunk(perPart: perPart, targetTiles: winogradTargetTiles)
         let state = direct
         // The training forward pass left U in place for these weights and this tile size (the
@@ -351,10 +347,6 @@ extension Conv2D {
 /// channels and 0.5–0.65× the im2col + GEMM path's at 256 and 512.
 enum ConvolutionKernels: String {
     case auto, winograd, direct, gemm
-
-    /// From this many floats of ∂L/∂U (positions · C · O) on, the Winograd backward pass keeps one
-    /// sum for all threads instead of one per thread.
-    static let winogradSharedGradientFloats = 1 << 22
 
     /// The fewest input and output channels for which `auto` picks Winograd. Its 16 products
     /// per tile have inner dimension C; below 64 channels BLAS runs them too far from its peak.
