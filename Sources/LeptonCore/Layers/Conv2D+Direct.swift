@@ -324,6 +324,7 @@ extension Conv2D {
         var dx = inputGradient ? Tensor(shape: s) : Tensor(shape: [1])
         let mask = reluOutput ?? Tensor(shape: [1])
         let argmax = poolArgmax ?? [0]
+        let hasBias = bias != nil // (no bias: no ∂L/∂b sums to take)
         let gather = GradientGather(pooled: poolArgmax != nil, masked: reluOutput != nil, o: o,
                                     h: d.h, w: d.w, maskFromPooledOutput: maskFromPooledOutput)
         x.withUnsafeBufferPointer { xp in
@@ -365,7 +366,7 @@ extension Conv2D {
                                                         }
                                                         let g = gather.sample(sample, gradient: gy, reluOutput: relu, argmax: arg,
                                                                               scratch: gathered)
-                                                        for oc in 0..<o { db[oc] += Conv2D.sum(g + oc * d.p, count: d.p) }
+                                                        if hasBias { for oc in 0..<o { db[oc] += Conv2D.sum(g + oc * d.p, count: d.p) } }
                                                         lepton_transpose(g, d.p, Int32(o), Int32(d.p), transposed, d.o16, nil, 0)
                                                         lepton_conv3x3_weight_gradient(planes, d.plane, d.row, Int32(d.c), Int32(d.h),
                                                                                        Int32(d.w), transposed, Int32(d.o16), dw)

@@ -250,6 +250,7 @@ extension Conv2D {
         var dx = inputGradient ? Tensor(shape: s) { _ in } : Tensor(shape: [1])
         let mask = reluOutput ?? Tensor(shape: [1])
         let argmax = poolArgmax ?? [0]
+        let hasBias = bias != nil // (no bias: no ∂L/∂b sums to take)
         let gather = GradientGather(pooled: poolArgmax != nil, masked: reluOutput != nil, o: o, h: g.h, w: g.w)
         x.withUnsafeBufferPointer { xp in
             gy.withUnsafeBufferPointer { gp in
@@ -283,7 +284,7 @@ extension Conv2D {
                                                                          kStride: t * g.c)
                                                         let gs = gather.sample(sample, gradient: gy, reluOutput: relu, argmax: arg,
                                                                                scratch: gathered)
-                                                        for oc in 0..<o { db[oc] += Conv2D.sum(gs + oc * g.p, count: g.p) }
+                                                        if hasBias { for oc in 0..<o { db[oc] += Conv2D.sum(gs + oc * g.p, count: g.p) } }
                                                         lepton_transpose(gs, g.p, Int32(o), Int32(g.p), pixelMajor, o, nil, 0)
                                                         g.gradientTransform(pixelMajor, channels: o, into: dm + i * g.tiles * o,
                                                                             kStride: t * o)

@@ -413,6 +413,7 @@ public final class Conv2D: Layer {
             return directBackward(input: x, gradient: outputGradient, inputGradient: inputGradient,
                                   reluOutput: reluOutput, poolArgmax: poolArgmax)
         }
+        let hasBias = bias != nil // (no bias: no ∂L/∂b sums to take)
         let gather = GradientGather(pooled: pooled, masked: reluOutput != nil, o: o, h: g.ho, w: g.wo)
         let mask = reluOutput ?? Tensor(shape: [1])
         let argmax = poolArgmax ?? [0]
@@ -462,7 +463,7 @@ public final class Conv2D: Layer {
                                                                                  into: gathered + oc * b * g.p + i * g.p)
                                                                 }
                                                             }
-                                                            for oc in 0..<o {
+                                                            for oc in 0..<o where hasBias {
                                                                 db[oc] += Conv2D.sum(gathered + oc * b * g.p, count: b * g.p)
                                                             }
                                                             if !reuse { Conv2D.im2col(x, g, first: start, count: b, into: cols) }
