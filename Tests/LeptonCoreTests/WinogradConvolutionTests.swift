@@ -14,10 +14,14 @@ final class WinogradConvolutionTests: XCTestCase {
         XCTAssertLessThanOrEqual(worst, accuracy, message, file: file, line: line)
     }
 
-    private func winogradConv(_ c: Int, _ o: Int, bias: Bool, tile: Int = 2, using rng: inout SeededGenerator) -> Conv2D {
+    /// A layer on the Winograd path: chunked (the batch split over threads) or `batched` (the
+    /// whole batch's transforms, products split by tile position).
+    private func winogradConv(_ c: Int, _ o: Int, bias: Bool, tile: Int = 2, batched: Bool = false,
+                              using rng: inout SeededGenerator) -> Conv2D {
         let conv = Conv2D(c, o, kernelSize: 3, padding: 1, bias: bias, using: &rng)
         conv.prefersWinogradKernels = true
         conv.winogradOutputTile = tile
+        conv.winogradBatchedFloats = batched ? Int.max : 0
         conv.winogradTargetTiles = 8 // chunks of 2 samples of 4×4: every part runs several
         if bias { conv.bias!.value = Tensor.normal([o], using: &rng) }
         return conv
@@ -54,8 +58,8 @@ final class WinogradConvolutionTests: XCTestCase {
         try XCTSkipUnless(DirectConvolution.processorSupported, "no AVX-512F here: the GEMM path runs")
         var rng = SeededGenerator(seed: 51)
         for s in shapes {
-            for (bias, tile) in [(true, 2), (false, 4)] {
-                let conv = winogradConv(s.c, s.o, bias: bias, tile: tile, using: &rng)
+            for (bias, tile, batched) in [(true, 2, false), (false, 4, false), (true, 4, true), (false, 2, true)] {
+                let conv = winogradConv(s.c, s.o, bias: bias, tile: tile, batched: batched, using: &rng)
                 XCTAssertTrue(conv.usesWinogradKernels)
                 let x = Tensor.normal([s.n, s.c, s.h, s.w], using: &rng)
                 let g = Tensor.normal([s.n, s.o, s.h, s.w], using: &rng)
@@ -64,7 +68,7 @@ final class WinogradConvolutionTests: XCTestCase {
                 for threads in [1, 2] {
                     Threading.setCount(threads)
                     defer { Threading.setCount(2) }
-                    let label = "F(\(tile)×\(tile), 3×3) c\(s.c) o\(s.o) \(s.h)×\(s.w) n\(s.n) bias \(bias) threads \(threads)"
+                    let label = "F(\(tile)×\(tile), 3×3) \(batched ? "batched" : "chunked") c\(s.c) o\(s.o) \(s.h)×\(s.w) n\(s.n) bias \(bias) threads \(threads)"
                     assertClose(conv.forward(x, training: true), expected, "forward \(label)")
                     assertClose(conv.backward(g), naive.input, "dx \(label)")
                     assertClose(conv.weight.gradient, naive.weight, "dW \(label)", accuracy: 2e-3)
@@ -79,8 +83,8 @@ final class WinogradConvolutionTests: XCTestCase {
     func testFusedReLUAndPoolEqualTheDirectPath() throws {
         try XCTSkipUnless(DirectConvolution.available, "no AVX-512F here (or LEPTON_CONV_KERNELS=gemm)")
         var rng = SeededGenerator(seed: 52)
-        for s in shapes where s.h >= 2 && s.w >= 2 {
-            let conv = winogradConv(s.c, s.o, bias: true, using: &rng)
+        for (index, s) in shapes.enumerated() where s.h >= 2 && s.w >= 2 {
+            let conv = winogradConv(s.c, s.o, bias: true, batched: index % 2 == 0, using: &rng)
             let twin = Conv2D(s.c, s.o, kernelSize: 3, padding: 1, using: &rng)
             twin.prefersWinogradKernels = false
             twin.weight.value = conv.weight.value
@@ -122,14 +126,24 @@ final class WinogradConvolutionTests: XCTestCase {
     func testBackwardIsReproducible() throws {
         try XCTSkipUnless(DirectConvolution.processorSupported, "no AVX-512F here: the GEMM path runs")
         var rng = SeededGenerator(seed: 53)
-        let conv = winogradConv(32, 32, bias: true, using: &rng)
-        let x = Tensor.normal([9, 32, 7, 7], using: &rng)
-        let g = Tensor.normal([9, 32, 7, 7], using: &rng)
-        _ = conv.forward(x, training: true)
-        let dx = conv.backward(g), dw = conv.weight.gradient
-        _ = conv.forward(x, training: true)
-        XCTAssertEqual(conv.backward(g).scalars, dx.scalars)
-        XCTAssertEqual(conv.weight.gradient.scalars, dw.scalars)
+        for batched in [false, true] {
+            let conv = winogradConv(32, 32, bias: true, batched: batched, using: &rng)
+            let x = Tensor.normal([9, 32, 7, 7], using: &rng)
+            let g = Tensor.normal([9, 32, 7, 7], using: &rng)
+            _ = conv.forward(x, training: true)
+            let dx = conv.backward(g), dw = conv.weight.gradient, db = conv.bias!.gradient
+            _ = conv.forward(x, training: true)
+            XCTAssertEqual(conv.backward(g).scalars, dx.scalars)
+            XCTAssertEqual(conv.weight.gradient.scalars, dw.scalars)
+            guard batched else { continue }
+            // The batched path's values do not depend on the thread count at all.
+            Threading.setCount(1)
+            defer { Threading.setCount(2) }
+            _ = conv.forward(x, training: true)
+            XCTAssertEqual(conv.backward(g).scalars, dx.scalars)
+            XCTAssertEqual(conv.weight.gradient.scalars, dw.scalars)
+            XCTAssertEqual(conv.bias!.gradient.scalars, db.scalars)
+        }
     }
 
     // MARK: The transforms against their scalar twins, bit for bit

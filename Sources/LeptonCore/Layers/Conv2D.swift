@@ -39,6 +39,9 @@ public final class Conv2D: Layer {
     /// Outputs per side of a Winograd tile, 2 for F(2×2, 3×3) or 4 for F(4×4, 3×3), overriding
     /// ``ConvolutionKernels/winogradOutputTile(inChannels:outChannels:height:width:)`` (tests).
     var winogradOutputTile: Int?
+    /// The largest batch of transformed tiles (floats) the Winograd path handles in one piece
+    /// (Conv2D+WinogradBatched.swift); tests set it to 0 or huge to run either path.
+    var winogradBatchedFloats = Conv2D.defaultWinogradBatchedFloats
     /// Workspaces of the direct 3×3 kernels (Conv2D+Direct.swift).
     let direct = DirectConvolution()
     /// Reused between batches: the unfolded input, the (O, b·P) product / gathered gradient,

@@ -1,0 +1,203 @@
+import CLeptonKernels
+import Foundation
+
+/// The Winograd path for layers whose whole batch of transformed tiles is small (ResNet-18's last
+/// two stages: 4 tiles per 7 × 7 or 4 × 4 image, 256 or 512 channels). There the chunked path's
+/// split of the batch over threads costs more than it gains: each thread streams all of U
+/// (16–37 MB) through the cache for its own few tiles, and in backward keeps its own copy of
+/// ∂L/∂U, summed afterwards. Here the work goes in three phases instead:
+///
+/// 1. per sample, over the threads: the input (and in backward the gradient) transforms of the
+///    whole batch, V (and dM) with T = N · tiles rows per tile position;
+/// 2. per tile position k, over the threads: the products for all T tiles at once —
+///    `M_k = V_k · U_k`, or `dU_k = V_kᵀ · dM_k` and `dV_k = dM_k · U_kᵀ` — so each U_k and dU_k
+///    is touched by one thread only and ∂L/∂U needs no sum across threads;
+/// 3. per sample, over the threads: the output (or input-gradient) transforms.
+///
+/// Every value is computed by one thread in a fixed order, so the results do not depend on the
+/// thread count at all. The transforms and products are the chunked path's; tests hold the two
+/// paths equal.
+extension Conv2D {
+    /// The most floats one of the batch's transformed tensors (V, M or dM: positions · N · tiles ·
+    /// channels) may have for the batched path (32 MB); larger layers take the chunked one.
+    /// `LEPTON_WINOGRAD_BATCHED_FLOATS=N` sets it (0: never batched), for comparisons.
+    static let defaultWinogradBatchedFloats: Int =
+        Int(ProcessInfo.processInfo.environment["LEPTON_WINOGRAD_BATCHED_FLOATS"] ?? "") ?? 1 << 23
+
+    /// Whether a batch of `n` samples takes the batched path.
+    func winogradBatches(_ g: WinogradGeometry, samples n: Int) -> Bool {
+        g.positions * n * g.tiles * Swift.max(g.c, g.o) <= winogradBatchedFloats
+    }
+
+    /// Runs `body(k)` for every tile position, spread over `threads` threads, with single-threaded
+    /// BLAS inside (positions are independent: each writes only its own matrices).
+    static func forEachPosition(_ count: Int, threads: Int, _ body: (Int) -> Void) {
+        withBLASPerThread(threads) {
+            forEachSampleChunk(count, threads: threads, chunk: 1) { _, positions in
+                for k in positions { body(k) }
+            }
+        }
+    }
+
+    // MARK: Forward
+
+    func winogradBatchedForward(_ input: Tensor, _ g: WinogradGeometry, u: [Float], applyingReLU: Bool,
+                                pooling2x2: Bool) -> Tensor {
+        let n = input.shape[0], o = outChannels, t = n * g.tiles
+        let threads = Swift.max(1, Swift.min(Threading.count, n))
+        let (pooledH, pooledW) = (g.h / 2, g.w / 2)
+        let outputPlane = pooling2x2 ? pooledH * pooledW : g.p
+        // The batch's V and M, then per thread: the padded sample, the pixel-major output and its pooled copy.
+        let vCount = g.positions * t * g.c, mCount = g.positions * t * o
+        let tileCount = g.p * o, pooledCount = pooling2x2 ? outputPlane * o : 0
+        let perThread = g.paddedCount + tileCount + pooledCount
+        let state = direct
+        var scratch = Conv2D.take(&state.scratch, vCount + mCount + threads * perThread)
+        let biasValues = bias?.value.scalars
+        let y = Tensor(shape: pooling2x2 ? [n, o, pooledH, pooledW] : [n, o, g.h, g.w]) { yp in
+            input.withUnsafeBufferPointer { xp in
+                u.withUnsafeBufferPointer { up in
+                    scratch.withUnsafeMutableBufferPointer { sp in
+                        (biasValues ?? []).withUnsafeBufferPointer { bp in
+                            // Safe: every phase's threads write disjoint samples or positions.
+                            let v = sp.baseAddress!, m = v + vCount, own = m + mCount
+                            let box = UncheckedSendableBox((xp.baseAddress!, up.baseAddress!, v, m, own, yp.baseAddress!,
+                                                            biasValues == nil ? nil : bp.baseAddress))
+                            for thread in 0..<threads { (own + thread * perThread).update(repeating: 0, count: g.paddedCount) }
+                            Conv2D.forEachSampleChunk(n, threads: threads) { thread, samples in
+                                let (x, _, v, _, own, _, _) = box.value
+                                let padded = own + thread * perThread
+                                for sample in samples {
+                                    Conv2D.winogradPad(x + sample * g.c * g.p, g, into: padded)
+                                    g.inputTransform(padded, channels: g.c, into: v + sample * g.tiles * g.c, kStride: t * g.c)
+                                }
+                            }
+                            Conv2D.forEachPosition(g.positions, threads: threads) { k in
+                                let (_, u, v, m, _, _, _) = box.value
+                                BLAS.gemm(.none, .none, m: t, n: o, k: g.c, a: v + k * t * g.c, b: u + k * g.c * o, c: m + k * t * o)
+                            }
+                            Conv2D.forEachSampleChunk(n, threads: threads) { thread, samples in
+                                let (_, _, _, m, own, y, bias) = box.value
+                                let tile = own + thread * perThread + g.paddedCount, pooled = tile + tileCount
+                                for sample in samples {
+                                    g.outputTransform(m + sample * g.tiles * o, kStride: t * o, channels: o, into: tile)
+                                    let out = y + sample * o * outputPlane
+                                    if pooling2x2 {
+                                        lepton_pool2x2_pixel_major(tile, Int32(g.h), Int32(g.w), Int32(o), pooled)
+                                        lepton_transpose(pooled, o, Int32(outputPlane), Int32(o), out, outputPlane, bias,
+                                                         applyingReLU ? 1 : 0)
+                                    } else {
+                                        lepton_transpose(tile, o, Int32(g.p), Int32(o), out, g.p, bias, applyingReLU ? 1 : 0)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        state.scratch = scratch
+        return y
+    }
+
+    // MARK: Backward
+
+    /// ∂L/∂W, ∂L/∂b and (when `inputGradient`) ∂L/∂x; returns ∂L/∂x or nil, and sets the
+    /// parameter gradients.
+    func winogradBatchedBackward(input x: Tensor, gradient gy: Tensor, _ g: WinogradGeometry, u: [Float],
+                                 inputGradient: Bool, gather: GradientGather, reluOutput: Tensor?,
+                                 poolArgmax: [Int32]?) -> Tensor? {
+        let n = x.shape[0], o = outChannels, t = n * g.tiles
+        let threads = Swift.max(1, Swift.min(Threading.count, n))
+        let hasBias = bias != nil
+        // The batch's V (then dV) and dM, then per thread: the padded sample (input, then ∂L/∂x),
+        // the gathered gradient (O × P) and its pixel-major transpose (P × O).
+        let vCount = g.positions * t * g.c, mCount = g.positions * t * o
+        let perThread = g.paddedCount + 2 * g.p * o
+        let state = direct
+        var scratch = Conv2D.take(&state.scratch, vCount + mCount + threads * perThread)
+        let transformedCount = g.positions * g.c * o
+        var transformedGradient = [Float](unsafeUninitializedCapacity: transformedCount) { _, count in
+            count = transformedCount // every position's GEMM writes its whole dU_k (beta 0)
+        }
+        // Per sample Σ ∂L/∂y per channel, added up in sample order afterwards.
+        var sampleBias = [Float](repeating: 0, count: hasBias ? n * o : 0)
+        var dx = inputGradient ? Tensor(shape: x.shape) { _ in } : Tensor(shape: [1])
+        let mask = reluOutput ?? Tensor(shape: [1]), argmax = poolArgmax ?? [0]
+        x.withUnsafeBufferPointer { xp in
+            gy.withUnsafeBufferPointer { gp in
+                mask.withUnsafeBufferPointer { mp in
+                    argmax.withUnsafeBufferPointer { ap in
+                        u.withUnsafeBufferPointer { up in
+                            scratch.withUnsafeMutableBufferPointer { sp in
+                                dx.withUnsafeMutableBufferPointer { dxp in
+                                    transformedGradient.withUnsafeMutableBufferPointer { dup in
+                                        sampleBias.withUnsafeMutableBufferPointer { sbp in
+                                            // Safe: every phase's threads write disjoint samples or positions.
+                                            let v = sp.baseAddress!, dm = v + vCount, own = dm + mCount
+                                            let box = UncheckedSendableBox((
+                                                xp.baseAddress!, gp.baseAddress!, mp.baseAddress!, ap.baseAddress!,
+                                                up.baseAddress!, v, dm, own, dxp.baseAddress!, dup.baseAddress!,
+                                                hasBias ? sbp.baseAddress : nil)) // (an empty array may have an address)
+                                            for thread in 0..<threads {
+                                                (own + thread * perThread).update(repeating: 0, count: g.paddedCount)
+                                            }
+                                            Conv2D.forEachSampleChunk(n, threads: threads) { thread, samples in
+                                                let (x, gy, relu, arg, _, v, dm, own, _, _, sampleBias) = box.value
+                                                let padded = own + thread * perThread, gathered = padded + g.paddedCount
+                                                let pixelMajor = gathered + g.p * o
+                                                for sample in samples {
+                                                    Conv2D.winogradPad(x + sample * g.c * g.p, g, into: padded)
+                                                    g.inputTransform(padded, channels: g.c, into: v + sample * g.tiles * g.c,
+                                                                     kStride: t * g.c)
+                                                    let gs = gather.sample(sample, gradient: gy, reluOutput: relu, argmax: arg,
+                                                                           scratch: gathered)
+                                                    if let sampleBias {
+                                                        for oc in 0..<o { sampleBias[sample * o + oc] = Conv2D.sum(gs + oc * g.p, count: g.p) }
+                                                    }
+                                                    lepton_transpose(gs, g.p, Int32(o), Int32(g.p), pixelMajor, o, nil, 0)
+                                                    g.gradientTransform(pixelMajor, channels: o, into: dm + sample * g.tiles * o,
+                                                                        kStride: t * o)
+                                                }
+                                            }
+                                            Conv2D.forEachPosition(g.positions, threads: threads) { k in
+                                                let (_, _, _, _, u, v, dm, _, _, du, _) = box.value
+                                                BLAS.gemm(.transpose, .none, m: g.c, n: o, k: t, a: v + k * t * g.c,
+                                                          b: dm + k * t * o, c: du + k * g.c * o)
+                                                if inputGradient { // dV_k = dM_k · U_kᵀ, into V_k's place (read above)
+                                                    BLAS.gemm(.none, .transpose, m: t, n: g.c, k: o, a: dm + k * t * o,
+                                                              b: u + k * g.c * o, c: v + k * t * g.c)
+                                                }
+                                            }
+                                            guard inputGradient else { return }
+                                            Conv2D.forEachSampleChunk(n, threads: threads) { thread, samples in
+                                                let (_, _, _, _, _, v, _, own, dx, _, _) = box.value
+                                                let padded = own + thread * perThread
+                                                for sample in samples {
+                                                    padded.update(repeating: 0, count: g.paddedCount)
+                                                    g.inputGradientTransform(v + sample * g.tiles * g.c, kStride: t * g.c,
+                                                                             channels: g.c, into: padded)
+                                                    Conv2D.winogradUnpad(padded, g, into: dx + sample * g.c * g.p)
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        state.scratch = scratch
+        if hasBias {
+            var db = [Float](repeating: 0, count: o)
+            for sample in 0..<n {
+                for oc in 0..<o { db[oc] += sampleBias[sample * o + oc] }
+            }
+            bias?.gradient = Tensor(db)
+        }
+        weight.gradient = transformedGradient.withUnsafeBufferPointer { winogradWeightGradient($0.baseAddress!, m: g.m) }
+        return inputGradient ? dx : nil
+    }
+}
