@@ -4,7 +4,7 @@
 // Only LeptonIO imports CCSV and CPNG; only LeptonCore/Tensor/BLAS.swift imports COpenBLAS
 // (and lepton-bench's GEMM benchmark, which times the funnel against cblas_sgemm called directly);
 // only LeptonCore/Trees/Histogram.swift, LeptonCore/Serialization/CRC32Streaming.swift and LeptonCore/Tensor/MemoryRetention.swift import CLeptonIntrinsics;
-// only LeptonCore/Layers/Conv2D+Direct.swift imports CLeptonKernels;
+// only LeptonCore/Layers/Conv2D+*.swift and DirectInferenceChain.swift import CLeptonKernels;
 // only executables import ArgumentParser. A domain never imports another domain.
 import PackageDescription
 

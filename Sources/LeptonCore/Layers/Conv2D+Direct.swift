@@ -4,8 +4,9 @@ import Foundation
 import Synchronization
 
 /// The direct path of ``Conv2D`` for 3×3 kernels with stride 1 and padding 1 (every convolution
-/// of cnn-small, and the stride-1 ones of ResNet-18's first two stages), on processors with
-/// AVX-512F, for layers of at most ``DirectConvolution/weightLimit`` weights.
+/// of cnn-small, ResNet-18's 1-channel stem), on processors with AVX-512F, for layers of at most
+/// ``DirectConvolution/weightLimit`` weights that do not take the Winograd path
+/// (Conv2D+Winograd.swift: 64 channels and more).
 ///
 /// Instead of unfolding the input nine times (im2col) and handing the copy to BLAS, which packs it
 /// once more, the kernels in CLeptonKernels read the zero-padded input planes directly:
@@ -37,8 +38,9 @@ final class DirectConvolution {
     /// The most weights (floats) a layer may have to take the direct path. The kernels handle one
     /// sample at a time and read all the weights for each, which pays while they stay in the
     /// core's L2 cache (1 MB here); larger layers go to OpenBLAS, which blocks for the cache. On
-    /// ResNet-18 (layers of 64·64·9 … 512·512·9 weights) the direct path for all layers took
-    /// 2.77–3.09 s per 256-image epoch, the GEMM path for all 2.82 s, and this split 2.60 s.
+    /// ResNet-18 (layers of 64·64·9 … 512·512·9 weights), before the Winograd path, the direct
+    /// path for all layers took 2.77–3.09 s per 256-image epoch, the GEMM path for all 2.82 s, and
+    /// this split 2.60 s (it still decides with `LEPTON_CONV_KERNELS=direct`).
     static let weightLimit = 1 << 18
 
     /// Padded input planes, (N, C, plane) after a training forward pass (kept for ∂L/∂W), or one

@@ -1,7 +1,9 @@
 /// 2-D convolution (cross-correlation, as in every deep-learning library) with stride and zero
 /// padding, computed as im2col + one GEMM per chunk of the batch — or, for 3×3 kernels with
-/// stride 1 and padding 1 on a processor with AVX-512, by the direct kernels of
-/// Conv2D+Direct.swift (``usesDirectKernels``), which read the padded input without unfolding it.
+/// stride 1 and padding 1 on a processor with AVX-512, by Winograd F(2×2, 3×3) or F(4×4, 3×3)
+/// (Conv2D+Winograd.swift, ``usesWinogradKernels``: 64 channels and more, 2.25–4× fewer
+/// multiplications) or by the direct kernels of Conv2D+Direct.swift (``usesDirectKernels``: the
+/// smaller layers), which read the padded input without unfolding it.
 ///
 /// Threads: the batch is split into ``Threading/count`` contiguous parts, each run on its own
 /// thread (im2col, single-threaded GEMM, scatter, and in backward a partial ∂L/∂W summed in part
