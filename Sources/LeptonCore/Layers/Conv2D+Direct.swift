@@ -58,6 +58,9 @@ final class DirectConvolution {
     /// the weights it came from (the same storage, not a copy), so that backward reuses U only
     /// for those very weights and tile size (a changed weight tensor has new storage: copy on write).
     var packedWinogradWeights: (m: Int, weights: Tensor)?
+    /// When ``scratch`` begins with V of the whole batch from a batched Winograd training forward
+    /// pass: its tile size and input (the same storage), so that backward skips that transform.
+    var scratchHoldsTransformedInput: (m: Int, input: Tensor)?
     /// The pooled output of the latest fused Conv2D → ReLU → max-pool training pass: its backward
     /// pass reads the ReLU's mask from it (a window's maximum is its arg-max cell's output).
     var pooledOutput: Tensor?

@@ -163,7 +163,7 @@ extension Conv2D {
         state.packedWinogradWeights = training ? (g.m, weight.value) : nil
         let u = state.packedWeights
         if winogradBatches(g, samples: n) {
-            return winogradBatchedForward(input, g, u: u, applyingReLU: applyingReLU, pooling2x2: pooling2x2)
+            return winogradBatchedForward(input, g, u: u, training: training, applyingReLU: applyingReLU, pooling2x2: pooling2x2)
         }
         // Per thread: the padded sample, V and M of a chunk, the pixel-major output (and its pooled copy).
         let vCount = g.positions * chunk * g.tiles * g.c, mCount = g.positions * chunk * g.tiles * o
@@ -237,10 +237,13 @@ extension Conv2D {
         if !kept { winogradTransformedWeights(m: g.m, into: &state.packedWeights) }
         state.packedWinogradWeights = nil // (releases the reference before the optimizer writes the weights)
         let u = state.packedWeights
+        let transformedInputKept = state.scratchHoldsTransformedInput.map { $0.m == g.m && $0.input.sharesStorage(with: x) } ?? false
+        state.scratchHoldsTransformedInput = nil
         if winogradBatches(g, samples: n) {
             let gather = GradientGather(pooled: poolArgmax != nil, masked: reluOutput != nil, o: o, h: g.h, w: g.w)
             return winogradBatchedBackward(input: x, gradient: gy, g, u: u, inputGradient: inputGradient, gather: gather,
-                                           reluOutput: reluOutput, poolArgmax: poolArgmax)
+                                           reluOutput: reluOutput, poolArgmax: poolArgmax,
+                                           transformedInputKept: transformedInputKept)
         }
         // Per part: the padded sample (input, then ∂L/∂x), V (then dV) and dM of a chunk, the
         // gathered gradient (O × P) and its pixel-major transpose (P × O).

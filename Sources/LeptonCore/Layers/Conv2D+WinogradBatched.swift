@@ -41,7 +41,9 @@ extension Conv2D {
 
     // MARK: Forward
 
-    func winogradBatchedForward(_ input: Tensor, _ g: WinogradGeometry, u: [Float], applyingReLU: Bool,
+    /// The forward pass; in training it leaves V of the whole batch at the start of the scratch
+    /// for the backward pass.
+    func winogradBatchedForward(_ input: Tensor, _ g: WinogradGeometry, u: [Float], training: Bool, applyingReLU: Bool,
                                 pooling2x2: Bool) -> Tensor {
         let n = input.shape[0], o = outChannels, t = n * g.tiles
         let threads = Swift.max(1, Swift.min(Threading.count, n))
@@ -52,7 +54,9 @@ extension Conv2D {
         let tileCount = g.p * o, pooledCount = pooling2x2 ? outputPlane * o : 0
         let perThread = g.paddedCount + tileCount + pooledCount
         let state = direct
-        var scratch = Conv2D.take(&state.scratch, vCount + mCount + threads * perThread)
+        // In training, room for the backward pass's per-thread buffers too, so that V stays put.
+        let backwardPerThread = g.paddedCount + 2 * g.p * o
+        var scratch = Conv2D.take(&state.scratch, vCount + mCount + threads * (training ? Swift.max(perThread, backwardPerThread) : perThread))
         let biasValues = bias?.value.scalars
         let y = Tensor(shape: pooling2x2 ? [n, o, pooledH, pooledW] : [n, o, g.h, g.w]) { yp in
             input.withUnsafeBufferPointer { xp in
@@ -97,16 +101,18 @@ extension Conv2D {
             }
         }
         state.scratch = scratch
+        state.scratchHoldsTransformedInput = training ? (g.m, input) : nil
         return y
     }
 
     // MARK: Backward
 
     /// ∂L/∂W, ∂L/∂b and (when `inputGradient`) ∂L/∂x; returns ∂L/∂x or nil, and sets the
-    /// parameter gradients.
+    /// parameter gradients. With `transformedInputKept`, the scratch already begins with this
+    /// input's V (left there by the training forward pass), which is then not transformed again.
     func winogradBatchedBackward(input x: Tensor, gradient gy: Tensor, _ g: WinogradGeometry, u: [Float],
                                  inputGradient: Bool, gather: GradientGather, reluOutput: Tensor?,
-                                 poolArgmax: [Int32]?) -> Tensor? {
+                                 poolArgmax: [Int32]?, transformedInputKept: Bool) -> Tensor? {
         let n = x.shape[0], o = outChannels, t = n * g.tiles
         let threads = Swift.max(1, Swift.min(Threading.count, n))
         let hasBias = bias != nil
@@ -115,6 +121,8 @@ extension Conv2D {
         let vCount = g.positions * t * g.c, mCount = g.positions * t * o
         let perThread = g.paddedCount + 2 * g.p * o
         let state = direct
+        // (A scratch too small to hold this pass is replaced by a fresh one: then V is not there.)
+        let vKept = transformedInputKept && state.scratch.count >= vCount + mCount + threads * perThread
         var scratch = Conv2D.take(&state.scratch, vCount + mCount + threads * perThread)
         let transformedCount = g.positions * g.c * o
         var transformedGradient = [Float](unsafeUninitializedCapacity: transformedCount) { _, count in
@@ -147,9 +155,11 @@ extension Conv2D {
                                                 let padded = own + thread * perThread, gathered = padded + g.paddedCount
                                                 let pixelMajor = gathered + g.p * o
                                                 for sample in samples {
-                                                    Conv2D.winogradPad(x + sample * g.c * g.p, g, into: padded)
-                                                    g.inputTransform(padded, channels: g.c, into: v + sample * g.tiles * g.c,
-                                                                     kStride: t * g.c)
+                                                    if !vKept {
+                                                        Conv2D.winogradPad(x + sample * g.c * g.p, g, into: padded)
+                                                        g.inputTransform(padded, channels: g.c, into: v + sample * g.tiles * g.c,
+                                                                         kStride: t * g.c)
+                                                    }
                                                     let gs = gather.sample(sample, gradient: gy, reluOutput: relu, argmax: arg,
                                                                            scratch: gathered)
                                                     if let sampleBias {

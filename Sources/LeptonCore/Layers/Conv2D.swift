@@ -175,6 +175,7 @@ public final class Conv2D: Layer {
     func beginDirectPass(_ input: Tensor) {
         _ = outputShape(for: input.shape)
         columnsHoldInput = nil
+        direct.scratchHoldsTransformedInput = nil
         self.input = input
     }
 
@@ -190,6 +191,7 @@ public final class Conv2D: Layer {
         direct.paddedHoldsInput = nil
         direct.pooledOutput = nil
         direct.packedWinogradWeights = nil
+        direct.scratchHoldsTransformedInput = nil
     }
 
     /// The forward pass, optionally with a following ReLU fused into the output scatter,
@@ -214,6 +216,7 @@ public final class Conv2D: Layer {
         direct.paddedHoldsInput = nil
         direct.pooledOutput = nil
         direct.packedWinogradWeights = nil
+        direct.scratchHoldsTransformedInput = nil
         let n = input.shape[0], o = outChannels
         let (pooledH, pooledW) = (g.ho / 2, g.wo / 2)
         let outputShape = pooling2x2 ? [n, o, pooledH, pooledW] : [n, o, g.ho, g.wo]
