@@ -30,6 +30,10 @@ public final class BatchNorm: Layer {
     /// mean and 1/√(σ² + ε): backward recomputes x̂ from them instead of keeping a copy.
     private var input: Tensor?
     private var batchMean: [Float] = []
+    /// With a fused ReLU, the per-channel scale γ/√(σ² + ε) and shift β of the forward pass, so
+    /// that backward recomputes the ReLU's mask `(x − μ)·scale + shift > 0` from the input it
+    /// reads anyway instead of reading the output too (the same expression, so the same bits).
+    private var reluScaleShift: (scale: [Float], shift: [Float])?
     private var inverseStd: [Float] = []
     private var trainingMode = true
     private var inputShape: [Int] = []
@@ -127,6 +131,7 @@ public final class BatchNorm: Layer {
         self.input = input
         batchMean = mean
         inverseStd = invStd
+        reluScaleShift = applyingReLU ? (scale, beta) : nil
         trainingMode = training
         inputShape = input.shape
         return y
@@ -151,27 +156,38 @@ public final class BatchNorm: Layer {
         return total
     }
 
-    /// `(Σ g, Σ g·(x − mean))` over one plane, in 8 lanes then across; with `mask`, g is taken as
-    /// 0 wherever `mask ≤ 0` (or NaN): the gradient through a fused ReLU whose output is `mask`.
+    /// `(Σ g, Σ g·(x − mean))` over one plane, in 8 lanes then across; through a fused ReLU, g is
+    /// taken as 0 wherever the ReLU's output was ≤ 0 (or NaN): read from `mask` (that output), or
+    /// recomputed from x with `relu`'s scale and shift, `(x − mean)·scale + shift`.
     @inline(__always)
     static func gradientSums(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, mask: UnsafePointer<Float>?,
-                             count: Int, mean: Float) -> (Float, Float) {
+                             relu: (scale: Float, shift: Float)?, count: Int, mean: Float) -> (Float, Float) {
         var a = SIMD8<Float>(), b = SIMD8<Float>(), q = 0
         let mu = SIMD8<Float>(repeating: mean)
+        let scale = SIMD8<Float>(repeating: relu?.scale ?? 0), shift = SIMD8<Float>(repeating: relu?.shift ?? 0)
         while q &+ 8 <= count {
             var gv = UnsafeRawPointer(g + q).loadUnaligned(as: SIMD8<Float>.self)
-            if let mask {
+            let d = UnsafeRawPointer(x + q).loadUnaligned(as: SIMD8<Float>.self) - mu
+            if relu != nil {
+                gv.replace(with: 0, where: .!(d * scale + shift .> 0))
+            } else if let mask {
                 gv.replace(with: 0, where: .!(UnsafeRawPointer(mask + q).loadUnaligned(as: SIMD8<Float>.self) .> 0))
             }
             a += gv
-            b += gv * (UnsafeRawPointer(x + q).loadUnaligned(as: SIMD8<Float>.self) - mu)
+            b += gv * d
             q &+= 8
         }
         var (sa, sb) = (a.sum(), b.sum())
         while q < count {
-            let gv = mask.map { $0[q] > 0 ? g[q] : 0 } ?? g[q]
+            let d = x[q] - mean
+            var gv = g[q]
+            if let relu {
+                if !(d * relu.scale + relu.shift > 0) { gv = 0 }
+            } else if let mask, !(mask[q] > 0) {
+                gv = 0
+            }
             sa += gv
-            sb += gv * (x[q] - mean)
+            sb += gv * d
             q &+= 1
         }
         return (sa, sb)
@@ -196,7 +212,10 @@ public final class BatchNorm: Layer {
         let c = channels, m = Float(n * area)
         let mean = batchMean, invStd = inverseStd
         // Σ g and Σ g·x̂ = (1/√(σ² + ε))·Σ g·(x − μ) per channel.
-        let masked = reluOutput != nil, mask = reluOutput ?? Tensor(shape: [1])
+        // Through a fused ReLU: its mask from the input and the forward pass's scale and shift, or
+        // (when the forward pass was not fused) from the ReLU's output.
+        let relu = reluOutput != nil ? reluScaleShift : nil
+        let masked = reluOutput != nil && relu == nil, mask = masked ? reluOutput! : Tensor(shape: [1])
         var sumG = [Float](repeating: 0, count: c), sumGX = [Float](repeating: 0, count: c)
         outputGradient.withUnsafeBufferPointer { gp in
             x.withUnsafeBufferPointer { xp in
@@ -212,6 +231,7 @@ public final class BatchNorm: Layer {
                                 for i in 0..<n {
                                     let base = (i * c + ch) * area
                                     let (pa, pb) = BatchNorm.gradientSums(g + base, x + base, mask: masked ? y + base : nil,
+                                                                          relu: relu.map { ($0.scale[ch], $0.shift[ch]) },
                                                                           count: area, mean: mean[ch])
                                     a += Double(pa)
                                     b += Double(pb)
@@ -242,7 +262,13 @@ public final class BatchNorm: Layer {
                                     if training {
                                         let k = gamma[ch] * invStd[ch] / m, mu = mean[ch], sg = sumG[ch]
                                         let slope = sumGX[ch] * invStd[ch]
-                                        if masked {
+                                        if let relu {
+                                            let (rs, rb) = (relu.scale[ch], relu.shift[ch])
+                                            for q in base..<(base + area) {
+                                                let d = x[q] - mu, gv = g[q]
+                                                dx[q] = k * (m * (d * rs + rb > 0 ? gv : 0) - sg - d * slope)
+                                            }
+                                        } else if masked {
                                             for q in base..<(base + area) {
                                                 let gv = g[q], yv = y[q]
                                                 dx[q] = k * (m * (yv > 0 ? gv : 0) - sg - (x[q] - mu) * slope)
@@ -252,7 +278,13 @@ public final class BatchNorm: Layer {
                                         }
                                     } else {
                                         let k = gamma[ch] * invStd[ch]
-                                        if masked {
+                                        if let relu {
+                                            let (mu, rs, rb) = (mean[ch], relu.scale[ch], relu.shift[ch])
+                                            for q in base..<(base + area) {
+                                                let gv = g[q]
+                                                dx[q] = ((x[q] - mu) * rs + rb > 0 ? gv : 0) * k
+                                            }
+                                        } else if masked {
                                             for q in base..<(base + area) {
                                                 let gv = g[q], yv = y[q]
                                                 dx[q] = (yv > 0 ? gv : 0) * k
