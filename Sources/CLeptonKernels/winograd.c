@@ -149,12 +149,12 @@ LK_TARGET void lepton_winograd_input_gradient_transform(const float *dv, ptrdiff
     }
 }
 
-LK_TARGET void lepton_winograd_weight_transform(const float *weights, int cout, int cin, float *u) {
+LK_TARGET void lepton_winograd_weight_transform(const float *weights, int cout, int cin, float *u, int o_begin, int o_end) {
     const __m512 half = _mm512_set1_ps(0.5f);
     const ptrdiff_t k_stride = (ptrdiff_t)cin * cout;
     const __m512i kernels = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
                                                _mm512_set1_epi32(cin * 9));
-    for (int o0 = 0; o0 < cout; o0 += 16) {
+    for (int o0 = o_begin; o0 < o_end; o0 += 16) {
         for (int c = 0; c < cin; c++) {
             // g[q] for output channels o0…o0 + 15: one gather per tap.
             const float *base = weights + ((ptrdiff_t)o0 * cin + c) * 9;
@@ -179,10 +179,10 @@ LK_TARGET void lepton_winograd_weight_transform(const float *weights, int cout, 
     }
 }
 
-LK_TARGET void lepton_winograd_weight_gradient_transform(const float *du, int cout, int cin, float *dweights) {
+LK_TARGET void lepton_winograd_weight_gradient_transform(const float *du, int cout, int cin, float *dweights, int o_begin, int o_end) {
     const __m512 half = _mm512_set1_ps(0.5f);
     const ptrdiff_t k_stride = (ptrdiff_t)cin * cout;
-    for (int o0 = 0; o0 < cout; o0 += 16) {
+    for (int o0 = o_begin; o0 < o_end; o0 += 16) {
         for (int c = 0; c < cin; c++) {
             const float *in = du + (ptrdiff_t)c * cout + o0;
             __m512 z[3][4]; // Gᵀ X, one column at a time
@@ -377,11 +377,11 @@ LK_TARGET void lepton_winograd4_input_gradient_transform(const float *dv, ptrdif
     }
 }
 
-LK_TARGET void lepton_winograd4_weight_transform(const float *weights, int cout, int cin, float *u) {
+LK_TARGET void lepton_winograd4_weight_transform(const float *weights, int cout, int cin, float *u, int o_begin, int o_end) {
     const ptrdiff_t k_stride = (ptrdiff_t)cin * cout;
     const __m512i kernels = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
                                                _mm512_set1_epi32(cin * 9));
-    for (int o0 = 0; o0 < cout; o0 += 16) {
+    for (int o0 = o_begin; o0 < o_end; o0 += 16) {
         for (int c = 0; c < cin; c++) {
             const float *base = weights + ((ptrdiff_t)o0 * cin + c) * 9;
             V16 g[9];
@@ -418,9 +418,9 @@ LK_TARGET static inline __attribute__((always_inline)) void f4_gt(const V16 x[6]
     r[2] = FMA(1.0f / 6.0f, SUB(p34, p12), x[5]);
 }
 
-LK_TARGET void lepton_winograd4_weight_gradient_transform(const float *du, int cout, int cin, float *dweights) {
+LK_TARGET void lepton_winograd4_weight_gradient_transform(const float *du, int cout, int cin, float *dweights, int o_begin, int o_end) {
     const ptrdiff_t k_stride = (ptrdiff_t)cin * cout;
-    for (int o0 = 0; o0 < cout; o0 += 16) {
+    for (int o0 = o_begin; o0 < o_end; o0 += 16) {
         for (int c = 0; c < cin; c++) {
             const float *in = du + (ptrdiff_t)c * cout + o0;
             V16 z[3][6]; // Gᵀ X, one column at a time
@@ -454,8 +454,8 @@ void lepton_winograd_gradient_transform(const float *gradient, int channels16, i
                                         float *dm, ptrdiff_t k_stride) {}
 void lepton_winograd_input_gradient_transform(const float *dv, ptrdiff_t k_stride, int channels16, int tiles_h,
                                               int tiles_w, float *dst, int padded_w) {}
-void lepton_winograd_weight_transform(const float *weights, int cout, int cin, float *u) {}
-void lepton_winograd_weight_gradient_transform(const float *du, int cout, int cin, float *dweights) {}
+void lepton_winograd_weight_transform(const float *weights, int cout, int cin, float *u, int o_begin, int o_end) {}
+void lepton_winograd_weight_gradient_transform(const float *du, int cout, int cin, float *dweights, int o_begin, int o_end) {}
 void lepton_winograd4_input_transform(const float *src, int padded_w, int channels16, int tiles_h, int tiles_w,
                                       float *v, ptrdiff_t k_stride) {}
 void lepton_winograd4_output_transform(const float *m, ptrdiff_t k_stride, int channels16, int tiles_h, int tiles_w,
@@ -464,7 +464,7 @@ void lepton_winograd4_gradient_transform(const float *gradient, int channels16, 
                                          float *dm, ptrdiff_t k_stride) {}
 void lepton_winograd4_input_gradient_transform(const float *dv, ptrdiff_t k_stride, int channels16, int tiles_h,
                                                int tiles_w, float *dst, int padded_w) {}
-void lepton_winograd4_weight_transform(const float *weights, int cout, int cin, float *u) {}
-void lepton_winograd4_weight_gradient_transform(const float *du, int cout, int cin, float *dweights) {}
+void lepton_winograd4_weight_transform(const float *weights, int cout, int cin, float *u, int o_begin, int o_end) {}
+void lepton_winograd4_weight_gradient_transform(const float *du, int cout, int cin, float *dweights, int o_begin, int o_end) {}
 
 #endif

@@ -115,11 +115,12 @@ void lepton_winograd_gradient_transform(const float *gradient, int channels16, i
 void lepton_winograd_input_gradient_transform(const float *dv, ptrdiff_t k_stride, int channels16, int tiles_h,
                                               int tiles_w, float *dst, int padded_w);
 /// Weight transform, `u[k][c][o] = (G g Gᵀ)[i][j]` (k = 4i + j) for every kernel g = weights[o][c]
-/// (3×3, row-major); `cout` a multiple of 16.
-void lepton_winograd_weight_transform(const float *weights, int cout, int cin, float *u);
+/// (3×3, row-major) with o_begin ≤ o < o_end; `cout` and the range's ends multiples of 16 (so that
+/// threads can take disjoint ranges).
+void lepton_winograd_weight_transform(const float *weights, int cout, int cin, float *u, int o_begin, int o_end);
 /// Its adjoint, `dweights[o][c] = Gᵀ X G` with `X[i][j] = du[4i + j][c][o]` (written, not added);
 /// `cout` a multiple of 16.
-void lepton_winograd_weight_gradient_transform(const float *du, int cout, int cin, float *dweights);
+void lepton_winograd_weight_gradient_transform(const float *du, int cout, int cin, float *dweights, int o_begin, int o_end);
 /// The same six functions for Winograd F(4×4, 3×3) (6 × 6 tiles, 36 matrices k = 6i + j): tile
 /// (ty, tx) covers outputs 4ty…4ty + 3, 4tx…4tx + 3 and padded input 4ty…4ty + 5, 4tx…4tx + 5;
 /// the padded input needs 4·tiles_h + 2 rows and 4·tiles_w + 2 ≤ padded_w columns.
@@ -131,8 +132,8 @@ void lepton_winograd4_gradient_transform(const float *gradient, int channels16, 
                                          float *dm, ptrdiff_t k_stride);
 void lepton_winograd4_input_gradient_transform(const float *dv, ptrdiff_t k_stride, int channels16, int tiles_h,
                                                int tiles_w, float *dst, int padded_w);
-void lepton_winograd4_weight_transform(const float *weights, int cout, int cin, float *u);
-void lepton_winograd4_weight_gradient_transform(const float *du, int cout, int cin, float *dweights);
+void lepton_winograd4_weight_transform(const float *weights, int cout, int cin, float *u, int o_begin, int o_end);
+void lepton_winograd4_weight_gradient_transform(const float *du, int cout, int cin, float *dweights, int o_begin, int o_end);
 #ifdef __cplusplus
 }
 #endif

@@ -105,9 +105,14 @@ extension Conv2D {
     func winogradTransformedWeights(m: Int, into u: inout [Float]) {
         u = Conv2D.take(&u, (m + 2) * (m + 2) * inChannels * outChannels)
         let f = m == 2 ? lepton_winograd_weight_transform : lepton_winograd4_weight_transform
+        let (o, c) = (outChannels, inChannels)
         u.withUnsafeMutableBufferPointer { up in
             weight.value.withUnsafeBufferPointer { wp in
-                f(wp.baseAddress!, Int32(outChannels), Int32(inChannels), up.baseAddress!)
+                // Safe: each block of 16 output channels writes only its own columns of U.
+                let box = UncheckedSendableBox((wp.baseAddress!, up.baseAddress!))
+                parallelFor(o / 16, minimumPerThread: 4) { blocks in
+                    f(box.value.0, Int32(o), Int32(c), box.value.1, Int32(blocks.lowerBound * 16), Int32(blocks.upperBound * 16))
+                }
             }
         }
     }
@@ -116,8 +121,13 @@ extension Conv2D {
     /// `du[k][c][o]`, k = (m + 2)·i + j (twin: ``naiveWinogradWeightGradient(_:)``).
     func winogradWeightGradient(_ du: UnsafePointer<Float>, m: Int) -> Tensor {
         let f = m == 2 ? lepton_winograd_weight_gradient_transform : lepton_winograd4_weight_gradient_transform
+        let (o, c) = (outChannels, inChannels)
         return Tensor(shape: weight.value.shape) { dwp in
-            f(du, Int32(outChannels), Int32(inChannels), dwp.baseAddress!)
+            // Safe: each block of 16 output channels writes only its own kernels.
+            let box = UncheckedSendableBox((du, dwp.baseAddress!))
+            parallelFor(o / 16, minimumPerThread: 4) { blocks in
+                f(box.value.0, Int32(o), Int32(c), box.value.1, Int32(blocks.lowerBound * 16), Int32(blocks.upperBound * 16))
+            }
         }
     }
 
