@@ -8,10 +8,7 @@ import XCTest
 final class WinogradConvolutionTests: XCTestCase {
     private func assertClose(_ a: Tensor, _ b: Tensor, _ message: String, accuracy: Float = 2e-4,
                              file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(a.shape, b.shape, message, file: file, line: line)
-        var worst: Float = 0
-        for i in 0..<min(a.count, b.count) { worst = max(worst, abs(a[flat: i] - b[flat: i])) }
-        XCTAssertLessThanOrEqual(worst, accuracy, message, file: file, line: line)
+        assertTensorsClose(a, b, message, accuracy: accuracy, file: file, line: line)
     }
 
     /// A layer on the Winograd path: chunked (the batch split over threads) or `batched` (the

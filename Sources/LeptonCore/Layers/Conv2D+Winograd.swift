@@ -79,6 +79,22 @@ extension Conv2D {
             let f = m == 2 ? lepton_winograd_input_gradient_transform : lepton_winograd4_input_gradient_transform
             f(dv, kStride, Int32(channels), Int32(tilesH), Int32(tilesW), dst, Int32(paddedW))
         }
+
+        /// One sample's V from its (C, H, W) planes: the padded pixel-major copy in `padded`
+        /// (whose border is zero), then the input transform.
+        func transformSample(_ x: UnsafePointer<Float>, padded: UnsafeMutablePointer<Float>, into v: UnsafeMutablePointer<Float>,
+                             kStride: Int) {
+            Conv2D.winogradPad(x, self, into: padded)
+            inputTransform(padded, channels: c, into: v, kStride: kStride)
+        }
+
+        /// One sample's dM from its (O, H·W) gradient: transposed pixel-major into `pixelMajor`,
+        /// then the gradient transform.
+        func transformGradient(_ gradient: UnsafePointer<Float>, pixelMajor: UnsafeMutablePointer<Float>,
+                               into dm: UnsafeMutablePointer<Float>, kStride: Int) {
+            lepton_transpose(gradient, p, Int32(o), Int32(p), pixelMajor, o, nil, 0)
+            gradientTransform(pixelMajor, channels: o, into: dm, kStride: kStride)
+        }
     }
 
     /// This layer's tiling of a (N, C, H, W) input.
@@ -200,8 +216,8 @@ extension Conv2D {
                                     let m = v + vCount, tile = m + mCount, pooled = tile + tileCount
                                     let t = samples.count * g.tiles
                                     for (i, sample) in samples.enumerated() {
-                                        Conv2D.winogradPad(x + sample * g.c * g.p, g, into: padded)
-                                        g.inputTransform(padded, channels: g.c, into: v + i * g.tiles * g.c, kStride: t * g.c)
+                                        g.transformSample(x + sample * g.c * g.p, padded: padded, into: v + i * g.tiles * g.c,
+                                                          kStride: t * g.c)
                                     }
                                     for k in 0..<g.positions {
                                         BLAS.gemm(.none, .none, m: t, n: o, k: g.c, a: v + k * t * g.c, b: u + k * g.c * o,
@@ -300,14 +316,12 @@ extension Conv2D {
                                                     let samples = start..<min(range.upperBound, start + chunk)
                                                     let t = samples.count * g.tiles
                                                     for (i, sample) in samples.enumerated() {
-                                                        Conv2D.winogradPad(x + sample * g.c * g.p, g, into: padded)
-                                                        g.inputTransform(padded, channels: g.c, into: v + i * g.tiles * g.c,
-                                                                         kStride: t * g.c)
+                                                        g.transformSample(x + sample * g.c * g.p, padded: padded,
+                                                                          into: v + i * g.tiles * g.c, kStride: t * g.c)
                                                         let gs = gather.sample(sample, gradient: gy, reluOutput: relu, argmax: arg,
                                                                                scratch: gathered)
                                                         if hasBias { for oc in 0..<o { db[oc] += Conv2D.sum(gs + oc * g.p, count: g.p) } }
-                                                        lepton_transpose(gs, g.p, Int32(o), Int32(g.p), pixelMajor, o, nil, 0)
-                                                        g.gradientTransform(pixelMajor, channels: o, into: dm + i * g.tiles * o,
+                                                        g.transformGradient(gs, pixelMajor: pixelMajor, into: dm + i * g.tiles * o,
                                                                             kStride: t * o)
                                                     }
                                                     for k in 0..<g.positions {

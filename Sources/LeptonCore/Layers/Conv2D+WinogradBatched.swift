@@ -72,8 +72,8 @@ extension Conv2D {
                                 let (x, _, v, _, own, _, _) = box.value
                                 let padded = own + thread * perThread
                                 for sample in samples {
-                                    Conv2D.winogradPad(x + sample * g.c * g.p, g, into: padded)
-                                    g.inputTransform(padded, channels: g.c, into: v + sample * g.tiles * g.c, kStride: t * g.c)
+                                    g.transformSample(x + sample * g.c * g.p, padded: padded, into: v + sample * g.tiles * g.c,
+                                                      kStride: t * g.c)
                                 }
                             }
                             Conv2D.forEachPosition(g.positions, threads: threads) { k in
@@ -156,17 +156,15 @@ extension Conv2D {
                                                 let pixelMajor = gathered + g.p * o
                                                 for sample in samples {
                                                     if !vKept {
-                                                        Conv2D.winogradPad(x + sample * g.c * g.p, g, into: padded)
-                                                        g.inputTransform(padded, channels: g.c, into: v + sample * g.tiles * g.c,
-                                                                         kStride: t * g.c)
+                                                        g.transformSample(x + sample * g.c * g.p, padded: padded,
+                                                                          into: v + sample * g.tiles * g.c, kStride: t * g.c)
                                                     }
                                                     let gs = gather.sample(sample, gradient: gy, reluOutput: relu, argmax: arg,
                                                                            scratch: gathered)
                                                     if let sampleBias {
                                                         for oc in 0..<o { sampleBias[sample * o + oc] = Conv2D.sum(gs + oc * g.p, count: g.p) }
                                                     }
-                                                    lepton_transpose(gs, g.p, Int32(o), Int32(g.p), pixelMajor, o, nil, 0)
-                                                    g.gradientTransform(pixelMajor, channels: o, into: dm + sample * g.tiles * o,
+                                                    g.transformGradient(gs, pixelMajor: pixelMajor, into: dm + sample * g.tiles * o,
                                                                         kStride: t * o)
                                                 }
                                             }
