@@ -119,6 +119,25 @@ final class WinogradConvolutionTests: XCTestCase {
         assertClose(conv.backward(g), conv.naiveBackward(input: x, outputGradient: g).input, "another tile size")
     }
 
+    /// The batched path's backward reuses the forward pass's V only when it is still there: a
+    /// thread-count change in between (a larger scratch) and a tile-size change both transform again.
+    func testBatchedBackwardAfterThreadOrTileChange() throws {
+        try XCTSkipUnless(DirectConvolution.processorSupported, "no AVX-512F here: the GEMM path runs")
+        var rng = SeededGenerator(seed: 59)
+        let conv = winogradConv(16, 32, bias: true, tile: 4, batched: true, using: &rng)
+        let x = Tensor.normal([3, 16, 5, 6], using: &rng), g = Tensor.normal([3, 32, 5, 6], using: &rng)
+        let naive = conv.naiveBackward(input: x, outputGradient: g)
+        Threading.setCount(1)
+        _ = conv.forward(x, training: true)
+        Threading.setCount(2)
+        assertClose(conv.backward(g), naive.input, "dx, forward on 1 thread, backward on 2")
+        assertClose(conv.weight.gradient, naive.weight, "dW, forward on 1 thread, backward on 2", accuracy: 2e-3)
+        _ = conv.forward(x, training: true)
+        conv.winogradOutputTile = 2
+        assertClose(conv.backward(g), naive.input, "dx after a tile-size change")
+        assertClose(conv.weight.gradient, naive.weight, "dW after a tile-size change", accuracy: 2e-3)
+    }
+
     /// The same thread count gives the same bits (∂L/∂W is summed over fixed parts in order).
     func testBackwardIsReproducible() throws {
         try XCTSkipUnless(DirectConvolution.processorSupported, "no AVX-512F here: the GEMM path runs")

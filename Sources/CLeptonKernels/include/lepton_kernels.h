@@ -118,8 +118,9 @@ void lepton_winograd_input_gradient_transform(const float *dv, ptrdiff_t k_strid
 /// (3×3, row-major) with o_begin ≤ o < o_end; `cout` and the range's ends multiples of 16 (so that
 /// threads can take disjoint ranges).
 void lepton_winograd_weight_transform(const float *weights, int cout, int cin, float *u, int o_begin, int o_end);
-/// Its adjoint, `dweights[o][c] = Gᵀ X G` with `X[i][j] = du[4i + j][c][o]` (written, not added);
-/// `cout` a multiple of 16.
+/// Its adjoint, `dweights[o][c] = Gᵀ X G` with `X[i][j] = du[4i + j][c][o]` (written, not added),
+/// for o_begin ≤ o < o_end; `cout` and the range's ends multiples of 16. The ranges are trusted:
+/// callers pass blocks of 16 within `cout`.
 void lepton_winograd_weight_gradient_transform(const float *du, int cout, int cin, float *dweights, int o_begin, int o_end);
 /// The same six functions for Winograd F(4×4, 3×3) (6 × 6 tiles, 36 matrices k = 6i + j): tile
 /// (ty, tx) covers outputs 4ty…4ty + 3, 4tx…4tx + 3 and padded input 4ty…4ty + 5, 4tx…4tx + 5;

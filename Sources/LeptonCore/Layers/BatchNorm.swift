@@ -199,7 +199,8 @@ public final class BatchNorm: Layer {
 
     /// Backward through this layer and the ReLU that followed it, given that ReLU's output `y`:
     /// the ReLU's mask `1[y > 0]` is applied while the gradient is read (``Sequential`` uses it for
-    /// BatchNorm → ReLU pairs).
+    /// BatchNorm → ReLU pairs) — recomputed from the input when the forward pass had the ReLU
+    /// fused (see `reluScaleShift`), else read from `y`.
     func backward(_ outputGradient: Tensor, throughReLUWithOutput y: Tensor) -> Tensor {
         precondition(y.shape == outputGradient.shape, "\(summary).backward: ReLU output \(y.shape) vs gradient \(outputGradient.shape)")
         return backward(outputGradient, reluOutput: y)

@@ -49,7 +49,8 @@ final class DirectConvolution {
     /// The number of samples whose padded planes ``paddedInput`` holds from the latest training
     /// forward pass, or nil.
     var paddedHoldsInput: Int?
-    /// Per-thread scratch: pixel-major tiles, gathered and padded gradients.
+    /// Per-thread scratch: pixel-major tiles, gathered and padded gradients; on the Winograd
+    /// paths also the chunk's (or, batched, the whole batch's) V and M, V first.
     var scratch: [Float] = []
     /// Packed weights (forward or backward layout), rebuilt on every call (cheap: O·C·9 floats),
     /// or the Winograd path's transformed weights U (Conv2D+Winograd.swift).

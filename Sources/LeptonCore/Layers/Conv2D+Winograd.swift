@@ -25,7 +25,8 @@ import Foundation
 /// Samples go through in chunks of enough tiles for BLAS to run near its peak
 /// (``winogradTargetTiles``); the backward pass splits the batch into fixed parts, one per thread,
 /// and sums their ∂L/∂W in part order, so a given thread count always gives the same bits. V is
-/// recomputed from the input in backward rather than kept (it is 2.25–4× the input's size).
+/// recomputed from the input in backward rather than kept (it is 2.25–4× the input's size),
+/// except on the batched path (Conv2D+WinogradBatched.swift), whose scratch holds it anyway.
 extension Conv2D {
     /// The most tiles per BLAS call the chunks take by default (``winogradTargetTiles``; at least
     /// one sample): the (m + 2)² products of (T × C)·(C × O) run near BLAS's peak from a few

@@ -16,7 +16,8 @@ import Foundation
 ///
 /// Every value is computed by one thread in a fixed order, so the results do not depend on the
 /// thread count at all. The transforms and products are the chunked path's; tests hold the two
-/// paths equal.
+/// paths equal. The price is memory: each such layer keeps its scratch (V and M of the whole
+/// batch, up to 2 × 32 MB) between passes, about 200 MB for ResNet-18 at batch 128.
 extension Conv2D {
     /// The most floats one of the batch's transformed tensors (V, M or dM: positions · N · tiles ·
     /// channels) may have for the batched path (32 MB); larger layers take the chunked one.
@@ -47,6 +48,8 @@ extension Conv2D {
                                 pooling2x2: Bool) -> Tensor {
         let n = input.shape[0], o = outChannels, t = n * g.tiles
         let threads = Swift.max(1, Swift.min(Threading.count, n))
+        // (Phase 2 always splits positions, so BLAS runs single-threaded even for one sample.)
+        let positionThreads = Swift.max(1, Swift.min(Threading.count, g.positions))
         let (pooledH, pooledW) = (g.h / 2, g.w / 2)
         let outputPlane = pooling2x2 ? pooledH * pooledW : g.p
         // The batch's V and M, then per thread: the padded sample, the pixel-major output and its pooled copy.
@@ -76,7 +79,7 @@ extension Conv2D {
                                                       kStride: t * g.c)
                                 }
                             }
-                            Conv2D.forEachPosition(g.positions, threads: threads) { k in
+                            Conv2D.forEachPosition(g.positions, threads: positionThreads) { k in
                                 let (_, u, v, m, _, _, _) = box.value
                                 BLAS.gemm(.none, .none, m: t, n: o, k: g.c, a: v + k * t * g.c, b: u + k * g.c * o, c: m + k * t * o)
                             }
@@ -115,6 +118,7 @@ extension Conv2D {
                                  poolArgmax: [Int32]?, transformedInputKept: Bool) -> Tensor? {
         let n = x.shape[0], o = outChannels, t = n * g.tiles
         let threads = Swift.max(1, Swift.min(Threading.count, n))
+        let positionThreads = Swift.max(1, Swift.min(Threading.count, g.positions))
         let hasBias = bias != nil
         // The batch's V (then dV) and dM, then per thread: the padded sample (input, then ∂L/∂x),
         // the gathered gradient (O × P) and its pixel-major transpose (P × O).
@@ -168,7 +172,7 @@ extension Conv2D {
                                                                         kStride: t * o)
                                                 }
                                             }
-                                            Conv2D.forEachPosition(g.positions, threads: threads) { k in
+                                            Conv2D.forEachPosition(g.positions, threads: positionThreads) { k in
                                                 let (_, _, _, _, u, v, dm, _, _, du, _) = box.value
                                                 BLAS.gemm(.transpose, .none, m: g.c, n: o, k: t, a: v + k * t * g.c,
                                                           b: dm + k * t * o, c: du + k * g.c * o)
