@@ -266,8 +266,8 @@ extension Conv2D {
         let u = state.packedWeights
         let transformedInputKept = state.scratchHoldsTransformedInput.map { $0.m == g.m && $0.input.sharesStorage(with: x) } ?? false
         state.scratchHoldsTransformedInput = nil
+        let gather = GradientGather(pooled: poolArgmax != nil, masked: reluOutput != nil, o: o, h: g.h, w: g.w)
         if winogradBatches(g, samples: n) {
-            let gather = GradientGather(pooled: poolArgmax != nil, masked: reluOutput != nil, o: o, h: g.h, w: g.w)
             return winogradBatchedBackward(input: x, gradient: gy, g, u: u, inputGradient: inputGradient, gather: gather,
                                            reluOutput: reluOutput, poolArgmax: poolArgmax,
                                            transformedInputKept: transformedInputKept)
@@ -289,7 +289,6 @@ extension Conv2D {
         let mask = reluOutput ?? Tensor(shape: [1])
         let argmax = poolArgmax ?? [0]
         let hasBias = bias != nil // (no bias: no ∂L/∂b sums to take)
-        let gather = GradientGather(pooled: poolArgmax != nil, masked: reluOutput != nil, o: o, h: g.h, w: g.w)
         x.withUnsafeBufferPointer { xp in
             gy.withUnsafeBufferPointer { gp in
                 mask.withUnsafeBufferPointer { mp in
