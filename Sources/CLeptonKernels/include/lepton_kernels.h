@@ -135,6 +135,27 @@ void lepton_winograd4_input_gradient_transform(const float *dv, ptrdiff_t k_stri
                                                int tiles_w, float *dst, int padded_w);
 void lepton_winograd4_weight_transform(const float *weights, int cout, int cin, float *u, int o_begin, int o_end);
 void lepton_winograd4_weight_gradient_transform(const float *du, int cout, int cin, float *dweights, int o_begin, int o_end);
+// Channels-last (pixel-major) rows, channels_last.c: `rows` × `channels` floats, any channel count,
+// every processor (an AVX-512F clone where available). Sums run row by row for each channel.
+
+/// `sums[c] = Σ_r x[r·channels + c]`.
+void lepton_rows_column_sums(const float *x, ptrdiff_t rows, int channels, float *sums);
+/// `sums[c] = Σ_r (x[r·channels + c] − mean[c])²`.
+void lepton_rows_squared_deviations(const float *x, ptrdiff_t rows, int channels, const float *mean, float *sums);
+/// `y = (x − mean[c])·scale[c] + shift[c]`, then `max(·, 0)` when `relu` is nonzero.
+void lepton_rows_normalize(const float *x, ptrdiff_t rows, int channels, const float *mean, const float *scale,
+                           const float *shift, int relu, float *y);
+/// `sum_g[c] = Σ_r g'`, `sum_gd[c] = Σ_r g'·(x − mean[c])`, where g' is g through a ReLU's mask:
+/// `mask > 0` when `mask` is given, `(x − mean[c])·relu_scale[c] + relu_shift[c] > 0` when
+/// `relu_scale` is (then `mask` is ignored), else g itself.
+void lepton_rows_gradient_sums(const float *g, const float *x, const float *mask, const float *relu_scale,
+                               const float *relu_shift, ptrdiff_t rows, int channels, const float *mean,
+                               float *sum_g, float *sum_gd);
+/// `dx = k[c]·(m·g' − sum_g[c] − (x − mean[c])·slope[c])`, g' as in `lepton_rows_gradient_sums`.
+void lepton_rows_batchnorm_input_gradient(const float *g, const float *x, const float *mask, const float *relu_scale,
+                                          const float *relu_shift, ptrdiff_t rows, int channels, const float *mean,
+                                          const float *k, float m, const float *sum_g, const float *slope, float *dx);
+
 #ifdef __cplusplus
 }
 #endif

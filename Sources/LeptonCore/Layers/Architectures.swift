@@ -45,7 +45,8 @@ public enum ArchitectureError: Error, Equatable, CustomStringConvertible {
 ///   32→64, ReLU; global average pool; Dense 64→outputs (23,426 parameters for 1 channel, 2 outputs).
 /// - `resnet18`: ResNet-18 for small images (MedMNIST style): 3×3 stride-1 stem conv → BN → ReLU,
 ///   no stem max-pool, BasicBlocks [2, 2, 2, 2] at 64/128/256/512 channels (strides 1, 2, 2, 2),
-///   global average pool, Dense 512→outputs (≈ 11.2 M parameters).
+///   global average pool, Dense 512→outputs (≈ 11.2 M parameters); it computes channels last
+///   (a ``ChannelsLast`` layer first, then channels-last convolutions, BatchNorms and pool).
 public enum ModelRegistry {
     public typealias Builder = @Sendable (ArchitectureSpec, inout SeededGenerator) throws -> Sequential
 
@@ -81,16 +82,20 @@ public enum ModelRegistry {
         },
         "resnet18": { spec, rng in
             let (c, _, _) = try imageShape(spec)
+            // Channels last from the start: the convolutions compute in that layout, so no layer
+            // transposes its input or output (one ChannelsLast at the entry, a reshape for c = 1).
             var layers: [any Layer] = [
-                Conv2D(c, 64, kernelSize: 3, stride: 1, padding: 1, bias: false, using: &rng), BatchNorm(64), ReLU(),
+                ChannelsLast(),
+                Conv2D(c, 64, kernelSize: 3, stride: 1, padding: 1, bias: false, layout: .channelsLast, using: &rng),
+                BatchNorm(64, layout: .channelsLast), ReLU(),
             ]
             var channels = 64
             for (width, stride) in [(64, 1), (128, 2), (256, 2), (512, 2)] {
-                layers.append(ResidualBlock.basic(channels, width, stride: stride, using: &rng))
-                layers.append(ResidualBlock.basic(width, width, stride: 1, using: &rng))
+                layers.append(ResidualBlock.basic(channels, width, stride: stride, layout: .channelsLast, using: &rng))
+                layers.append(ResidualBlock.basic(width, width, stride: 1, layout: .channelsLast, using: &rng))
                 channels = width
             }
-            layers += [GlobalAvgPool(), Dense(512, spec.outputs, using: &rng)]
+            layers += [GlobalAvgPool(layout: .channelsLast), Dense(512, spec.outputs, using: &rng)]
             return Sequential(layers)
         },
     ]

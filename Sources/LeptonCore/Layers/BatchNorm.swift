@@ -1,4 +1,5 @@
-/// Batch normalisation over the channel axis, for (N, C) or (N, C, H, W) inputs.
+/// Batch normalisation over the channel axis, for (N, C) or (N, C, H, W) inputs — or
+/// (N, H, W, C) with `layout: .channelsLast` (BatchNorm+ChannelsLast.swift).
 ///
 /// Statistics are taken per channel c over the M = N·H·W values of that channel.
 /// - Forward (training): `μ = mean(x)`, `σ² = mean((x − μ)²)` (biased), `x̂ = (x − μ)/√(σ² + ε)`,
@@ -25,22 +26,25 @@ public final class BatchNorm: Layer {
     public let bias: Parameter
     public let runningMean: Parameter
     public let runningVariance: Parameter
+    /// Where the channel axis of an image batch is: 1 (channels first) or 3 (channels last).
+    public let layout: ActivationLayout
 
     /// The input of the latest forward pass (shared storage, not a copy) and its per-channel
     /// mean and 1/√(σ² + ε): backward recomputes x̂ from them instead of keeping a copy.
-    private var input: Tensor?
-    private var batchMean: [Float] = []
+    var input: Tensor?
+    var batchMean: [Float] = []
     /// With a fused ReLU, the per-channel scale γ/√(σ² + ε) and shift β of the forward pass, so
     /// that backward recomputes the ReLU's mask `(x − μ)·scale + shift > 0` from the input it
     /// reads anyway instead of reading the output too (the same expression, so the same bits).
-    private var reluScaleShift: (scale: [Float], shift: [Float])?
-    private var inverseStd: [Float] = []
-    private var trainingMode = true
-    private var inputShape: [Int] = []
+    var reluScaleShift: (scale: [Float], shift: [Float])?
+    var inverseStd: [Float] = []
+    var trainingMode = true
+    var inputShape: [Int] = []
 
-    public init(_ channels: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) {
+    public init(_ channels: Int, momentum: Float = 0.1, epsilon: Float = 1e-5, layout: ActivationLayout = .channelsFirst) {
         precondition(channels > 0, "BatchNorm needs at least one channel")
         self.channels = channels
+        self.layout = layout
         self.momentum = momentum
         self.epsilon = epsilon
         weight = Parameter(.ones([channels]))
@@ -49,17 +53,24 @@ public final class BatchNorm: Layer {
         runningVariance = Parameter(.ones([channels]), trainable: false)
     }
 
-    public var summary: String { "BatchNorm(\(channels))" }
+    public var summary: String { "BatchNorm(\(channels)\(layout == .channelsLast ? ", channels last" : ""))" }
     public var namedParameters: [(name: String, parameter: Parameter)] {
         [("weight", weight), ("bias", bias), ("runningMean", runningMean), ("runningVariance", runningVariance)]
     }
 
-    /// (N, C, area) view of the input shape.
-    private func layout(_ s: [Int]) -> (n: Int, area: Int) {
+    /// (N, C, area) view of the input shape: `area` values per sample and channel.
+    func extent(_ s: [Int]) -> (n: Int, area: Int) {
+        if layout == .channelsLast && s.count == 4 {
+            precondition(s[3] == channels, "\(summary): input must be (N, \(channels)) or (N, H, W, \(channels)), got \(s)")
+            return (s[0], s[1] * s[2])
+        }
         precondition((s.count == 2 || s.count == 4) && s[1] == channels,
                      "\(summary): input must be (N, \(channels)) or (N, \(channels), H, W), got \(s)")
         return (s[0], s.count == 4 ? s[2] * s[3] : 1)
     }
+
+    /// Whether a batch of this shape has its channels last (an image batch of a channels-last layer).
+    func isChannelsLast(_ s: [Int]) -> Bool { layout == .channelsLast && s.count == 4 }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         forward(input, training: training, applyingReLU: false)
@@ -68,11 +79,13 @@ public final class BatchNorm: Layer {
     /// The forward pass, optionally with a following ReLU fused in, `max(0, γ x̂ + β)` (one pass
     /// over the activation fewer; ``Sequential`` uses it for BatchNorm → ReLU pairs).
     func forward(_ input: Tensor, training: Bool, applyingReLU: Bool) -> Tensor {
-        let (n, area) = layout(input.shape)
+        let (n, area) = extent(input.shape)
         let c = channels, m = n * area
         precondition(!training || m > 1, "\(summary): training needs more than one value per channel")
         var mean = [Float](repeating: 0, count: c), variance = [Float](repeating: 0, count: c)
-        if training {
+        if training && isChannelsLast(input.shape) {
+            (mean, variance) = channelsLastStatistics(input, samples: n, area: area)
+        } else if training {
             input.withUnsafeBufferPointer { xp in
                 mean.withUnsafeMutableBufferPointer { mp in
                     variance.withUnsafeMutableBufferPointer { vp in
@@ -94,6 +107,8 @@ public final class BatchNorm: Layer {
                     }
                 }
             }
+        }
+        if training {
             var rm = runningMean.value, rv = runningVariance.value
             for ch in 0..<c {
                 rm[flat: ch] = (1 - momentum) * rm[flat: ch] + momentum * mean[ch]
@@ -109,7 +124,9 @@ public final class BatchNorm: Layer {
         let gamma = weight.value.scalars, beta = bias.value.scalars
         let scale = (0..<c).map { gamma[$0] * invStd[$0] }
         // y = γ·(x − μ)/√(σ² + ε) + β, every element written.
-        let y = Tensor(shape: input.shape) { yp in
+        let y = isChannelsLast(input.shape)
+            ? channelsLastNormalize(input, rows: n * area, mean: mean, scale: scale, shift: beta, relu: applyingReLU)
+            : Tensor(shape: input.shape) { yp in
             input.withUnsafeBufferPointer { xp in
                 let box = UncheckedSendableBox((xp.baseAddress!, yp.baseAddress!))
                 parallelFor(n) { r in
@@ -209,7 +226,7 @@ public final class BatchNorm: Layer {
     private func backward(_ outputGradient: Tensor, reluOutput: Tensor?) -> Tensor {
         let x = cached(input, summary)
         precondition(outputGradient.shape == inputShape, "\(summary).backward: gradient \(outputGradient.shape) vs \(inputShape)")
-        let (n, area) = layout(inputShape)
+        let (n, area) = extent(inputShape)
         let c = channels, m = Float(n * area)
         let mean = batchMean, invStd = inverseStd
         // Σ g and Σ g·x̂ = (1/√(σ² + ε))·Σ g·(x − μ) per channel.
@@ -217,6 +234,9 @@ public final class BatchNorm: Layer {
         // (when the forward pass was not fused) from the ReLU's output.
         let relu = reluOutput != nil ? reluScaleShift : nil
         let masked = reluOutput != nil && relu == nil, mask = masked ? reluOutput! : Tensor(shape: [1])
+        if isChannelsLast(inputShape) {
+            return channelsLastBackward(outputGradient, input: x, samples: n, area: area, relu: relu, mask: masked ? mask : nil)
+        }
         var sumG = [Float](repeating: 0, count: c), sumGX = [Float](repeating: 0, count: c)
         outputGradient.withUnsafeBufferPointer { gp in
             x.withUnsafeBufferPointer { xp in

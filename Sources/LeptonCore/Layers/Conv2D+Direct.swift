@@ -95,7 +95,7 @@ extension Conv2D {
     /// Whether the direct kernels take this layer's passes (3×3, stride 1, padding 1, at most
     /// ``DirectConvolution/weightLimit`` weights, a processor with AVX-512F).
     var usesDirectKernels: Bool {
-        prefersDirectKernels && DirectConvolution.available
+        layout == .channelsFirst && prefersDirectKernels && DirectConvolution.available
             && kernelHeight == 3 && kernelWidth == 3 && stride == 1 && padding == 1
             && inChannels * outChannels * 9 <= DirectConvolution.weightLimit && !usesWinogradKernels
     }

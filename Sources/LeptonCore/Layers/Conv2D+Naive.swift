@@ -1,8 +1,21 @@
 /// The naive twins of ``Conv2D``: direct loops the im2col + GEMM path and the direct kernels
 /// are tested against.
 extension Conv2D {
-    /// Direct seven-loop convolution (Double accumulation); the reference for ``forward(_:training:)``.
+    /// A channels-first layer with this layer's weights and bias: a channels-last layer's twins
+    /// run on it, on the transposed tensors.
+    func channelsFirstTwin() -> Conv2D {
+        var rng = SeededGenerator(seed: 0)
+        let twin = Conv2D(inChannels, outChannels, kernelSize: kernelHeight, stride: stride, padding: padding,
+                          bias: bias != nil, using: &rng)
+        twin.weight.value = weight.value
+        if let bias { twin.bias!.value = bias.value }
+        return twin
+    }
+
+    /// Direct seven-loop convolution (Double accumulation); the reference for ``forward(_:training:)``
+    /// (channels last: on the transposed input, the result transposed back).
     public func naiveForward(_ x: Tensor) -> Tensor {
+        if layout == .channelsLast { return channelsFirstTwin().naiveForward(x.channelsFirstCopy()).channelsLastCopy() }
         let s = outputShape(for: x.shape)
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         var y = Tensor(shape: s)
@@ -32,6 +45,10 @@ extension Conv2D {
     /// Direct-loop gradients (∂L/∂x, ∂L/∂W, ∂L/∂b) for input `x` and ∂L/∂y `gy`; the reference for
     /// ``backward(_:)``. Does not touch the layer's parameters.
     public func naiveBackward(input x: Tensor, outputGradient gy: Tensor) -> (input: Tensor, weight: Tensor, bias: Tensor) {
+        if layout == .channelsLast {
+            let twin = channelsFirstTwin().naiveBackward(input: x.channelsFirstCopy(), outputGradient: gy.channelsFirstCopy())
+            return (twin.input.channelsLastCopy(), twin.weight, twin.bias)
+        }
         let s = outputShape(for: x.shape)
         precondition(gy.shape == s, "naiveBackward: gradient \(gy.shape) vs \(s)")
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])

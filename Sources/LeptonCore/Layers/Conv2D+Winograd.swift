@@ -43,6 +43,8 @@ extension Conv2D {
     /// 6 × 6 input tiles, 36 products).
     struct WinogradGeometry {
         let c, o, h, w: Int
+        /// Whether x, y and their gradients are channels last (pixel-major already: no transposes).
+        var channelsLast = false
         var m = 2 {
             didSet { precondition(m == 2 || m == 4, "Winograd: F(\(m)×\(m), 3×3) is not implemented (2 or 4)") }
         }
@@ -81,29 +83,51 @@ extension Conv2D {
             f(dv, kStride, Int32(channels), Int32(tilesH), Int32(tilesW), dst, Int32(paddedW))
         }
 
-        /// One sample's V from its (C, H, W) planes: the padded pixel-major copy in `padded`
-        /// (whose border is zero), then the input transform.
+        /// One sample's V from its (C, H, W) planes (channels last: its H·W pixels): the padded
+        /// pixel-major copy in `padded` (whose border is zero), then the input transform.
         func transformSample(_ x: UnsafePointer<Float>, padded: UnsafeMutablePointer<Float>, into v: UnsafeMutablePointer<Float>,
                              kStride: Int) {
             Conv2D.winogradPad(x, self, into: padded)
             inputTransform(padded, channels: c, into: v, kStride: kStride)
         }
 
-        /// One sample's dM from its (O, H·W) gradient: transposed pixel-major into `pixelMajor`,
-        /// then the gradient transform.
+        /// One sample's dM from its (O, H·W) gradient (channels last: (H·W, O), used as it is):
+        /// transposed pixel-major into `pixelMajor`, then the gradient transform.
         func transformGradient(_ gradient: UnsafePointer<Float>, pixelMajor: UnsafeMutablePointer<Float>,
                                into dm: UnsafeMutablePointer<Float>, kStride: Int) {
+            if channelsLast { return gradientTransform(gradient, channels: o, into: dm, kStride: kStride) }
             lepton_transpose(gradient, p, Int32(o), Int32(p), pixelMajor, o, nil, 0)
             gradientTransform(pixelMajor, channels: o, into: dm, kStride: kStride)
+        }
+
+        /// One sample's output from its pixel-major M rows: the output transform into `tile`,
+        /// then transposed into the (O, H, W) planes at `out` with the bias and ReLU (either
+        /// optional) — or, channels last, the transform straight into `out`.
+        func writeOutput(_ m: UnsafePointer<Float>, kStride: Int, tile: UnsafeMutablePointer<Float>,
+                         into out: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, relu: Bool) {
+            if channelsLast {
+                outputTransform(m, kStride: kStride, channels: o, into: out)
+                if bias != nil || relu { Conv2D.biasReLU(out, rows: p, o: o, bias: bias, relu: relu) }
+            } else {
+                outputTransform(m, kStride: kStride, channels: o, into: tile)
+                lepton_transpose(tile, o, Int32(p), Int32(o), out, p, bias, relu ? 1 : 0)
+            }
+        }
+
+        /// Adds one sample's Σ ∂L/∂y per output channel into `db`, in a fixed order.
+        func addBiasGradient(_ gs: UnsafePointer<Float>, into db: UnsafeMutablePointer<Float>) {
+            if channelsLast { return Conv2D.addColumnSums(gs, rows: p, cols: o, into: db) }
+            for oc in 0..<o { db[oc] += Conv2D.sum(gs + oc * p, count: p) }
         }
     }
 
     /// This layer's tiling of a (N, C, H, W) input.
     func winogradGeometry(_ s: [Int]) -> WinogradGeometry {
-        let m = winogradOutputTile ?? ConvolutionKernels.winogradOutputTile(inChannels: s[1], outChannels: outChannels,
-                                                                            height: s[2], width: s[3])
+        let (h, w) = imageSize(s)
+        let m = winogradOutputTile ?? ConvolutionKernels.winogradOutputTile(inChannels: inChannels, outChannels: outChannels,
+                                                                            height: h, width: w)
         precondition(m == 2 || m == 4, "\(summary): Winograd F(\(m)×\(m), 3×3) is not implemented (2 or 4)")
-        return WinogradGeometry(c: s[1], o: outChannels, h: s[2], w: s[3], m: m)
+        return WinogradGeometry(c: inChannels, o: outChannels, h: h, w: w, channelsLast: layout == .channelsLast, m: m)
     }
 
     /// Whether the Winograd kernels take this layer's passes: 3×3, stride 1, padding 1, channel
@@ -153,13 +177,19 @@ extension Conv2D {
     /// One sample's (C, H, W) planes into the interior of a padded pixel-major buffer whose
     /// border is already zero (twin: ``naiveWinogradPad(_:_:into:)``).
     static func winogradPad(_ x: UnsafePointer<Float>, _ g: WinogradGeometry, into dst: UnsafeMutablePointer<Float>) {
-        lepton_pad_pixel_major(x, Int32(g.c), Int32(g.h), Int32(g.w), dst, Int32(g.paddedW))
+        guard g.channelsLast else { return lepton_pad_pixel_major(x, Int32(g.c), Int32(g.h), Int32(g.w), dst, Int32(g.paddedW)) }
+        for row in 0..<g.h { // already pixel-major: one copy per image row
+            (dst + ((row + 1) * g.paddedW + 1) * g.c).update(from: x + row * g.w * g.c, count: g.w * g.c)
+        }
     }
 
     /// The interior of a padded pixel-major buffer back into (C, H, W) planes (twin:
     /// ``naiveWinogradUnpad(_:_:into:)``).
     static func winogradUnpad(_ src: UnsafePointer<Float>, _ g: WinogradGeometry, into x: UnsafeMutablePointer<Float>) {
-        lepton_unpad_pixel_major(src, Int32(g.c), Int32(g.h), Int32(g.w), Int32(g.paddedW), x)
+        guard g.channelsLast else { return lepton_unpad_pixel_major(src, Int32(g.c), Int32(g.h), Int32(g.w), Int32(g.paddedW), x) }
+        for row in 0..<g.h {
+            (x + row * g.w * g.c).update(from: src + ((row + 1) * g.paddedW + 1) * g.c, count: g.w * g.c)
+        }
     }
 
     /// Runs `body` with single-threaded BLAS when `parts` threads share the work.
@@ -198,7 +228,7 @@ extension Conv2D {
         let perThread = g.paddedCount + vCount + mCount + tileCount + pooledCount
         var scratch = Conv2D.take(&state.scratch, parts * perThread)
         let biasValues = bias?.value.scalars
-        let y = Tensor(shape: pooling2x2 ? [n, o, pooledH, pooledW] : [n, o, g.h, g.w]) { yp in
+        let y = Tensor(shape: pooling2x2 ? [n, o, pooledH, pooledW] : outputShape(for: s)) { yp in
             input.withUnsafeBufferPointer { xp in
                 u.withUnsafeBufferPointer { up in
                     scratch.withUnsafeMutableBufferPointer { sp in
@@ -225,14 +255,15 @@ extension Conv2D {
                                                   c: m + k * t * o)
                                     }
                                     for (i, sample) in samples.enumerated() {
-                                        g.outputTransform(m + i * g.tiles * o, kStride: t * o, channels: o, into: tile)
                                         let out = y + sample * o * outputPlane
                                         if pooling2x2 {
+                                            g.outputTransform(m + i * g.tiles * o, kStride: t * o, channels: o, into: tile)
                                             lepton_pool2x2_pixel_major(tile, Int32(g.h), Int32(g.w), Int32(o), pooled)
                                             lepton_transpose(pooled, o, Int32(outputPlane), Int32(o), out, outputPlane,
                                                              bias, applyingReLU ? 1 : 0)
                                         } else {
-                                            lepton_transpose(tile, o, Int32(g.p), Int32(o), out, g.p, bias, applyingReLU ? 1 : 0)
+                                            g.writeOutput(m + i * g.tiles * o, kStride: t * o, tile: tile, into: out, bias: bias,
+                                                          relu: applyingReLU)
                                         }
                                     }
                                 }
@@ -320,7 +351,7 @@ extension Conv2D {
                                                                           into: v + i * g.tiles * g.c, kStride: t * g.c)
                                                         let gs = gather.sample(sample, gradient: gy, reluOutput: relu, argmax: arg,
                                                                                scratch: gathered)
-                                                        if hasBias { for oc in 0..<o { db[oc] += Conv2D.sum(gs + oc * g.p, count: g.p) } }
+                                                        if hasBias { g.addBiasGradient(gs, into: db) }
                                                         g.transformGradient(gs, pixelMajor: pixelMajor, into: dm + i * g.tiles * o,
                                                                             kStride: t * o)
                                                     }

@@ -61,7 +61,7 @@ extension Conv2D {
         let backwardPerThread = g.paddedCount + 2 * g.p * o
         var scratch = Conv2D.take(&state.scratch, vCount + mCount + threads * (training ? Swift.max(perThread, backwardPerThread) : perThread))
         let biasValues = bias?.value.scalars
-        let y = Tensor(shape: pooling2x2 ? [n, o, pooledH, pooledW] : [n, o, g.h, g.w]) { yp in
+        let y = Tensor(shape: pooling2x2 ? [n, o, pooledH, pooledW] : outputShape(for: input.shape)) { yp in
             input.withUnsafeBufferPointer { xp in
                 u.withUnsafeBufferPointer { up in
                     scratch.withUnsafeMutableBufferPointer { sp in
@@ -87,14 +87,15 @@ extension Conv2D {
                                 let (_, _, _, m, own, y, bias) = box.value
                                 let tile = own + thread * perThread + g.paddedCount, pooled = tile + tileCount
                                 for sample in samples {
-                                    g.outputTransform(m + sample * g.tiles * o, kStride: t * o, channels: o, into: tile)
                                     let out = y + sample * o * outputPlane
                                     if pooling2x2 {
+                                        g.outputTransform(m + sample * g.tiles * o, kStride: t * o, channels: o, into: tile)
                                         lepton_pool2x2_pixel_major(tile, Int32(g.h), Int32(g.w), Int32(o), pooled)
                                         lepton_transpose(pooled, o, Int32(outputPlane), Int32(o), out, outputPlane, bias,
                                                          applyingReLU ? 1 : 0)
                                     } else {
-                                        lepton_transpose(tile, o, Int32(g.p), Int32(o), out, g.p, bias, applyingReLU ? 1 : 0)
+                                        g.writeOutput(m + sample * g.tiles * o, kStride: t * o, tile: tile, into: out, bias: bias,
+                                                      relu: applyingReLU)
                                     }
                                 }
                             }
@@ -165,8 +166,8 @@ extension Conv2D {
                                                     }
                                                     let gs = gather.sample(sample, gradient: gy, reluOutput: relu, argmax: arg,
                                                                            scratch: gathered)
-                                                    if let sampleBias {
-                                                        for oc in 0..<o { sampleBias[sample * o + oc] = Conv2D.sum(gs + oc * g.p, count: g.p) }
+                                                    if let sampleBias { // (zero-filled: each sample adds into its own row)
+                                                        g.addBiasGradient(gs, into: sampleBias + sample * o)
                                                     }
                                                     g.transformGradient(gs, pixelMajor: pixelMajor, into: dm + sample * g.tiles * o,
                                                                         kStride: t * o)

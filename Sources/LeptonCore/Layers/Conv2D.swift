@@ -27,6 +27,9 @@ public final class Conv2D: Layer {
     public let inChannels: Int, outChannels: Int
     public let kernelHeight: Int, kernelWidth: Int
     public let stride: Int, padding: Int
+    /// Channels first (N, C, H, W), or channels last (N, H, W, C) in and out
+    /// (Conv2D+ChannelsLast.swift); the weights are (O, C, kh, kw) either way.
+    public let layout: ActivationLayout
     public let weight: Parameter
     /// `nil` for a convolution without bias (e.g. followed by BatchNorm).
     public let bias: Parameter?
@@ -48,7 +51,8 @@ public final class Conv2D: Layer {
     let direct = DirectConvolution()
     /// Reused between batches: the unfolded input, the (O, b·P) product / gathered gradient,
     /// and ∂L/∂cols, one region per batch part. Allocated on first use, grown when needed.
-    private var columns: [Float] = [], workspace: [Float] = [], gradientColumns: [Float] = []
+    var columns: [Float] = []
+    private var workspace: [Float] = [], gradientColumns: [Float] = []
     /// The (samples, parts) split whose unfolded input ``columns`` holds from the latest
     /// training forward call (every part in one chunk), or nil.
     private var columnsHoldInput: (n: Int, parts: Int)?
@@ -59,7 +63,7 @@ public final class Conv2D: Layer {
     static let columnBudget = 1 << 20
 
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
-                bias: Bool = true, using rng: inout SeededGenerator) {
+                bias: Bool = true, layout: ActivationLayout = .channelsFirst, using rng: inout SeededGenerator) {
         precondition(inChannels > 0 && outChannels > 0 && kernelSize > 0 && stride > 0 && padding >= 0,
                      "Conv2D: invalid configuration")
         self.inChannels = inChannels
@@ -68,13 +72,14 @@ public final class Conv2D: Layer {
         kernelWidth = kernelSize
         self.stride = stride
         self.padding = padding
+        self.layout = layout
         let fanIn = inChannels * kernelSize * kernelSize
         weight = Parameter(.heNormal([outChannels, inChannels, kernelSize, kernelSize], fanIn: fanIn, using: &rng))
         self.bias = bias ? Parameter(.zeros([outChannels])) : nil
     }
 
     public var summary: String {
-        "Conv2D(\(inChannels)→\(outChannels), \(kernelHeight)×\(kernelWidth), stride \(stride), pad \(padding)\(bias == nil ? ", no bias" : ""))"
+        "Conv2D(\(inChannels)→\(outChannels), \(kernelHeight)×\(kernelWidth), stride \(stride), pad \(padding)\(bias == nil ? ", no bias" : "")\(layout == .channelsLast ? ", channels last" : ""))"
     }
 
     public var namedParameters: [(name: String, parameter: Parameter)] {
@@ -82,13 +87,24 @@ public final class Conv2D: Layer {
         return [("weight", weight)]
     }
 
-    /// Output shape (N, O, Ho, Wo) for an input shape (N, C, H, W).
+    /// Output shape (N, O, Ho, Wo) for an input shape (N, C, H, W); channels last, (N, Ho, Wo, O)
+    /// for (N, H, W, C).
     public func outputShape(for s: [Int]) -> [Int] {
-        precondition(s.count == 4 && s[1] == inChannels, "\(summary): input must be (N, \(inChannels), H, W), got \(s)")
-        let ho = (s[2] + 2 * padding - kernelHeight) / stride + 1
-        let wo = (s[3] + 2 * padding - kernelWidth) / stride + 1
+        let (h, w) = imageSize(s)
+        let ho = (h + 2 * padding - kernelHeight) / stride + 1
+        let wo = (w + 2 * padding - kernelWidth) / stride + 1
         precondition(ho > 0 && wo > 0, "\(summary): input \(s) is smaller than the kernel")
-        return [s[0], outChannels, ho, wo]
+        return layout == .channelsLast ? [s[0], ho, wo, outChannels] : [s[0], outChannels, ho, wo]
+    }
+
+    /// (H, W) of an input shape in this layer's layout (checked).
+    func imageSize(_ s: [Int]) -> (h: Int, w: Int) {
+        if layout == .channelsLast {
+            precondition(s.count == 4 && s[3] == inChannels, "\(summary): input must be (N, H, W, \(inChannels)), got \(s)")
+            return (s[1], s[2])
+        }
+        precondition(s.count == 4 && s[1] == inChannels, "\(summary): input must be (N, \(inChannels), H, W), got \(s)")
+        return (s[2], s[3])
     }
 
     struct Geometry {
@@ -122,9 +138,11 @@ public final class Conv2D: Layer {
     }
 
     func geometry(_ s: [Int]) -> Geometry {
+        let (h, w) = imageSize(s)
         let o = outputShape(for: s)
-        return Geometry(c: s[1], h: s[2], w: s[3], kh: kernelHeight, kw: kernelWidth,
-                        stride: stride, pad: padding, ho: o[2], wo: o[3])
+        let (ho, wo) = layout == .channelsLast ? (o[1], o[2]) : (o[2], o[3])
+        return Geometry(c: inChannels, h: h, w: w, kh: kernelHeight, kw: kernelWidth,
+                        stride: stride, pad: padding, ho: ho, wo: wo)
     }
 
     /// How a batch of `n` samples is split: `parts` contiguous ranges of at most `perPart`
@@ -204,6 +222,10 @@ public final class Conv2D: Layer {
     /// b and the ReLU are non-decreasing, also in floating point.
     func forward(_ input: Tensor, training: Bool, applyingReLU: Bool, pooling2x2: Bool = false) -> Tensor {
         precondition(!(training && pooling2x2), "\(summary): the fused max-pool is for inference only")
+        if layout == .channelsLast {
+            precondition(!pooling2x2, "\(summary): the fused max-pool is for channels-first layers")
+            return channelsLastForward(input, training: training, applyingReLU: applyingReLU)
+        }
         let g = geometry(input.shape)
         if usesWinogradKernels {
             beginDirectPass(input)
@@ -407,6 +429,11 @@ public final class Conv2D: Layer {
     private func backward(_ outputGradient: Tensor, inputGradient: Bool, reluOutput: Tensor? = nil,
                           poolArgmax: [Int32]? = nil) -> Tensor? {
         let x = cached(input, summary)
+        if layout == .channelsLast {
+            precondition(poolArgmax == nil && outputGradient.shape == outputShape(for: x.shape),
+                         "\(summary).backward: gradient \(outputGradient.shape)")
+            return channelsLastBackward(input: x, gradient: outputGradient, inputGradient: inputGradient, reluOutput: reluOutput)
+        }
         let g = geometry(x.shape)
         let n = x.shape[0], o = outChannels
         let pooled = poolArgmax != nil

@@ -281,24 +281,42 @@ public final class AvgPool2D: Layer {
 /// - Forward: `y[n,c] = (1/(H·W)) Σ_{i,j} x[n,c,i,j]`.
 /// - Backward: `∂L/∂x[n,c,i,j] = g[n,c] / (H·W)`.
 public final class GlobalAvgPool: Layer {
+    /// Channels first (N, C, H, W) or channels last (N, H, W, C) input; the output is (N, C) either way.
+    public let layout: ActivationLayout
     private var inputShape: [Int]?
-    public init() {}
+    public init(layout: ActivationLayout = .channelsFirst) { self.layout = layout }
 
     /// Drops the recorded input shape (the layer ran fused into an inference pass).
     func forgetInputShape() { inputShape = nil }
-    public var summary: String { "GlobalAvgPool" }
+    public var summary: String { layout == .channelsLast ? "GlobalAvgPool(channels last)" : "GlobalAvgPool" }
     public var namedParameters: [(name: String, parameter: Parameter)] { [] }
 
+    /// (N, C, area) of an input shape in this layer's layout.
+    private func extent(_ s: [Int]) -> (n: Int, c: Int, area: Int) {
+        precondition(s.count == 4, "GlobalAvgPool expects \(layout == .channelsLast ? "(N, H, W, C)" : "(N, C, H, W)"), got \(s)")
+        return layout == .channelsLast ? (s[0], s[3], s[1] * s[2]) : (s[0], s[1], s[2] * s[3])
+    }
+
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        precondition(input.rank == 4, "GlobalAvgPool expects (N, C, H, W), got \(input.shape)")
-        let planes = input.shape[0] * input.shape[1], area = input.shape[2] * input.shape[3]
-        var y = Tensor(shape: [input.shape[0], input.shape[1]])
+        let (n, c, area) = extent(input.shape)
+        var y = Tensor(shape: [n, c])
         input.withUnsafeBufferPointer { xp in
             y.withUnsafeMutableBufferPointer { yp in
-                for plane in 0..<planes {
-                    var s: Float = 0
-                    for q in 0..<area { s += xp[plane * area + q] }
-                    yp[plane] = s / Float(area)
+                if layout == .channelsLast {
+                    for i in 0..<n { // pixel by pixel, each channel's sum in pixel order
+                        let sums = yp.baseAddress! + i * c
+                        for q in 0..<area {
+                            let pixel = xp.baseAddress! + (i * area + q) * c
+                            for ch in 0..<c { sums[ch] += pixel[ch] }
+                        }
+                        for ch in 0..<c { sums[ch] /= Float(area) }
+                    }
+                } else {
+                    for plane in 0..<(n * c) {
+                        var s: Float = 0
+                        for q in 0..<area { s += xp[plane * area + q] }
+                        yp[plane] = s / Float(area)
+                    }
                 }
             }
         }
@@ -308,14 +326,22 @@ public final class GlobalAvgPool: Layer {
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
         let s = cached(inputShape, summary)
-        precondition(outputGradient.shape == [s[0], s[1]], "GlobalAvgPool.backward: gradient \(outputGradient.shape)")
-        let area = s[2] * s[3]
+        let (n, c, area) = extent(s)
+        precondition(outputGradient.shape == [n, c], "GlobalAvgPool.backward: gradient \(outputGradient.shape)")
         var dx = Tensor(shape: s)
         dx.withUnsafeMutableBufferPointer { dp in
             outputGradient.withUnsafeBufferPointer { gp in
-                for plane in 0..<(s[0] * s[1]) {
-                    let v = gp[plane] / Float(area)
-                    for q in 0..<area { dp[plane * area + q] = v }
+                if layout == .channelsLast {
+                    for i in 0..<n {
+                        for q in 0..<area {
+                            for ch in 0..<c { dp[(i * area + q) * c + ch] = gp[i * c + ch] / Float(area) }
+                        }
+                    }
+                } else {
+                    for plane in 0..<(n * c) {
+                        let v = gp[plane] / Float(area)
+                        for q in 0..<area { dp[plane * area + q] = v }
+                    }
                 }
             }
         }

@@ -34,7 +34,7 @@ public final class Sequential: Layer {
                 i += chain.layerCount
             } else if i + 2 < layers.count, let conv = layers[i] as? Conv2D, let relu = layers[i + 1] as? ReLU,
                let pool = layers[i + 2] as? MaxPool2D, pool.kernelSize == 2, pool.stride == 2,
-               !training || conv.usesDirectKernels,
+               conv.layout == .channelsFirst, !training || conv.usesDirectKernels,
                x.rank == 4, x.shape[1] == conv.inChannels,
                conv.outputShape(for: x.shape)[2] >= 2, conv.outputShape(for: x.shape)[3] >= 2 {
                 // Conv2D → ReLU → 2×2 max-pool in one pass (no full-size activation). The ReLU keeps
@@ -102,7 +102,7 @@ public final class Sequential: Layer {
                 i -= 3
             } else if i >= 2, let pool = layers[i] as? MaxPool2D, pool.kernelSize == 2, pool.stride == 2,
                pool.argmax.count == g.count, let relu = layers[i - 1] as? ReLU, let conv = layers[i - 2] as? Conv2D,
-               let y = relu.output, y.shape.count == 4, g.shape == [y.shape[0], y.shape[1], y.shape[2] / 2, y.shape[3] / 2] {
+               conv.layout == .channelsFirst, let y = relu.output, y.shape.count == 4, g.shape == [y.shape[0], y.shape[1], y.shape[2] / 2, y.shape[3] / 2] {
                 // Conv2D → ReLU → 2×2 max-pool: one fused step (the pool's gradient goes straight
                 // into the convolution's gradient gather).
                 guard let next = conv.backward(pooledGradient: g, poolArgmax: pool.argmax, throughReLUWithOutput: y,
@@ -161,20 +161,21 @@ public final class ResidualBlock: Layer {
 
     /// The ResNet BasicBlock: 3×3 conv (stride s) → BN → ReLU → 3×3 conv → BN, plus a
     /// 1×1 conv (stride s) → BN shortcut when the stride or channel count changes.
-    public static func basic(_ inChannels: Int, _ outChannels: Int, stride: Int = 1,
+    /// `layout` is that of every convolution and BatchNorm in it.
+    public static func basic(_ inChannels: Int, _ outChannels: Int, stride: Int = 1, layout: ActivationLayout = .channelsFirst,
                              using rng: inout SeededGenerator) -> ResidualBlock {
         let main = Sequential([
-            Conv2D(inChannels, outChannels, kernelSize: 3, stride: stride, padding: 1, bias: false, using: &rng),
-            BatchNorm(outChannels),
+            Conv2D(inChannels, outChannels, kernelSize: 3, stride: stride, padding: 1, bias: false, layout: layout, using: &rng),
+            BatchNorm(outChannels, layout: layout),
             ReLU(),
-            Conv2D(outChannels, outChannels, kernelSize: 3, stride: 1, padding: 1, bias: false, using: &rng),
-            BatchNorm(outChannels),
+            Conv2D(outChannels, outChannels, kernelSize: 3, stride: 1, padding: 1, bias: false, layout: layout, using: &rng),
+            BatchNorm(outChannels, layout: layout),
         ])
         var shortcut: Sequential?
         if stride != 1 || inChannels != outChannels {
             shortcut = Sequential([
-                Conv2D(inChannels, outChannels, kernelSize: 1, stride: stride, padding: 0, bias: false, using: &rng),
-                BatchNorm(outChannels),
+                Conv2D(inChannels, outChannels, kernelSize: 1, stride: stride, padding: 0, bias: false, layout: layout, using: &rng),
+                BatchNorm(outChannels, layout: layout),
             ])
         }
         return ResidualBlock(main: main, shortcut: shortcut)

@@ -63,7 +63,7 @@ public enum InferenceTiling {
         case let conv as Conv2D:
             guard sample.count == 3 else { return nil }
             let out = conv.outputShape(for: [1] + sample).dropFirst()
-            let positions = out[2] * out[3]
+            let positions = out.reduce(1, *) / conv.outChannels // (either layout)
             // The direct 3×3 kernels unfold nothing: their padded planes and tiles are per thread.
             if conv.usesDirectKernels { return (size + conv.outChannels * positions, Array(out)) }
             let columns = conv.inChannels * conv.kernelHeight * conv.kernelWidth * positions
@@ -77,9 +77,13 @@ public enum InferenceTiling {
             guard sample.count == 3 else { return nil }
             let out = Array(pool.outputShape(for: [1] + sample).dropFirst())
             return (size + out.reduce(1, *), out)
-        case is GlobalAvgPool:
+        case let pool as GlobalAvgPool:
             guard sample.count == 3 else { return nil }
-            return (size + sample[0], [sample[0]])
+            let channels = pool.layout == .channelsLast ? sample[2] : sample[0]
+            return (size + channels, [channels])
+        case is ChannelsLast:
+            guard sample.count == 3 else { return nil }
+            return (2 * size, [sample[1], sample[2], sample[0]])
         case let dense as Dense:
             return (size + dense.outputFeatures, [dense.outputFeatures])
         case is Flatten:
