@@ -33,7 +33,7 @@ let package = Package(
         .systemLibrary(name: "CLeptonIntrinsics", path: "Sources/CLeptonIntrinsics"),
         // Direct 3×3 convolution kernels with AVX-512 (per-function target attributes, checked at run
         // time); optimised in debug builds too, so the tests run the code that ships.
-        .target(name: "CLeptonKernels", path: "Sources/CLeptonKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "CLeptonKernels", path: "Sources/CLeptonKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]),
 
         // MARK: - Shared core
         .target(name: "LeptonIO", dependencies: ["CCSV", "CPNG"]),

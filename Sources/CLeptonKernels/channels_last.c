@@ -2,8 +2,11 @@
 // side by side), for the channels-last BatchNorm (LeptonCore/Layers/BatchNorm+ChannelsLast.swift).
 // Plain C whose inner loops run across channels, so the compiler vectorises them without
 // reordering any sum: each channel's values are added row by row, in order. Built for AVX-512F and
-// for the baseline instruction set; the loader picks the clone this processor runs (ifunc).
+// for the baseline instruction set; the loader picks the clone this processor runs (ifunc). No
+// multiply-add contraction, so both clones give the same bits.
 #include "lepton_kernels.h"
+
+#pragma clang fp contract(off)
 
 #if defined(__x86_64__) && defined(__linux__)
 #define LK_CLONES __attribute__((target_clones("avx512f", "default")))

@@ -6,7 +6,7 @@ import LeptonCore
 /// each convolution shape of ResNet-18 on 28×28 input (stride-1 3×3, stride-2 3×3, 1×1
 /// shortcuts), on whichever kernels `LEPTON_CONV_KERNELS` selects (`auto`, `winograd`, `direct`,
 /// `gemm`), so the paths can be compared layer by layer. GFLOP/s are nominal, 2·N·C·O·k²·Ho·Wo
-/// per pass, whatever the algorithm.
+/// per pass, whatever the algorithm. `--layout channels-last` runs the layers as ResNet-18 does.
 struct ConvLayersBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "conv-layers",
@@ -18,11 +18,17 @@ struct ConvLayersBench: ParsableCommand {
     var threads = 2
     @Option(help: "Timed rounds per shape (the best is kept).")
     var `repeat` = 5
+    @Option(help: "channels-first or channels-last (ResNet-18's).")
+    var layout = "channels-last"
     @Flag(help: "Print one JSON object.")
     var json = false
 
     func run() throws {
         Threading.setCount(threads)
+        guard let activationLayout = ["channels-first": ActivationLayout.channelsFirst, "channels-last": .channelsLast][layout] else {
+            throw ValidationError("--layout must be channels-first or channels-last, got '\(layout)'")
+        }
+        let last = activationLayout == .channelsLast
         var rows: [[String: Any]] = []
         // (in, out, kernel, stride, input size): the stride-1 3×3 shapes, then each stage's
         // stride-2 3×3 and 1×1 shortcut.
@@ -32,10 +38,11 @@ struct ConvLayersBench: ParsableCommand {
         for (inChannels, channels, kernel, stride, inputSize) in shapes {
             var rng = SeededGenerator(seed: 1)
             let conv = Conv2D(inChannels, channels, kernelSize: kernel, stride: stride, padding: kernel / 2, bias: false,
-                              using: &rng)
+                              layout: activationLayout, using: &rng)
             let size = (inputSize + 2 * (kernel / 2) - kernel) / stride + 1
-            let x = Tensor.normal([batchSize, inChannels, inputSize, inputSize], using: &rng)
-            let g = Tensor.normal([batchSize, channels, size, size], using: &rng)
+            let x = Tensor.normal(last ? [batchSize, inputSize, inputSize, inChannels] : [batchSize, inChannels, inputSize, inputSize],
+                                  using: &rng)
+            let g = Tensor.normal(last ? [batchSize, size, size, channels] : [batchSize, channels, size, size], using: &rng)
             var forward = Double.infinity, backward = Double.infinity
             for _ in 0..<max(1, `repeat`) {
                 let (_, tf) = secondsTaken { _ = conv.forward(x, training: true) }
@@ -49,12 +56,12 @@ struct ConvLayersBench: ParsableCommand {
                          "backward_ms": backward * 1000, "forward_gflops": flops / forward / 1e9,
                          "backward_gflops": 2 * flops / backward / 1e9])
         }
-        let report: [String: Any] = ["tool": "lepton", "conv_kernels": Conv2D.kernels, "batch_size": batchSize,
+        let report: [String: Any] = ["tool": "lepton", "conv_kernels": Conv2D.kernels, "layout": layout, "batch_size": batchSize,
                                      "threads": threads, "layers": rows]
         if json {
             printJSON(report)
         } else {
-            print("kernels \(Conv2D.kernels), batch \(batchSize), \(threads) threads")
+            print("kernels \(Conv2D.kernels), \(layout), batch \(batchSize), \(threads) threads")
             for row in rows {
                 print(String(format: "%-26@ forward %7.2f ms (%5.0f GFLOP/s)  backward %7.2f ms (%5.0f GFLOP/s)",
                              row["shape"] as! String, row["forward_ms"] as! Double, row["forward_gflops"] as! Double,

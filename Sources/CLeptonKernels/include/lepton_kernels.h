@@ -156,6 +156,12 @@ void lepton_rows_batchnorm_input_gradient(const float *g, const float *x, const 
                                           const float *relu_shift, ptrdiff_t rows, int channels, const float *mean,
                                           const float *k, float m, const float *sum_g, const float *slope, float *dx);
 
+/// One Adam / AdamW step over `count` elements (optimizers.c), in this order:
+/// `g = gradient + l2·w`, `w −= lr·decoupled·w`, `m = b1·m + (1 − b1)·g`, `v = b2·v + (1 − b2)·g·g`,
+/// `w −= lr·(m / c1) / (√(v / c2) + eps)`.
+void lepton_adam_update(float *w, const float *gradient, float *m, float *v, ptrdiff_t count, float lr, float b1,
+                        float b2, float eps, float c1, float c2, float l2, float decoupled);
+
 #ifdef __cplusplus
 }
 #endif

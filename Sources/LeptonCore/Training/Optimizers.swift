@@ -1,3 +1,4 @@
+import CLeptonKernels
 import Foundation
 
 /// An update rule with per-parameter state (momentum buffers, moment estimates…).
@@ -99,27 +100,50 @@ public struct AdamW: Optimizer {
     }
 }
 
-private func adamStep(_ value: inout Tensor, _ gradient: Tensor, _ state: inout AdamState, _ lr: Float, _ step: Int,
-                      _ b1: Float, _ b2: Float, _ eps: Float, l2: Float, decoupled: Float) {
-    precondition(step >= 1, "Adam steps are 1-based")
-    let c1 = 1 - Float(Foundation.pow(Double(b1), Double(step)))
-    let c2 = 1 - Float(Foundation.pow(Double(b2), Double(step)))
+/// One Adam step over a tensor: `lepton_adam_update` (CLeptonKernels/optimizers.c, vectorised) on
+/// both threads; element-wise, so the split changes no bit. ``naiveAdamStep`` is its twin.
+func adamStep(_ value: inout Tensor, _ gradient: Tensor, _ state: inout AdamState, _ lr: Float, _ step: Int,
+              _ b1: Float, _ b2: Float, _ eps: Float, l2: Float, decoupled: Float) {
+    let (c1, c2) = adamBiasCorrections(b1, b2, step)
     value.withUnsafeMutableBufferPointer { wp in
         gradient.withUnsafeBufferPointer { gp in
             state.m.withUnsafeMutableBufferPointer { mp in
                 state.v.withUnsafeMutableBufferPointer { vp in
                     guard !wp.isEmpty else { return }
-                    // Element-wise, so splitting over threads changes no bit. Safe: ranges are disjoint.
+                    // Safe: ranges are disjoint.
                     let box = UncheckedSendableBox((wp.baseAddress!, gp.baseAddress!, mp.baseAddress!, vp.baseAddress!))
-                    parallelFor(wp.count, minimumPerThread: 1 << 16) { range in
-                        let (w, grad, m, v) = box.value
-                        for i in range {
-                            let g = grad[i] + l2 * w[i]
-                            w[i] -= lr * decoupled * w[i]
-                            m[i] = b1 * m[i] + (1 - b1) * g
-                            v[i] = b2 * v[i] + (1 - b2) * g * g
-                            w[i] -= lr * (m[i] / c1) / ((v[i] / c2).squareRoot() + eps)
-                        }
+                    parallelFor(wp.count, minimumPerThread: 1 << 16) { r in
+                        let (w, g, m, v) = box.value
+                        let at = r.lowerBound
+                        lepton_adam_update(w + at, g + at, m + at, v + at, r.count, lr, b1, b2, eps, c1, c2, l2, decoupled)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `(1 − β₁ᵗ, 1 − β₂ᵗ)` for 1-based step t.
+private func adamBiasCorrections(_ b1: Float, _ b2: Float, _ step: Int) -> (Float, Float) {
+    precondition(step >= 1, "Adam steps are 1-based")
+    return (1 - Float(Foundation.pow(Double(b1), Double(step))), 1 - Float(Foundation.pow(Double(b2), Double(step))))
+}
+
+/// The scalar twin of ``adamStep``: `g = ∂L/∂w + l2·w`, `w ← w − lr·λ·w` (decoupled decay λ),
+/// `m ← β₁m + (1 − β₁)g`, `v ← β₂v + (1 − β₂)g²`, `w ← w − lr·(m/c₁)/(√(v/c₂) + ε)`.
+func naiveAdamStep(_ value: inout Tensor, _ gradient: Tensor, _ state: inout AdamState, _ lr: Float, _ step: Int,
+                   _ b1: Float, _ b2: Float, _ eps: Float, l2: Float, decoupled: Float) {
+    let (c1, c2) = adamBiasCorrections(b1, b2, step)
+    value.withUnsafeMutableBufferPointer { w in
+        gradient.withUnsafeBufferPointer { grad in
+            state.m.withUnsafeMutableBufferPointer { m in
+                state.v.withUnsafeMutableBufferPointer { v in
+                    for i in w.indices {
+                        let g = grad[i] + l2 * w[i]
+                        w[i] -= lr * decoupled * w[i]
+                        m[i] = b1 * m[i] + (1 - b1) * g
+                        v[i] = b2 * v[i] + (1 - b2) * g * g
+                        w[i] -= lr * (m[i] / c1) / ((v[i] / c2).squareRoot() + eps)
                     }
                 }
             }
