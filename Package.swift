@@ -31,8 +31,11 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]),
         // Header-only: compiler intrinsics (a prefetch hint for the GBDT histogram loop, a carry-less multiply CRC-32).
         .systemLibrary(name: "CLeptonIntrinsics", path: "Sources/CLeptonIntrinsics"),
-        // Direct 3×3 convolution kernels with AVX-512 (per-function target attributes, checked at run
-        // time); optimised in debug builds too, so the tests run the code that ships.
+        // C kernels: direct 3×3 convolution and Winograd transforms with AVX-512 (per-function target
+        // attributes, checked at run time), and plain-C loops for channels-last BatchNorm and Adam
+        // built twice (AVX-512 and baseline clones, picked by the loader). Optimised in debug builds
+        // too, so the tests run the code that ships; -fno-math-errno lets sqrtf vectorise (nothing
+        // here reads errno).
         .target(name: "CLeptonKernels", path: "Sources/CLeptonKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]),
 
         // MARK: - Shared core

@@ -77,16 +77,23 @@ LK_CLONES void lepton_rows_gradient_sums(const float *restrict g, const float *r
 LK_CLONES void lepton_rows_batchnorm_input_gradient(const float *restrict g, const float *restrict x,
                                                     const float *restrict mask, const float *restrict relu_scale,
                                                     const float *restrict relu_shift, ptrdiff_t rows, int channels,
-                                                    const float *restrict mean, const float *restrict k, float m,
-                                                    const float *restrict sum_g, const float *restrict slope,
+                                                    const float *restrict mean, const float *restrict k, int training,
+                                                    float m, const float *restrict sum_g, const float *restrict slope,
                                                     float *restrict dx) {
     for (ptrdiff_t r = 0; r < rows; r++) {
         const float *gr = g + r * channels, *xr = x + r * channels;
         float *out = dx + r * channels;
-        for (int c = 0; c < channels; c++) {
-            const float d = xr[c] - mean[c];
-            const float gv = LK_MASKED_GRADIENT(gr[c], d, mask, relu_scale, relu_shift, r, c, channels);
-            out[c] = k[c] * (m * gv - sum_g[c] - d * slope[c]);
+        if (training) {
+            for (int c = 0; c < channels; c++) {
+                const float d = xr[c] - mean[c];
+                const float gv = LK_MASKED_GRADIENT(gr[c], d, mask, relu_scale, relu_shift, r, c, channels);
+                out[c] = k[c] * (m * gv - sum_g[c] - d * slope[c]);
+            }
+        } else {
+            for (int c = 0; c < channels; c++) {
+                const float d = xr[c] - mean[c];
+                out[c] = LK_MASKED_GRADIENT(gr[c], d, mask, relu_scale, relu_shift, r, c, channels) * k[c];
+            }
         }
     }
 }

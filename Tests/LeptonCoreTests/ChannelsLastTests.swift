@@ -68,6 +68,23 @@ final class ChannelsLastTests: XCTestCase {
         }
     }
 
+    /// A layer whose batch parts run several column chunks each (``Conv2D/columnBudget``) equals
+    /// the channels-first GEMM path (itself held to the naive twins).
+    func testGEMMPathOverSeveralChunks() {
+        var rng = SeededGenerator(seed: 12)
+        let last = Conv2D(32, 16, kernelSize: 3, padding: 1, layout: .channelsLast, using: &rng)
+        last.prefersWinogradKernels = false
+        last.bias!.value = Tensor.normal([16], using: &rng)
+        let first = last.channelsFirstTwin()
+        first.prefersDirectKernels = false
+        let x = Tensor.normal([5, 32, 31, 31], using: &rng), g = Tensor.normal([5, 16, 31, 31], using: &rng)
+        XCTAssertGreaterThan(32 * 9 * 31 * 31 * 2, Conv2D.columnBudget / 2, "one sample per chunk: several chunks per part")
+        assertClose(last.forward(x.channelsLastCopy(), training: true).channelsFirstCopy(), first.forward(x, training: true), "forward")
+        assertClose(last.backward(g.channelsLastCopy()).channelsFirstCopy(), first.backward(g), "dx")
+        assertClose(last.weight.gradient, first.weight.gradient, "dW", accuracy: 2e-3)
+        assertClose(last.bias!.gradient, first.bias!.gradient, "db", accuracy: 2e-3)
+    }
+
     func testWinogradPathEqualsTheNaiveTwins() throws {
         try XCTSkipUnless(DirectConvolution.processorSupported, "no AVX-512F here: the GEMM path runs")
         var rng = SeededGenerator(seed: 3)
@@ -218,6 +235,16 @@ final class ChannelsLastTests: XCTestCase {
         for (a, b) in zip(last.namedParameters, first.namedParameters) {
             XCTAssertEqual(a.name, b.name.split(separator: ".").enumerated().map { $0.offset == 0 ? String(Int($0.element)! + 1) : String($0.element) }.joined(separator: "."))
             assertClose(a.parameter.gradient, b.parameter.gradient, "gradient of \(a.name)", accuracy: 2e-3)
+        }
+        // Inference, on the running statistics of one training pass each.
+        assertClose(last.forward(x, training: false), first.forward(x, training: false), "inference logits", accuracy: 1e-3)
+        // The trainer's backward (no ∂L/∂input: ChannelsLast and the first convolution's input
+        // gradient are skipped) sets the same parameter gradients.
+        let full = last.namedParameters.map(\.parameter.gradient)
+        _ = last.forward(x, training: true)
+        last.backwardParameters(g)
+        for (p, expected) in zip(last.namedParameters, full) {
+            assertClose(p.parameter.gradient, expected, "parameters-only gradient of \(p.name)", accuracy: 1e-5)
         }
     }
 }

@@ -151,10 +151,12 @@ void lepton_rows_normalize(const float *x, ptrdiff_t rows, int channels, const f
 void lepton_rows_gradient_sums(const float *g, const float *x, const float *mask, const float *relu_scale,
                                const float *relu_shift, ptrdiff_t rows, int channels, const float *mean,
                                float *sum_g, float *sum_gd);
-/// `dx = k[c]·(m·g' − sum_g[c] − (x − mean[c])·slope[c])`, g' as in `lepton_rows_gradient_sums`.
+/// Training (`training` nonzero): `dx = k[c]·(m·g' − sum_g[c] − (x − mean[c])·slope[c])`; inference:
+/// `dx = g'·k[c]` (`m`, `sum_g` and `slope` unused). g' as in `lepton_rows_gradient_sums`.
 void lepton_rows_batchnorm_input_gradient(const float *g, const float *x, const float *mask, const float *relu_scale,
                                           const float *relu_shift, ptrdiff_t rows, int channels, const float *mean,
-                                          const float *k, float m, const float *sum_g, const float *slope, float *dx);
+                                          const float *k, int training, float m, const float *sum_g, const float *slope,
+                                          float *dx);
 
 /// One Adam / AdamW step over `count` elements (optimizers.c), in this order:
 /// `g = gradient + l2·w`, `w −= lr·decoupled·w`, `m = b1·m + (1 − b1)·g`, `v = b2·v + (1 − b2)·g·g`,

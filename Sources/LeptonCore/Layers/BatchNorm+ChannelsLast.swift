@@ -4,7 +4,8 @@ import CLeptonKernels
 /// C channels (CLeptonKernels/channels_last.c). Each sample's per-channel sums are taken row by
 /// row in float, over the threads one sample at a time, and the samples' sums added in double in
 /// sample order — so the thread count never changes a bit. Tests hold these passes to the
-/// double-precision twins of BatchNorm+Naive.swift on the transposed tensors.
+/// channels-first layer on the transposed tensors (which is itself held to the double-precision
+/// twins of BatchNorm+Naive.swift).
 extension BatchNorm {
     /// Per-channel `Σ_rows` of one sample, for every sample (N × C floats), by `kernel`.
     private func perSampleSums(_ x: Tensor, samples n: Int, area: Int,
@@ -89,11 +90,10 @@ extension BatchNorm {
         weight.gradient = Tensor(sumGX)
         let gamma = weight.value.scalars
         // Training: ∂L/∂x = k·(M·g − Σg − (x − μ)·slope), k = γ/(M√(σ² + ε)), slope = Σg·x̂/√(σ² + ε);
-        // inference: k = γ/√(r_var + ε), M = 1, Σg = slope = 0, i.e. g·k.
+        // inference: g·k, k = γ/√(r_var + ε).
         let training = trainingMode
-        let k = (0..<c).map { gamma[$0] * invStd[$0] / (training ? m : 1) }
-        let sg = training ? sumG : [Float](repeating: 0, count: c)
-        let slope = training ? (0..<c).map { sumGX[$0] * invStd[$0] } : [Float](repeating: 0, count: c)
+        let k = (0..<c).map { training ? gamma[$0] * invStd[$0] / m : gamma[$0] * invStd[$0] }
+        let slope = (0..<c).map { sumGX[$0] * invStd[$0] }
         return Tensor(shape: x.shape) { dp in
             gy.withUnsafeBufferPointer { gp in
                 x.withUnsafeBufferPointer { xp in
@@ -105,7 +105,8 @@ extension BatchNorm {
                             let (dx, g, x, y) = box.value
                             let at = r.lowerBound * c
                             lepton_rows_batchnorm_input_gradient(g + at, x + at, y.map { $0 + at }, relu?.scale, relu?.shift,
-                                                                 r.count, Int32(c), mean, k, training ? m : 1, sg, slope, dx + at)
+                                                                 r.count, Int32(c), mean, k, training ? 1 : 0, m, sumG, slope,
+                                                                 dx + at)
                         }
                     }
                 }

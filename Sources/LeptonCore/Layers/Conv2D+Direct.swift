@@ -82,7 +82,8 @@ extension Conv2D {
     /// Which convolution kernels this process runs, for benchmark reports (``ConvolutionKernels``):
     /// `winograd+direct-avx512+gemm` (3×3 stride-1 layers of up to ``DirectConvolution/weightLimit``
     /// weights on the direct kernels, larger ones with channel counts divisible by 16 on Winograd
-    /// F(2×2, 3×3), the rest im2col + GEMM), `winograd+gemm`, `direct-avx512+gemm` or `gemm`.
+    /// F(2×2, 3×3) or F(4×4, 3×3), the rest im2col + GEMM), `winograd+gemm`, `direct-avx512+gemm` or
+    /// `gemm`. Channels-last layers (ResNet-18's) never take the direct kernels: Winograd or GEMM.
     public static var kernels: String {
         guard DirectConvolution.available else { return "gemm" }
         switch ConvolutionKernels.selected {
@@ -92,8 +93,8 @@ extension Conv2D {
         }
     }
 
-    /// Whether the direct kernels take this layer's passes (3×3, stride 1, padding 1, at most
-    /// ``DirectConvolution/weightLimit`` weights, a processor with AVX-512F).
+    /// Whether the direct kernels take this layer's passes (channels first, 3×3, stride 1, padding 1,
+    /// at most ``DirectConvolution/weightLimit`` weights, a processor with AVX-512F).
     var usesDirectKernels: Bool {
         layout == .channelsFirst && prefersDirectKernels && DirectConvolution.available
             && kernelHeight == 3 && kernelWidth == 3 && stride == 1 && padding == 1

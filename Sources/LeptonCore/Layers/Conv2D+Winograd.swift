@@ -54,7 +54,8 @@ extension Conv2D {
         var tilesH: Int { (h + m - 1) / m }
         var tilesW: Int { (w + m - 1) / m }
         var tiles: Int { tilesH * tilesW }
-        /// Pixels per row of the padded pixel-major input: the image at columns 1…w, zeros
+        /// Pixels per row of the padded pixel-major input (a copy of a channels-first sample
+        /// transposed, or of a channels-last one's rows): the image at columns 1…w, zeros
         /// around it and wherever a last tile runs past the image.
         var paddedW: Int { m * tilesW + 2 }
         var paddedCount: Int { (m * tilesH + 2) * paddedW * c }
@@ -174,8 +175,9 @@ extension Conv2D {
 
     // MARK: Layout
 
-    /// One sample's (C, H, W) planes into the interior of a padded pixel-major buffer whose
-    /// border is already zero (twin: ``naiveWinogradPad(_:_:into:)``).
+    /// One sample's (C, H, W) planes — or, channels last, its (H, W, C) rows, copied — into the
+    /// interior of a padded pixel-major buffer whose border is already zero (twin of the
+    /// transposing copy: ``naiveWinogradPad(_:_:into:)``).
     static func winogradPad(_ x: UnsafePointer<Float>, _ g: WinogradGeometry, into dst: UnsafeMutablePointer<Float>) {
         guard g.channelsLast else { return lepton_pad_pixel_major(x, Int32(g.c), Int32(g.h), Int32(g.w), dst, Int32(g.paddedW)) }
         for row in 0..<g.h { // already pixel-major: one copy per image row
@@ -183,8 +185,8 @@ extension Conv2D {
         }
     }
 
-    /// The interior of a padded pixel-major buffer back into (C, H, W) planes (twin:
-    /// ``naiveWinogradUnpad(_:_:into:)``).
+    /// The interior of a padded pixel-major buffer back into (C, H, W) planes, or (H, W, C) rows
+    /// channels last (twin of the transposing copy: ``naiveWinogradUnpad(_:_:into:)``).
     static func winogradUnpad(_ src: UnsafePointer<Float>, _ g: WinogradGeometry, into x: UnsafeMutablePointer<Float>) {
         guard g.channelsLast else { return lepton_unpad_pixel_major(src, Int32(g.c), Int32(g.h), Int32(g.w), Int32(g.paddedW), x) }
         for row in 0..<g.h {

@@ -11,7 +11,9 @@
 /// the cache of the core that uses them. A batch of one sample runs whole with threaded BLAS.
 ///
 /// Shapes: input x (N, C, H, W), weight W (O, C, kh, kw), bias b (O), output y (N, O, Ho, Wo)
-/// with `Ho = (H + 2·pad − kh) / stride + 1` (same for Wo).
+/// with `Ho = (H + 2·pad − kh) / stride + 1` (same for Wo). With `layout: .channelsLast` the
+/// input is (N, H, W, C) and the output (N, Ho, Wo, O), computed by Winograd or by im2col + GEMM
+/// on pixel-major columns (Conv2D+ChannelsLast.swift); the formulas below are the same.
 ///
 /// - Forward: `y[n,o,i,j] = b[o] + Σ_{c,u,v} W[o,c,u,v] · x[n, c, i·s − pad + u, j·s − pad + v]`
 ///   (out-of-range x counts as 0). As matrices: with `cols` (C·kh·kw, N·Ho·Wo) the unfolded
@@ -49,8 +51,9 @@ public final class Conv2D: Layer {
     var winogradBatchedFloats = Conv2D.defaultWinogradBatchedFloats
     /// Workspaces of the direct 3×3 kernels (Conv2D+Direct.swift).
     let direct = DirectConvolution()
-    /// Reused between batches: the unfolded input, the (O, b·P) product / gathered gradient,
-    /// and ∂L/∂cols, one region per batch part. Allocated on first use, grown when needed.
+    /// Reused between batches: the unfolded input (channels last: all of that path's scratch),
+    /// the (O, b·P) product / gathered gradient, and ∂L/∂cols, one region per batch part.
+    /// Allocated on first use, grown when needed.
     var columns: [Float] = []
     private var workspace: [Float] = [], gradientColumns: [Float] = []
     /// The (samples, parts) split whose unfolded input ``columns`` holds from the latest

@@ -3,7 +3,8 @@ import Foundation
 /// Which convolution kernels 3×3 / stride-1 / padding-1 layers use, from `LEPTON_CONV_KERNELS`:
 /// unset or `auto` (Winograd for layers of at least ``winogradMinimumChannels`` input and output
 /// channels, the direct kernels below), `winograd` (Winograd wherever it applies), `direct` (never
-/// Winograd) or `gemm` (im2col + GEMM everywhere) — the last three for comparisons.
+/// Winograd) or `gemm` (im2col + GEMM everywhere) — the last three for comparisons. The direct
+/// kernels are channels first: a channels-last layer without Winograd takes im2col + GEMM.
 ///
 /// Measured with `lepton-bench conv-layers` (batch 128, 2 threads, one training step of each of
 /// ResNet-18's stride-1 shapes): Winograd took 0.55–0.75× the direct kernels' time at 64 and 128

@@ -43,7 +43,7 @@ struct DirectInferenceChain {
                 stages.append(Stage(conv: conv, geometry: d, averages: false))
                 (c, h, w) = (conv.outChannels, h / 2, w / 2)
                 i += 3
-            } else if layers[i + 2] is GlobalAvgPool {
+            } else if let average = layers[i + 2] as? GlobalAvgPool, average.layout == .channelsFirst {
                 stages.append(Stage(conv: conv, geometry: d, averages: true))
                 break
             } else {

@@ -53,7 +53,7 @@ public final class Sequential: Layer {
                 }
                 i += 3
             } else if !training, i + 2 < layers.count, let conv = layers[i] as? Conv2D, conv.usesDirectKernels,
-                      let relu = layers[i + 1] as? ReLU, let average = layers[i + 2] as? GlobalAvgPool,
+                      let relu = layers[i + 1] as? ReLU, let average = layers[i + 2] as? GlobalAvgPool, average.layout == .channelsFirst,
                       x.rank == 4, x.shape[1] == conv.inChannels {
                 // Inference: Conv2D → ReLU → global average pool in one pass (direct kernels).
                 x = conv.forwardGlobalAverage(x)
@@ -82,8 +82,9 @@ public final class Sequential: Layer {
         backwardChain(outputGradient, inputGradient: true)!
     }
 
-    /// Backward through every layer but the first, which only sets its parameter gradients
-    /// (∂loss/∂input of the network is not needed during training).
+    /// Backward through the chain down to the first layer with parameters, which only sets its
+    /// parameter gradients (∂loss/∂input of the network is not needed during training); layers
+    /// before it, which have nothing to learn, are not run backward at all.
     public func backwardParameters(_ outputGradient: Tensor) {
         _ = backwardChain(outputGradient, inputGradient: false)
     }
@@ -91,11 +92,15 @@ public final class Sequential: Layer {
     private func backwardChain(_ outputGradient: Tensor, inputGradient: Bool) -> Tensor? {
         var g = outputGradient
         var i = layers.count - 1
+        // Without ∂L/∂input, layers up to the first one with parameters need no input gradient
+        // either (e.g. the first convolution after a ChannelsLast layer).
+        let firstWithParameters = layers.firstIndex { !$0.namedParameters.isEmpty } ?? layers.count
+        func needsInputGradient(_ index: Int) -> Bool { inputGradient || index > firstWithParameters }
         while i >= 0 {
             if i >= 2, let pool = layers[i] as? MaxPool2D, pool.argmax.count == g.count, let relu = layers[i - 1] as? ReLU,
                relu.output == nil, let conv = layers[i - 2] as? Conv2D, conv.direct.pooledOutput?.shape == g.shape {
                 // The backward half of the fused training pass above.
-                guard let next = conv.backward(pooledGradient: g, poolArgmax: pool.argmax, inputGradient: inputGradient || i > 2) else {
+                guard let next = conv.backward(pooledGradient: g, poolArgmax: pool.argmax, inputGradient: needsInputGradient(i - 2)) else {
                     return nil
                 }
                 g = next
@@ -106,13 +111,13 @@ public final class Sequential: Layer {
                 // Conv2D → ReLU → 2×2 max-pool: one fused step (the pool's gradient goes straight
                 // into the convolution's gradient gather).
                 guard let next = conv.backward(pooledGradient: g, poolArgmax: pool.argmax, throughReLUWithOutput: y,
-                                               inputGradient: inputGradient || i > 2) else {
+                                               inputGradient: needsInputGradient(i - 2)) else {
                     return nil
                 }
                 g = next
                 i -= 3
             } else if i >= 1, let relu = layers[i] as? ReLU, let conv = layers[i - 1] as? Conv2D, let y = relu.output {
-                guard let next = conv.backward(g, throughReLUWithOutput: y, inputGradient: inputGradient || i > 1) else {
+                guard let next = conv.backward(g, throughReLUWithOutput: y, inputGradient: needsInputGradient(i - 1)) else {
                     return nil
                 }
                 g = next
@@ -120,10 +125,10 @@ public final class Sequential: Layer {
             } else if i >= 1, let relu = layers[i] as? ReLU, let norm = layers[i - 1] as? BatchNorm, let y = relu.output {
                 // BatchNorm → ReLU: the ReLU's mask applied while BatchNorm reads the gradient.
                 g = norm.backward(g, throughReLUWithOutput: y)
-                if i == 1 && !inputGradient { return nil }
+                if !needsInputGradient(i - 1) { return nil }
                 i -= 2
-            } else if i == 0 && !inputGradient {
-                layers[0].backwardParameters(g)
+            } else if !needsInputGradient(i) {
+                layers[i].backwardParameters(g)
                 return nil
             } else {
                 g = layers[i].backward(g)
