@@ -164,6 +164,15 @@ void lepton_rows_batchnorm_input_gradient(const float *g, const float *x, const 
 void lepton_adam_update(float *w, const float *gradient, float *m, float *v, ptrdiff_t count, float lr, float b1,
                         float b2, float eps, float c1, float c2, float l2, float decoupled);
 
+/// `C (m × n) = A·B`, plus the old C when `accumulate` is nonzero (small_gemm.c, AVX-512F: check
+/// `lepton_conv3x3_direct_available()`): A (m × k), B (k × n), all row-major with leading
+/// dimensions lda, ldb, ldc; n a multiple of 16. Each element is one in-order sum over k.
+void lepton_gemm_nn(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb,
+                    float *c, ptrdiff_t ldc, int accumulate);
+/// `C (m × n) = Aᵀ·B` (plus the old C when `accumulate`), A stored (k × m) with leading dimension lda.
+void lepton_gemm_tn(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb,
+                    float *c, ptrdiff_t ldc, int accumulate);
+
 #ifdef __cplusplus
 }
 #endif

@@ -59,6 +59,8 @@ final class DirectConvolution {
     /// the weights it came from (the same storage, not a copy), so that backward reuses U only
     /// for those very weights and tile size (a changed weight tensor has new storage: copy on write).
     var packedWinogradWeights: (m: Int, weights: Tensor)?
+    /// The Winograd backward pass's U_kᵀ (O × C per tile position), for ∂L/∂V = ∂L/∂M · Uᵀ.
+    var transposedWinogradWeights: [Float] = []
     /// When ``scratch`` begins with V of the whole batch from a batched Winograd training forward
     /// pass: its tile size and input (the same storage), so that backward skips that transform.
     var scratchHoldsTransformedInput: (m: Int, input: Tensor)?

@@ -84,6 +84,42 @@ extension Conv2D {
             f(dv, kStride, Int32(channels), Int32(tilesH), Int32(tilesW), dst, Int32(paddedW))
         }
 
+        // MARK: The products, per tile position k (lepton_gemm_nn / _tn, or BLAS for comparisons)
+
+        /// Whether the backward products run on the own kernels too: up to 128 × 128 channels.
+        /// Above, BLAS was as fast or faster (`lepton-bench conv-layers`: 256 and 512 channels,
+        /// 7–10% slower on the own kernels, which also need Uᵀ, 16 MB at 512 channels).
+        var ownBackwardProducts: Bool { Conv2D.winogradOwnProducts && c * o <= 128 * 128 }
+
+        /// `M_k = V_k · U_k`: V_k (t × C), U_k (C × O), M_k (t × O).
+        func product(_ v: UnsafePointer<Float>, _ u: UnsafePointer<Float>, rows t: Int, into m: UnsafeMutablePointer<Float>) {
+            if Conv2D.winogradOwnProducts {
+                lepton_gemm_nn(t, o, c, v, c, u, o, m, o, 0)
+            } else {
+                BLAS.gemm(.none, .none, m: t, n: o, k: c, a: v, b: u, c: m)
+            }
+        }
+
+        /// `dU_k = V_kᵀ · dM_k`, or `+=` when `accumulate`: dU_k (C × O).
+        func weightProduct(_ v: UnsafePointer<Float>, _ dm: UnsafePointer<Float>, rows t: Int,
+                           into du: UnsafeMutablePointer<Float>, accumulate: Bool) {
+            if ownBackwardProducts {
+                lepton_gemm_tn(c, o, t, v, c, dm, o, du, o, accumulate ? 1 : 0)
+            } else {
+                BLAS.gemm(.transpose, .none, m: c, n: o, k: t, a: v, b: dm, beta: accumulate ? 1 : 0, c: du)
+            }
+        }
+
+        /// `dV_k = dM_k · U_kᵀ` (t × C), from U_k or its transpose `uT` (O × C).
+        func inputProduct(_ dm: UnsafePointer<Float>, u: UnsafePointer<Float>, uT: UnsafePointer<Float>, rows t: Int,
+                          into dv: UnsafeMutablePointer<Float>) {
+            if ownBackwardProducts {
+                lepton_gemm_nn(t, c, o, dm, o, uT, c, dv, c, 0)
+            } else {
+                BLAS.gemm(.none, .transpose, m: t, n: c, k: o, a: dm, b: u, c: dv)
+            }
+        }
+
         /// One sample's V from its (C, H, W) planes (channels last: its H·W pixels): the padded
         /// pixel-major copy in `padded` (whose border is zero), then the input transform.
         func transformSample(_ x: UnsafePointer<Float>, padded: UnsafeMutablePointer<Float>, into v: UnsafeMutablePointer<Float>,
@@ -138,6 +174,32 @@ extension Conv2D {
             && kernelHeight == 3 && kernelWidth == 3 && stride == 1 && padding == 1
             && inChannels % 16 == 0 && outChannels % 16 == 0
             && (prefersWinogradKernels ?? ConvolutionKernels.selected.usesWinograd(inChannels: inChannels, outChannels: outChannels))
+    }
+
+    /// Whether the Winograd products run on CLeptonKernels' own small-matrix kernels (default) or
+    /// through BLAS (`LEPTON_WINOGRAD_GEMM=blas`, for comparisons). The products are many small
+    /// matrices (t × C times C × O, 36 or 16 of them per chunk), for which a BLAS call spends much
+    /// of its time packing; the own kernels read them in place (small_gemm.c).
+    static let winogradOwnProducts = ProcessInfo.processInfo.environment["LEPTON_WINOGRAD_GEMM"] != "blas"
+
+    /// `U_kᵀ` (O × C) for every tile position, into `state.transposedWinogradWeights` (for the
+    /// backward pass's ∂L/∂V on the own kernels; nothing to do for BLAS, which transposes itself).
+    func winogradTransposedWeights(_ u: [Float], _ g: WinogradGeometry) -> [Float] {
+        guard g.ownBackwardProducts else { return [0] }
+        var uT = Conv2D.take(&direct.transposedWinogradWeights, g.positions * g.c * g.o)
+        let block = g.c * g.o
+        u.withUnsafeBufferPointer { up in
+            uT.withUnsafeMutableBufferPointer { tp in
+                // Safe: each position writes only its own block.
+                let box = UncheckedSendableBox((up.baseAddress!, tp.baseAddress!))
+                parallelFor(g.positions) { positions in
+                    for k in positions {
+                        lepton_transpose(box.value.0 + k * block, g.o, Int32(g.c), Int32(g.o), box.value.1 + k * block, g.c, nil, 0)
+                    }
+                }
+            }
+        }
+        return uT
     }
 
     // MARK: Weight transforms
@@ -253,8 +315,7 @@ extension Conv2D {
                                                           kStride: t * g.c)
                                     }
                                     for k in 0..<g.positions {
-                                        BLAS.gemm(.none, .none, m: t, n: o, k: g.c, a: v + k * t * g.c, b: u + k * g.c * o,
-                                                  c: m + k * t * o)
+                                        g.product(v + k * t * g.c, u + k * g.c * o, rows: t, into: m + k * t * o)
                                     }
                                     for (i, sample) in samples.enumerated() {
                                         let out = y + sample * o * outputPlane
@@ -297,11 +358,13 @@ extension Conv2D {
         if !kept { winogradTransformedWeights(m: g.m, into: &state.packedWeights) }
         state.packedWinogradWeights = nil // (releases the reference before the optimizer writes the weights)
         let u = state.packedWeights
+        let transposed = inputGradient ? winogradTransposedWeights(u, g) : [0]
+        defer { if inputGradient { state.transposedWinogradWeights = transposed } }
         let transformedInputKept = state.scratchHoldsTransformedInput.map { $0.m == g.m && $0.input.sharesStorage(with: x) } ?? false
         state.scratchHoldsTransformedInput = nil
         let gather = GradientGather(pooled: poolArgmax != nil, masked: reluOutput != nil, o: o, h: g.h, w: g.w)
         if winogradBatches(g, samples: n) {
-            return winogradBatchedBackward(input: x, gradient: gy, g, u: u, inputGradient: inputGradient, gather: gather,
+            return winogradBatchedBackward(input: x, gradient: gy, g, u: u, uT: transposed, inputGradient: inputGradient, gather: gather,
                                            reluOutput: reluOutput, poolArgmax: poolArgmax,
                                            transformedInputKept: transformedInputKept)
         }
@@ -337,6 +400,8 @@ extension Conv2D {
                                                 xp.baseAddress!, gp.baseAddress!, mp.baseAddress!, ap.baseAddress!,
                                                 up.baseAddress!, sp.baseAddress!, dxp.baseAddress!, ptp.baseAddress!,
                                                 pbp.baseAddress!))
+                                            transposed.withUnsafeBufferPointer { utp in
+                                            let uT = UncheckedSendableBox(utp.baseAddress!)
                                             let body = { (part: Int) in
                                                 let (x, gy, relu, arg, u, scratchBase, dx, pt, pb) = box.value
                                                 let padded = scratchBase + part * perPartCount, v = padded + g.paddedCount
@@ -358,14 +423,13 @@ extension Conv2D {
                                                                             kStride: t * o)
                                                     }
                                                     for k in 0..<g.positions {
-                                                        BLAS.gemm(.transpose, .none, m: g.c, n: o, k: t, a: v + k * t * g.c,
-                                                                  b: dm + k * t * o, beta: start == range.lowerBound ? 0 : 1,
-                                                                  c: du + k * g.c * o)
+                                                        g.weightProduct(v + k * t * g.c, dm + k * t * o, rows: t, into: du + k * g.c * o,
+                                                                        accumulate: start != range.lowerBound)
                                                     }
                                                     guard inputGradient else { continue }
                                                     for k in 0..<g.positions { // dV_k = dM_k · U_kᵀ, into V's place
-                                                        BLAS.gemm(.none, .transpose, m: t, n: g.c, k: o, a: dm + k * t * o,
-                                                                  b: u + k * g.c * o, c: v + k * t * g.c)
+                                                        g.inputProduct(dm + k * t * o, u: u + k * g.c * o, uT: uT.value + k * g.c * o,
+                                                                       rows: t, into: v + k * t * g.c)
                                                     }
                                                     for (i, sample) in samples.enumerated() {
                                                         padded.update(repeating: 0, count: g.paddedCount)
@@ -378,6 +442,7 @@ extension Conv2D {
                                                 }
                                             }
                                             Conv2D.withBLASPerThread(parts) { Conv2D.forEachSamplePart(parts, body) }
+                                            }
                                         }
                                     }
                                 }

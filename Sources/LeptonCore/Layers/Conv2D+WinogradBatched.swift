@@ -81,7 +81,7 @@ extension Conv2D {
                             }
                             Conv2D.forEachPosition(g.positions, threads: positionThreads) { k in
                                 let (_, u, v, m, _, _, _) = box.value
-                                BLAS.gemm(.none, .none, m: t, n: o, k: g.c, a: v + k * t * g.c, b: u + k * g.c * o, c: m + k * t * o)
+                                g.product(v + k * t * g.c, u + k * g.c * o, rows: t, into: m + k * t * o)
                             }
                             Conv2D.forEachSampleChunk(n, threads: threads) { thread, samples in
                                 let (_, _, _, m, own, y, bias) = box.value
@@ -114,7 +114,7 @@ extension Conv2D {
     /// ∂L/∂W, ∂L/∂b and (when `inputGradient`) ∂L/∂x; returns ∂L/∂x or nil, and sets the
     /// parameter gradients. With `transformedInputKept`, the scratch already begins with this
     /// input's V (left there by the training forward pass), which is then not transformed again.
-    func winogradBatchedBackward(input x: Tensor, gradient gy: Tensor, _ g: WinogradGeometry, u: [Float],
+    func winogradBatchedBackward(input x: Tensor, gradient gy: Tensor, _ g: WinogradGeometry, u: [Float], uT: [Float],
                                  inputGradient: Bool, gather: GradientGather, reluOutput: Tensor?,
                                  poolArgmax: [Int32]?, transformedInputKept: Bool) -> Tensor? {
         let n = x.shape[0], o = outChannels, t = n * g.tiles
@@ -173,13 +173,16 @@ extension Conv2D {
                                                                         kStride: t * o)
                                                 }
                                             }
-                                            Conv2D.forEachPosition(g.positions, threads: positionThreads) { k in
-                                                let (_, _, _, _, u, v, dm, _, _, du, _) = box.value
-                                                BLAS.gemm(.transpose, .none, m: g.c, n: o, k: t, a: v + k * t * g.c,
-                                                          b: dm + k * t * o, c: du + k * g.c * o)
-                                                if inputGradient { // dV_k = dM_k · U_kᵀ, into V_k's place (read above)
-                                                    BLAS.gemm(.none, .transpose, m: t, n: g.c, k: o, a: dm + k * t * o,
-                                                              b: u + k * g.c * o, c: v + k * t * g.c)
+                                            uT.withUnsafeBufferPointer { utp in
+                                                let transposed = UncheckedSendableBox(utp.baseAddress!)
+                                                Conv2D.forEachPosition(g.positions, threads: positionThreads) { k in
+                                                    let (_, _, _, _, u, v, dm, _, _, du, _) = box.value
+                                                    g.weightProduct(v + k * t * g.c, dm + k * t * o, rows: t, into: du + k * g.c * o,
+                                                                    accumulate: false)
+                                                    if inputGradient { // dV_k = dM_k · U_kᵀ, into V_k's place (read above)
+                                                        g.inputProduct(dm + k * t * o, u: u + k * g.c * o,
+                                                                       uT: transposed.value + k * g.c * o, rows: t, into: v + k * t * g.c)
+                                                    }
                                                 }
                                             }
                                             guard inputGradient else { return }
