@@ -8,7 +8,8 @@ import CLeptonKernels
 ///   convolution kernels compute in (16 channels per AVX-512 vector), so a network built of
 ///   channels-last layers (``Conv2D``, ``BatchNorm``, ``GlobalAvgPool`` with `layout:
 ///   .channelsLast`, after one ``ChannelsLast`` layer) never transposes between layers. ReLU,
-///   residual additions and Dropout are element-wise and take either layout.
+///   residual additions and Dropout are element-wise and take either layout; Flatten takes
+///   either (the order of the features differs). MaxPool2D and AvgPool2D are channels first only.
 public enum ActivationLayout: String, Sendable, Codable {
     case channelsFirst, channelsLast
 }
