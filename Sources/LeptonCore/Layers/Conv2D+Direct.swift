@@ -61,6 +61,10 @@ final class DirectConvolution {
     var packedWinogradWeights: (m: Int, weights: Tensor)?
     /// The Winograd backward pass's U_kᵀ (O × C per tile position), for ∂L/∂V = ∂L/∂M · Uᵀ.
     var transposedWinogradWeights: [Float] = []
+    /// The Winograd backward pass's ∂L/∂U (per part on the chunked path), kept between batches:
+    /// at 512 channels and F(4×4) it is 37 MB, above what malloc keeps, so a fresh one per batch
+    /// would be mapped and zeroed by the kernel every time.
+    var transformedGradient: [Float] = []
     /// When ``scratch`` begins with V of the whole batch from a batched Winograd training forward
     /// pass: its tile size and input (the same storage), so that backward skips that transform.
     var scratchHoldsTransformedInput: (m: Int, input: Tensor)?

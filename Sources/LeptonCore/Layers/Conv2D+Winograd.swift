@@ -87,8 +87,8 @@ extension Conv2D {
         // MARK: The products, per tile position k (lepton_gemm_nn / _tn, or BLAS for comparisons)
 
         /// Whether the backward products run on the own kernels too: up to 128 × 128 channels.
-        /// Above, BLAS was as fast or faster (`lepton-bench conv-layers`: 256 and 512 channels,
-        /// 7–10% slower on the own kernels, which also need Uᵀ, 16 MB at 512 channels).
+        /// Above, BLAS was faster (`lepton-bench conv-layers`: 256 and 512 channels, 7–20% slower on
+        /// the own kernels, which also need Uᵀ, 37 MB at 512 channels with F(4×4)).
         var ownBackwardProducts: Bool { Conv2D.winogradOwnProducts && c * o <= 128 * 128 }
 
         /// `M_k = V_k · U_k`: V_k (t × C), U_k (C × O), M_k (t × O).
@@ -376,9 +376,8 @@ extension Conv2D {
         let transformedCount = g.positions * g.c * o
         // Per part: Σ dU over its tiles. Not zero-filled: each part's first chunk writes all of
         // its region (BLAS with beta 0) and an empty part zeroes its own, before anything reads it.
-        var partialTransformed = [Float](unsafeUninitializedCapacity: parts * transformedCount) { _, count in
-            count = parts * transformedCount
-        }
+        var partialTransformed = Conv2D.take(&state.transformedGradient, parts * transformedCount)
+        defer { state.transformedGradient = partialTransformed }
         var partialBias = [Float](repeating: 0, count: parts * o)
         // Every element of ∂L/∂x is written (the interior rows of each sample's padded gradient).
         var dx = inputGradient ? Tensor(shape: s) { _ in } : Tensor(shape: [1])

@@ -2,7 +2,7 @@ import CLeptonKernels
 import Foundation
 
 /// The Winograd path for layers whose whole batch of transformed tiles is small (ResNet-18's last
-/// two stages: 4 tiles per 7 × 7 or 4 × 4 image, 256 or 512 channels). There the chunked path's
+/// two stages: 4 tiles per 7 × 7 image or 1 per 4 × 4 one, 256 or 512 channels). There the chunked path's
 /// split of the batch over threads costs more than it gains: each thread streams all of U
 /// (16–37 MB) through the cache for its own few tiles, and in backward keeps its own copy of
 /// ∂L/∂U, summed afterwards. Here the work goes in three phases instead:
@@ -130,9 +130,9 @@ extension Conv2D {
         let vKept = transformedInputKept && state.scratch.count >= vCount + mCount + threads * perThread
         var scratch = Conv2D.take(&state.scratch, vCount + mCount + threads * perThread)
         let transformedCount = g.positions * g.c * o
-        var transformedGradient = [Float](unsafeUninitializedCapacity: transformedCount) { _, count in
-            count = transformedCount // every position's GEMM writes its whole dU_k (beta 0)
-        }
+        // Every position's product writes its whole dU_k (no accumulation): stale contents never leak.
+        var transformedGradient = Conv2D.take(&state.transformedGradient, transformedCount)
+        defer { state.transformedGradient = transformedGradient }
         // Per sample Σ ∂L/∂y per channel, added up in sample order afterwards.
         var sampleBias = [Float](repeating: 0, count: hasBias ? n * o : 0)
         var dx = inputGradient ? Tensor(shape: x.shape) { _ in } : Tensor(shape: [1])

@@ -18,12 +18,13 @@ enum ConvolutionKernels: String {
 
     /// Outputs per side of the Winograd tiles for a layer and image size: F(4×4, 3×3) (a third
     /// fewer products per output than F(2×2, 3×3), and less data to transform) where its tiles
-    /// cover no more padding than F(2×2)'s and its transformed weights, 36·C·O floats, stay
-    /// cache-sized; else F(2×2, 3×3). `LEPTON_WINOGRAD_TILE=2` or `4` sets it for every layer (for
-    /// comparisons). Measured with `lepton-bench conv-layers` on ResNet-18's shapes: F(4×4) took
-    /// 0.75–0.85× F(2×2)'s time at 64 channels on 28 × 28 and 256 on 7 × 7, 1.0–1.1× at 128 on
-    /// 14 × 14 (16 × 16 outputs computed for 14 × 14), and 1.1–1.4× at 512 on 4 × 4 (37 MB of U,
-    /// and of its gradient per thread).
+    /// cover no more padding than F(2×2)'s; else F(2×2, 3×3). `LEPTON_WINOGRAD_TILE=2` or `4` sets
+    /// it for every layer (for comparisons). Measured with `lepton-bench conv-layers` on
+    /// ResNet-18's shapes, channels last: F(4×4) took 0.6–0.8× F(2×2)'s time at 64 channels on
+    /// 28 × 28, 256 on 7 × 7 and 512 on 4 × 4 (10.9 / 16.9 ms against 12.3 / 21.7 ms, forward /
+    /// backward), and 1.0–1.1× at 128 on 14 × 14 (16 × 16 outputs computed for 14 × 14). The
+    /// 512-channel layers used to lose with F(4×4) only because their 37 MB ∂L/∂U was allocated
+    /// afresh, and page-faulted in, every batch; it is kept now.
     static func winogradOutputTile(inChannels: Int, outChannels: Int, height: Int, width: Int) -> Int {
         switch ProcessInfo.processInfo.environment["LEPTON_WINOGRAD_TILE"] {
         case "2": return 2
@@ -31,7 +32,7 @@ enum ConvolutionKernels: String {
         default:
             func covered(_ size: Int, _ m: Int) -> Int { (size + m - 1) / m * m }
             let noMorePadding = covered(height, 4) <= covered(height, 2) && covered(width, 4) <= covered(width, 2)
-            return noMorePadding && inChannels * outChannels <= 256 * 256 ? 4 : 2
+            return noMorePadding ? 4 : 2
         }
     }
 
