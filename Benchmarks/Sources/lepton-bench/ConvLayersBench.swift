@@ -3,8 +3,8 @@ import Foundation
 import LeptonCore
 
 /// `lepton-bench conv-layers`: times one training step (forward, then backward with ∂L/∂x) of
-/// each convolution shape of ResNet-18 on 28×28 input (stride-1 3×3, stride-2 3×3, 1×1
-/// shortcuts), on whichever kernels `LEPTON_CONV_KERNELS` selects (`auto`, `winograd`, `direct`,
+/// each convolution shape of ResNet-18 on 28×28 input (the 1→64 stem, stride-1 3×3, stride-2
+/// 3×3, 1×1 shortcuts), on whichever kernels `LEPTON_CONV_KERNELS` selects (`auto`, `winograd`, `direct`,
 /// `gemm`), so the paths can be compared layer by layer. GFLOP/s are nominal, 2·N·C·O·k²·Ho·Wo
 /// per pass, whatever the algorithm. `--layout channels-last` runs the layers as ResNet-18 does.
 struct ConvLayersBench: ParsableCommand {
@@ -30,9 +30,9 @@ struct ConvLayersBench: ParsableCommand {
         }
         let last = activationLayout == .channelsLast
         var rows: [[String: Any]] = []
-        // (in, out, kernel, stride, input size): the stride-1 3×3 shapes, then each stage's
-        // stride-2 3×3 and 1×1 shortcut.
-        let shapes = [(64, 64, 3, 1, 28), (128, 128, 3, 1, 14), (256, 256, 3, 1, 7), (512, 512, 3, 1, 4),
+        // (in, out, kernel, stride, input size): the stem, the stride-1 3×3 shapes, then each
+        // stage's stride-2 3×3 and 1×1 shortcut.
+        let shapes = [(1, 64, 3, 1, 28), (64, 64, 3, 1, 28), (128, 128, 3, 1, 14), (256, 256, 3, 1, 7), (512, 512, 3, 1, 4),
                       (64, 128, 3, 2, 28), (128, 256, 3, 2, 14), (256, 512, 3, 2, 7),
                       (64, 128, 1, 2, 28), (128, 256, 1, 2, 14), (256, 512, 1, 2, 7)]
         for (inChannels, channels, kernel, stride, inputSize) in shapes {

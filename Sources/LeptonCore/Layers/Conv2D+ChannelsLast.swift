@@ -83,15 +83,29 @@ extension Conv2D {
                         for v in 0..<g.kw {
                             let ix = ox * g.stride - g.pad + v
                             if iy >= 0 && iy < g.h && ix >= 0 && ix < g.w {
-                                dst.update(from: sample + (iy * g.w + ix) * c, count: c)
+                                Conv2D.copyRun(sample + (iy * g.w + ix) * c, to: dst, count: c)
                             } else {
-                                dst.update(repeating: 0, count: c)
+                                Conv2D.copyRun(nil, to: dst, count: c)
                             }
                             dst += c
                         }
                     }
                 }
             }
+        }
+    }
+
+    /// Copies a run of `count` channels (zeros when `src` is nil): memcpy / memset for whole
+    /// vectors' worth, a plain loop for a few channels (the stem's one), where a call would cost
+    /// more than the copy.
+    @inline(__always)
+    static func copyRun(_ src: UnsafePointer<Float>?, to dst: UnsafeMutablePointer<Float>, count: Int) {
+        if count >= 16 {
+            if let src { dst.update(from: src, count: count) } else { dst.update(repeating: 0, count: count) }
+        } else if let src {
+            for q in 0..<count { dst[q] = src[q] }
+        } else {
+            for q in 0..<count { dst[q] = 0 }
         }
     }
 
