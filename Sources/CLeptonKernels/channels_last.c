@@ -5,14 +5,9 @@
 // for the baseline instruction set; the loader picks the clone this processor runs (ifunc). No
 // multiply-add contraction, so both clones give the same bits.
 #include "lepton_kernels.h"
+#include "lk_clones.h"
 
 #pragma clang fp contract(off)
-
-#if defined(__x86_64__) && defined(__linux__)
-#define LK_CLONES __attribute__((target_clones("avx512f", "default")))
-#else
-#define LK_CLONES
-#endif
 
 LK_CLONES void lepton_rows_column_sums(const float *restrict x, ptrdiff_t rows, int channels, float *restrict sums) {
     for (int c = 0; c < channels; c++) sums[c] = 0;

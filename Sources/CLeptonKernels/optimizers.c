@@ -3,14 +3,9 @@
 // operation in the Swift twin's order and no multiply-add contraction, so the results equal the
 // twin's bit for bit on every processor.
 #include "lepton_kernels.h"
+#include "lk_clones.h"
 
 #pragma clang fp contract(off)
-
-#if defined(__x86_64__) && defined(__linux__)
-#define LK_CLONES __attribute__((target_clones("avx512f", "default")))
-#else
-#define LK_CLONES
-#endif
 
 LK_CLONES void lepton_adam_update(float *restrict w, const float *restrict gradient, float *restrict m,
                                   float *restrict v, ptrdiff_t count, float lr, float b1, float b2, float eps,

@@ -1,5 +1,6 @@
 // Row-major single-precision matrix products for the Winograd path (Conv2D+Winograd.swift): many
-// small products (a few hundred rows, 64–512 columns and inner dimension) for which a BLAS call
+// small products (a few hundred rows and 64–512 columns; an inner dimension of 64–512 channels,
+// or of thousands of tiles for ∂L/∂U, taken in blocks of 512) for which a BLAS call
 // spends a large share of its time packing its operands and on call overhead. These read both
 // operands in place: a register tile of 6 rows × 64 columns (24 AVX-512 accumulators), one row of
 // B (4 vectors) loaded per step of the inner dimension and the 6 values of A broadcast, so B's
@@ -40,7 +41,8 @@ LK_TARGET static void tile_full(int nv, const float *a, ptrdiff_t a_row, ptrdiff
     case 4: LK_TILE(MR, 4); break;
     case 3: LK_TILE(MR, 3); break;
     case 2: LK_TILE(MR, 2); break;
-    default: LK_TILE(MR, 1); break;
+    case 1: LK_TILE(MR, 1); break;
+    default: __builtin_trap(); // (gemm checks n; never reached)
     }
 }
 
@@ -50,7 +52,8 @@ LK_TARGET static void tile_row(int nv, const float *a, ptrdiff_t a_row, ptrdiff_
     case 4: LK_TILE(1, 4); break;
     case 3: LK_TILE(1, 3); break;
     case 2: LK_TILE(1, 2); break;
-    default: LK_TILE(1, 1); break;
+    case 1: LK_TILE(1, 1); break;
+    default: __builtin_trap(); // (gemm checks n; never reached)
     }
 }
 
@@ -58,6 +61,12 @@ LK_TARGET static void tile_row(int nv, const float *a, ptrdiff_t a_row, ptrdiff_
 /// dimension in blocks of 512 (accumulating) so that B's panel stays in the L2 cache.
 LK_TARGET static void gemm(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t a_row, ptrdiff_t a_k,
                            const float *b, ptrdiff_t ldb, float *c, ptrdiff_t ldc, int accumulate) {
+    if (n % 16 != 0) __builtin_trap(); // a caller's error: the columns come in whole vectors
+    if (k == 0 && !accumulate) { // an empty sum: C = 0, as BLAS with beta 0 gives
+        for (ptrdiff_t i = 0; i < m; i++)
+            for (ptrdiff_t j = 0; j < n; j++) c[i * ldc + j] = 0;
+        return;
+    }
     const ptrdiff_t depth_block = 512;
     for (ptrdiff_t k0 = 0; k0 < k; k0 += depth_block) {
         const ptrdiff_t depth = k - k0 < depth_block ? k - k0 : depth_block;

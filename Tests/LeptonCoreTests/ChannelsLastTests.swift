@@ -88,12 +88,12 @@ final class ChannelsLastTests: XCTestCase {
     func testWinogradPathEqualsTheNaiveTwins() throws {
         try XCTSkipUnless(DirectConvolution.processorSupported, "no AVX-512F here: the GEMM path runs")
         var rng = SeededGenerator(seed: 3)
-        // (144 × 128 channels, one configuration: the backward products on BLAS, not the own kernels.)
+        // (144 × 128 channels, two configurations: the backward products on BLAS, not the own kernels.)
         let shapes: [(c: Int, o: Int, h: Int, w: Int, n: Int)] = [(16, 32, 5, 6, 2), (32, 16, 4, 4, 2), (16, 16, 1, 3, 2),
-                                                                 (144, 128, 2, 2, 1)]
+                                                                 (144, 128, 1, 2, 1)]
         for s in shapes {
             let configurations = [(true, 2, false), (false, 4, false), (true, 4, true), (false, 2, true)]
-            for (bias, tile, batched) in s.c * s.o > 128 * 128 ? [configurations[2]] : configurations {
+            for (bias, tile, batched) in s.c * s.o > 128 * 128 ? [configurations[0], configurations[2]] : configurations {
                 let conv = Conv2D(s.c, s.o, kernelSize: 3, padding: 1, bias: bias, layout: .channelsLast, using: &rng)
                 conv.prefersWinogradKernels = true
                 conv.winogradOutputTile = tile
@@ -124,6 +124,63 @@ final class ChannelsLastTests: XCTestCase {
                 }
             }
         }
+    }
+
+    /// The products on BLAS as well as on the own kernels, with a part that gets no samples (3
+    /// threads, 4 samples) and every buffer kept between batches filled with NaN first, then a
+    /// second backward pass with another gradient: nothing stale may leak into the results.
+    func testWinogradKeptBuffersAndBLASProducts() throws {
+        try XCTSkipUnless(DirectConvolution.processorSupported, "no AVX-512F here: the GEMM path runs")
+        var rng = SeededGenerator(seed: 13)
+        let x = Tensor.normal([4, 3, 3, 16], using: &rng)
+        let gradients = [Tensor.normal([4, 3, 3, 32], using: &rng), Tensor.normal([4, 3, 3, 32], using: &rng)]
+        for own in [true, false] {
+            for (tile, batched) in [(2, false), (4, true)] {
+                let conv = Conv2D(16, 32, kernelSize: 3, padding: 1, layout: .channelsLast, using: &rng)
+                conv.prefersWinogradKernels = true
+                conv.winogradOutputTile = tile
+                conv.winogradBatchedFloats = batched ? Int.max : 0
+                conv.winogradTargetTiles = 4
+                conv.winogradOwnKernels = own
+                let expected = conv.naiveForward(x)
+                Threading.setCount(3)
+                defer { Threading.setCount(2) }
+                let poison = [Float](repeating: .nan, count: 1 << 16)
+                conv.direct.transformedGradient = poison
+                conv.direct.transposedWinogradWeights = poison
+                conv.direct.scratch = poison
+                let label = "own \(own) F(\(tile)×\(tile)) \(batched ? "batched" : "chunked") 3 threads"
+                assertClose(conv.forward(x, training: true), expected, "forward \(label)")
+                for (round, g) in gradients.enumerated() {
+                    let naive = conv.naiveBackward(input: x, outputGradient: g)
+                    assertClose(conv.backward(g), naive.input, "dx \(label) round \(round)")
+                    assertClose(conv.weight.gradient, naive.weight, "dW \(label) round \(round)", accuracy: 2e-3)
+                    assertClose(conv.bias!.gradient, naive.bias, "db \(label) round \(round)", accuracy: 1e-3)
+                }
+            }
+        }
+    }
+
+    /// Parameters-only backward stops at the first layer with parameters, also when that layer
+    /// sits after parameter-free ones inside a fused pair, and does nothing on a chain without
+    /// parameters.
+    func testParametersOnlyBackwardSkipsLeadingLayers() {
+        var rng = SeededGenerator(seed: 14)
+        let net = Sequential([ChannelsLast(), BatchNorm(3, layout: .channelsLast), ReLU(),
+                              Conv2D(3, 4, kernelSize: 3, padding: 1, layout: .channelsLast, using: &rng), ReLU(),
+                              GlobalAvgPool(layout: .channelsLast)])
+        let x = Tensor.normal([2, 3, 5, 5], using: &rng), g = Tensor.normal([2, 4], using: &rng)
+        _ = net.forward(x, training: true)
+        _ = net.backward(g)
+        let full = net.namedParameters.map(\.parameter.gradient)
+        _ = net.forward(x, training: true)
+        net.backwardParameters(g)
+        for (p, expected) in zip(net.namedParameters, full) {
+            assertClose(p.parameter.gradient, expected, "parameters-only gradient of \(p.name)", accuracy: 1e-6)
+        }
+        let empty = Sequential([ChannelsLast(), ReLU()])
+        _ = empty.forward(x, training: true)
+        empty.backwardParameters(x.channelsLastCopy()) // nothing to learn: nothing to do, no trap
     }
 
     /// A channels-first BatchNorm with the same parameters (itself held to the double twins).

@@ -1,8 +1,9 @@
 import CLeptonKernels
 @testable import LeptonCore
+import Foundation
 import XCTest
 
-/// Winograd F(2×2, 3×3) (Conv2D+Winograd.swift) against the naive twins and the direct and GEMM
+/// Winograd F(2×2, 3×3) and F(4×4, 3×3) (Conv2D+Winograd.swift) against the naive twins and the direct and GEMM
 /// paths: odd, even and tiny images (last tiles that run past the edge), batches that span
 /// several chunks, the fused ReLU and max-pool, one and two threads.
 final class WinogradConvolutionTests: XCTestCase {
@@ -49,6 +50,17 @@ final class WinogradConvolutionTests: XCTestCase {
         XCTAssertTrue(narrow.usesDirectKernels)
         XCTAssertFalse(Conv2D(256, 256, kernelSize: 3, stride: 2, padding: 1, using: &rng).usesWinogradKernels)
         XCTAssertFalse(Conv2D(250, 256, kernelSize: 3, padding: 1, using: &rng).usesWinogradKernels, "channels not ÷ 16")
+    }
+
+    /// F(4×4) wherever its tiles cover no more padding than F(2×2)'s: ResNet-18's 28 × 28, 7 × 7
+    /// and 4 × 4 layers (512 channels included); F(2×2) on 14 × 14 (16 × 16 against 14 × 14).
+    func testTileSizeChoice() throws {
+        try XCTSkipIf(ProcessInfo.processInfo.environment["LEPTON_WINOGRAD_TILE"] != nil, "LEPTON_WINOGRAD_TILE overrides the choice")
+        XCTAssertEqual(ConvolutionKernels.winogradOutputTile(inChannels: 64, outChannels: 64, height: 28, width: 28), 4)
+        XCTAssertEqual(ConvolutionKernels.winogradOutputTile(inChannels: 128, outChannels: 128, height: 14, width: 14), 2)
+        XCTAssertEqual(ConvolutionKernels.winogradOutputTile(inChannels: 256, outChannels: 256, height: 7, width: 7), 4)
+        XCTAssertEqual(ConvolutionKernels.winogradOutputTile(inChannels: 512, outChannels: 512, height: 4, width: 4), 4)
+        XCTAssertEqual(ConvolutionKernels.winogradOutputTile(inChannels: 64, outChannels: 64, height: 6, width: 5), 2)
     }
 
     func testForwardAndBackwardEqualTheNaiveTwins() throws {

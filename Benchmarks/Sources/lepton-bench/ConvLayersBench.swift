@@ -6,7 +6,9 @@ import LeptonCore
 /// each convolution shape of ResNet-18 on 28×28 input (the 1→64 stem, stride-1 3×3, stride-2
 /// 3×3, 1×1 shortcuts), on whichever kernels `LEPTON_CONV_KERNELS` selects (`auto`, `winograd`, `direct`,
 /// `gemm`), so the paths can be compared layer by layer. GFLOP/s are nominal, 2·N·C·O·k²·Ho·Wo
-/// per pass, whatever the algorithm. `--layout channels-last` runs the layers as ResNet-18 does.
+/// per pass, whatever the algorithm. The layout is channels last by default, as ResNet-18 runs
+/// them since 2026-11-24 (figures from before then are `--layout channels-first`; the JSON records
+/// it). The stem's backward here includes its ∂L/∂x, which training skips.
 struct ConvLayersBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "conv-layers",

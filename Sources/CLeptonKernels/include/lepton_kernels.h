@@ -166,7 +166,8 @@ void lepton_adam_update(float *w, const float *gradient, float *m, float *v, ptr
 
 /// `C (m × n) = A·B`, plus the old C when `accumulate` is nonzero (small_gemm.c, AVX-512F: check
 /// `lepton_conv3x3_direct_available()`): A (m × k), B (k × n), all row-major with leading
-/// dimensions lda, ldb, ldc; n a multiple of 16. Each element is one in-order sum over k.
+/// dimensions lda, ldb, ldc; n a multiple of 16 (else the process traps: a caller's error). Each
+/// element is one in-order sum over k (k = 0 without `accumulate` gives zeros).
 void lepton_gemm_nn(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb,
                     float *c, ptrdiff_t ldc, int accumulate);
 /// `C (m × n) = Aᵀ·B` (plus the old C when `accumulate`), A stored (k × m) with leading dimension lda.

@@ -10,7 +10,8 @@ import Foundation
 ///
 /// so 16 products per channel pair and tile instead of 36 for the four outputs: 2.25× fewer
 /// multiplications. The sum over channels is 16 matrix products, one per tile position k,
-/// `M_k (T × O) = V_k (T × C) · U_k (C × O)`, through the BLAS funnel. Backward, with
+/// `M_k (T × O) = V_k (T × C) · U_k (C × O)`, on CLeptonKernels' small-matrix kernels
+/// (``WinogradGeometry/product(_:_:rows:into:)``; BLAS for the larger backward products). Backward, with
 /// `dM_t = A (∂L/∂Y_t) Aᵀ`:
 ///
 /// - ∂L/∂W: `dU_k += V_kᵀ · dM_k` summed over every tile, then `∂L/∂g = Gᵀ dU G`;
@@ -22,16 +23,17 @@ import Foundation
 /// multiply by small constants; the results equal the direct convolution up to rounding (tests
 /// hold them to the naive twins, and the transforms to scalar and double-precision references).
 ///
-/// Samples go through in chunks of enough tiles for BLAS to run near its peak
+/// Samples go through in chunks of enough tiles for the products to run near their peak
 /// (``winogradTargetTiles``); the backward pass splits the batch into fixed parts, one per thread,
 /// and sums their ∂L/∂W in part order, so a given thread count always gives the same bits. V is
 /// recomputed from the input in backward rather than kept (it is 2.25–4× the input's size),
 /// except on the batched path (Conv2D+WinogradBatched.swift), whose scratch holds it anyway.
 extension Conv2D {
-    /// The most tiles per BLAS call the chunks take by default (``winogradTargetTiles``; at least
-    /// one sample): the (m + 2)² products of (T × C)·(C × O) run near BLAS's peak from a few
-    /// hundred rows on, while the chunk's V and M stay in the cache. 128, 256 and 512 measured
-    /// within 5% of each other on ResNet-18's shapes (`lepton-bench conv-layers`);
+    /// The most tiles per product the chunks take by default (``winogradTargetTiles``; at least
+    /// one sample): the (m + 2)² products of (T × C)·(C × O) run near their peak from a few
+    /// hundred rows on, while the chunk's V and M stay in the cache at 64 and 128 channels (the
+    /// layers that take this path in ResNet-18; the larger ones are batched). 128 and 256
+    /// measured alike on ResNet-18's shapes, 512 up to 10% slower (`lepton-bench conv-layers`);
     /// `LEPTON_WINOGRAD_TILES=N` sets it, for such comparisons.
     static let defaultWinogradTargetTiles: Int = {
         let value = Int(ProcessInfo.processInfo.environment["LEPTON_WINOGRAD_TILES"] ?? "") ?? 256
@@ -45,6 +47,8 @@ extension Conv2D {
         let c, o, h, w: Int
         /// Whether x, y and their gradients are channels last (pixel-major already: no transposes).
         var channelsLast = false
+        /// Whether the products run on the own small-matrix kernels (else BLAS): ``Conv2D/winogradOwnKernels``.
+        var ownProducts = true
         var m = 2 {
             didSet { precondition(m == 2 || m == 4, "Winograd: F(\(m)×\(m), 3×3) is not implemented (2 or 4)") }
         }
@@ -89,11 +93,11 @@ extension Conv2D {
         /// Whether the backward products run on the own kernels too: up to 128 × 128 channels.
         /// Above, BLAS was faster (`lepton-bench conv-layers`: 256 and 512 channels, 7–20% slower on
         /// the own kernels, which also need Uᵀ, 37 MB at 512 channels with F(4×4)).
-        var ownBackwardProducts: Bool { Conv2D.winogradOwnProducts && c * o <= 128 * 128 }
+        var ownBackwardProducts: Bool { ownProducts && c * o <= 128 * 128 }
 
         /// `M_k = V_k · U_k`: V_k (t × C), U_k (C × O), M_k (t × O).
         func product(_ v: UnsafePointer<Float>, _ u: UnsafePointer<Float>, rows t: Int, into m: UnsafeMutablePointer<Float>) {
-            if Conv2D.winogradOwnProducts {
+            if ownProducts {
                 lepton_gemm_nn(t, o, c, v, c, u, o, m, o, 0)
             } else {
                 BLAS.gemm(.none, .none, m: t, n: o, k: c, a: v, b: u, c: m)
@@ -164,7 +168,8 @@ extension Conv2D {
         let m = winogradOutputTile ?? ConvolutionKernels.winogradOutputTile(inChannels: inChannels, outChannels: outChannels,
                                                                             height: h, width: w)
         precondition(m == 2 || m == 4, "\(summary): Winograd F(\(m)×\(m), 3×3) is not implemented (2 or 4)")
-        return WinogradGeometry(c: inChannels, o: outChannels, h: h, w: w, channelsLast: layout == .channelsLast, m: m)
+        return WinogradGeometry(c: inChannels, o: outChannels, h: h, w: w, channelsLast: layout == .channelsLast,
+                                ownProducts: winogradOwnKernels, m: m)
     }
 
     /// Whether the Winograd kernels take this layer's passes: 3×3, stride 1, padding 1, channel
@@ -180,10 +185,11 @@ extension Conv2D {
     /// through BLAS (`LEPTON_WINOGRAD_GEMM=blas`, for comparisons). The products are many small
     /// matrices (t × C times C × O, 36 or 16 of them per chunk), for which a BLAS call spends much
     /// of its time packing; the own kernels read them in place (small_gemm.c).
-    static let winogradOwnProducts = ProcessInfo.processInfo.environment["LEPTON_WINOGRAD_GEMM"] != "blas"
+    static let defaultWinogradOwnKernels = ProcessInfo.processInfo.environment["LEPTON_WINOGRAD_GEMM"] != "blas"
 
-    /// `U_kᵀ` (O × C) for every tile position, into `state.transposedWinogradWeights` (for the
-    /// backward pass's ∂L/∂V on the own kernels; nothing to do for BLAS, which transposes itself).
+    /// `U_kᵀ` (O × C) for every tile position, in the buffer taken from
+    /// `direct.transposedWinogradWeights` (the caller hands it back), for the backward pass's ∂L/∂V
+    /// on the own kernels; nothing to do for BLAS, which transposes itself.
     func winogradTransposedWeights(_ u: [Float], _ g: WinogradGeometry) -> [Float] {
         guard g.ownBackwardProducts else { return [0] }
         var uT = Conv2D.take(&direct.transposedWinogradWeights, g.positions * g.c * g.o)
@@ -375,7 +381,8 @@ extension Conv2D {
         var scratch = Conv2D.take(&state.scratch, parts * perPartCount)
         let transformedCount = g.positions * g.c * o
         // Per part: Σ dU over its tiles. Not zero-filled: each part's first chunk writes all of
-        // its region (BLAS with beta 0) and an empty part zeroes its own, before anything reads it.
+        // its region (a product without accumulation) and an empty part zeroes its own, before
+        // anything reads it. Kept between batches in `direct.transformedGradient`.
         var partialTransformed = Conv2D.take(&state.transformedGradient, parts * transformedCount)
         defer { state.transformedGradient = partialTransformed }
         var partialBias = [Float](repeating: 0, count: parts * o)

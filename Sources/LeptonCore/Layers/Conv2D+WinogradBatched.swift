@@ -17,7 +17,9 @@ import Foundation
 /// Every value is computed by one thread in a fixed order, so the results do not depend on the
 /// thread count at all. The transforms and products are the chunked path's; tests hold the two
 /// paths equal. The price is memory: each such layer keeps its scratch (V and M of the whole
-/// batch, up to 2 × 32 MB) between passes, about 200 MB for ResNet-18 at batch 128.
+/// batch, up to 2 × 32 MB) between passes, about 200 MB for ResNet-18 at batch 128, and like
+/// every Winograd layer its ∂L/∂U (up to 37 MB, at 512 channels) and, with the own backward
+/// products, U_kᵀ.
 extension Conv2D {
     /// The most floats one of the batch's transformed tensors (V, M or dM: positions · N · tiles ·
     /// channels) may have for the batched path (32 MB); larger layers take the chunked one.
@@ -30,8 +32,9 @@ extension Conv2D {
         g.positions * n * g.tiles * Swift.max(g.c, g.o) <= winogradBatchedFloats
     }
 
-    /// Runs `body(k)` for every tile position, spread over `threads` threads, with single-threaded
-    /// BLAS inside (positions are independent: each writes only its own matrices).
+    /// Runs `body(k)` for every tile position, spread over `threads` threads, with BLAS (where a
+    /// product still uses it) single-threaded inside (positions are independent: each writes only
+    /// its own matrices).
     static func forEachPosition(_ count: Int, threads: Int, _ body: (Int) -> Void) {
         withBLASPerThread(threads) {
             forEachSampleChunk(count, threads: threads, chunk: 1) { _, positions in

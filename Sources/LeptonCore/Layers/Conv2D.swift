@@ -41,6 +41,9 @@ public final class Conv2D: Layer {
     /// Overrides ``ConvolutionKernels``' choice of the Winograd path for this layer (tests):
     /// true takes it wherever it applies, false never; nil follows the policy.
     var prefersWinogradKernels: Bool?
+    /// Whether the Winograd products run on CLeptonKernels' own small-matrix kernels (else BLAS):
+    /// ``defaultWinogradOwnKernels`` (`LEPTON_WINOGRAD_GEMM=blas` turns them off); tests set it.
+    var winogradOwnKernels = Conv2D.defaultWinogradOwnKernels
     /// Tiles per chunk on the Winograd path (tests make it small, to run several chunks).
     var winogradTargetTiles = Conv2D.defaultWinogradTargetTiles
     /// Outputs per side of a Winograd tile, 2 for F(2×2, 3×3) or 4 for F(4×4, 3×3), overriding
