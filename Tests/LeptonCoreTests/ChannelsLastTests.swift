@@ -183,6 +183,26 @@ final class ChannelsLastTests: XCTestCase {
         empty.backwardParameters(x.channelsLastCopy()) // nothing to learn: nothing to do, no trap
     }
 
+    /// ResNet-18 on three-channel images (the entry transpose is a real copy then, and the stem
+    /// unfolds three-channel runs): finite logits of the right shape, ∂L/∂x back in (N, C, H, W),
+    /// and a training step on the trainer's parameters-only path that changes the stem's weights.
+    func testResNet18OnColourImages() throws {
+        let model = try ModelRegistry.build(name: "resnet18", inputShape: [3, 6, 6], outputs: 2, seed: 3)
+        var rng = SeededGenerator(seed: 15)
+        let x = Tensor.normal([2, 3, 6, 6], using: &rng)
+        let logits = model.forward(x, training: true)
+        XCTAssertEqual(logits.shape, [2, 2])
+        XCTAssertTrue(logits.scalars.allSatisfy(\.isFinite))
+        let dx = model.backward(Tensor.normal([2, 2], using: &rng))
+        XCTAssertEqual(dx.shape, [2, 3, 6, 6])
+        XCTAssertTrue(dx.scalars.allSatisfy(\.isFinite))
+        let stem = model.namedParameters.first { $0.name == "1.weight" }!.parameter
+        XCTAssertEqual(stem.value.shape, [64, 3, 3, 3])
+        _ = model.forward(x, training: true)
+        model.backwardParameters(Tensor.normal([2, 2], using: &rng))
+        XCTAssertGreaterThan(stem.gradient.l2Norm(), 0)
+    }
+
     /// A channels-first BatchNorm with the same parameters (itself held to the double twins).
     private func twins(_ c: Int, using rng: inout SeededGenerator) -> (last: BatchNorm, first: BatchNorm) {
         let last = BatchNorm(c, layout: .channelsLast), first = BatchNorm(c)
