@@ -82,33 +82,10 @@ public final class BatchNorm: Layer {
         let (n, area) = extent(input.shape)
         let c = channels, m = n * area
         precondition(!training || m > 1, "\(summary): training needs more than one value per channel")
-        var mean = [Float](repeating: 0, count: c), variance = [Float](repeating: 0, count: c)
-        if training && isChannelsLast(input.shape) {
-            (mean, variance) = channelsLastStatistics(input, samples: n, area: area)
-        } else if training {
-            input.withUnsafeBufferPointer { xp in
-                mean.withUnsafeMutableBufferPointer { mp in
-                    variance.withUnsafeMutableBufferPointer { vp in
-                        let box = UncheckedSendableBox((xp.baseAddress!, mp, vp))
-                        parallelFor(c) { r in
-                            let (x, mp, vp) = box.value
-                            for ch in r {
-                                var s = 0.0
-                                for i in 0..<n { s += Double(Conv2D.sum(x + (i * c + ch) * area, count: area)) }
-                                let mu = Float(s / Double(m))
-                                var ss = 0.0
-                                for i in 0..<n {
-                                    ss += Double(BatchNorm.squaredDeviations(x + (i * c + ch) * area, count: area, from: mu))
-                                }
-                                mp[ch] = mu
-                                vp[ch] = Float(ss / Double(m))
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        let mean: [Float], variance: [Float]
         if training {
+            (mean, variance) = isChannelsLast(input.shape) ? channelsLastStatistics(input, samples: n, area: area)
+                                                           : statistics(input, samples: n, area: area)
             var rm = runningMean.value, rv = runningVariance.value
             for ch in 0..<c {
                 rm[flat: ch] = (1 - momentum) * rm[flat: ch] + momentum * mean[ch]
@@ -126,7 +103,51 @@ public final class BatchNorm: Layer {
         // y = γ·(x − μ)/√(σ² + ε) + β, every element written.
         let y = isChannelsLast(input.shape)
             ? channelsLastNormalize(input, rows: n * area, mean: mean, scale: scale, shift: beta, relu: applyingReLU)
-            : Tensor(shape: input.shape) { yp in
+            : normalize(input, samples: n, area: area, mean: mean, scale: scale, shift: beta, relu: applyingReLU)
+        self.input = input
+        batchMean = mean
+        inverseStd = invStd
+        reluScaleShift = applyingReLU ? (scale, beta) : nil
+        trainingMode = training
+        inputShape = input.shape
+        return y
+    }
+
+    /// The batch mean and (biased) variance per channel of a channels-first batch: channels over
+    /// threads, each channel's planes in sample order (lane sums in float, planes added in double),
+    /// the mean first, then the squared deviations from it.
+    private func statistics(_ input: Tensor, samples n: Int, area: Int) -> (mean: [Float], variance: [Float]) {
+        let c = channels, m = Double(n * area)
+        var mean = [Float](repeating: 0, count: c), variance = [Float](repeating: 0, count: c)
+        input.withUnsafeBufferPointer { xp in
+            mean.withUnsafeMutableBufferPointer { mp in
+                variance.withUnsafeMutableBufferPointer { vp in
+                    let box = UncheckedSendableBox((xp.baseAddress!, mp, vp))
+                    parallelFor(c) { r in
+                        let (x, mp, vp) = box.value
+                        for ch in r {
+                            var s = 0.0
+                            for i in 0..<n { s += Double(Conv2D.sum(x + (i * c + ch) * area, count: area)) }
+                            let mu = Float(s / m)
+                            var ss = 0.0
+                            for i in 0..<n {
+                                ss += Double(BatchNorm.squaredDeviations(x + (i * c + ch) * area, count: area, from: mu))
+                            }
+                            mp[ch] = mu
+                            vp[ch] = Float(ss / m)
+                        }
+                    }
+                }
+            }
+        }
+        return (mean, variance)
+    }
+
+    /// `y = (x − mean)·scale + shift` per channel of a channels-first batch, then the ReLU when fused.
+    private func normalize(_ input: Tensor, samples n: Int, area: Int, mean: [Float], scale: [Float], shift: [Float],
+                           relu: Bool) -> Tensor {
+        let c = channels
+        return Tensor(shape: input.shape) { yp in
             input.withUnsafeBufferPointer { xp in
                 let box = UncheckedSendableBox((xp.baseAddress!, yp.baseAddress!))
                 parallelFor(n) { r in
@@ -134,8 +155,8 @@ public final class BatchNorm: Layer {
                     for i in r {
                         for ch in 0..<c {
                             let base = (i * c + ch) * area
-                            let (mu, k, b) = (mean[ch], scale[ch], beta[ch])
-                            if applyingReLU {
+                            let (mu, k, b) = (mean[ch], scale[ch], shift[ch])
+                            if relu {
                                 for q in base..<(base + area) { y[q] = Swift.max((x[q] - mu) * k + b, 0) }
                             } else {
                                 for q in base..<(base + area) { y[q] = (x[q] - mu) * k + b }
@@ -145,13 +166,6 @@ public final class BatchNorm: Layer {
                 }
             }
         }
-        self.input = input
-        batchMean = mean
-        inverseStd = invStd
-        reluScaleShift = applyingReLU ? (scale, beta) : nil
-        trainingMode = training
-        inputShape = input.shape
-        return y
     }
 
     /// `Σ (p[q] − mean)²` over one plane, in 8 lanes then across (the order of ``Conv2D/sum(_:count:)``).
