@@ -154,8 +154,8 @@ LK_TARGET void lepton_winograd_weight_transform(const float *weights, int cout, 
     const ptrdiff_t k_stride = (ptrdiff_t)cin * cout;
     const __m512i kernels = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
                                                _mm512_set1_epi32(cin * 9));
-    for (int o0 = o_begin; o0 < o_end; o0 += 16) {
-        for (int c = 0; c < cin; c++) {
+    for (int c = 0; c < cin; c++) { // (o0 inner: each U_k row written, or ∂L/∂U_k row read, in order)
+        for (int o0 = o_begin; o0 < o_end; o0 += 16) {
             // g[q] for output channels o0…o0 + 15: one gather per tap.
             const float *base = weights + ((ptrdiff_t)o0 * cin + c) * 9;
             __m512 g[9];
@@ -182,8 +182,8 @@ LK_TARGET void lepton_winograd_weight_transform(const float *weights, int cout, 
 LK_TARGET void lepton_winograd_weight_gradient_transform(const float *du, int cout, int cin, float *dweights, int o_begin, int o_end) {
     const __m512 half = _mm512_set1_ps(0.5f);
     const ptrdiff_t k_stride = (ptrdiff_t)cin * cout;
-    for (int o0 = o_begin; o0 < o_end; o0 += 16) {
-        for (int c = 0; c < cin; c++) {
+    for (int c = 0; c < cin; c++) { // (o0 inner: each U_k row written, or ∂L/∂U_k row read, in order)
+        for (int o0 = o_begin; o0 < o_end; o0 += 16) {
             const float *in = du + (ptrdiff_t)c * cout + o0;
             __m512 z[3][4]; // Gᵀ X, one column at a time
             for (int j = 0; j < 4; j++) {
@@ -381,8 +381,8 @@ LK_TARGET void lepton_winograd4_weight_transform(const float *weights, int cout,
     const ptrdiff_t k_stride = (ptrdiff_t)cin * cout;
     const __m512i kernels = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
                                                _mm512_set1_epi32(cin * 9));
-    for (int o0 = o_begin; o0 < o_end; o0 += 16) {
-        for (int c = 0; c < cin; c++) {
+    for (int c = 0; c < cin; c++) { // (o0 inner: each U_k row written, or ∂L/∂U_k row read, in order)
+        for (int o0 = o_begin; o0 < o_end; o0 += 16) {
             const float *base = weights + ((ptrdiff_t)o0 * cin + c) * 9;
             V16 g[9];
             for (int q = 0; q < 9; q++) g[q] = _mm512_i32gather_ps(kernels, base + q, 4);
@@ -420,8 +420,8 @@ LK_TARGET static inline __attribute__((always_inline)) void f4_gt(const V16 x[6]
 
 LK_TARGET void lepton_winograd4_weight_gradient_transform(const float *du, int cout, int cin, float *dweights, int o_begin, int o_end) {
     const ptrdiff_t k_stride = (ptrdiff_t)cin * cout;
-    for (int o0 = o_begin; o0 < o_end; o0 += 16) {
-        for (int c = 0; c < cin; c++) {
+    for (int c = 0; c < cin; c++) { // (o0 inner: each U_k row written, or ∂L/∂U_k row read, in order)
+        for (int o0 = o_begin; o0 < o_end; o0 += 16) {
             const float *in = du + (ptrdiff_t)c * cout + o0;
             V16 z[3][6]; // Gᵀ X, one column at a time
             for (int j = 0; j < 6; j++) {
