@@ -203,6 +203,32 @@ final class ChannelsLastTests: XCTestCase {
         XCTAssertGreaterThan(stem.gradient.l2Norm(), 0)
     }
 
+    /// `Trainer.fit` drops the model's cached activations and workspaces when it returns (the
+    /// Winograd layer's scratch, U and ∂L/∂U, the GEMM path's columns, BatchNorm's input), and
+    /// inference afterwards gives the same bits as before the release.
+    func testFitReleasesWorkspaces() throws {
+        var rng = SeededGenerator(seed: 16)
+        let winograd = Conv2D(16, 16, kernelSize: 3, padding: 1, bias: false, layout: .channelsLast, using: &rng)
+        winograd.prefersWinogradKernels = true
+        let strided = Conv2D(1, 16, kernelSize: 3, stride: 2, padding: 1, layout: .channelsLast, using: &rng)
+        let norm = BatchNorm(16, layout: .channelsLast)
+        let net = Sequential([ChannelsLast(), strided, norm, ReLU(), winograd, ReLU(),
+                              GlobalAvgPool(layout: .channelsLast), Dense(16, 2, using: &rng)])
+        let x = Tensor.normal([8, 1, 8, 8], using: &rng)
+        let y = Tensor(shape: [8, 2], scalars: (0..<8).flatMap { $0 % 2 == 0 ? [Float(1), 0] : [0, 1] })
+        let config = TrainerConfig(epochs: 1, batchSize: 4, seed: 1, schedule: .constant(0.01), threads: .fixed(2))
+        _ = try Trainer(config).fit(net, optimizer: Adam(), loss: SoftmaxCrossEntropy(), inputs: x, targets: y)
+        if DirectConvolution.processorSupported {
+            XCTAssertTrue(winograd.direct.scratch.isEmpty && winograd.direct.packedWeights.isEmpty
+                          && winograd.direct.transformedGradient.isEmpty, "Winograd workspaces released")
+        }
+        XCTAssertTrue(strided.columns.isEmpty, "unfolded columns released")
+        XCTAssertNil(norm.input, "BatchNorm's cached input released")
+        let before = net.forward(x, training: false)
+        net.releaseWorkspaces()
+        XCTAssertEqual(net.forward(x, training: false).scalars.map(\.bitPattern), before.scalars.map(\.bitPattern))
+    }
+
     /// A channels-first BatchNorm with the same parameters (itself held to the double twins).
     private func twins(_ c: Int, using rng: inout SeededGenerator) -> (last: BatchNorm, first: BatchNorm) {
         let last = BatchNorm(c, layout: .channelsLast), first = BatchNorm(c)

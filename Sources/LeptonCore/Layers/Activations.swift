@@ -10,6 +10,10 @@ public class ElementwiseActivation: Layer {
     var output: Tensor?
     public var summary: String { "\(type(of: self))" }
     public var namedParameters: [(name: String, parameter: Parameter)] { [] }
+    public func releaseWorkspaces() {
+        input = nil
+        output = nil
+    }
     func value(_ x: Float) -> Float { x }
     /// Local derivative given input `x` and output `y`.
     func derivative(_ x: Float, _ y: Float) -> Float { 1 }

@@ -53,6 +53,11 @@ public final class BatchNorm: Layer {
         runningVariance = Parameter(.ones([channels]), trainable: false)
     }
 
+    public func releaseWorkspaces() {
+        input = nil
+        reluScaleShift = nil
+    }
+
     public var summary: String { "BatchNorm(\(channels)\(layout == .channelsLast ? ", channels last" : ""))" }
     public var namedParameters: [(name: String, parameter: Parameter)] {
         [("weight", weight), ("bias", bias), ("runningMean", runningMean), ("runningVariance", runningVariance)]

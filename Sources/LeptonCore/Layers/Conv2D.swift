@@ -207,6 +207,20 @@ public final class Conv2D: Layer {
         forward(input, training: training, applyingReLU: false)
     }
 
+    /// Drops the cached input and every workspace (unfolded columns, padded planes, Winograd
+    /// scratch, U, ∂L/∂U and Uᵀ: hundreds of MB for ResNet-18's 512-channel layers).
+    public func releaseWorkspaces() {
+        forgetForwardState()
+        columns = []
+        workspace = []
+        gradientColumns = []
+        direct.paddedInput = []
+        direct.scratch = []
+        direct.packedWeights = []
+        direct.transposedWinogradWeights = []
+        direct.transformedGradient = []
+    }
+
     /// Drops everything a forward pass kept for backward (the layer ran inside a
     /// ``DirectInferenceChain``), so a backward pass traps as after any inference pass.
     func forgetForwardState() {

@@ -10,6 +10,7 @@ public final class Dense: Layer {
     public let weight: Parameter
     public let bias: Parameter
     private var input: Tensor?
+    public func releaseWorkspaces() { input = nil }
 
     public init(_ inputFeatures: Int, _ outputFeatures: Int, using rng: inout SeededGenerator) {
         precondition(inputFeatures > 0 && outputFeatures > 0, "Dense needs positive sizes")

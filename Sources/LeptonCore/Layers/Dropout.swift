@@ -10,6 +10,7 @@ public final class Dropout: Layer {
     public let rate: Float
     private var rng: SeededGenerator
     private var mask: Tensor?
+    public func releaseWorkspaces() { mask = nil }
 
     public init(rate: Float, seed: UInt64) {
         precondition(rate >= 0 && rate < 1, "Dropout rate must be in [0, 1), got \(rate)")

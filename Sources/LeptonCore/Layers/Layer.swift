@@ -35,10 +35,16 @@ public protocol Layer: AnyObject {
     /// network during training): parameter gradients are set the same way, and a layer may skip
     /// the input-gradient work. The default calls ``backward(_:)`` and drops its result.
     func backwardParameters(_ outputGradient: Tensor)
+    /// Drops what the latest passes kept for a backward pass or reuse (cached activations,
+    /// workspaces): memory a trained model does not need. ``Trainer/fit(_:optimizer:loss:inputs:targets:sampleWeights:validation:metric:callbacks:)``
+    /// calls it when it returns. The next forward pass builds them again; a backward pass right
+    /// after it traps, as after an inference pass. The default does nothing.
+    func releaseWorkspaces()
 }
 
 extension Layer {
     public func backwardParameters(_ outputGradient: Tensor) { _ = backward(outputGradient) }
+    public func releaseWorkspaces() {}
 
     /// Parameters in a stable order, trainable or not.
     public var parameters: [Parameter] { namedParameters.map(\.parameter) }

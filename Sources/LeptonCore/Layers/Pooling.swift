@@ -14,6 +14,7 @@ public final class MaxPool2D: Layer {
     /// Per output element, the offset within its input plane of the window's maximum (the
     /// latest training forward pass; empty after inference).
     private(set) var argmax: [Int32] = []
+    public func releaseWorkspaces() { argmax = [] }
 
     public init(kernelSize: Int = 2, stride: Int? = nil) {
         precondition(kernelSize > 0 && (stride ?? kernelSize) > 0, "MaxPool2D: invalid configuration")

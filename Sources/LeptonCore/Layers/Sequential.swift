@@ -8,6 +8,8 @@ public final class Sequential: Layer {
     /// Appends a layer at the end of the chain.
     public func append(_ layer: any Layer) { layers.append(layer) }
 
+    public func releaseWorkspaces() { for layer in layers { layer.releaseWorkspaces() } }
+
     public var summary: String {
         "Sequential(\n" + layers.enumerated().map { "  \($0.offset): \($0.element.summary.replacingNewlines())" }
             .joined(separator: "\n") + "\n)"
@@ -192,6 +194,12 @@ public final class ResidualBlock: Layer {
 
     public var namedParameters: [(name: String, parameter: Parameter)] {
         prefixed("main", main.namedParameters) + (shortcut.map { prefixed("shortcut", $0.namedParameters) } ?? [])
+    }
+
+    public func releaseWorkspaces() {
+        main.releaseWorkspaces()
+        shortcut?.releaseWorkspaces()
+        activation.releaseWorkspaces()
     }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {

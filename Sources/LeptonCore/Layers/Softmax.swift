@@ -9,6 +9,7 @@ import Foundation
 /// this layer is for models that must output probabilities.
 public final class Softmax: Layer {
     private var output: Tensor?
+    public func releaseWorkspaces() { output = nil }
     public init() {}
     public var summary: String { "Softmax" }
     public var namedParameters: [(name: String, parameter: Parameter)] { [] }

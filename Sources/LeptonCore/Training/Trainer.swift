@@ -153,10 +153,14 @@ public struct Trainer: Sendable {
         validation: (inputs: Tensor, targets: Tensor)? = nil,
         metric: Metric = .accuracy, callbacks: TrainingCallbacks = TrainingCallbacks()
     ) throws -> TrainingHistory {
-        // Freed activations stay in the process for the next batch (see MemoryRetention).
+        // Freed activations stay in the process for the next batch (see MemoryRetention); at the
+        // end the model's cached activations and workspaces go, inside the scope so that its
+        // closing trim returns their memory to the system.
         try MemoryRetention.retainingFreedMemory {
-            try fitRetainingMemory(model, optimizer: optimizer, loss: loss, inputs: inputs, targets: targets,
-                                   sampleWeights: sampleWeights, validation: validation, metric: metric, callbacks: callbacks)
+            defer { model.releaseWorkspaces() }
+            return try fitRetainingMemory(model, optimizer: optimizer, loss: loss, inputs: inputs, targets: targets,
+                                          sampleWeights: sampleWeights, validation: validation, metric: metric,
+                                          callbacks: callbacks)
         }
     }
 
