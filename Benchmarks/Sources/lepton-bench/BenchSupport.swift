@@ -8,9 +8,15 @@ func secondsTaken<T>(_ body: () throws -> T) rethrows -> (T, Double) {
 }
 
 /// Peak resident set of this process so far, in MB (VmHWM).
-func peakResidentMegabytes() -> Double {
+func peakResidentMegabytes() -> Double { statusMegabytes("VmHWM:") }
+
+/// Resident set of this process now, in MB (VmRSS).
+func residentMegabytes() -> Double { statusMegabytes("VmRSS:") }
+
+/// A kB field of /proc/self/status in MB (0 where there is none).
+private func statusMegabytes(_ field: String) -> Double {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+    for line in status.split(separator: "\n") where line.hasPrefix(field) {
         return Double(line.split(separator: " ").dropFirst().first ?? "0").map { $0 / 1024 } ?? 0
     }
     return 0

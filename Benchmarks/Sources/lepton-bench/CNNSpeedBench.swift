@@ -61,6 +61,7 @@ struct CNNSpeedBench: ParsableCommand {
         let history = try network.fit(Trainer(config), optimizer: Adam(), loss: SoftmaxCrossEntropy(),
                                       inputs: x, targets: folder.targets)
         let seconds = history.records.map(\.seconds)
+        let residentAfterFit = residentMegabytes() // (fit has released the layers' workspaces)
         var bestPass = Double.infinity
         var checksum = 0.0
         for _ in 0..<inferencePasses {
@@ -75,7 +76,7 @@ struct CNNSpeedBench: ParsableCommand {
                        "seconds_per_epoch": seconds.min() ?? 0, "first_epoch_seconds": seconds.first ?? 0,
                        "images_per_s": imagesPerSecond, "inference_batch": inferenceBatch,
                        "final_train_loss": history.records.last?.trainLoss ?? 0, "checksum": checksum,
-                       "peak_rss_mb": peakResidentMegabytes(), "blas_kernels": BLAS.kernels,
+                       "peak_rss_mb": peakResidentMegabytes(), "rss_after_fit_mb": residentAfterFit, "blas_kernels": BLAS.kernels,
                        "conv_kernels": Conv2D.kernels])
         } else {
             print("OpenBLAS kernels: \(BLAS.kernels); convolutions: \(Conv2D.kernels)")
