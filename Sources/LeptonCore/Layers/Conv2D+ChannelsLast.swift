@@ -69,29 +69,35 @@ extension Conv2D {
     /// Whether x itself is the column matrix (1×1 kernel, stride 1, no padding).
     var isPointwise: Bool { kernelHeight == 1 && kernelWidth == 1 && stride == 1 && padding == 0 }
 
-    /// Unfolds samples `first..<first+count` of a channels-last x into `cols` (count·P, K).
-    static func im2colChannelsLast(_ x: UnsafePointer<Float>, _ g: Geometry, first: Int, count: Int,
-                                   into cols: UnsafeMutablePointer<Float>) {
-        let c = g.c, k = g.k
+    /// Walks the windows of samples `first..<first+count` in column order: for every output pixel
+    /// and tap, `body(column, input)` with the offset of that tap's C-channel run in the columns
+    /// (count·P, K) and the offset of the matching input pixel's run in x, nil outside the image.
+    @inline(__always)
+    static func forEachWindowRun(_ g: Geometry, first: Int, count: Int, _ body: (Int, Int?) -> Void) {
+        let c = g.c
         for i in 0..<count {
-            let sample = x + (first + i) * g.h * g.w * c
+            let sample = (first + i) * g.h * g.w * c
             for oy in 0..<g.ho {
                 for ox in 0..<g.wo {
-                    var dst = cols + ((i * g.ho + oy) * g.wo + ox) * k
+                    var column = ((i * g.ho + oy) * g.wo + ox) * g.k
                     for u in 0..<g.kh {
                         let iy = oy * g.stride - g.pad + u
                         for v in 0..<g.kw {
                             let ix = ox * g.stride - g.pad + v
-                            if iy >= 0 && iy < g.h && ix >= 0 && ix < g.w {
-                                Conv2D.copyRun(sample + (iy * g.w + ix) * c, to: dst, count: c)
-                            } else {
-                                Conv2D.copyRun(nil, to: dst, count: c)
-                            }
-                            dst += c
+                            body(column, iy >= 0 && iy < g.h && ix >= 0 && ix < g.w ? sample + (iy * g.w + ix) * c : nil)
+                            column += c
                         }
                     }
                 }
             }
+        }
+    }
+
+    /// Unfolds samples `first..<first+count` of a channels-last x into `cols` (count·P, K).
+    static func im2colChannelsLast(_ x: UnsafePointer<Float>, _ g: Geometry, first: Int, count: Int,
+                                   into cols: UnsafeMutablePointer<Float>) {
+        forEachWindowRun(g, first: first, count: count) { column, input in
+            Conv2D.copyRun(input.map { x + $0 }, to: cols + column, count: g.c)
         }
     }
 
@@ -112,25 +118,10 @@ extension Conv2D {
     /// Adds `cols` (count·P, K) back into samples `first..<first+count` of a channels-last ∂L/∂x.
     static func col2imChannelsLast(_ cols: UnsafePointer<Float>, _ g: Geometry, first: Int, count: Int,
                                    into dx: UnsafeMutablePointer<Float>) {
-        let c = g.c, k = g.k
-        for i in 0..<count {
-            let sample = dx + (first + i) * g.h * g.w * c
-            for oy in 0..<g.ho {
-                for ox in 0..<g.wo {
-                    var src = cols + ((i * g.ho + oy) * g.wo + ox) * k
-                    for u in 0..<g.kh {
-                        let iy = oy * g.stride - g.pad + u
-                        for v in 0..<g.kw {
-                            let ix = ox * g.stride - g.pad + v
-                            if iy >= 0 && iy < g.h && ix >= 0 && ix < g.w {
-                                let dst = sample + (iy * g.w + ix) * c
-                                for q in 0..<c { dst[q] += src[q] }
-                            }
-                            src += c
-                        }
-                    }
-                }
-            }
+        forEachWindowRun(g, first: first, count: count) { column, input in
+            guard let input else { return }
+            let (src, dst) = (cols + column, dx + input)
+            for q in 0..<g.c { dst[q] += src[q] }
         }
     }
 
