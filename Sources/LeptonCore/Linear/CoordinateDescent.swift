@@ -25,6 +25,8 @@ struct CoordinateDescent {
     let l2: [Double]
     var tolerance = 1e-8
     var maxIterations = 1000
+    /// Seconds after which the solve stops with "time limit reached" (nil: none).
+    var timeLimit: Double?
 
     struct Result {
         var theta: [Double]
@@ -64,7 +66,16 @@ struct CoordinateDescent {
         var theta = start
         var current = objective(theta)
         var maxChange = Double.infinity
+        let deadline = timeLimit.map { ContinuousClock.now + .seconds($0) }
+        guard current.isFinite else {
+            return Result(theta: theta, objective: current, iterations: 0, converged: false, maxChange: .nan,
+                          message: "the objective is not finite at the start")
+        }
         for iteration in 0..<maxIterations {
+            if let deadline, ContinuousClock.now >= deadline {
+                return Result(theta: theta, objective: current, iterations: iteration, converged: false,
+                              maxChange: maxChange, message: "time limit reached")
+            }
             let z = linearPredictor(theta)
             var w = [Double](repeating: 0, count: rows)
             var r = [Double](repeating: 0, count: rows)

@@ -8,6 +8,8 @@
 struct LBFGS {
     var memory = 10
     var maxIterations = 1000
+    /// Seconds after which the solve stops with "time limit reached" (nil: none).
+    var timeLimit: Double?
     /// Converged when ‖g‖∞ ≤ tolerance · max(1, |f|).
     var tolerance = 1e-8
 
@@ -34,8 +36,17 @@ struct LBFGS {
             return sum
         }
         var stalled = 0
+        let deadline = timeLimit.map { ContinuousClock.now + .seconds($0) }
+        guard value.isFinite, gradient.allSatisfy(\.isFinite) else {
+            return Result(theta: theta, value: value, gradientNorm: .nan, iterations: 0, evaluations: evaluations,
+                          converged: false, message: "the objective is not finite at the start")
+        }
         for iteration in 0..<maxIterations {
             let gradientNorm = maxAbs(gradient)
+            if let deadline, ContinuousClock.now >= deadline {
+                return Result(theta: theta, value: value, gradientNorm: gradientNorm, iterations: iteration,
+                              evaluations: evaluations, converged: false, message: "time limit reached")
+            }
             if gradientNorm <= tolerance * max(1, abs(value)) {
                 return Result(theta: theta, value: value, gradientNorm: gradientNorm, iterations: iteration,
                               evaluations: evaluations, converged: true, message: "gradient below tolerance")
@@ -68,7 +79,8 @@ struct LBFGS {
                 for i in 0..<n { next[i] = theta[i] + step * direction[i] }
                 (nextValue, nextGradient) = objective(next)
                 evaluations += 1
-                if nextValue <= value + 1e-4 * step * slope { accepted = true; break }
+                // A non-finite value fails the test (NaN compares false) and shortens the step.
+                if nextValue <= value + 1e-4 * step * slope, nextGradient.allSatisfy(\.isFinite) { accepted = true; break }
                 step *= 0.5
             }
             guard accepted else {

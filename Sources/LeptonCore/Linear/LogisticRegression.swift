@@ -10,6 +10,14 @@ public enum LinearModelError: Error, CustomStringConvertible, Equatable {
     case invalidLabel(row: Int, value: Double)
     case singleClass
     case invalidConfig(String)
+    /// A feature value that is ±∞ or NaN (row and column 0-based).
+    case nonFiniteFeature(row: Int, column: Int, value: Double)
+    /// A sample weight that is negative, ±∞ or NaN.
+    case invalidWeight(row: Int, value: Double)
+    /// A column whose values are finite but so large that its mean or spread overflows a Double.
+    case featureOverflow(column: Int, largest: Double)
+    /// The solver's objective or coefficients became non-finite.
+    case diverged(String)
 
     public var description: String {
         switch self {
@@ -19,6 +27,14 @@ public enum LinearModelError: Error, CustomStringConvertible, Equatable {
         case .singleClass:
             return "logistic regression: only one class among the labels with non-zero weight. Hint: both outcomes must occur."
         case let .invalidConfig(what): return "logistic regression: \(what)"
+        case let .nonFiniteFeature(row, column, value):
+            return "logistic regression: feature \(column) of row \(row) is \(value). Hint: every feature must be a finite number; treat ±inf and NaN as missing (impute) or cap them before fitting."
+        case let .invalidWeight(row, value):
+            return "logistic regression: sample weight \(value) in row \(row). Hint: weights must be finite and not negative."
+        case let .featureOverflow(column, largest):
+            return "logistic regression: feature \(column) holds values up to \(largest) in magnitude, too large to standardise without overflow. Hint: rescale the column (a log or a unit change) or cap it."
+        case let .diverged(what):
+            return "logistic regression: \(what). Hint: rescale or cap extreme features, or add an L2 penalty."
         }
     }
 }
@@ -40,6 +56,10 @@ public enum LogisticRegression {
         for (i, label) in y.enumerated() where label != 0 && label != 1 {
             throw LinearModelError.invalidLabel(row: i, value: label)
         }
+        try checkFinite(x)
+        if let sampleWeights, let i = sampleWeights.firstIndex(where: { !($0 >= 0 && $0.isFinite) }) {
+            throw LinearModelError.invalidWeight(row: i, value: sampleWeights[i])
+        }
         // Sample weights times class weights.
         var weights = sampleWeights ?? [Double](repeating: 1, count: n)
         let positives = zip(y, weights).reduce(0.0) { $0 + ($1.0 == 1 ? $1.1 : 0) }
@@ -58,6 +78,7 @@ public enum LogisticRegression {
         var (mean, scale) = config.standardize ? x.weightedMoments(weights: weights)
             : ([Double](repeating: 0, count: p), [Double](repeating: 1, count: p))
         if !config.fitIntercept { mean = [Double](repeating: 0, count: p) }
+        try checkStandardizable(x, mean: mean, scale: scale)
         // Penalty multipliers in standardised coordinates: λ·(1/σⱼ) for L1 and λ·(1/σⱼ²) for L2
         // when the penalty is on the original scale.
         let (l1Share, l2Share): (Double, Double)
@@ -85,6 +106,7 @@ public enum LogisticRegression {
             var solver = LBFGS()
             solver.tolerance = config.tolerance
             solver.maxIterations = config.maxIterations
+            solver.timeLimit = config.timeLimit
             let result = solver.minimize(from: start, objective.valueAndGradient)
             theta = result.theta
             diagnostics = .init(solver: "lbfgs", iterations: result.iterations, converged: result.converged,
@@ -100,12 +122,16 @@ public enum LogisticRegression {
                                            fitIntercept: config.fitIntercept, l1: l1, l2: l2)
             solver.tolerance = config.tolerance
             solver.maxIterations = config.maxIterations
+            solver.timeLimit = config.timeLimit
             let result = solver.minimize(from: start)
             theta = result.theta
             diagnostics = .init(solver: "coordinate-descent", iterations: result.iterations, converged: result.converged,
                                 objective: result.objective, finalGradientNorm: result.maxChange, message: result.message)
         }
         let (beta, intercept) = objective.originalScale(theta)
+        guard diagnostics.objective.isFinite, intercept.isFinite, beta.allSatisfy(\.isFinite) else {
+            throw LinearModelError.diverged("the solver ended with a non-finite objective or coefficients (\(diagnostics.message))")
+        }
         // L2 curvature of the penalty on the original scale, per coefficient, divided by C.
         let ridgeOriginal = (0..<p).map { l2[$0] * scale[$0] * scale[$0] / config.C }
         let errors = standardErrors(x: x, weights: weights, beta: beta, intercept: intercept,
@@ -113,6 +139,34 @@ public enum LogisticRegression {
         return LogisticRegressionModel(coefficients: beta, intercept: intercept, config: config,
                                        diagnostics: diagnostics, standardErrors: errors.coefficients,
                                        interceptStandardError: errors.intercept)
+    }
+
+    /// Throws at the first feature value that is ±∞ or NaN.
+    static func checkFinite(_ x: DesignMatrix) throws {
+        let bad: Int? = x.values.withUnsafeBufferPointer { values in
+            // A sum of x·0 is NaN exactly when some x is ±∞ or NaN: one cheap pass, then a search.
+            var probe = 0.0
+            for v in values { probe += v * 0 }
+            return probe == 0 ? nil : values.firstIndex { !$0.isFinite }
+        }
+        if let bad { throw LinearModelError.nonFiniteFeature(row: bad / x.columns, column: bad % x.columns, value: x.values[bad]) }
+    }
+
+    /// Throws when a column's mean or spread overflowed, or when its standardised values
+    /// (x − μ)/σ would (finite values near ±1.8e308 can do either).
+    static func checkStandardizable(_ x: DesignMatrix, mean: [Double], scale: [Double]) throws {
+        for j in 0..<x.columns where !(mean[j].isFinite && scale[j].isFinite) || abs(mean[j]) > 1e300 || scale[j] > 1e300 {
+            var largest = 0.0
+            for i in 0..<x.rows { largest = max(largest, abs(x.values[i * x.columns + j])) }
+            throw LinearModelError.featureOverflow(column: j, largest: largest)
+        }
+        for j in 0..<x.columns {
+            var largest = 0.0
+            for i in 0..<x.rows { largest = max(largest, abs(x.values[i * x.columns + j])) }
+            if !((largest + abs(mean[j])) / scale[j]).isFinite || largest > 1e300 {
+                throw LinearModelError.featureOverflow(column: j, largest: largest)
+            }
+        }
     }
 
     /// Standard errors from the inverse of the observed information

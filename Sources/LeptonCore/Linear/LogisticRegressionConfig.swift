@@ -42,6 +42,9 @@ public struct LogisticRegressionConfig: Sendable, Codable, Equatable {
     /// relative to the coefficients (coordinate descent), falls below this.
     public var tolerance = 1e-8
     public var maxIterations = 1000
+    /// Stop after this many seconds of solving (nil: no limit besides `maxIterations`); the
+    /// model then reports `converged == false` and the message "time limit reached".
+    public var timeLimit: Double?
     /// Cores used for the per-row sums.
     public var threads = 2
 

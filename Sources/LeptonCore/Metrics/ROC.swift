@@ -5,10 +5,12 @@
 ///     AUC = Σ_{i∈P} Σ_{j∈N} wᵢwⱼ·[sᵢ > sⱼ] + ½·wᵢwⱼ·[sᵢ = sⱼ]  /  (Σ_{P} wᵢ · Σ_{N} wⱼ)
 ///
 /// Computed in O(n log n) by sorting scores and sweeping tied groups. Labels are 0/1 (or
-/// `true` for positive). Returns nil when either class is absent.
+/// `true` for positive). Returns nil when either class is absent or a score is NaN (NaN has no
+/// rank; ±∞ rank as the extremes).
 public func rocAUC(labels: [Double], scores: [Double], weights: [Double]? = nil) -> Double? {
     precondition(labels.count == scores.count, "rocAUC: \(labels.count) labels, \(scores.count) scores")
     precondition(weights == nil || weights!.count == labels.count, "rocAUC: weights of the wrong length")
+    guard !scores.contains(where: \.isNaN) else { return nil }
     let order = scores.indices.sorted { scores[$0] < scores[$1] }
     var negativesBelow = 0.0, totalPositive = 0.0, totalNegative = 0.0, area = 0.0
     var k = 0

@@ -116,6 +116,9 @@ public struct CharacteristicBinning: Codable, Sendable {
     /// Smallest and largest regular training value (numeric), for counting out-of-range values.
     public let observedMin: Double?
     public let observedMax: Double?
+    /// Why the bins fall short of what was asked, in plain words (a constant column, a tail too
+    /// small for the minimum bin share, every category rare); empty when nothing fell short.
+    public let notes: [String]
 
     // Lookups, rebuilt from `bins` on decoding.
     /// Upper bounds of the regular ranges except the last (ascending).
@@ -132,10 +135,11 @@ public struct CharacteristicBinning: Codable, Sendable {
         case name, kind, trend, bins, iv
         case observedMin = "observed_min"
         case observedMax = "observed_max"
+        case notes
     }
 
     public init(name: String, kind: CharacteristicKind, trend: MonotonicTrend, bins: [Bin], iv: Double,
-                observedMin: Double?, observedMax: Double?) {
+                observedMin: Double?, observedMax: Double?, notes: [String] = []) {
         self.name = name
         self.kind = kind
         self.trend = trend
@@ -143,6 +147,7 @@ public struct CharacteristicBinning: Codable, Sendable {
         self.iv = iv
         self.observedMin = observedMin
         self.observedMax = observedMax
+        self.notes = notes
         var cuts: [Double] = []
         var missing = -1, other = -1
         var specialNumbers: [(Double, Int)] = []
@@ -184,7 +189,8 @@ public struct CharacteristicBinning: Codable, Sendable {
         }
         self.init(name: name, kind: kind, trend: try c.decode(MonotonicTrend.self, forKey: .trend), bins: bins,
                   iv: try c.decode(Double.self, forKey: .iv), observedMin: try c.decodeIfPresent(Double.self, forKey: .observedMin),
-                  observedMax: try c.decodeIfPresent(Double.self, forKey: .observedMax))
+                  observedMax: try c.decodeIfPresent(Double.self, forKey: .observedMax),
+                  notes: try c.decodeIfPresent([String].self, forKey: .notes) ?? [])
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -196,6 +202,7 @@ public struct CharacteristicBinning: Codable, Sendable {
         try c.encode(iv, forKey: .iv)
         try c.encodeIfPresent(observedMin, forKey: .observedMin)
         try c.encodeIfPresent(observedMax, forKey: .observedMax)
+        if !notes.isEmpty { try c.encode(notes, forKey: .notes) }
     }
 
     /// The index of the missing bin.
@@ -367,8 +374,23 @@ public enum OptimalBinning {
             bin.special = text
             bins.append(bin)
         }
+        var notes: [String] = []
+        let regular = distinct.regularCount
+        if regular == 0 {
+            notes.append("no regular values: every row is missing or special")
+        } else if distinct.values.count == 1 {
+            notes.append("one value (\(formatNumber(distinct.values[0]))) in every regular row: one bin, no information")
+        } else if regular < minCount {
+            notes.append(shareNote(regular, of: totals.rows, minCount: minCount, what: "rows with a regular value"))
+        } else if starts.count == 1 {
+            let largest = distinct.counts.indices.max { distinct.counts[$0] < distinct.counts[$1] }!
+            notes.append(oneBinNote(largest: "value \(formatNumber(distinct.values[largest]))", count: distinct.counts[largest],
+                                    regular: regular, rows: totals.rows, minCount: minCount, trend: resolved))
+        }
+        // ±∞ count as the most extreme values; the observed range is that of the finite ones.
         return CharacteristicBinning(name: name, kind: .numeric, trend: resolved, bins: bins, iv: bins.reduce(0) { $0 + $1.iv },
-                                     observedMin: distinct.values.first, observedMax: distinct.values.last)
+                                     observedMin: distinct.values.first(where: \.isFinite),
+                                     observedMax: distinct.values.last(where: \.isFinite), notes: notes)
     }
 
     static func fitCategorical(name: String, codes: [Int32], levels: [String], labels: [Double], specials: [String],
@@ -451,8 +473,45 @@ public enum OptimalBinning {
         if !hasPool {
             bins.append(makeBin(.other, label: "Other (not seen in training)", count: 0, bads: 0, totals: totals))
         }
+        var notes: [String] = []
+        let regular = groups.reduce(0) { $0 + $1.fine.count }
+        let categoryCount = groups.reduce(0) { $0 + $1.categories.count }
+        if regular == 0 {
+            notes.append("no regular values: every row is missing or special")
+        } else if categoryCount == 1 {
+            notes.append("one category ('\(groups[0].categories[0])') in every regular row: one bin, no information")
+        } else if groups.count == 1 && hasPool {
+            notes.append(String(format: "all %d categories are rarer than %.1f%% of the rows (rareCategoryShare): pooled into one bin, no information",
+                                categoryCount, config.rareCategoryShare * 100))
+        } else if regular < minCount {
+            notes.append(shareNote(regular, of: totals.rows, minCount: minCount, what: "rows with a regular category"))
+        } else if starts.count == 1 {
+            let largest = groups.indices.max { groups[$0].fine.count < groups[$1].fine.count }!
+            notes.append(oneBinNote(largest: "'\(groups[largest].categories.joined(separator: " | "))'", count: groups[largest].fine.count,
+                                    regular: regular, rows: totals.rows, minCount: minCount, trend: .ascending))
+        }
         return CharacteristicBinning(name: name, kind: .categorical, trend: .ascending, bins: bins,
-                                     iv: bins.reduce(0) { $0 + $1.iv }, observedMin: nil, observedMax: nil)
+                                     iv: bins.reduce(0) { $0 + $1.iv }, observedMin: nil, observedMax: nil, notes: notes)
+    }
+
+    /// "the 42 rows with a regular value (4.0 %) are fewer than the minimum bin share …".
+    static func shareNote(_ count: Int, of rows: Int, minCount: Int, what: String) -> String {
+        String(format: "the %d %@ (%.1f%%) are fewer than the minimum bin share (%d rows): one bin below that share",
+               count, what, 100 * Double(count) / Double(max(rows, 1)), minCount)
+    }
+
+    /// Why the merge kept a single bin: no cut leaves the minimum share on both sides with the trend.
+    static func oneBinNote(largest: String, count: Int, regular: Int, rows: Int, minCount: Int, trend: MonotonicTrend) -> String {
+        let rest = regular - count
+        var note = String(format: "one bin: no cut leaves %d rows (the minimum bin share) on both sides with a bad rate following the %@ trend",
+                          minCount, trend.rawValue)
+        if rest < minCount {
+            let share = (Double(rest) / Double(max(rows, 1)) * 1000).rounded(.down) / 1000
+            note += String(format: "; %@ holds %.1f%% of the rows and the rest only %d (%.1f%%)",
+                           largest, 100 * Double(count) / Double(max(rows, 1)), rest, 100 * Double(rest) / Double(max(rows, 1)))
+            if share > 0 { note += String(format: " (--min-bin-share %.3f or lower would let them stand apart)", share) }
+        }
+        return note
     }
 
     static func makeBin(_ kind: Bin.Kind, label: String, count: Int, bads: Int, totals: Totals,
@@ -523,7 +582,7 @@ public enum OptimalBinning {
             case .none, .auto, .autoUnimodal: return 0
             }
         }
-        if k > 1 {
+        if k > 1 && p > 1 {  // one fine class: only the single group below
             for g in 1..<k {
                 for i in 2...p {
                     for j in 1..<i where count(j, i) >= minCount {

@@ -81,8 +81,16 @@ struct DistinctValues {
         return values[values.count - 1]
     }
 
-    /// Cuts at the `prebins`-quantiles: the value of rank q·m/p for q = 1 … p−1, distinct and
-    /// above the smallest value (a value ≥ the cut falls to its right).
+    /// Cuts at the `prebins`-quantiles: the value of rank q·m/p for q = 1 … p−1, distinct,
+    /// finite and above the smallest value (a value ≥ the cut falls to its right).
+    ///
+    /// Zero inflation: when the value at the last quantile, v = x₍₍p−1)·m/p₎, is a mass point at
+    /// least one quantile wide (count ≥ m/p) and larger values follow, a cut also goes at the
+    /// next distinct value after v, so that a sparse tail (a delinquency count: 96 % zeros, then
+    /// 1, 2, 3, 98) is a fine class of its own instead of being lumped with the mass; whether it
+    /// stays a bin is then up to the merge and the minimum bin share.
+    ///
+    /// ±∞ are never cuts: they fall in the first or last range, as the most extreme values.
     func quantileCuts(prebins: Int) -> [Double] {
         let m = regularCount
         guard m > 0 else { return [] }
@@ -96,7 +104,11 @@ struct DistinctValues {
                 k += 1
             }
             let c = values[k]
-            if c > values[0] && c != cuts.last { cuts.append(c) }
+            if c > values[0] && c != cuts.last && c.isFinite { cuts.append(c) }
+        }
+        // k is now the distinct value at the last quantile.
+        if counts[k] * p >= m, k + 1 < values.count, values[k + 1].isFinite, cuts.last.map({ $0 < values[k + 1] }) ?? true {
+            cuts.append(values[k + 1])
         }
         return cuts
     }
@@ -160,7 +172,7 @@ struct DistinctValues {
             }) else { break }
             starts.remove(at: pure == starts.count - 1 ? pure : pure + 1)
         }
-        return starts.dropFirst().map { values[$0] }
+        return starts.dropFirst().map { values[$0] }.filter(\.isFinite)  // ±∞ fall in the end ranges
     }
 }
 

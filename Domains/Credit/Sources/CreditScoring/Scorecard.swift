@@ -233,8 +233,11 @@ public enum ScorecardTrainer {
         var (kept, excluded) = CharacteristicSelection.select(ivs: binnings.map(\.iv), names: binnings.map(\.name), woe: woe,
                                                               weights: patterns.counts, config: config.selection)
         guard !kept.isEmpty else {
-            throw CreditError("\(data.path): no characteristic reaches the IV threshold \(config.selection.minIV) (best IV \(fixed(binnings.map(\.iv).max() ?? 0, 4)))",
-                              hint: "lower the threshold with --min-iv, or check that --target and --bad are right.")
+            // Say why the strongest characteristics carry no information (a tail below the minimum bin share…).
+            let why = binnings.sorted { $0.iv > $1.iv }.prefix(3).flatMap { b in b.notes.map { "'\(b.name)': \($0)" } }
+            throw CreditError("\(data.path): no characteristic reaches the IV threshold \(config.selection.minIV) (best IV \(fixed(binnings.map(\.iv).max() ?? 0, 4)))"
+                              + (why.isEmpty ? "" : "; " + why.joined(separator: "; ")),
+                              hint: "lower the threshold with --min-iv or the minimum bin share with --min-bin-share, or check that --target and --bad are right.")
         }
         var lrConfig = LogisticRegressionConfig(penalty: .none)
         lrConfig.threads = threads

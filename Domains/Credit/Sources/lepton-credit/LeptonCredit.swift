@@ -188,6 +188,7 @@ struct Train: ParsableCommand {
                                  line: "gbdt: \(b.trees.trees.count) trees on \(b.spec.features.count) characteristics (\(constrained) monotone-constrained), training scores \(range.0)–\(range.1), cut-off \(b.spec.cutoff) (approve at or above)"))
         }
         let seconds = Date().timeIntervalSince(started)
+        for b in binnings { for note in b.notes { console.warning("'\(b.name)': \(note).") } }
 
         let what = kind == .both ? "a scorecard and a gradient-boosted model" : (kind == .gbdt ? "a gradient-boosted model" : "a scorecard")
         var human = ["trained \(what) on \(dataset.count) loans (\(dataset.badCount) '\(bad)'), \(dataset.rejected.count) rows rejected, in \(String(format: "%.2f", seconds)) s",

@@ -26,6 +26,12 @@ final class FitKernelTwinsTests: XCTestCase {
                 let c = regular[q * regular.count / 20]
                 if c > regular[0] && c != naive.last { naive.append(c) }
             }
+            // A mass point at the last quantile with larger values after it: a cut after it too.
+            if let last = regular.last {
+                let v = regular[19 * regular.count / 20]
+                let mass = regular.filter { $0 == v }.count
+                if mass * 20 >= regular.count, v < last, let next = regular.first(where: { $0 > v }) { naive.append(next) }
+            }
             XCTAssertEqual(classes.quantileCuts(prebins: 20), naive)
         }
     }
