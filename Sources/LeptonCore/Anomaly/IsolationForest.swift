@@ -157,7 +157,8 @@ public struct IsolationForestModel: Sendable, Codable, Equatable {
     public let featureCount: Int
     public let config: IsolationForestConfig
 
-    /// Anomaly scores s(x) ∈ (0, 1] of each row of `columns` (same features as in fitting).
+    /// Anomaly scores s(x) ∈ (0, 1] of each row of `columns` (same features as in fitting); 0.5
+    /// for every row when the forest was fitted on a single row.
     public func scores(_ columns: [[Float]]) throws -> [Double] {
         guard columns.count == featureCount else {
             throw IsolationForestError.shapeMismatch("the model has \(featureCount) features, the data \(columns.count)")
@@ -165,6 +166,8 @@ public struct IsolationForestModel: Sendable, Codable, Equatable {
         let n = columns.first?.count ?? 0
         guard columns.allSatisfy({ $0.count == n }) else { throw IsolationForestError.shapeMismatch("columns of different lengths") }
         let normaliser = IsolationForest.averagePathLength(sampleSize)
+        // Fitted on one row, no tree can isolate anything (c(1) = 0): every score is the neutral 0.5.
+        guard normaliser > 0 else { return [Double](repeating: 0.5, count: n) }
         var result = [Double](repeating: 0, count: n)
         result.withUnsafeMutableBufferPointer { out in
             let out = UncheckedSendableBox(out)

@@ -324,12 +324,16 @@ public enum OptimalBinning {
         var bads: Int
     }
 
-    /// WOE and IV of a bin with `bads` of `count`, zero counts replaced by ½ (0 for an empty bin).
+    /// WOE and IV of a bin with `bads` of `count`, zero counts replaced by ½ (0 for an empty bin):
+    ///
+    ///     b' = max(bads, ½),  g' = max(goods, ½),  WOE = ln((b'/B) / (g'/G)),  IV = (b'/B − g'/G) · WOE
+    ///
+    /// The same smoothed shares in both factors keep every bin's IV ≥ 0 (a bin of two bads and
+    /// no goods among many bads would otherwise get a negative one).
     static func woeAndIV(count: Int, bads: Int, totals: Totals) -> (woe: Double, iv: Double) {
         guard count > 0, totals.bads > 0, totals.goods > 0 else { return (0, 0) }
-        let goods = count - bads
-        let badShare = Double(bads) / Double(totals.bads), goodShare = Double(goods) / Double(totals.goods)
-        let woe = log(max(Double(bads), 0.5) / Double(totals.bads)) - log(max(Double(goods), 0.5) / Double(totals.goods))
+        let badShare = max(Double(bads), 0.5) / Double(totals.bads), goodShare = max(Double(count - bads), 0.5) / Double(totals.goods)
+        let woe = log(badShare) - log(goodShare)
         return (woe, (badShare - goodShare) * woe)
     }
 
