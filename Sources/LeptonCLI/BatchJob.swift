@@ -20,10 +20,17 @@ public struct BatchConfiguration: Sendable {
     public var maxRejectRate: Double
     /// Records handed to the `process` closure at a time.
     public var batchSize: Int
+    /// With ``BatchJob/run(input:outputColumns:configuration:threads:progress:makeWorker:)``:
+    /// the input (or its shard) is split across threads only when it holds at least this many
+    /// bytes of data (below it, one thread: starting parts and joining them costs more than it saves).
+    public var minimumPartBytes = 4 << 20
     /// How rejects are numbered with a shard: by the whole file's row (the records before the
     /// shard are tokenised once to count them) or from 1 at the shard's first record (no
     /// counting; for a caller that splits its own input into parts and adds each part's offset).
     public var rowNumbering: RowNumbering = .file
+
+    /// A part's bytes, cut by the parallel batch job (instead of a shard's).
+    var byteRange: Range<Int>?
 
     public enum RowNumbering: Sendable {
         case file
@@ -46,6 +53,7 @@ public struct BatchConfiguration: Sendable {
     public init(outputPath: String, options: BatchOptions, batchSize: Int = 1024) {
         self.init(outputPath: outputPath, rejectsPath: options.rejects, shard: options.shard,
                   maxRejectRate: options.maxRejectRate, batchSize: batchSize)
+        minimumPartBytes = options.minPartBytes
     }
 
     /// The rejects file actually used.
@@ -65,6 +73,13 @@ public struct BatchSummary: Sendable, Equatable {
     /// malformed quoting ran a record past the end of a part; a caller that cut the file into
     /// parts then reads it again in one piece).
     public var endedBetweenRecords = true
+    /// Parts the input was read in, one thread each (1: read sequentially).
+    public var parts = 1
+    /// Whether a parted read was thrown away and the input read again in one piece, because
+    /// malformed quoting ran a record across a cut (the outputs are then a sequential read's).
+    public var rereadInOnePiece = false
+    /// Counts the domain's workers kept (unseen categories, values out of range), added up over the parts.
+    public var tallies: [BatchTally] = []
 
     /// rejected / read (0 for an empty input).
     public var rejectRate: Double { read == 0 ? 0 : Double(rejected) / Double(read) }
@@ -75,7 +90,9 @@ public struct BatchSummary: Sendable, Equatable {
     public var jsonFields: [(String, JSONValue)] {
         [("read", .int(read)), ("written", .int(written)), ("rejected", .int(rejected)), ("reject_rate", .double(rejectRate)),
          ("max_reject_rate", .double(maxRejectRate)), ("output", .string(outputPath)), ("rejects", .string(rejectsPath)),
-         ("shard", shard.map { .string($0.description) } ?? .null)]
+         ("shard", shard.map { .string($0.description) } ?? .null), ("parts", .int(parts)),
+         ("reread_in_one_piece", .bool(rereadInOnePiece))]
+            + tallies.map { ($0.name, .int($0.count)) }
     }
 
     /// The counts as a line for people.
@@ -220,7 +237,8 @@ public enum BatchJob {
         do {
             try output.writeRow(outputColumns)
             try rejects.writeRow(input.columns + rejectColumnNames(input.columns))
-            let (range, firstNumber) = try shardRange(input, configuration.shard, numbering: configuration.rowNumbering)
+            let (range, firstNumber) = try shardRange(input, configuration.shard, numbering: configuration.rowNumbering,
+                                                      byteRange: configuration.byteRange)
             var summary = BatchSummary(read: 0, written: 0, rejected: 0, outputPath: configuration.outputPath,
                                        rejectsPath: rejectsPath, shard: configuration.shard, maxRejectRate: configuration.maxRejectRate)
             try body(output, rejects, range, firstNumber, &summary)
@@ -249,7 +267,21 @@ public enum BatchJob {
     /// first record.
     public static func shardRange(_ input: CSVReader, _ shard: Shard?,
                            numbering: BatchConfiguration.RowNumbering = .file) throws -> (Range<Int>, Int) {
+        try shardRange(input, shard, numbering: numbering, byteRange: nil)
+    }
+
+    /// As ``shardRange(_:_:numbering:)``; a given `byteRange` (a part cut by the caller) stands
+    /// for the shard's and must come with `.withinShard` or `.from` numbering.
+    static func shardRange(_ input: CSVReader, _ shard: Shard?, numbering: BatchConfiguration.RowNumbering,
+                           byteRange: Range<Int>?) throws -> (Range<Int>, Int) {
         let headerRows = input.options.hasHeader ? 1 : 0
+        if let byteRange {
+            switch numbering {
+            case .withinShard: return (byteRange, 1)
+            case .from(let first): return (byteRange, first)
+            case .file: preconditionFailure("BatchJob: a part's byte range needs its own row numbering")
+            }
+        }
         guard let shard else {
             if case .from(let first) = numbering { return (input.dataStart..<input.fileSize, first) }
             return (input.dataStart..<input.fileSize, headerRows + 1)

@@ -54,11 +54,16 @@ public struct BatchOptions: ParsableArguments, Sendable {
                                valueName: "rate"))
     public var maxRejectRate: Double = 0.01
 
+    @Option(help: ArgumentHelp("Split the input across threads only when each part gets at least this many bytes (smaller inputs run on one thread).",
+                               valueName: "bytes"))
+    public var minPartBytes = 4 << 20
+
     public init() {}
 
     public func validate() throws {
         guard maxRejectRate.isFinite, maxRejectRate >= 0, maxRejectRate <= 1 else {
             throw ValidationError("--max-reject-rate \(maxRejectRate) is not between 0 and 1. Hint: 0.01 tolerates 1% rejected records; 1 tolerates any number.")
         }
+        guard minPartBytes >= 1 else { throw ValidationError("--min-part-bytes \(minPartBytes): at least 1. Hint: the default, 4194304, suits most files.") }
     }
 }

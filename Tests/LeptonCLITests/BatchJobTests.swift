@@ -172,7 +172,7 @@ final class BatchJobTests: XCTestCase {
         XCTAssertThrowsError(try summary.report(to: console, extra: [("model", "m.lepton")])) { error in
             XCTAssertEqual((error as? ExitCode)?.rawValue, 3)
         }
-        XCTAssertEqual(captured.output, #"{"read":4,"written":3,"rejected":1,"reject_rate":0.25,"max_reject_rate":0.2,"output":"\#(output)","rejects":"\#(dir.file("bad.csv"))","shard":null,"model":"m.lepton","status":"reject_rate_exceeded"}"# + "\n")
+        XCTAssertEqual(captured.output, #"{"read":4,"written":3,"rejected":1,"reject_rate":0.25,"max_reject_rate":0.2,"output":"\#(output)","rejects":"\#(dir.file("bad.csv"))","shard":null,"parts":1,"reread_in_one_piece":false,"model":"m.lepton","status":"reject_rate_exceeded"}"# + "\n")
         XCTAssertTrue(captured.error.contains("exit code 3"))
         XCTAssertTrue(captured.error.contains("Hint:"))
         // Within the limit: no exit code, a human line on standard output.

@@ -1,3 +1,4 @@
+import LeptonIO
 import ArgumentParser
 import Foundation
 @testable import LeptonCLI

@@ -45,19 +45,10 @@ public struct NumericTable: Sendable {
         let indices = try names.map { try reader.context.index(of: $0) }
         let workers = max(1, threads)
         let partCount = workers == 1 ? 1 : partsPerWorker * workers
-        var parts = try readParts(reader, reader.partsIgnoringQuotes(partCount), workers: workers, indices: indices,
-                                  countQuotes: partCount > 1)
-        var quotesBefore = 0
-        for part in parts.dropLast() {
-            quotesBefore += part.quotes
-            if quotesBefore % 2 != 0 {
-                parts = try readParts(reader, reader.parts(partCount), workers: workers, indices: indices, countQuotes: false)
-                break
-            }
-        }
-        if parts.dropLast().contains(where: { !$0.endedBetweenRecords }) {
-            parts = try readParts(reader, [reader.dataStart..<reader.fileSize], workers: 1, indices: indices, countQuotes: false)
-        }
+        let parts = try reader.readInParts(first: partCount > 1 ? .lineEnds : .whole,
+                                           ranges: { reader.partRanges(partCount, cuts: $0) }) { ranges, countQuotes in
+            try readParts(reader, ranges, workers: workers, indices: indices, countQuotes: countQuotes)
+        }.parts
         let values = join(parts, width: indices.count)
         let rejected = CSVRowError.inFileRows(parts.map { ($0.rejected, $0.rowsRead) }, hasHeader: options.hasHeader)
         return NumericTable(columns: names, values: values, rejected: rejected, rowsRead: parts.reduce(0) { $0 + $1.rowsRead })

@@ -41,7 +41,7 @@ extension NumericTable {
     }
 
     /// One part's rows.
-    struct NumericPart: @unchecked Sendable {
+    struct NumericPart: CSVPartResult, @unchecked Sendable {
         /// Owned by this part alone once its thread is done.
         var columns: FloatColumns
         var rejected: [CSVRowError]

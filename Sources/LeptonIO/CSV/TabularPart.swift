@@ -58,7 +58,7 @@ struct GrowableColumn<Element: BitwiseCopyable> {
 /// the first problem in column order names the column. Guessed (not declared) numeric columns
 /// that hold text are flagged in ``heldText`` for every well-formed row, rejected or not, so
 /// that one pass settles every column's kind.
-final class TabularPart: @unchecked Sendable {  // Owned by one thread while reading, read-only after.
+final class TabularPart: CSVPartResult, @unchecked Sendable {  // Owned by one thread while reading, read-only after.
     let width: Int
     /// Per column, in raw memory so that the per-field loop does no reference counting: its
     /// kind (0 numeric, 1 categorical, 2 text), whether it was declared, its numbers or codes,

@@ -119,20 +119,10 @@ public struct TabularTable: Sendable {
     /// what the reader takes as a record (malformed quoting flips the parity), read it whole.
     static func readParts(_ reader: CSVReader, kinds: [Kind], forced: [Kind?], threads: Int) throws -> [TabularPart] {
         let count = max(1, threads)
-        guard count > 1 else { return try readParts(reader, ranges: [reader.dataStart..<reader.fileSize], kinds: kinds, forced: forced) }
-        var parts = try readParts(reader, ranges: reader.partsIgnoringQuotes(count), kinds: kinds, forced: forced, countQuotes: true)
-        var quotesBefore = 0
-        for part in parts.dropLast() {
-            quotesBefore += part.quotes
-            if quotesBefore % 2 != 0 {
-                parts = try readParts(reader, ranges: reader.parts(count), kinds: kinds, forced: forced)
-                break
-            }
-        }
-        if parts.dropLast().contains(where: { !$0.endedBetweenRecords }) {
-            return try readParts(reader, ranges: [reader.dataStart..<reader.fileSize], kinds: kinds, forced: forced)
-        }
-        return parts
+        return try reader.readInParts(first: count > 1 ? .lineEnds : .whole, ranges: { reader.partRanges(count, cuts: $0) }) {
+            ranges, countQuotes in
+            try readParts(reader, ranges: ranges, kinds: kinds, forced: forced, countQuotes: countQuotes)
+        }.parts
     }
 
     /// Reads `ranges` concurrently, one thread each.

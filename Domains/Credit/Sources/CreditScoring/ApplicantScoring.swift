@@ -23,13 +23,13 @@ public final class ApplicantEncoder {
     public private(set) var outOfRange = 0
 
     /// Matches the scorecard's characteristics to `columns` (a file header); throws
-    /// ``CreditError`` naming the columns the file lacks.
+    /// ``DataError`` naming the columns the file lacks.
     public init(scorecard: Scorecard, columns: [String], path: String, requireID: Bool = false) throws {
         self.scorecard = scorecard
         let positions = Dictionary(columns.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         let missing = scorecard.characteristicNames.filter { positions[$0] == nil }
         guard missing.isEmpty else {
-            throw CreditError("\(path): the file lacks \(missing.count) column(s) the model uses: \(missing.joined(separator: ", "))",
+            throw DataError("\(path): the file lacks \(missing.count) column(s) the model uses: \(missing.joined(separator: ", "))",
                               hint: "score a file with the training file's columns (extra columns are ignored).")
         }
         columnIndex = scorecard.characteristicNames.map { positions[$0]! }
@@ -37,7 +37,7 @@ public final class ApplicantEncoder {
         if let id = scorecard.idColumn {
             idIndex = positions[id]
             if requireID && idIndex == nil {
-                throw CreditError("\(path): no ID column '\(id)'", hint: "the model carries '\(id)' through to its outputs; add it.")
+                throw DataError("\(path): no ID column '\(id)'", hint: "the model carries '\(id)' through to its outputs; add it.")
             }
         } else {
             idIndex = nil
@@ -222,14 +222,14 @@ public struct ScoredFile: Sendable {
         do {
             reader = try CSVReader(path: path)
         } catch let error as CSVFileError {
-            throw CreditError("\(error)", hint: "give a CSV file with a header row and one row per applicant.")
+            throw DataError("\(error)", hint: "give a CSV file with a header row and one row per applicant.")
         }
         let scorer = try model.rowScorer(columns: reader.columns, path: path, reasonCount: 0)
         let outcome = model.outcome
         var targetIndex: Int?
         if requireOutcome {
             guard let t = reader.columns.firstIndex(of: outcome.column) else {
-                throw CreditError("\(path): no target column '\(outcome.column)' (the model was trained with it)",
+                throw DataError("\(path): no target column '\(outcome.column)' (the model was trained with it)",
                                   hint: "evaluate on a file with the outcome column.")
             }
             targetIndex = t
@@ -237,7 +237,7 @@ public struct ScoredFile: Sendable {
         var result = ScoredFile()
         var bins = [Int](repeating: 0, count: scorer.characteristicCount)
         let bad = Array(outcome.badValue.utf8), good = Array(outcome.goodValue.utf8)
-        var thirdValue: CreditError?
+        var thirdValue: DataError?
         let counts = try reader.forEachRow { row in
             guard thirdValue == nil else { return }
             if let problem = row.problemError {
@@ -252,7 +252,7 @@ public struct ScoredFile: Sendable {
                 }
                 let field = Array(row.bytes(at: t))
                 if field == bad { label = 1 } else if field != good {
-                    thirdValue = CreditError("\(path): row \(row.number): the target '\(outcome.column)' is '\(String(decoding: field, as: UTF8.self))', neither '\(outcome.badValue)' (bad) nor '\(outcome.goodValue)' (good)",
+                    thirdValue = DataError("\(path): row \(row.number): the target '\(outcome.column)' is '\(String(decoding: field, as: UTF8.self))', neither '\(outcome.badValue)' (bad) nor '\(outcome.goodValue)' (good)",
                                              hint: "recode the outcome to the two values the model was trained with.")
                     return
                 }
@@ -274,7 +274,7 @@ public struct ScoredFile: Sendable {
         result.unseenCategories = scorer.unseenCategories
         result.outOfRange = scorer.outOfRange
         guard counts.rows > 0 else {
-            throw CreditError("\(path): the file has a header but no data rows", hint: "give a file with at least one applicant.")
+            throw DataError("\(path): the file has a header but no data rows", hint: "give a file with at least one applicant.")
         }
         return result
     }
@@ -313,7 +313,7 @@ extension CreditRowScorer {
 }
 
 extension CreditModel {
-    /// A scorer for records with the header `columns`; throws ``CreditError`` naming the
+    /// A scorer for records with the header `columns`; throws ``DataError`` naming the
     /// columns the file lacks. `reasonCount` nil: the model's.
     public func rowScorer(columns: [String], path: String, reasonCount: Int?) throws -> any CreditRowScorer {
         switch self {
@@ -389,7 +389,7 @@ final class BoostedRowScorer: CreditRowScorer {
         let positions = Dictionary(columns.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         let missing = model.characteristicNames.filter { positions[$0] == nil }
         guard missing.isEmpty else {
-            throw CreditError("\(path): the file lacks \(missing.count) column(s) the model uses: \(missing.joined(separator: ", "))",
+            throw DataError("\(path): the file lacks \(missing.count) column(s) the model uses: \(missing.joined(separator: ", "))",
                               hint: "score a file with the training file's columns (extra columns are ignored).")
         }
         columnIndex = model.characteristicNames.map { positions[$0]! }
@@ -491,5 +491,30 @@ final class BinLookup: Sendable {
             if isUnseen { unseen += 1 }
             return b
         }
+    }
+}
+
+/// Batch scoring's per-thread worker: a row scorer, with its counts as tallies.
+public struct CreditBatchWorker: BatchWorker {
+    public let scorer: any CreditRowScorer
+
+    public func encode(_ row: CSVRow, into line: inout CSVLine) throws {
+        try scorer.appendFields(row, to: &line)
+    }
+
+    public var tallies: [BatchTally] {
+        [BatchTally("unseen_categories", scorer.unseenCategories), BatchTally("out_of_range", scorer.outOfRange)]
+    }
+}
+
+extension CreditModel {
+    /// A batch worker for records with the header `columns` (see ``rowScorer(columns:path:reasonCount:)``).
+    public func batchWorker(columns: [String], path: String, reasonCount: Int?) throws -> CreditBatchWorker {
+        CreditBatchWorker(scorer: try rowScorer(columns: columns, path: path, reasonCount: reasonCount))
+    }
+
+    /// Whether scores of a file with these columns start with the row number (no ID column in the file).
+    public func writesRowNumbers(forColumns columns: [String]) -> Bool {
+        !(idColumn.map { columns.contains($0) } ?? false)
     }
 }

@@ -185,7 +185,7 @@ public struct CharacteristicBinning: Codable, Sendable {
         let name = try c.decode(String.self, forKey: .name)
         guard bins.contains(where: { $0.kind == .missing }),
               kind == .numeric || bins.contains(where: { $0.kind == .other || $0.includesOther == true }) else {
-            throw CreditError("characteristic '\(name)' lacks its missing or other bin", hint: "the model file is damaged; train again.")
+            throw DataError("characteristic '\(name)' lacks its missing or other bin", hint: "the model file is damaged; train again.")
         }
         self.init(name: name, kind: kind, trend: try c.decode(MonotonicTrend.self, forKey: .trend), bins: bins,
                   iv: try c.decode(Double.self, forKey: .iv), observedMin: try c.decodeIfPresent(Double.self, forKey: .observedMin),

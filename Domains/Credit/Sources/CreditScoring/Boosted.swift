@@ -1,3 +1,4 @@
+import LeptonIO
 import Foundation
 import LeptonCore
 
@@ -291,7 +292,7 @@ public enum BoostedTrainer {
     public static func fit(_ data: CreditDataset, config: ScorecardConfig = ScorecardConfig(),
                            boosting: BoostingConfig = BoostingConfig(), threads: Int = 2) throws -> Result {
         guard data.badCount > 0, data.badCount < data.count else {
-            throw CreditError("\(data.path): the training data has \(data.badCount) bad loans of \(data.count)",
+            throw DataError("\(data.path): the training data has \(data.badCount) bad loans of \(data.count)",
                               hint: "both outcomes must occur.")
         }
         let binnings = OptimalBinning.fitAll(data.characteristics, labels: data.labels, config: config.binning, threads: threads)
@@ -309,7 +310,7 @@ public enum BoostedTrainer {
             trees = try GBDT(config: boosting.gbdtConfig(constraints: features.map { Int8($0.constraint) }, threads: threads))
                 .fit(x, labels: data.labels)
         } catch let error as GBDTError {
-            throw CreditError("\(data.path): \(error)", hint: "check the boosting settings.")
+            throw DataError("\(data.path): \(error)", hint: "check the boosting settings.")
         }
         var model = BoostedCreditModel(spec: spec, trees: trees)
         let margins = trees.predictRaw(x, threads: threads)

@@ -2,21 +2,6 @@ import Foundation
 import LeptonCore
 import LeptonIO
 
-/// A problem with the user's data, schema or model file: what is wrong, where, and what to do.
-public struct CreditError: Error, CustomStringConvertible, Equatable, Sendable {
-    public let message: String
-    public let hint: String
-
-    public init(_ message: String, hint: String) {
-        self.message = message
-        self.hint = hint
-    }
-
-    public var description: String {
-        (message.hasSuffix(".") ? message : message + ".") + " Hint: " + hint
-    }
-}
-
 /// What a column of an applicant file is for the scorecard.
 public enum CharacteristicKind: String, Codable, Sendable, CaseIterable {
     /// Ordered values, binned by cut points.
@@ -73,23 +58,23 @@ public struct CreditSchema: Codable, Sendable, Equatable {
     /// Reads a schema file, with a clear message for malformed JSON or unknown types.
     public static func read(path: String) throws -> CreditSchema {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw CreditError("\(path): cannot read the schema file", hint: "check the path given to --schema.")
+            throw DataError("\(path): cannot read the schema file", hint: "check the path given to --schema.")
         }
         let schema: CreditSchema
         do {
             schema = try JSONDecoder().decode(CreditSchema.self, from: data)
         } catch {
-            throw CreditError("\(path): the schema is not valid (\(error))",
+            throw DataError("\(path): the schema is not valid (\(error))",
                               hint: "write {\"id\": \"…\", \"columns\": {\"name\": {\"type\": \"numeric\", \"special_values\": [\"-999\"]}}}.")
         }
         for (name, spec) in schema.columns {
             if let type = spec.type, !["numeric", "categorical", "exclude"].contains(type) {
-                throw CreditError("\(path): column '\(name)' has type '\(type)'",
+                throw DataError("\(path): column '\(name)' has type '\(type)'",
                                   hint: "use numeric, categorical or exclude.")
             }
             if spec.type == "numeric" {
                 for value in spec.specialValues ?? [] where Double(value) == nil {
-                    throw CreditError("\(path): special value '\(value)' of numeric column '\(name)' is not a number",
+                    throw DataError("\(path): special value '\(value)' of numeric column '\(name)' is not a number",
                                       hint: "special values of numeric columns are numbers such as \"-999\".")
                 }
             }
@@ -159,7 +144,7 @@ public struct CreditDataset: Sendable {
     public var badCount: Int { labels.reduce(0) { $0 + ($1 == 1 ? 1 : 0) } }
 
     /// Reads a training file. `bad` is the target value meaning default; the target must have
-    /// exactly one other value. Throws ``CreditError`` for an empty file, a header without
+    /// exactly one other value. Throws ``DataError`` for an empty file, a header without
     /// rows, a missing target or ID column, a target with a third value or missing values,
     /// and for a file with no usable characteristic. The file is read on `threads` cores.
     public static func load(path: String, target: String, bad: String, id: String? = nil,
@@ -171,18 +156,18 @@ public struct CreditDataset: Sendable {
         do {
             header = try CSVReader(path: path).columns
         } catch let error as CSVFileError {
-            throw CreditError("\(error)", hint: "give a CSV file with a header row and one row per past loan.")
+            throw DataError("\(error)", hint: "give a CSV file with a header row and one row per past loan.")
         }
         guard header.contains(target) else {
-            throw CreditError("\(path): no target column '\(target)' (columns: \(header.prefix(12).joined(separator: ", ")))",
+            throw DataError("\(path): no target column '\(target)' (columns: \(header.prefix(12).joined(separator: ", ")))",
                               hint: "name the outcome column with --target, spelled as in the header.")
         }
         if let idName, !header.contains(idName) {
-            throw CreditError("\(path): no ID column '\(idName)'", hint: "check --id or the schema's \"id\".")
+            throw DataError("\(path): no ID column '\(idName)'", hint: "check --id or the schema's \"id\".")
         }
         for (name, spec) in schema.columns {
             guard header.contains(name) else {
-                throw CreditError("\(path): the schema names column '\(name)', which the file lacks", hint: "fix the schema or the file.")
+                throw DataError("\(path): the schema names column '\(name)', which the file lacks", hint: "fix the schema or the file.")
             }
             if name == target || name == idName { continue }
             switch spec.type {
@@ -193,28 +178,28 @@ public struct CreditDataset: Sendable {
         }
         let table = try TabularTable.read(path: path, kinds: kinds, threads: threads)
         guard table.rowsRead > 0 else {
-            throw CreditError("\(path): the file has a header but no data rows", hint: "a training file needs past loans, one per row.")
+            throw DataError("\(path): the file has a header but no data rows", hint: "a training file needs past loans, one per row.")
         }
         guard table.rowCount > 0 else {
-            throw CreditError("\(path): every one of the \(table.rowsRead) rows was rejected (first: \(table.rejected.first.map { "\($0)" } ?? "?"))",
+            throw DataError("\(path): every one of the \(table.rowsRead) rows was rejected (first: \(table.rejected.first.map { "\($0)" } ?? "?"))",
                               hint: "check the delimiter and the quoting.")
         }
         let outcome = try table.column(target)
         if outcome.missingCount > 0 {
             let row = outcome.codes.firstIndex(of: -1) ?? 0
-            throw CreditError("\(path): the target '\(target)' is missing in \(outcome.missingCount) rows (the first is data row \(row + 1))",
+            throw DataError("\(path): the target '\(target)' is missing in \(outcome.missingCount) rows (the first is data row \(row + 1))",
                               hint: "every past loan needs its outcome; remove the rows without one.")
         }
         guard let badCode = outcome.levels.firstIndex(of: bad) else {
-            throw CreditError("\(path): the target '\(target)' never takes the value '\(bad)' (values: \(outcome.levels.prefix(6).joined(separator: ", ")))",
+            throw DataError("\(path): the target '\(target)' never takes the value '\(bad)' (values: \(outcome.levels.prefix(6).joined(separator: ", ")))",
                               hint: "--bad names the value meaning default, spelled as in the file.")
         }
         let others = outcome.levels.filter { $0 != bad }
         guard others.count == 1 else {
             if others.isEmpty {
-                throw CreditError("\(path): every loan has outcome '\(bad)'", hint: "a scorecard needs both good and bad loans.")
+                throw DataError("\(path): every loan has outcome '\(bad)'", hint: "a scorecard needs both good and bad loans.")
             }
-            throw CreditError("\(path): the target '\(target)' has \(outcome.levels.count) values (\(outcome.levels.prefix(6).joined(separator: ", "))); a binary outcome needs exactly two",
+            throw DataError("\(path): the target '\(target)' has \(outcome.levels.count) values (\(outcome.levels.prefix(6).joined(separator: ", "))); a binary outcome needs exactly two",
                               hint: "recode the outcome to two values (say good/bad), or drop the rows with the third.")
         }
         let labels = outcome.codes.map { $0 == Int32(badCode) ? 1.0 : 0.0 }
@@ -233,7 +218,7 @@ public struct CreditDataset: Sendable {
                                                   values: values, specialValues: spec?.specialValues ?? [], trend: spec?.trend))
         }
         guard !characteristics.isEmpty else {
-            throw CreditError("\(path): no column other than the target and ID has any value", hint: "add applicant characteristics.")
+            throw DataError("\(path): no column other than the target and ID has any value", hint: "add applicant characteristics.")
         }
         let ids = try idName.map { try table.column($0).texts } ?? []
         var dataset = CreditDataset(path: path, outcome: OutcomeDefinition(column: target, badValue: bad, goodValue: others[0]),

@@ -31,15 +31,15 @@ public enum ScorecardFile {
     /// The scorecard in decoded model-file contents of kind ``kind``.
     static func decode(_ contents: ModelFileContents, path: String) throws -> (scorecard: Scorecard, manifest: ModelManifest) {
         guard let json = contents.manifest.extra["scorecard"] else {
-            throw CreditError("\(path): the manifest has no scorecard", hint: "train the model again with lepton-credit train.")
+            throw DataError("\(path): the manifest has no scorecard", hint: "train the model again with lepton-credit train.")
         }
         do {
             let card = try JSONDecoder().decode(Scorecard.self, from: try JSONEncoder().encode(json))
             return (card, contents.manifest)
-        } catch let error as CreditError {
+        } catch let error as DataError {
             throw error
         } catch {
-            throw CreditError("\(path): the scorecard in the manifest is malformed (\(error))",
+            throw DataError("\(path): the scorecard in the manifest is malformed (\(error))",
                               hint: "train the model again with lepton-credit train.")
         }
     }
@@ -108,21 +108,21 @@ public enum BoostedModelFile {
     /// The boosted model in decoded model-file contents of kind `gradient-boosted-trees`.
     static func decode(_ contents: ModelFileContents, path: String) throws -> BoostedCreditModel {
         guard let json = contents.manifest.extra["credit"] else {
-            throw CreditError("\(path): gradient-boosted trees without the credit part (not written by lepton-credit)",
+            throw DataError("\(path): gradient-boosted trees without the credit part (not written by lepton-credit)",
                               hint: "train the model with lepton-credit train --kind gbdt.")
         }
         let trees = try GBDTModel(contents: contents, path: path)
         let spec: BoostedModelSpec
         do {
             spec = try JSONDecoder().decode(BoostedModelSpec.self, from: try JSONEncoder().encode(json))
-        } catch let error as CreditError {
+        } catch let error as DataError {
             throw error
         } catch {
-            throw CreditError("\(path): the credit part of the manifest is malformed (\(error))",
+            throw DataError("\(path): the credit part of the manifest is malformed (\(error))",
                               hint: "train the model again with lepton-credit train --kind gbdt.")
         }
         guard spec.features.map(\.name) == trees.featureNames else {
-            throw CreditError("\(path): the characteristics of the credit part and of the trees differ",
+            throw DataError("\(path): the characteristics of the credit part and of the trees differ",
                               hint: "the model file is damaged; train again.")
         }
         return BoostedCreditModel(spec: spec, trees: trees)
@@ -146,7 +146,7 @@ public enum CreditModel: Sendable {
         case ScorecardFile.kind: return .scorecard(try ScorecardFile.decode(contents, path: path).scorecard)
         case GBDTModel.modelKind: return .boosted(try BoostedModelFile.decode(contents, path: path))
         default:
-            throw CreditError("\(path): a model of kind '\(contents.manifest.kind)', not a credit model",
+            throw DataError("\(path): a model of kind '\(contents.manifest.kind)', not a credit model",
                               hint: "give a model file written by lepton-credit train.")
         }
     }

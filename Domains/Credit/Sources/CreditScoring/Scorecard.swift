@@ -217,7 +217,7 @@ public enum ScorecardTrainer {
     /// dropped and the regression refitted, as scorecard practice requires.
     public static func fit(_ data: CreditDataset, config: ScorecardConfig = ScorecardConfig(), threads: Int = 2) throws -> Result {
         guard data.badCount > 0, data.badCount < data.count else {
-            throw CreditError("\(data.path): the training data has \(data.badCount) bad loans of \(data.count)",
+            throw DataError("\(data.path): the training data has \(data.badCount) bad loans of \(data.count)",
                               hint: "both outcomes must occur.")
         }
         let binnings = OptimalBinning.fitAll(data.characteristics, labels: data.labels, config: config.binning, threads: threads)
@@ -235,7 +235,7 @@ public enum ScorecardTrainer {
         guard !kept.isEmpty else {
             // Say why the strongest characteristics carry no information (a tail below the minimum bin share…).
             let why = binnings.sorted { $0.iv > $1.iv }.prefix(3).flatMap { b in b.notes.map { "'\(b.name)': \($0)" } }
-            throw CreditError("\(data.path): no characteristic reaches the IV threshold \(config.selection.minIV) (best IV \(fixed(binnings.map(\.iv).max() ?? 0, 4)))"
+            throw DataError("\(data.path): no characteristic reaches the IV threshold \(config.selection.minIV) (best IV \(fixed(binnings.map(\.iv).max() ?? 0, 4)))"
                               + (why.isEmpty ? "" : "; " + why.joined(separator: "; ")),
                               hint: "lower the threshold with --min-iv or the minimum bin share with --min-bin-share, or check that --target and --bad are right.")
         }

@@ -28,7 +28,7 @@ public enum SyntheticApplicants {
             }
         }
         guard !lines.isEmpty else {
-            throw CreditError("\(source): no usable rows to draw applicants from", hint: "give a training file with data rows.")
+            throw DataError("\(source): no usable rows to draw applicants from", hint: "give a training file with data rows.")
         }
         let file = try AtomicFile(path: output)
         do {

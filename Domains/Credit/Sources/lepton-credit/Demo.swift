@@ -34,7 +34,7 @@ struct Demo: ParsableCommand {
             candidates.append(folder.path + "/data/credit/germancredit.csv")
         }
         guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-            throw CreditError("the embedded German credit data is not at \(candidates[0])",
+            throw DataError("the embedded German credit data is not at \(candidates[0])",
                               hint: "run from the repository folder, or pass --data path/to/germancredit.csv.")
         }
         return found
@@ -110,11 +110,10 @@ struct Demo: ParsableCommand {
             say(String(format: "generated %@ synthetic applicants (%.0f MB) in %.2f s", grouped(rows), Double(bytes) / 1e6, generateSeconds)
                 + (corruptEvery > 0 ? "; every \(grouped(corruptEvery))th has text in credit_amount, to show the rejects" : ""))
             let t2 = Date()
-            let outcome = try BatchScoring.run(model: .scorecard(card), input: applicants, output: scores,
-                                               rejects: outDir + "/scores.rejects.csv", shard: nil, maxRejectRate: 0.01, reasons: nil,
-                                               threads: threads, progress: console.progress("scoring", unit: "rows"))
+            let s = try scoreApplicants(.scorecard(card), input: applicants,
+                                        configuration: BatchConfiguration(outputPath: scores, rejectsPath: outDir + "/scores.rejects.csv"),
+                                        reasons: nil, threads: threads, console: console)
             let seconds = Date().timeIntervalSince(t2)
-            let s = outcome.summary
             say(String(format: "scored %@ applicants on %d cores in %.2f s: %@ rows/s, %.0f MB/s", grouped(s.read), threads, seconds,
                        grouped(Int(Double(s.read) / seconds)), Double(bytes) / 1e6 / seconds))
             say("written \(grouped(s.written)) to \(scores); rejected \(grouped(s.rejected)) to \(s.rejectsPath)")

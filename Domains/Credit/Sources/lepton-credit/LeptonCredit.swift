@@ -379,7 +379,7 @@ struct Export: ParsableCommand {
     func exportBoosted(_ boosted: BoostedCreditModel, console: Console) throws {
         switch format {
         case .sql:
-            throw CreditError("\(model): SQL export is for scorecards; this is a gradient-boosted model (\(boosted.trees.trees.count) trees), which has no points table to write as SQL",
+            throw DataError("\(model): SQL export is for scorecards; this is a gradient-boosted model (\(boosted.trees.trees.count) trees), which has no points table to write as SQL",
                               hint: "export a scorecard (train --kind scorecard or both), or use --format csv|json for the boosted model's summary and score it with lepton-credit score.")
         case .csv:
             let writer = try CSVWriter(path: out)
@@ -452,7 +452,7 @@ extension ScoredFile {
     static func readUsable(path: String, model: CreditModel, requireOutcome: Bool) throws -> ScoredFile {
         let scored = try ScoredFile.read(path: path, model: model, requireOutcome: requireOutcome)
         guard !scored.scores.isEmpty else {
-            throw CreditError("\(path): all \(scored.rowsRead) rows were rejected (first: \(scored.rejectExamples.first ?? "?"))",
+            throw DataError("\(path): all \(scored.rowsRead) rows were rejected (first: \(scored.rejectExamples.first ?? "?"))",
                               hint: "check the file's columns and values against the training file.")
         }
         return scored

@@ -142,11 +142,11 @@ final class EndToEndTests: XCTestCase {
         let lines = try String(contentsOfFile: germanCreditPath, encoding: .utf8).split(whereSeparator: \.isNewline)
         var text = String(lines[0]) + "\n"
         var count = 0
-        while text.utf8.count < 5 << 20 {
+        while text.utf8.count < 1 << 20 {
             for line in lines.dropFirst() {
                 count += 1
-                text += count % 4999 == 0 ? line.replacingOccurrences(of: ",6,", with: ",six,") + "\n" : line + "\n"
-                if count % 997 == 0 { text += "too,few\n" }
+                text += count % 199 == 0 ? line.replacingOccurrences(of: ",6,", with: ",six,") + "\n" : line + "\n"
+                if count % 97 == 0 { text += "too,few\n" }
             }
         }
         let input = try dir.write("big.csv", text)
@@ -154,8 +154,10 @@ final class EndToEndTests: XCTestCase {
         for threads in ["1", "2"] {
             let out = dir.file("big-\(threads).csv")
             let r = try run(["score", "--model", model, "--input", input, "--output", out, "--threads", threads,
-                             "--max-reject-rate", "0.5", "--quiet"])
+                             "--max-reject-rate", "0.5", "--min-part-bytes", "1000", "--json", "--quiet"])
             XCTAssertEqual(r.status, 0, r.err)
+            XCTAssertEqual(try json(r.out)["parts"] as? Int, Int(threads), "one part per thread")
+            XCTAssertEqual(try json(r.out)["reread_in_one_piece"] as? Bool, false)
             outputs[threads] = (try String(contentsOfFile: out, encoding: .utf8),
                                 try String(contentsOfFile: out + ".rejects.csv", encoding: .utf8))
         }
@@ -166,8 +168,9 @@ final class EndToEndTests: XCTestCase {
         for k in 1...2 {
             let out = dir.file("big-shard\(k).csv")
             let r = try run(["score", "--model", model, "--input", input, "--output", out, "--threads", "2", "--shard", "\(k)/2",
-                             "--max-reject-rate", "0.5", "--quiet"])
+                             "--max-reject-rate", "0.5", "--min-part-bytes", "1000", "--json", "--quiet"])
             XCTAssertEqual(r.status, 0, r.err)
+            XCTAssertEqual(try json(r.out)["parts"] as? Int, 2, "shard \(k): two parts")
             let rejects = try String(contentsOfFile: out + ".rejects.csv", encoding: .utf8)
             union += k == 1 ? rejects : String(rejects.drop { $0 != "\n" }.dropFirst())
         }
@@ -186,13 +189,15 @@ final class EndToEndTests: XCTestCase {
         let lines = broken.split(separator: "\n", omittingEmptySubsequences: false)
         let header = String(lines[0]), body = lines.dropFirst().joined(separator: "\n")
         var text = header + "\n"
-        while text.utf8.count < 5 << 20 { text += body }
+        while text.utf8.count < 1 << 20 { text += body }
         let input = try dir.write("broken-big.csv", text)
         var outputs: [String] = []
         for threads in ["1", "2"] {
             let out = dir.file("broken-\(threads).csv")
-            let r = try run(["score", "--model", model, "--input", input, "--output", out, "--threads", threads, "--quiet"])
+            let r = try run(["score", "--model", model, "--input", input, "--output", out, "--threads", threads,
+                             "--min-part-bytes", "1000", "--json", "--quiet"])
             XCTAssertEqual(r.status, 0, r.err)
+            XCTAssertEqual(try json(r.out)["parts"] as? Int, Int(threads), "one part per thread")
             outputs.append(try String(contentsOfFile: out, encoding: .utf8))
         }
         XCTAssertTrue(outputs[0].contains("car\n2 (new)"), "the test needs reason texts with a line break")
@@ -207,24 +212,27 @@ final class EndToEndTests: XCTestCase {
         let lines = try String(contentsOfFile: germanCreditPath, encoding: .utf8).split(whereSeparator: \.isNewline)
         let body = lines.dropFirst().map { $0 + "\n" }.joined()
         let quoteFree = lines.dropFirst().filter { !$0.contains("\"") }.map { $0 + "\n" }.joined()
-        // 2.5 MB of records, then a stray quote and a line opening a quoted field that libcsv
-        // reads on through ~0.6 MB of quote-free lines (quote parity calls them records) up to a
-        // lone quote, then 2.5 MB more: the middle of the file, where two parts are cut, lies
+        // 0.5 MB of records, then a stray quote and a line opening a quoted field that libcsv
+        // reads on through ~0.2 MB of quote-free lines (quote parity calls them records) up to a
+        // lone quote, then 0.5 MB more: the middle of the file, where two parts are cut, lies
         // inside that one long record.
         var text = String(lines[0]) + "\n"
-        while text.utf8.count < 5 << 19 { text += body }
+        while text.utf8.count < 1 << 19 { text += body }
         text += "stray\"quote\n\"opens a quoted field\n"
-        while quoteFree.utf8.count > 0, text.utf8.count < (5 << 19) + 600_000 { text += quoteFree }
+        while quoteFree.utf8.count > 0, text.utf8.count < (1 << 19) + 200_000 { text += quoteFree }
         text += "\"\n"
         let tailStart = text.utf8.count
-        while text.utf8.count - tailStart < 5 << 19 { text += body }
+        while text.utf8.count - tailStart < 1 << 19 { text += body }
         let input = try dir.write("malformed.csv", text)
         var files: [String] = []
         for threads in ["1", "2"] {
             let out = dir.file("malformed-\(threads).csv")
             let r = try run(["score", "--model", model, "--input", input, "--output", out, "--threads", threads,
-                             "--max-reject-rate", "1", "--quiet"])
+                             "--max-reject-rate", "1", "--min-part-bytes", "1000", "--json", "--quiet"])
             XCTAssertEqual(r.status, 0, r.err)
+            // With two threads the parted read is thrown away and the file read in one piece.
+            XCTAssertEqual(try json(r.out)["reread_in_one_piece"] as? Bool, threads == "2", "threads \(threads)")
+            XCTAssertEqual(try json(r.out)["parts"] as? Int, 1)
             files.append(try String(contentsOfFile: out, encoding: .utf8) + "\u{0}" + String(contentsOfFile: out + ".rejects.csv", encoding: .utf8))
         }
         XCTAssertEqual(files[0], files[1])

@@ -1,0 +1,113 @@
+import Dispatch
+import Foundation
+import LeptonIO
+
+extension BatchJob {
+    /// Runs a streaming batch job on `threads` threads: the input (or its shard) is cut into
+    /// parts at record boundaries, each part is encoded by its own worker into hidden part files
+    /// beside the output, and the parts are joined in order into the output and rejects files,
+    /// which appear atomically, as one sequential job would write them.
+    ///
+    /// - Same bytes as a sequential run: rejects keep the whole file's row numbers (each part
+    ///   numbers from 1 and the join adds the rows of the parts before it); with
+    ///   `firstFieldIsRowNumber` (outputs whose first column is the row number, for inputs
+    ///   without an ID column) that field is shifted the same way.
+    /// - Malformed quoting can run a record across a cut; then the parted result is dropped and
+    ///   the input read again in one piece (``BatchSummary/rereadInOnePiece``).
+    /// - Inputs with less than ``BatchConfiguration/minimumPartBytes`` of data run on one thread.
+    /// - Shards: shard K of N is exactly parts (K−1)·T+1 … K·T of N·T (the cuts fall at the same bytes).
+    public static func run<Worker: BatchWorker>(
+        input: CSVReader, outputColumns: [String], configuration: BatchConfiguration, threads: Int,
+        firstFieldIsRowNumber: Bool = false, progress: Progress? = nil, makeWorker: @Sendable () throws -> Worker
+    ) throws -> BatchSummary {
+        @Sendable func job(_ config: BatchConfiguration, _ progress: Progress?) throws -> BatchSummary {
+            var worker = try makeWorker()
+            var summary = try run(input: input, outputColumns: outputColumns, configuration: config, progress: progress) { row, line in
+                try worker.encode(row, into: &line)
+            }
+            summary.tallies = worker.tallies
+            return summary
+        }
+        let shard = try configuration.shard ?? Shard(index: 1, count: 1)
+        let dataBytes = (input.fileSize - input.dataStart) / shard.count
+        let parts = threads > 1 && dataBytes >= configuration.minimumPartBytes ? threads : 1
+        guard parts > 1 else { return try job(configuration, progress) }
+
+        let files = PartFiles(output: configuration.outputPath, count: parts)
+        defer { files.remove() }
+        // The file row of the shard's first record: counted once, before the parts start, and
+        // only for a shard K > 1 (the records before it are tokenised, not processed).
+        let (_, firstRow) = try shardRange(input, configuration.shard)
+        let read = try input.readInParts(first: .quoteAware, ranges: { cuts in
+            cuts == .whole ? [input.dataStart..<input.fileSize]  // stands for the shard: read by `job` below
+                : Array(input.parts(shard.count * parts)[((shard.index - 1) * parts)..<(shard.index * parts)])
+        }) { ranges, _ -> [PartJob] in
+            // In one piece: straight into the final files, as a sequential job.
+            guard ranges.count > 1 else { return [PartJob(summary: try job(configuration, progress))] }
+            let results = PartJobResults(count: ranges.count)
+            DispatchQueue.concurrentPerform(iterations: ranges.count) { p in
+                results.set(p, Result {
+                    var config = configuration
+                    config.outputPath = files.outputs[p]
+                    config.rejectsPath = files.rejects[p]
+                    config.byteRange = ranges[p]
+                    // The first part numbers its records as in the file; the others from 1, and
+                    // the join adds their offsets, so no part re-reads the records before it.
+                    config.rowNumbering = p == 0 ? .from(firstRow) : .withinShard
+                    return PartJob(summary: try job(config, p == 0 ? progress : nil))
+                })
+            }
+            return try results.values.map { try $0!.get() }
+        }
+        let summaries = read.parts.map(\.summary)
+        guard summaries.count > 1 else {
+            var summary = summaries[0]
+            summary.rereadInOnePiece = true
+            return summary
+        }
+        var offsets = [0]
+        var before = firstRow - 1 + summaries[0].read
+        for summary in summaries.dropFirst() {
+            offsets.append(before)
+            before += summary.read
+        }
+        try files.join(into: configuration.outputPath, rejects: configuration.resolvedRejectsPath, offsets: offsets,
+                       shiftFirstField: firstFieldIsRowNumber)
+        var total = summaries[0]
+        total.read = summaries.reduce(0) { $0 + $1.read }
+        total.written = summaries.reduce(0) { $0 + $1.written }
+        total.rejected = summaries.reduce(0) { $0 + $1.rejected }
+        total.outputPath = configuration.outputPath
+        total.rejectsPath = configuration.resolvedRejectsPath
+        total.shard = configuration.shard
+        total.parts = summaries.count
+        total.tallies = summedTallies(summaries.map(\.tallies))
+        return total
+    }
+
+    /// Tallies added up by name, in order of first appearance.
+    static func summedTallies(_ lists: [[BatchTally]]) -> [BatchTally] {
+        var result: [BatchTally] = []
+        for list in lists {
+            for tally in list {
+                if let k = result.firstIndex(where: { $0.name == tally.name }) { result[k].count += tally.count } else { result.append(tally) }
+            }
+        }
+        return result
+    }
+}
+
+/// One part's finished job.
+struct PartJob: CSVPartResult {
+    var summary: BatchSummary
+    var endedBetweenRecords: Bool { summary.endedBetweenRecords }
+    var quotes: Int { 0 }
+}
+
+/// One result slot per part; each part writes only its own.
+final class PartJobResults: @unchecked Sendable {
+    private(set) var values: [Result<PartJob, any Error>?]
+    private let lock = NSLock()
+    init(count: Int) { values = Array(repeating: nil, count: count) }
+    func set(_ index: Int, _ value: Result<PartJob, any Error>) { lock.withLock { values[index] = value } }
+}
