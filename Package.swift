@@ -40,7 +40,8 @@ let package = Package(
 
         // MARK: - Shared core
         .target(name: "LeptonIO", dependencies: ["CCSV", "CPNG"]),
-        .target(name: "LeptonCore", dependencies: ["COpenBLAS", "CLeptonIntrinsics", "CLeptonKernels"]),
+        // LeptonIO sits below the core: the core writes model files atomically and speaks JSON through it.
+        .target(name: "LeptonCore", dependencies: ["LeptonIO", "COpenBLAS", "CLeptonIntrinsics", "CLeptonKernels"]),
         // Charts (SVG) and self-contained HTML/Markdown reports: no dependencies, not even Foundation.
         .target(name: "LeptonReport"),
         // What the three executables share: common options, exit codes, progress, batch jobs.
@@ -49,7 +50,7 @@ let package = Package(
         .target(
             name: "LeptonCLI",
             dependencies: [
-                "LeptonIO", "LeptonReport",
+                "LeptonIO", "LeptonCore", "LeptonReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

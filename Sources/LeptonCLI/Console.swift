@@ -1,3 +1,4 @@
+import LeptonIO
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -22,64 +23,6 @@ public enum StandardError {
 
     /// Whether standard error is a terminal (progress lines are drawn only then).
     public static var isTerminal: Bool { isatty(STDERR_FILENO) == 1 }
-}
-
-/// A JSON value that keeps the order of object keys, for summaries that read well and diff well.
-public indirect enum JSONValue: Sendable, Equatable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral,
-    ExpressibleByFloatLiteral, ExpressibleByBooleanLiteral {
-    case string(String)
-    case int(Int)
-    /// A number; non-finite values are written as `null` (JSON has no NaN or infinity).
-    case double(Double)
-    case bool(Bool)
-    case null
-    case array([JSONValue])
-    case object([(String, JSONValue)])
-
-    public init(stringLiteral value: String) { self = .string(value) }
-    public init(integerLiteral value: Int) { self = .int(value) }
-    public init(floatLiteral value: Double) { self = .double(value) }
-    public init(booleanLiteral value: Bool) { self = .bool(value) }
-
-    public static func == (a: JSONValue, b: JSONValue) -> Bool { a.text == b.text }
-
-    /// Compact JSON text (one line).
-    public var text: String {
-        switch self {
-        case let .string(s): return Self.quoted(s)
-        case let .int(i): return String(i)
-        case let .double(d):
-            guard d.isFinite else { return "null" }
-            if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
-            return String(d)
-        case let .bool(b): return b ? "true" : "false"
-        case .null: return "null"
-        case let .array(items): return "[" + items.map(\.text).joined(separator: ",") + "]"
-        case let .object(pairs): return "{" + pairs.map { Self.quoted($0.0) + ":" + $0.1.text }.joined(separator: ",") + "}"
-        }
-    }
-
-    /// `s` as a JSON string literal.
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
 }
 
 /// Where an executable's words go: notes and progress on standard error (unless `--quiet`),

@@ -10,7 +10,7 @@ import Darwin
 public enum ReportFiles {
     /// Writes the report as one self-contained HTML file.
     public static func writeHTML(_ report: Report, to path: String) throws {
-        try writeAtomically(report.html(), to: path)
+        try AtomicFile.write(text: report.html(), to: path)
     }
 
     /// Writes the report as Markdown at `path`, with its figures as SVG files in the folder
@@ -31,23 +31,13 @@ public enum ReportFiles {
                                 hint: "check that the folder of the report exists and is writable.")
             }
             for figure in markdown.figures {
-                try writeAtomically(figure.svg, to: "\(folder)/\(figure.path)")
+                try AtomicFile.write(text: figure.svg, to: "\(folder)/\(figure.path)")
                 written.append("\(folder)/\(figure.path)")
             }
         }
-        try writeAtomically(markdown.text, to: path)
+        try AtomicFile.write(text: markdown.text, to: path)
         written.append(path)
         return written
     }
 
-    static func writeAtomically(_ text: String, to path: String) throws {
-        let file = try AtomicFile(path: path)
-        do {
-            try file.write(text)
-            try file.commit()
-        } catch {
-            file.abandon()
-            throw error
-        }
-    }
 }

@@ -47,7 +47,7 @@ final class ModelFileTests: XCTestCase {
         _ = try net.fit(Trainer(TrainerConfig(epochs: 1, batchSize: 16, threads: .fixed(1))), optimizer: Adam(),
                         loss: SoftmaxCrossEntropy(), inputs: train.x, targets: train.y)
         let path = dir.file("cnn.lepton")
-        let details = ModelManifest(kind: "ignored", domain: "imaging", preprocessing: ["scale": .number(1.0 / 255)],
+        let details = ModelManifest(kind: "ignored", domain: "imaging", preprocessing: ["scale": .double(1.0 / 255)],
                                     metrics: ["accuracy": 0.97], trainingDataFingerprint: train.x.fingerprint(), seed: 1,
                                     extra: ["note": .string("test")])
         try net.save(to: path, details: details)
@@ -57,7 +57,7 @@ final class ModelFileTests: XCTestCase {
         XCTAssertEqual(manifest.inputShape, [1, 8, 8])
         XCTAssertEqual(manifest.classNames, ["horizontal", "vertical"])
         XCTAssertEqual(manifest.metrics["accuracy"], 0.97)
-        XCTAssertEqual(manifest.preprocessing["scale"], .number(1.0 / 255))
+        XCTAssertEqual(manifest.preprocessing["scale"], .double(1.0 / 255))
         XCTAssertEqual(manifest.trainingDataFingerprint, train.x.fingerprint())
         XCTAssertEqual(manifest.toolVersion, LeptonVersion.string)
         XCTAssertEqual(manifest.extra["note"], .string("test"))
@@ -79,7 +79,7 @@ final class ModelFileTests: XCTestCase {
     func testGenericKindsRoundTrip() throws {
         let path = dir.file("trees.lepton")
         let manifest = ModelManifest(kind: "gradient-boosted-trees", architecture: "hist-gbm", inputShape: [12],
-                                     extra: ["trees": .number(100), "objective": .string("binary"),
+                                     extra: ["trees": .double(100), "objective": .string("binary"),
                                              "features": .array([.string("age"), .string("income")])])
         try ModelFile.write(path: path, manifest: manifest, tensors: [("thresholds", Tensor([0.5, 1.5])), ("empty", Tensor.zeros([0]))])
         let contents = try ModelFile.read(path: path, expectedKind: "gradient-boosted-trees")

@@ -168,8 +168,8 @@ struct CNNCommand: ParsableCommand {
             var manifest = ModelManifest(kind: NeuralNetwork.kind, domain: "imaging")
             manifest.seed = seed
             manifest.metrics = ["val_auc": outcome.valAUC, "val_accuracy": outcome.valAccuracy]
-            manifest.preprocessing = ["gray_mean": .number(Double(outcome.normalization.mean)),
-                                      "gray_std": .number(Double(outcome.normalization.std))]
+            manifest.preprocessing = ["gray_mean": .double(Double(outcome.normalization.mean)),
+                                      "gray_std": .double(Double(outcome.normalization.std))]
             try outcome.network.save(to: save, details: manifest)
         }
         if json {

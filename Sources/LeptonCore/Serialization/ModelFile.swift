@@ -1,4 +1,5 @@
 import Foundation
+import LeptonIO
 
 /// The version of the Lepton tools, recorded in every model file.
 public enum LeptonVersion {
@@ -212,7 +213,7 @@ public enum ModelFile {
 
     /// Writes a model file atomically (temporary file beside `path`, fsync, rename).
     public static func write(path: String, manifest: ModelManifest, tensors: [(name: String, tensor: Tensor)]) throws {
-        try AtomicWrite.write(try encode(manifest: manifest, tensors: tensors), to: path)
+        try AtomicFile.write(try encode(manifest: manifest, tensors: tensors), to: path)
     }
 
     /// Reads and validates a model file; `expectedKind` rejects a model of another kind.

@@ -1,3 +1,4 @@
+import LeptonIO
 /// A neural network built from a named architecture: the object a caller trains, predicts with,
 /// saves and loads. The layers live in ``model``; ``architecture`` is what rebuilds them.
 public final class NeuralNetwork {
@@ -60,8 +61,8 @@ public final class NeuralNetwork {
         m.architecture = architecture.name
         m.inputShape = architecture.inputShape
         if m.classNames.isEmpty { m.classNames = classNames }
-        m.extra["outputs"] = .number(Double(architecture.outputs))
-        m.extra["hiddenUnits"] = .array(architecture.hiddenUnits.map { .number(Double($0)) })
+        m.extra["outputs"] = .int(architecture.outputs)
+        m.extra["hiddenUnits"] = .array(architecture.hiddenUnits.map { .int($0) })
         return m
     }
 

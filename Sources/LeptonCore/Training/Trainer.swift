@@ -1,4 +1,5 @@
 import Foundation
+import LeptonIO
 
 /// How many threads training and inference use.
 public enum ThreadSetting: Sendable, Equatable, Codable {
@@ -98,9 +99,9 @@ public struct TrainingHistory: Codable, Sendable, Equatable {
     }
 
     /// Writes ``csv()`` to `path` atomically.
-    public func writeCSV(to path: String) throws { try AtomicWrite.write(Array(csv().utf8), to: path) }
+    public func writeCSV(to path: String) throws { try AtomicFile.write(text: csv(), to: path) }
     /// Writes ``json()`` to `path` atomically.
-    public func writeJSON(to path: String) throws { try AtomicWrite.write(Array(try json()), to: path) }
+    public func writeJSON(to path: String) throws { try AtomicFile.write(try json(), to: path) }
 }
 
 /// Progress hooks, called on the training thread.

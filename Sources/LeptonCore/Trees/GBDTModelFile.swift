@@ -1,3 +1,4 @@
+import LeptonIO
 /// Saving and loading gradient-boosted trees through the shared model file (``ModelFile``).
 ///
 /// The manifest has kind `"gradient-boosted-trees"`, input shape `[F]` and, in `extra`, the
@@ -60,12 +61,12 @@ extension GBDTModel {
             "objective": .string(objective.rawValue),
             "featureNames": .array(featureNames.map { .string($0) }),
             "featureKinds": .array(featureKinds.map { .string($0.rawValue) }),
-            "treeCount": .number(Double(trees.count)),
-            "roundsRun": .number(Double(history.roundsRun)),
-            "validationLoss": .array(history.validationLoss.map { .number($0) }),
-            "baseScore": .number(baseScore),
+            "treeCount": .int(trees.count),
+            "roundsRun": .int(history.roundsRun),
+            "validationLoss": .array(history.validationLoss.map { .double($0) }),
+            "baseScore": .double(baseScore),
         ]
-        if let b = history.bestRound { extra["bestRound"] = .number(Double(b)) }
+        if let b = history.bestRound { extra["bestRound"] = .int(b) }
         let manifest = ModelManifest(kind: GBDTModel.modelKind, architecture: "histogram-gbdt", domain: domain,
                                      inputShape: [featureCount], classNames: objective == .binaryLogLoss ? ["0", "1"] : [],
                                      metrics: metrics, trainingDataFingerprint: trainingDataFingerprint, seed: seed,

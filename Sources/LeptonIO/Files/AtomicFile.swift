@@ -117,6 +117,23 @@ public final class AtomicFile {
         }
     }
 
+    /// Writes `bytes` to `path` atomically in one call: the whole file appears, or none of it.
+    public static func write(_ bytes: some Collection<UInt8>, to path: String) throws {
+        let file = try AtomicFile(path: path)
+        do {
+            try Array(bytes).withUnsafeBytes { try file.write($0) }
+            try file.commit()
+        } catch {
+            file.abandon()
+            throw error
+        }
+    }
+
+    /// Writes `text` (UTF-8) to `path` atomically in one call.
+    public static func write(text: String, to path: String) throws {
+        try write(Array(text.utf8), to: path)
+    }
+
     /// Deletes the temporary file; the target is left as it was.
     public func abandon() {
         guard !finished else { return }
