@@ -3,17 +3,15 @@
 // `@OptionGroup` of common options, batch options and the exit-code conventions; libraries
 // below it never see ArgumentParser.
 import ArgumentParser
+import LeptonIO
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
 
-/// How many threads to use: `auto` (every available core) or a fixed number.
-public enum ThreadCount: Sendable, Equatable, ExpressibleByArgument, CustomStringConvertible {
-    case auto
-    case fixed(Int)
-
+extension ThreadCount: ExpressibleByArgument {
+    /// `auto` or a number from 1 to 4096.
     public init?(argument: String) {
         if argument.lowercased() == "auto" {
             self = .auto
@@ -24,22 +22,7 @@ public enum ThreadCount: Sendable, Equatable, ExpressibleByArgument, CustomStrin
         }
     }
 
-    public var description: String {
-        switch self {
-        case .auto: return "auto"
-        case let .fixed(n): return String(n)
-        }
-    }
-
     public var defaultValueDescription: String { description }
-
-    /// The number of threads to start: for `auto`, the cores this process may run on.
-    public var resolved: Int {
-        switch self {
-        case let .fixed(n): return n
-        case .auto: return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-        }
-    }
 }
 
 /// Options every Lepton executable accepts: `--seed`, `--threads`, `--json`, `--quiet`.

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Dispatch
+import LeptonIO
 
 /// Settings of an isolation forest (Liu, Ting & Zhou, 2008): plain values.
 public struct IsolationForestConfig: Sendable, Codable, Equatable {
@@ -11,7 +12,8 @@ public struct IsolationForestConfig: Sendable, Codable, Equatable {
     /// ψ: rows drawn (without replacement) for each tree.
     public var sampleSize = 256
     public var seed: UInt64 = 0
-    public var threads = 2
+    /// Threads for fitting and scoring; 0: `auto`, every core (``ThreadCount``).
+    public var threads = 0
     public init() {}
 }
 
@@ -53,8 +55,9 @@ public enum IsolationForest {
         var trees = [IsolationTree?](repeating: nil, count: config.trees)
         trees.withUnsafeMutableBufferPointer { slots in
             let slots = UncheckedSendableBox(slots)
-            let chunk = (config.trees + max(1, config.threads) - 1) / max(1, config.threads)
-            DispatchQueue.concurrentPerform(iterations: max(1, config.threads)) { t in
+            let threads = ThreadCount.resolve(config.threads)
+            let chunk = (config.trees + threads - 1) / threads
+            DispatchQueue.concurrentPerform(iterations: threads) { t in
                 for k in (t * chunk)..<min(config.trees, (t + 1) * chunk) {
                     // Each tree's stream depends on the seed and its index only: thread-count independent.
                     var rng = SeededGenerator(seed: config.seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(k + 1))
@@ -171,7 +174,7 @@ public struct IsolationForestModel: Sendable, Codable, Equatable {
         var result = [Double](repeating: 0, count: n)
         result.withUnsafeMutableBufferPointer { out in
             let out = UncheckedSendableBox(out)
-            forEachRowBlock(rows: n, blocks: config.threads) { _, range in
+            forEachRowBlock(rows: n, blocks: ThreadCount.resolve(config.threads)) { _, range in
                 for i in range {
                     var total = 0.0
                     for tree in trees { total += Double(tree.pathLength { columns[$0][i] }) }

@@ -1,3 +1,4 @@
+import LeptonIO
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -96,7 +97,7 @@ public enum LogisticRegression {
         let prior = positives * positiveWeight / (positives * positiveWeight + (total - positives) * negativeWeight)
 
         let objective = LogisticObjective(x: x, y: y, scaledWeights: scaledWeights, mean: mean, scale: scale,
-                                          fitIntercept: config.fitIntercept, ridge: l2, threads: max(1, config.threads))
+                                          fitIntercept: config.fitIntercept, ridge: l2, threads: ThreadCount.resolve(config.threads))
         var start = [Double](repeating: 0, count: objective.parameterCount)
         if config.fitIntercept { start[p] = log(prior / (1 - prior)) }
 

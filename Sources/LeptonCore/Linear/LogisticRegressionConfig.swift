@@ -45,8 +45,8 @@ public struct LogisticRegressionConfig: Sendable, Codable, Equatable {
     /// Stop after this many seconds of solving (nil: no limit besides `maxIterations`); the
     /// model then reports `converged == false` and the message "time limit reached".
     public var timeLimit: Double?
-    /// Cores used for the per-row sums.
-    public var threads = 2
+    /// Cores used for the per-row sums; 0: `auto`, every core (``ThreadCount``).
+    public var threads = 0
 
     public init() {}
 

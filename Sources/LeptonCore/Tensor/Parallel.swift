@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import LeptonIO
 
 /// How many threads LeptonCore's kernels use: the Swift kernels (im2col, pooling, element-wise
 /// work split over the batch) and OpenBLAS alike.
@@ -8,7 +9,7 @@ import Foundation
 /// ``Trainer`` does so at the start of `fit`).
 public enum Threading {
     private static let lock = NSLock()
-    nonisolated(unsafe) private static var current = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 2))
+    nonisolated(unsafe) private static var current = ThreadCount.auto.resolved
 
     /// The number of threads kernels currently use (at least 1).
     public static var count: Int {
@@ -26,17 +27,18 @@ public enum Threading {
     }
 
     /// The number of cores this process may use.
-    public static var availableCores: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+    public static var availableCores: Int { ThreadCount.onlineCores }
 }
 
-/// A thin wrapper over `DispatchQueue.concurrentPerform` that splits `0..<count` into at most
-/// ``Threading/count`` contiguous chunks. With one thread (or tiny work) it runs inline, so
-/// results never depend on scheduling: every index is processed exactly once by the body, and
-/// bodies must write only to disjoint memory.
+/// The core's one parallel loop: splits `0..<count` into at most `threads` contiguous chunks of
+/// at least `minimumPerThread` indices (default ``Threading/count`` threads) and runs `body` on
+/// each, concurrently, over `DispatchQueue.concurrentPerform`. With one thread (or tiny work) it
+/// runs inline, so results never depend on scheduling: every index is processed exactly once,
+/// and bodies must write only to disjoint memory.
 @inline(__always)
-func parallelFor(_ count: Int, minimumPerThread: Int = 1, _ body: (Range<Int>) -> Void) {
+func parallelFor(_ count: Int, threads: Int = Threading.count, minimumPerThread: Int = 1, _ body: (Range<Int>) -> Void) {
     guard count > 0 else { return }
-    let threads = min(Threading.count, max(1, count / max(1, minimumPerThread)))
+    let threads = min(max(1, threads), max(1, count / max(1, minimumPerThread)))
     if threads <= 1 {
         body(0..<count)
         return
@@ -50,6 +52,25 @@ func parallelFor(_ count: Int, minimumPerThread: Int = 1, _ body: (Range<Int>) -
             let lo = t * chunk
             let hi = min(count, lo + chunk)
             if lo < hi { box.value(lo..<hi) }
+        }
+    }
+}
+
+/// Runs tasks `0..<tasks` on `threads` workers (worker w runs tasks w, w + threads, …). The
+/// task decomposition is fixed by the caller, so results do not depend on the thread count.
+func parallelTasks(_ tasks: Int, threads: Int, _ body: (Int) -> Void) {
+    guard tasks > 0 else { return }
+    let t = min(max(1, threads), tasks)
+    if t <= 1 {
+        for k in 0..<tasks { body(k) }
+        return
+    }
+    withoutActuallyEscaping(body) { escapable in
+        // Safe: concurrentPerform returns only after every iteration has finished.
+        let box = UncheckedSendableBox(escapable)
+        DispatchQueue.concurrentPerform(iterations: t) { w in
+            var k = w
+            while k < tasks { box.value(k); k += t }
         }
     }
 }

@@ -1,17 +1,6 @@
 import Foundation
 import LeptonIO
 
-/// How many threads training and inference use.
-public enum ThreadSetting: Sendable, Equatable, Codable {
-    /// Exactly this many (clamped to at least 1).
-    case fixed(Int)
-    /// Time a few real training batches with 1 and with 2 threads and keep the faster. The
-    /// measured batches are ordinary training steps (batch 1 warms up, batches 2–3 run on one
-    /// thread, 4–5 on two), so nothing is wasted; with fewer than five batches per epoch there is
-    /// nothing to measure and min(2, cores) threads are used.
-    case auto
-}
-
 /// Reduce-on-plateau settings for the ``Trainer`` (see ``ReduceOnPlateau``).
 public struct PlateauSettings: Sendable, Equatable {
     public var factor: Float
@@ -38,12 +27,16 @@ public struct TrainerConfig: Sendable {
     public var restoreBestWeights: Bool
     /// Lower the learning rate when the monitored value stalls (nil: off).
     public var reduceOnPlateau: PlateauSettings?
-    public var threads: ThreadSetting
+    /// Threads for training: a fixed number, or `auto` — up to every core, the trainer timing its
+    /// first real batches on one thread and on all of them and keeping the faster (the measured
+    /// batches are ordinary steps: batch 1 warms up, 2–3 run on one thread, 4–5 on all; with fewer
+    /// than five batches per epoch nothing is measured and all cores are used).
+    public var threads: ThreadCount
 
     public init(epochs: Int = 10, batchSize: Int = 32, seed: UInt64 = 0,
                 schedule: LearningRateSchedule = .constant(0.01), clipNorm: Float? = nil,
                 earlyStoppingPatience: Int? = nil, restoreBestWeights: Bool = true,
-                reduceOnPlateau: PlateauSettings? = nil, threads: ThreadSetting = .auto) {
+                reduceOnPlateau: PlateauSettings? = nil, threads: ThreadCount = .auto) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.seed = seed
@@ -201,7 +194,7 @@ public struct Trainer: Sendable {
         case .fixed(let t):
             threads = t
         case .auto:
-            threads = min(2, Threading.availableCores)
+            threads = ThreadCount.auto.resolved
             if threads > 1 && batches >= 5 { probe = (1, 2) }
         }
         Threading.setCount(probe != nil ? 1 : threads)
@@ -239,7 +232,7 @@ public struct Trainer: Sendable {
                     if measured >= 0 && measured < 2 * p.each { probeTimes[measured / p.each] += elapsed }
                     if measured == p.each - 1 { Threading.setCount(2) }
                     if measured == 2 * p.each - 1 {
-                        threads = probeTimes[1] < probeTimes[0] ? 2 : 1
+                        threads = probeTimes[1] < probeTimes[0] ? ThreadCount.auto.resolved : 1
                         Threading.setCount(threads)
                         probe = nil
                     }

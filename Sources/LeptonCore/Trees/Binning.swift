@@ -173,7 +173,7 @@ struct BinnedData: Sendable {
             out.withUnsafeMutableBufferPointer { dst in
                 cols.withUnsafeMutableBufferPointer { cdst in
                     let box = UncheckedSendableBox((src, dst, cdst))
-                    treeParallelFor(n, threads: threads, minimumPerThread: 4096) { range in
+                    parallelFor(n, threads: threads, minimumPerThread: 4096) { range in
                         let (s, d, c) = box.value
                         // Blocks of rows, so the block's row-major bytes stay in L1 while every
                         // feature writes its byte of each row.
@@ -211,7 +211,7 @@ struct BinnedData: Sendable {
         var result = [FeatureBinMapper?](repeating: nil, count: features.columnCount)
         result.withUnsafeMutableBufferPointer { out in
             let box = UncheckedSendableBox(out)
-            treeParallelFor(features.columnCount, threads: threads, minimumPerThread: 1) { range in
+            parallelFor(features.columnCount, threads: threads, minimumPerThread: 1) { range in
                 for j in range {
                     let col = features.column(j)
                     let base = col.startIndex

@@ -86,7 +86,7 @@ public struct GBDT: Sendable {
                     scores.withUnsafeBufferPointer { s in
                         derivatives.withUnsafeMutableBufferPointer { d in
                             let box = UncheckedSendableBox((y, wp, s, d))
-                            treeParallelFor(n, threads: threads, minimumPerThread: 8192) { range in
+                            parallelFor(n, threads: threads, minimumPerThread: 8192) { range in
                                 let (y, wp, s, d) = box.value
                                 objective.derivatives(labels: y.baseAddress!, weights: wp.baseAddress!, scores: s.baseAddress!,
                                                       into: d.baseAddress!, range: range)

@@ -71,7 +71,7 @@ public struct GBDTConfig: Sendable, Equatable {
     public var earlyStoppingRounds: Int? = nil
     /// Seed for every random choice (binning sample, row and column subsampling).
     public var seed: UInt64 = 0
-    /// Threads for histogram building and prediction; 0 uses ``Threading/count``. Results do
+    /// Threads for histogram building and prediction; 0: `auto`, every core (``ThreadCount``). Results do
     /// not depend on the thread count.
     public var threads: Int = 0
 

@@ -74,7 +74,7 @@ public struct GBDTModel: Sendable, Equatable {
             out.withUnsafeMutableBufferPointer { dst in
                 let box = UncheckedSendableBox((src, dst))
                 forest.withPointers { fp in
-                    treeParallelFor(n, threads: resolvedTreeThreads(threads), minimumPerThread: 2048) { range in
+                    parallelFor(n, threads: resolvedTreeThreads(threads), minimumPerThread: 2048) { range in
                         let (src, dst) = box.value
                         // One buffer per chunk: a block of rows transposed to row-major.
                         let rows = UnsafeMutablePointer<Float>.allocate(capacity: max(1, block * f))

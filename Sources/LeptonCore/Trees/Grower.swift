@@ -103,7 +103,7 @@ final class TreeGrower: @unchecked Sendable {
             if m > 0 { indices.update(from: src.baseAddress!, count: m) }
         }
         let box = UncheckedSendableBox((indices, ordered, derivatives))
-        treeParallelFor(m, threads: threads, minimumPerThread: 65_536) { range in
+        parallelFor(m, threads: threads, minimumPerThread: 65_536) { range in
             let (idx, ord, d) = box.value
             for i in range { ord[i] = d[Int(idx[i])] }
         }
@@ -179,7 +179,7 @@ final class TreeGrower: @unchecked Sendable {
                     var found = [SplitInfo?](repeating: nil, count: children.count)
                     found.withUnsafeMutableBufferPointer { out in
                         let box = UncheckedSendableBox((out, pool, children))
-                        treeParallelTasks(children.count, threads: threads) { k in
+                        parallelTasks(children.count, threads: threads) { k in
                             let (out, pool, children) = box.value
                             let c = children[k]
                             out[k] = self.finder.best(hist: pool + c.slot * self.histSize, total: c.sums, parentOutput: c.output,
@@ -226,7 +226,7 @@ final class TreeGrower: @unchecked Sendable {
         table.withUnsafeBufferPointer { t in
             lefts.withUnsafeMutableBufferPointer { nl in
                 let box = UncheckedSendableBox((t.baseAddress!, nl.baseAddress!))
-                treeParallelTasks(chunks, threads: threads) { c in
+                parallelTasks(chunks, threads: threads) { c in
                     let (t, nl) = box.value
                     let lo = c * per, hi = min(count, lo + per)
                     var l = lo, r = lo
@@ -252,7 +252,7 @@ final class TreeGrower: @unchecked Sendable {
             la += lefts[c]; ra += max(0, hi - lo) - lefts[c]
         }
         let box = UncheckedSendableBox((leftAt, rightAt, lefts))
-        treeParallelTasks(chunks, threads: threads) { c in
+        parallelTasks(chunks, threads: threads) { c in
             let (leftAt, rightAt, lefts) = box.value
             let lo = c * per, hi = min(count, lo + per)
             guard lo < hi else { return }

@@ -87,7 +87,7 @@ final class HistogramBuilder: @unchecked Sendable {
         let f = featureCount, size = self.size, stride = rowStride
         let box = UncheckedSendableBox((rows, bins, derivatives, hist, scratch, offsets, gatherBins, wideDerivatives,
                                         sums, counts))
-        treeParallelTasks(chunks * parts, threads: threads) { task in
+        parallelTasks(chunks * parts, threads: threads) { task in
             let (rows, bins, d, hist, scratch, offsets, gb, wd, sums, counts) = box.value
             let c = task / parts, p = task % parts
             let j0 = p * f / parts, j1 = (p + 1) * f / parts

@@ -20,7 +20,7 @@ extension GBDTModel {
         x.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 let box = UncheckedSendableBox((src, dst))
-                treeParallelFor(n, threads: resolvedTreeThreads(threads), minimumPerThread: 64) { range in
+                parallelFor(n, threads: resolvedTreeThreads(threads), minimumPerThread: 64) { range in
                     let (src, dst) = box.value
                     let row = UnsafeMutablePointer<Float>.allocate(capacity: max(1, f))
                     let path = UnsafeMutablePointer<SHAPPathElement>.allocate(capacity: pathCapacity)

@@ -38,7 +38,7 @@ public struct NumericTable: Sendable {
     /// inside what the reader takes as a record, the file is read whole on one core. A part
     /// that ends between records leaves the next one exactly where a sequential read stands,
     /// so any file reads as it would on one core.
-    public static func read(path: String, columns selected: [String]? = nil, threads: Int = 1,
+    public static func read(path: String, columns selected: [String]? = nil, threads: Int = ThreadCount.auto.resolved,
                             options: CSVOptions = CSVOptions()) throws -> NumericTable {
         let reader = try CSVReader(path: path, options: options)
         let names = selected ?? reader.columns

@@ -79,7 +79,7 @@ public struct TabularTable: Sendable {
     /// A column is numeric when every non-missing value of every well-formed row is a number,
     /// categorical otherwise; levels are in order of first appearance among the kept rows.
     public static func read(path: String, kinds: [String: Kind] = [:], options: CSVOptions = CSVOptions(),
-                            threads: Int = 1) throws -> TabularTable {
+                            threads: Int = ThreadCount.auto.resolved) throws -> TabularTable {
         let reader = try CSVReader(path: path, options: options)
         let names = reader.columns
         for name in kinds.keys where !names.contains(name) {

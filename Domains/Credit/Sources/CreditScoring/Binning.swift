@@ -298,7 +298,7 @@ public enum OptimalBinning {
 
     /// Bins every characteristic, on all cores (each characteristic on its own; results in input order).
     public static func fitAll(_ characteristics: [Characteristic], labels: [Double], config: BinningConfig,
-                              threads: Int = 2) -> [CharacteristicBinning] {
+                              threads: Int = ThreadCount.auto.resolved) -> [CharacteristicBinning] {
         let results = ResultSlots<CharacteristicBinning>(count: characteristics.count)
         let workers = max(1, min(threads, characteristics.count))
         let next = AtomicCounter()

@@ -253,7 +253,7 @@ public struct BoostedCreditModel: Sendable {
     public func encode(_ data: CreditDataset) -> (features: FeatureColumns, bins: [Int32]) { spec.encode(data) }
 
     /// Integer scores and PDs of every row of a dataset.
-    public func scores(of data: CreditDataset, threads: Int = 1) -> (scores: [Int], pd: [Double]) {
+    public func scores(of data: CreditDataset, threads: Int = ThreadCount.auto.resolved) -> (scores: [Int], pd: [Double]) {
         let margins = trees.predictRaw(encode(data).features, threads: threads)
         return (margins.map(score(margin:)), margins.map(probabilityOfDefault(margin:)))
     }
@@ -290,7 +290,7 @@ public enum BoostedTrainer {
     /// Trains the boosted model on `data`. Every characteristic is a feature; the cut-off is
     /// `config.cutoff` or the cost-optimal one on the training scores.
     public static func fit(_ data: CreditDataset, config: ScorecardConfig = ScorecardConfig(),
-                           boosting: BoostingConfig = BoostingConfig(), threads: Int = 2) throws -> Result {
+                           boosting: BoostingConfig = BoostingConfig(), threads: Int = ThreadCount.auto.resolved) throws -> Result {
         guard data.badCount > 0, data.badCount < data.count else {
             throw DataError("\(data.path): the training data has \(data.badCount) bad loans of \(data.count)",
                               hint: "both outcomes must occur.")
@@ -327,7 +327,7 @@ public enum BoostedTrainer {
     /// each fold binned and fitted on the other folds only (same folds as the scorecard's).
     public static func crossValidatedAUC(_ data: CreditDataset, config: ScorecardConfig = ScorecardConfig(),
                                          boosting: BoostingConfig = BoostingConfig(), folds k: Int = 5,
-                                         seed: UInt64 = 0, threads: Int = 2) throws -> (mean: Double, folds: [Double]) {
+                                         seed: UInt64 = 0, threads: Int = ThreadCount.auto.resolved) throws -> (mean: Double, folds: [Double]) {
         let fold = data.stratifiedFolds(k, seed: seed)
         var aucs: [Double] = []
         for f in 0..<k {

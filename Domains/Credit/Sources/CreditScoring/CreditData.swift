@@ -148,7 +148,7 @@ public struct CreditDataset: Sendable {
     /// rows, a missing target or ID column, a target with a third value or missing values,
     /// and for a file with no usable characteristic. The file is read on `threads` cores.
     public static func load(path: String, target: String, bad: String, id: String? = nil,
-                            schema: CreditSchema = CreditSchema(), threads: Int = 1) throws -> CreditDataset {
+                            schema: CreditSchema = CreditSchema(), threads: Int = ThreadCount.auto.resolved) throws -> CreditDataset {
         let idName = id ?? schema.id
         var kinds: [String: TabularTable.Kind] = [target: .categorical]
         if let idName { kinds[idName] = .text }

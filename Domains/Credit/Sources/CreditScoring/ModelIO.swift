@@ -48,7 +48,7 @@ public enum ScorecardFile {
 /// A fingerprint of a file's bytes (CRC-32 and size), to tell same-named files apart in reports;
 /// nil when the file cannot be read. Streamed in 1 MB pieces (memory stays flat), its `threads`
 /// parts checksummed concurrently and combined (``CRC32/combine(_:_:lengthB:)``).
-public func fileFingerprint(_ path: String, threads: Int = 2) -> String? {
+public func fileFingerprint(_ path: String, threads: Int = ThreadCount.auto.resolved) -> String? {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { return nil }
     defer { close(fd) }

@@ -215,7 +215,7 @@ public enum ScorecardTrainer {
     /// Logistic regression without penalty on the selected WOE columns; a characteristic whose
     /// coefficient comes out non-positive (against its own WOE, a sign of collinearity) is
     /// dropped and the regression refitted, as scorecard practice requires.
-    public static func fit(_ data: CreditDataset, config: ScorecardConfig = ScorecardConfig(), threads: Int = 2) throws -> Result {
+    public static func fit(_ data: CreditDataset, config: ScorecardConfig = ScorecardConfig(), threads: Int = ThreadCount.auto.resolved) throws -> Result {
         guard data.badCount > 0, data.badCount < data.count else {
             throw DataError("\(data.path): the training data has \(data.badCount) bad loans of \(data.count)",
                               hint: "both outcomes must occur.")
@@ -296,7 +296,7 @@ public enum ScorecardTrainer {
     /// Stratified k-fold cross-validated AUC of the scorecard (fold AUCs and their mean), each
     /// fold binned and fitted on the other folds only.
     public static func crossValidatedAUC(_ data: CreditDataset, config: ScorecardConfig = ScorecardConfig(), folds k: Int = 5,
-                                         seed: UInt64 = 0, threads: Int = 2) throws -> (mean: Double, folds: [Double]) {
+                                         seed: UInt64 = 0, threads: Int = ThreadCount.auto.resolved) throws -> (mean: Double, folds: [Double]) {
         let fold = data.stratifiedFolds(k, seed: seed)
         var aucs: [Double] = []
         for f in 0..<k {
