@@ -12,3 +12,49 @@ public func stratifiedFolds(labels: [Double], folds k: Int, seed: UInt64) -> [In
     }
     return fold
 }
+
+/// What ``crossValidate(labels:weights:folds:seed:fitAndScore:metric:)`` found.
+public struct CrossValidationResult: Sendable, Equatable {
+    /// Each row's score from the model that did not train on it.
+    public var outOfFoldScores: [Double]
+    /// The metric on each fold's test rows, fold 0 first (NaN where the metric is nil).
+    public var foldValues: [Double]
+    /// The arithmetic mean of `foldValues` (NaN when any fold's value is NaN).
+    public var mean: Double
+
+    public init(outOfFoldScores: [Double], foldValues: [Double], mean: Double) {
+        self.outOfFoldScores = outOfFoldScores
+        self.foldValues = foldValues
+        self.mean = mean
+    }
+}
+
+/// Stratified k-fold cross-validation of any model and metric.
+///
+/// The folds are ``stratifiedFolds(labels:folds:seed:)``. For each fold f = 0..<k,
+/// `fitAndScore(train, test)` gets the row indices outside and inside the fold (each ascending),
+/// fits on `train` and returns one score per `test` row in that order; the scores go to those
+/// rows' places in `outOfFoldScores`, and `metric(labels, scores, weights)` of the fold's test
+/// rows (their weights, when `weights` is given) becomes `foldValues[f]` (nil → NaN). `mean`
+/// is the mean of the fold values. Returning the wrong number of scores is a programmer error.
+public func crossValidate(labels: [Double], weights: [Double]? = nil, folds k: Int, seed: UInt64,
+                          fitAndScore: (_ train: [Int], _ test: [Int]) throws -> [Double],
+                          metric: (_ labels: [Double], _ scores: [Double], _ weights: [Double]?) -> Double?)
+    rethrows -> CrossValidationResult {
+    precondition(weights == nil || weights!.count == labels.count,
+                 "crossValidate: \(weights?.count ?? 0) weights for \(labels.count) rows")
+    let fold = stratifiedFolds(labels: labels, folds: k, seed: seed)
+    var outOfFold = [Double](repeating: .nan, count: labels.count)
+    var values: [Double] = []
+    for f in 0..<k {
+        let test = labels.indices.filter { fold[$0] == f }
+        let train = labels.indices.filter { fold[$0] != f }
+        let scores = try fitAndScore(train, test)
+        precondition(scores.count == test.count, "crossValidate: \(scores.count) scores for \(test.count) test rows")
+        for (row, score) in zip(test, scores) { outOfFold[row] = score }
+        let value = metric(test.map { labels[$0] }, scores, weights.map { w in test.map { w[$0] } })
+        values.append(value ?? .nan)
+    }
+    return CrossValidationResult(outOfFoldScores: outOfFold, foldValues: values,
+                                 mean: values.reduce(0, +) / Double(values.count))
+}

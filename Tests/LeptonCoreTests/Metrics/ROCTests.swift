@@ -53,3 +53,40 @@ final class ROCMetricTests: XCTestCase {
         XCTAssertTrue(Metric.rocAUC().higherIsBetter)
     }
 }
+
+final class ROCCurveTests: XCTestCase {
+    /// scikit-learn's roc_curve example (drop_intermediate=False): y = [0, 0, 1, 1], s = [0.1, 0.4, 0.35, 0.8].
+    func testKnownCurve() {
+        let curve = rocCurve(labels: [0, 0, 1, 1], scores: [0.1, 0.4, 0.35, 0.8])!
+        XCTAssertEqual(curve.thresholds, [.infinity, 0.8, 0.4, 0.35, 0.1])
+        XCTAssertEqual(curve.falsePositiveRates, [0, 0, 0.5, 0.5, 1])
+        XCTAssertEqual(curve.truePositiveRates, [0, 0.5, 0.5, 1, 1])
+        XCTAssertEqual(curve, rocCurveNaive(labels: [0, 0, 1, 1], scores: [0.1, 0.4, 0.35, 0.8]))
+        // Ties form one point; weights count as repeated rows.
+        let tied = rocCurve(labels: [1, 0, 1], scores: [0.5, 0.5, 0.2], weights: [1, 3, 1])!
+        XCTAssertEqual(tied.thresholds, [.infinity, 0.5, 0.2])
+        XCTAssertEqual(tied.falsePositiveRates, [0, 1, 1])
+        XCTAssertEqual(tied.truePositiveRates, [0, 0.5, 1])
+        XCTAssertNil(rocCurve(labels: [1, 1], scores: [0.2, 0.3]))
+        XCTAssertNil(rocCurve(labels: [1, 0], scores: [0.2, .nan]))
+        XCTAssertNil(rocCurve(labels: [], scores: []))
+    }
+
+    /// The curve matches its naive twin point for point and its trapezoid area is rocAUC.
+    func testCurveMatchesNaiveTwinAndAUC() {
+        for sample in MetricSample.all(seed: 21) {
+            for w in [nil, sample.weights] {
+                let fast = rocCurve(labels: sample.labels, scores: sample.scores, weights: w)!
+                let naive = rocCurveNaive(labels: sample.labels, scores: sample.scores, weights: w)!
+                XCTAssertEqual(fast.thresholds, naive.thresholds)
+                for k in fast.thresholds.indices {
+                    XCTAssertEqual(fast.falsePositiveRates[k], naive.falsePositiveRates[k], accuracy: 1e-12)
+                    XCTAssertEqual(fast.truePositiveRates[k], naive.truePositiveRates[k], accuracy: 1e-12)
+                }
+                XCTAssertEqual(fast.falsePositiveRates.last, 1)
+                XCTAssertEqual(fast.truePositiveRates.last, 1)
+                XCTAssertEqual(trapezoidArea(fast), rocAUC(labels: sample.labels, scores: sample.scores, weights: w)!, accuracy: 1e-12)
+            }
+        }
+    }
+}
