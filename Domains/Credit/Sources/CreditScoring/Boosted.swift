@@ -322,21 +322,4 @@ public enum BoostedTrainer {
         model.spec = spec
         return Result(model: model, binnings: binnings, scores: scores, pd: margins.map(model.probabilityOfDefault(margin:)))
     }
-
-    /// Stratified k-fold cross-validated AUC of the boosted model (fold AUCs and their mean),
-    /// each fold binned and fitted on the other folds only (same folds as the scorecard's).
-    public static func crossValidatedAUC(_ data: CreditDataset, config: ScorecardConfig = ScorecardConfig(),
-                                         boosting: BoostingConfig = BoostingConfig(), folds k: Int = 5,
-                                         seed: UInt64 = 0, threads: Int = ThreadCount.auto.resolved) throws -> (mean: Double, folds: [Double]) {
-        let fold = data.stratifiedFolds(k, seed: seed)
-        var aucs: [Double] = []
-        for f in 0..<k {
-            let train = data.subset(fold.indices.filter { fold[$0] != f })
-            let test = data.subset(fold.indices.filter { fold[$0] == f })
-            let model = try fit(train, config: config, boosting: boosting, threads: threads).model
-            let margins = model.trees.predictRaw(model.encode(test).features, threads: threads)
-            aucs.append(rocAUC(labels: test.labels, scores: margins) ?? 0.5)
-        }
-        return (aucs.reduce(0, +) / Double(k), aucs)
-    }
 }

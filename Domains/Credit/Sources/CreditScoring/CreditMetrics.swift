@@ -37,24 +37,6 @@ public enum CreditMetrics {
         return (best, at)
     }
 
-    /// Brier score (1/n) Σ (pdᵢ − yᵢ)².
-    public static func brier(labels: [Double], pd: [Double]) -> Double {
-        guard !labels.isEmpty else { return .nan }
-        return zip(labels, pd).reduce(0) { $0 + ($1.1 - $1.0) * ($1.1 - $1.0) } / Double(labels.count)
-    }
-
-    /// Log-loss −(1/n) Σ [yᵢ ln pdᵢ + (1−yᵢ) ln(1−pdᵢ)], pd clipped to [10⁻¹⁵, 1−10⁻¹⁵].
-    public static func logLoss(labels: [Double], pd: [Double]) -> Double {
-        guard !labels.isEmpty else { return .nan }
-        var total = 0.0
-        for (y, p) in zip(labels, pd) {
-            let q = min(max(p, 1e-15), 1 - 1e-15)
-            // y ∈ {0, 1}: the other term is exactly 0, so only one logarithm is taken.
-            total -= y == 1 ? log(q) : (y == 0 ? log(1 - q) : y * log(q) + (1 - y) * log(1 - q))
-        }
-        return total / Double(labels.count)
-    }
-
     /// The cut-off score c minimising the expected cost when applicants scoring below c are declined:
     ///
     ///     cost(c) = costBadAccepted · #{bad, score ≥ c} + costGoodRejected · #{good, score < c}
@@ -168,56 +150,13 @@ public enum CreditMetrics {
         return result
     }
 
-    /// The Hosmer–Lemeshow statistic over bands:
-    ///
-    ///     H = Σ_g (O_g − E_g)² / (E_g · (1 − E_g / n_g))
-    ///
-    /// with O_g the bads, E_g the sum of predicted PDs and n_g the rows of band g; p-value from
-    /// the χ² distribution with G − 2 degrees of freedom.
-    public static func hosmerLemeshow(_ bands: [Band]) -> (statistic: Double, degreesOfFreedom: Int, pValue: Double) {
-        var h = 0.0
-        for band in bands where band.count > 0 {
-            let expected = band.meanPD * Double(band.count)
-            let variance = expected * (1 - band.meanPD)
-            if variance > 0 { h += (Double(band.bads) - expected) * (Double(band.bads) - expected) / variance }
-        }
-        let df = max(bands.count - 2, 1)
-        return (h, df, chiSquareSurvival(h, degreesOfFreedom: df))
-    }
-
-    /// P(χ²_k > x) = Q(k/2, x/2), the regularised upper incomplete gamma function.
-    public static func chiSquareSurvival(_ x: Double, degreesOfFreedom k: Int) -> Double {
-        guard x > 0 else { return 1 }
-        return regularizedUpperGamma(Double(k) / 2, x / 2)
-    }
-
-    /// Q(a, x) by its series (x < a + 1) or continued fraction (Numerical Recipes §6.2).
-    static func regularizedUpperGamma(_ a: Double, _ x: Double) -> Double {
-        let logPrefix = -x + a * log(x) - lgamma(a)
-        if x < a + 1 {
-            var sum = 1 / a, term = 1 / a, ap = a
-            for _ in 0..<500 {
-                ap += 1
-                term *= x / ap
-                sum += term
-                if abs(term) < abs(sum) * 1e-15 { break }
-            }
-            return max(0, 1 - sum * exp(logPrefix))
-        }
-        var b = x + 1 - a, c = 1 / 1e-300, d = 1 / b, h = d
-        for i in 1...500 {
-            let an = -Double(i) * (Double(i) - a)
-            b += 2
-            d = an * d + b
-            if abs(d) < 1e-300 { d = 1e-300 }
-            c = b + an / c
-            if abs(c) < 1e-300 { c = 1e-300 }
-            d = 1 / d
-            let delta = d * c
-            h *= delta
-            if abs(delta - 1) < 1e-15 { break }
-        }
-        return min(1, exp(logPrefix) * h)
+    /// The Hosmer–Lemeshow test over score bands: the core's ``hosmerLemeshow(bins:)`` with each
+    /// band as a group (O_g its bads, E_g its rows times its mean predicted PD).
+    public static func hosmerLemeshow(_ bands: [Band]) -> HosmerLemeshow {
+        LeptonCore.hosmerLemeshow(bins: bands.map { band in
+            ProbabilityBin(lower: 0, upper: 1, weight: Double(band.count), meanPredicted: band.meanPD,
+                           observedRate: band.badRate, positives: Double(band.bads))
+        })
     }
 
     /// One row of the strategy table: declining below `cutoff` approves `approvalRate` of
@@ -297,21 +236,10 @@ public enum CreditMetrics {
         return (fpr, tpr)
     }
 
-    /// The sort-based twin of ``ScoreHistogram/rocRates``: the rates after each distinct score.
+    /// The sort-based twin of ``ScoreHistogram/rocRates``: the core's ``rocCurve(labels:scores:weights:)``
+    /// of −score (declining the lowest scores first).
     static func rocRatesBySorting(labels: [Double], scores: [Int]) -> (fpr: [Double], tpr: [Double]) {
-        let order = scores.indices.sorted { scores[$0] < scores[$1] }
-        let bads = max(labels.reduce(0, +), 1), goods = max(Double(labels.count) - labels.reduce(0, +), 1)
-        var fpr = [0.0], tpr = [0.0]
-        var tp = 0.0, fp = 0.0, k = 0
-        while k < order.count {
-            let s = scores[order[k]]
-            while k < order.count, scores[order[k]] == s {
-                if labels[order[k]] == 1 { tp += 1 } else { fp += 1 }
-                k += 1
-            }
-            fpr.append(fp / goods)
-            tpr.append(tp / bads)
-        }
-        return (fpr, tpr)
+        guard let curve = rocCurve(labels: labels, scores: scores.map { -Double($0) }) else { return ([0], [0]) }
+        return (curve.falsePositiveRates, curve.truePositiveRates)
     }
 }

@@ -15,7 +15,7 @@ public struct ScorecardEvaluation: Sendable {
     public let logLoss: Double
     /// Ten score bands, riskiest first.
     public let bands: [CreditMetrics.Band]
-    public let hosmerLemeshow: (statistic: Double, degreesOfFreedom: Int, pValue: Double)
+    public let hosmerLemeshow: HosmerLemeshow
     public let cutoff: Int
     public let atCutoff: CreditMetrics.Confusion
     public let optimalCutoff: Int
@@ -34,8 +34,8 @@ public struct ScorecardEvaluation: Sendable {
         auc = (histogram.map { $0.auc } ?? CreditMetrics.auc(labels: labels, scores: scores)) ?? .nan
         gini = 2 * auc - 1
         (ks, ksScore) = histogram?.ks ?? CreditMetrics.ks(labels: labels, scores: scores)
-        brier = CreditMetrics.brier(labels: labels, pd: pd)
-        logLoss = CreditMetrics.logLoss(labels: labels, pd: pd)
+        brier = brierScore(labels: labels, probabilities: pd)
+        logLoss = LeptonCore.logLoss(labels: labels, probabilities: pd)
         bands = CreditMetrics.bands(labels: labels, scores: scores, pd: pd)
         hosmerLemeshow = CreditMetrics.hosmerLemeshow(bands)
         self.cutoff = cutoff

@@ -292,23 +292,6 @@ public enum ScorecardTrainer {
         }
         return results.values.map { $0! }
     }
-
-    /// Stratified k-fold cross-validated AUC of the scorecard (fold AUCs and their mean), each
-    /// fold binned and fitted on the other folds only.
-    public static func crossValidatedAUC(_ data: CreditDataset, config: ScorecardConfig = ScorecardConfig(), folds k: Int = 5,
-                                         seed: UInt64 = 0, threads: Int = ThreadCount.auto.resolved) throws -> (mean: Double, folds: [Double]) {
-        let fold = data.stratifiedFolds(k, seed: seed)
-        var aucs: [Double] = []
-        for f in 0..<k {
-            let train = data.subset(fold.indices.filter { fold[$0] != f })
-            let test = data.subset(fold.indices.filter { fold[$0] == f })
-            let card = try fit(train, config: config, threads: threads).scorecard
-            let scores = card.scores(of: test)
-            // Higher score, lower risk: AUC of −score against "bad".
-            aucs.append(rocAUC(labels: test.labels, scores: scores.map { -Double($0) }) ?? 0.5)
-        }
-        return (aucs.reduce(0, +) / Double(k), aucs)
-    }
 }
 
 extension Scorecard {

@@ -58,17 +58,17 @@ struct Demo: ParsableCommand {
         let result = try ScorecardTrainer.fit(dataset, config: ScorecardConfig(), threads: threads)
         let card = result.scorecard
         let trainSeconds = Date().timeIntervalSince(t0)
-        let cv = try ScorecardTrainer.crossValidatedAUC(dataset, folds: 5, seed: common.seed, threads: threads)
+        let cv = try CreditCrossValidation.run(dataset, kind: .scorecard, folds: 5, seed: common.seed, threads: threads)
         let e = ScorecardEvaluation(labels: dataset.labels, scores: result.scores,
                                     pd: card.probabilitiesOfDefault(scores: result.scores), cutoff: card.cutoff,
                                     costBadAccepted: card.config.costBadAccepted, costGoodRejected: card.config.costGoodRejected)
-        try ScorecardFile.write(card, to: modelPath, metrics: Dictionary(e.summary + [("cv_auc", cv.mean)], uniquingKeysWith: { a, _ in a }),
+        try ScorecardFile.write(card, to: modelPath, metrics: Dictionary(e.summary + [("cv_auc", cv.meanAUC)], uniquingKeysWith: { a, _ in a }),
                                 dataFingerprint: fileFingerprint(source), seed: common.seed)
         say("== German credit (\(source)): \(dataset.count) loans, \(dataset.badCount) bad")
         say(String(format: "scorecard with %d of %d characteristics, binned and fitted in %.3f s", card.entries.count,
                    dataset.characteristics.count, trainSeconds))
-        say(String(format: "5-fold cross-validated AUC %.4f (folds %@); gate ≥ 0.78", cv.mean,
-                   cv.folds.map { String(format: "%.3f", $0) }.joined(separator: " ")))
+        say(String(format: "5-fold cross-validated AUC %.4f (folds %@); gate ≥ 0.78", cv.meanAUC,
+                   cv.foldAUCs.map { String(format: "%.3f", $0) }.joined(separator: " ")))
         say(String(format: "training data: AUC %.4f  Gini %.4f  KS %.4f  Brier %.4f  log-loss %.4f  Hosmer–Lemeshow p %.3f",
                    e.auc, e.gini, e.ks, e.brier, e.logLoss, e.hosmerLemeshow.pValue))
         say(String(format: "cut-off %d (cost-optimal, bad accepted 5, good rejected 1): approve %.1f%%, bad rate of approved %.1f%%",
@@ -92,12 +92,12 @@ struct Demo: ParsableCommand {
                                                                      dataFingerprint: fileFingerprint(source), seed: common.seed,
                                                                      command: commandLine, created: now),
                                               title: "German credit scorecard (demo)")
-        report.addParagraph(String(format: "Stratified 5-fold cross-validated AUC (binning and fit on each training fold): %.4f.", cv.mean))
+        report.addParagraph(String(format: "Stratified 5-fold cross-validated AUC (binning and fit on each training fold): %.4f.", cv.meanAUC))
         try ReportFiles.writeHTML(report, to: reportPath)
         say("wrote \(modelPath) and the report \(reportPath)")
 
         // 2. Synthetic applicants drawn from the training distribution, batch-scored on every core.
-        var summary: [(String, JSONValue)] = [("cv_auc", .double(cv.mean)), ("auc", .double(e.auc)), ("ks", .double(e.ks)),
+        var summary: [(String, JSONValue)] = [("cv_auc", .double(cv.meanAUC)), ("auc", .double(e.auc)), ("ks", .double(e.ks)),
                                               ("model", .string(modelPath)), ("report", .string(reportPath))]
         if rows > 0 {
             let applicants = outDir + "/applicants.csv", scores = outDir + "/scores.csv"

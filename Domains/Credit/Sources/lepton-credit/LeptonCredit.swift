@@ -107,7 +107,7 @@ struct Train: ParsableCommand {
         var kind: ModelKind
         var path: String
         var evaluation: ScorecardEvaluation
-        var cv: (mean: Double, folds: [Double])?
+        var cv: CreditCrossValidation?
         /// Kind-specific figures for `--json`.
         var extra: [(String, JSONValue)]
         var line: String
@@ -144,9 +144,9 @@ struct Train: ParsableCommand {
                                                  pd: c.probabilitiesOfDefault(scores: result.scores), cutoff: c.cutoff,
                                                  costBadAccepted: config.costBadAccepted, costGoodRejected: config.costGoodRejected)
             let cv = cvFolds >= 2
-                ? try ScorecardTrainer.crossValidatedAUC(dataset, config: config, folds: cvFolds, seed: common.seed, threads: threads) : nil
+                ? try CreditCrossValidation.run(dataset, kind: .scorecard, config: config, folds: cvFolds, seed: common.seed, threads: threads) : nil
             var metrics = Dictionary(evaluation.summary, uniquingKeysWith: { a, _ in a })
-            if let cv { metrics["cv_auc"] = cv.mean }
+            if let cv { metrics["cv_auc"] = cv.meanAUC }
             try ScorecardFile.write(c, to: out, metrics: metrics, dataFingerprint: fingerprint, seed: common.seed)
             if let report {
                 var r = CreditReports.evaluation(evaluation, scorecard: c, labels: dataset.labels, scores: result.scores,
@@ -168,10 +168,10 @@ struct Train: ParsableCommand {
             let evaluation = ScorecardEvaluation(labels: dataset.labels, scores: result.scores, pd: result.pd, cutoff: b.spec.cutoff,
                                                  costBadAccepted: config.costBadAccepted, costGoodRejected: config.costGoodRejected)
             let cv = cvFolds >= 2
-                ? try BoostedTrainer.crossValidatedAUC(dataset, config: config, boosting: boosting, folds: cvFolds, seed: common.seed,
+                ? try CreditCrossValidation.run(dataset, kind: .gbdt, config: config, boosting: boosting, folds: cvFolds, seed: common.seed,
                                                        threads: threads) : nil
             var metrics = Dictionary(evaluation.summary, uniquingKeysWith: { a, _ in a })
-            if let cv { metrics["cv_auc"] = cv.mean }
+            if let cv { metrics["cv_auc"] = cv.meanAUC }
             try BoostedModelFile.write(b, to: path, metrics: metrics, dataFingerprint: fingerprint, seed: common.seed)
             if let report {
                 let reportPath = kind == .both ? companionPath(report) : report
@@ -204,8 +204,8 @@ struct Train: ParsableCommand {
             let e = f.evaluation
             human.append(String(format: "training data: AUC %.4f  Gini %.4f  KS %.4f  Brier %.4f", e.auc, e.gini, e.ks, e.brier))
             if let cv = f.cv {
-                human.append(String(format: "%d-fold cross-validated AUC %.4f (folds %@)", cvFolds, cv.mean,
-                                    cv.folds.map { String(format: "%.3f", $0) }.joined(separator: " ")))
+                human.append(String(format: "%d-fold cross-validated AUC %.4f (folds %@)", cvFolds, cv.meanAUC,
+                                    cv.foldAUCs.map { String(format: "%.3f", $0) }.joined(separator: " ")))
             }
         } else {
             human.append("")
@@ -214,7 +214,7 @@ struct Train: ParsableCommand {
                 let e = f.evaluation
                 human.append(f.kind.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)
                              + String(format: "%10.4f  %6.4f  %6.4f  %6.4f  %7d", e.auc, e.gini, e.ks, e.brier, e.cutoff)
-                             + (f.cv.map { String(format: "  %14.4f", $0.mean) } ?? ""))
+                             + (f.cv.map { String(format: "  %14.4f", $0.meanAUC) } ?? ""))
             }
         }
         human.append("wrote " + fitted.map(\.path).joined(separator: " and ")
@@ -226,8 +226,8 @@ struct Train: ParsableCommand {
                                                  ("ks", .double(e.ks)), ("brier", .double(e.brier)), ("cutoff", .int(e.cutoff))]
             fields += f.extra
             if let cv = f.cv {
-                fields.append(("cv_auc", .double(cv.mean)))
-                fields.append(("cv_fold_aucs", .array(cv.folds.map { .double($0) })))
+                fields.append(("cv_auc", .double(cv.meanAUC)))
+                fields.append(("cv_fold_aucs", .array(cv.foldAUCs.map { .double($0) })))
             }
             return fields
         }

@@ -113,9 +113,9 @@ final class ScorecardTests: XCTestCase {
 
     func testCrossValidatedAUCMeetsTheGate() throws {
         let data = try CreditDataset.load(path: germanCreditPath, target: "creditability", bad: "bad")
-        let cv = try ScorecardTrainer.crossValidatedAUC(data, folds: 5, seed: 0)
-        XCTAssertEqual(cv.folds.count, 5)
-        XCTAssertGreaterThanOrEqual(cv.mean, 0.78, "folds \(cv.folds)")
+        let cv = try CreditCrossValidation.run(data, kind: .scorecard, folds: 5, seed: 0)
+        XCTAssertEqual(cv.foldAUCs.count, 5)
+        XCTAssertGreaterThanOrEqual(cv.meanAUC, 0.78, "folds \(cv.foldAUCs)")
     }
 
     func testModelFileRoundTrip() throws {
