@@ -77,21 +77,23 @@ let package = Package(
             path: "Benchmarks/Sources/lepton-bench"),
 
         // MARK: - Tests
-        .target(name: "LeptonTestSupport", path: "Tests/LeptonTestSupport"),
+        // What every test target needs: the gradient checker, closeness assertions, temporary
+        // folders, a runner for the built executables (and the core's SeededGenerator, through LeptonCore).
+        .target(name: "LeptonTestSupport", dependencies: ["LeptonCore"], path: "Tests/LeptonTestSupport"),
         .executableTarget(name: "lepton-io-probe", dependencies: ["LeptonIO"], path: "Tests/LeptonIOProbe"),
-        .testTarget(name: "LeptonIOTests", dependencies: ["LeptonIO", "LeptonTestSupport"],
+        .testTarget(name: "LeptonIOTests", dependencies: ["LeptonIO", "LeptonCore", "LeptonTestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "LeptonCoreTests", dependencies: ["LeptonCore", "CLeptonKernels", "LeptonTestSupport"]),
         // The benchmark executable's image-folder loader and CNN recipe (@testable).
         .testTarget(name: "LeptonBenchTests", dependencies: ["lepton-bench", "LeptonIO", "LeptonCore", "LeptonTestSupport"]),
-        .testTarget(name: "LeptonReportTests", dependencies: ["LeptonReport"]),
+        .testTarget(name: "LeptonReportTests", dependencies: ["LeptonReport", "LeptonCore", "LeptonTestSupport"]),
         .testTarget(
             name: "LeptonCLITests",
             dependencies: [
                 "LeptonCLI", "LeptonIO", "LeptonReport", "LeptonTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .testTarget(name: "CreditScoringTests", dependencies: ["CreditScoring", "LeptonTestSupport"],
+        .testTarget(name: "CreditScoringTests", dependencies: ["CreditScoring", "LeptonCore", "LeptonTestSupport"],
                     path: "Domains/Credit/Tests/CreditScoringTests"),
     ]
 )

@@ -1,5 +1,6 @@
 @testable import LeptonCore
 import XCTest
+import LeptonTestSupport
 
 /// The channels-last layers (ChannelsLast.swift, Conv2D+ChannelsLast.swift,
 /// BatchNorm+ChannelsLast.swift, GlobalAvgPool) against their channels-first counterparts and the

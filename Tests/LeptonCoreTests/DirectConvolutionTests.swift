@@ -1,6 +1,7 @@
 import CLeptonKernels
 @testable import LeptonCore
 import XCTest
+import LeptonTestSupport
 
 /// The direct 3×3 kernels (Conv2D+Direct.swift) against the naive twins and the im2col + GEMM
 /// path, for channel counts that are and are not multiples of 16, odd and tiny images, with and

@@ -1,5 +1,6 @@
 @testable import LeptonCore
 import XCTest
+import LeptonTestSupport
 
 /// Finite-difference gradient checks for every layer (small shapes keep them fast in debug).
 final class LayerGradientTests: XCTestCase {

@@ -1,5 +1,6 @@
 import LeptonCore
 import XCTest
+import LeptonTestSupport
 
 final class LossTests: XCTestCase {
     func testMeanSquaredError() {

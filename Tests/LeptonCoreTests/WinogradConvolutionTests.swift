@@ -2,6 +2,7 @@ import CLeptonKernels
 @testable import LeptonCore
 import Foundation
 import XCTest
+import LeptonTestSupport
 
 /// Winograd F(2×2, 3×3) and F(4×4, 3×3) (Conv2D+Winograd.swift) against the naive twins and the direct and GEMM
 /// paths: odd, even and tiny images (last tiles that run past the edge), batches that span

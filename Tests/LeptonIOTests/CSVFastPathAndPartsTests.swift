@@ -1,6 +1,7 @@
 @testable import LeptonIO
 import LeptonTestSupport
 import XCTest
+import LeptonCore
 
 /// The fast tokenizer must give exactly libcsv's records; parallel parts must give exactly the
 /// sequential records; memory must stay flat.

@@ -2,6 +2,7 @@ import Foundation
 @testable import LeptonIO
 import LeptonTestSupport
 import XCTest
+import LeptonCore
 
 /// ``CSVLine`` (the batch jobs' fast path) writes exactly the bytes ``CSVWriter`` writes.
 final class CSVLineTests: XCTestCase {

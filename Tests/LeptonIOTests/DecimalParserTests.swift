@@ -1,6 +1,7 @@
 import Foundation
 @testable import LeptonIO
 import XCTest
+import LeptonCore
 
 final class DecimalParserTests: XCTestCase {
     private func parse(_ s: String) -> Double? { DecimalParser.parseDouble(s) }

@@ -1,6 +1,7 @@
 @testable import LeptonIO
 import LeptonTestSupport
 import XCTest
+import LeptonCore
 
 /// A parallel ``NumericTable`` read must equal the sequential one for any bytes, malformed
 /// quoting included: a stray quote makes the quote parity that the cuts trust disagree with

@@ -1,6 +1,7 @@
 @testable import LeptonIO
 import LeptonTestSupport
 import XCTest
+import LeptonCore
 
 /// Parts cut without tracking quotes must read exactly like one sequential read, whether the
 /// cuts fall outside quotes (kept) or inside a quoted field (detected, read again quote-aware).

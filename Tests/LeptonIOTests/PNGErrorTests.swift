@@ -2,6 +2,7 @@ import Foundation
 @testable import LeptonIO
 import LeptonTestSupport
 import XCTest
+import LeptonCore
 
 final class PNGErrorTests: XCTestCase {
     var dir: TemporaryDirectory!

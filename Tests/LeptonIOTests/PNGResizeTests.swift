@@ -1,5 +1,6 @@
 @testable import LeptonIO
 import XCTest
+import LeptonCore
 
 /// The area filter by its definition, one output pixel at a time: the mean of the source
 /// over the output pixel's footprint, each source pixel weighted by its overlap area.

@@ -1,6 +1,7 @@
 import Foundation
 @testable import LeptonIO
 import XCTest
+import LeptonCore
 
 /// One committed fixture: the PNG bytes and what its encoder was fed (see make_fixtures.py).
 struct PNGFixture {
@@ -68,16 +69,11 @@ func assertPNGError(_ body: () throws -> Void, file: StaticString = #filePath, l
     }
 }
 
-/// A small deterministic generator (SplitMix64) for test images.
+/// Test image bytes from the core's seeded generator.
 struct PNGTestRandom {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func byte() -> UInt8 { UInt8(truncatingIfNeeded: next()) }
-    mutating func unit() -> Float { Float(next() >> 40) / Float(1 << 24) }
+    var generator: SeededGenerator
+    init(state: UInt64) { generator = SeededGenerator(seed: state) }
+    mutating func next() -> UInt64 { generator.next() }
+    mutating func byte() -> UInt8 { UInt8(truncatingIfNeeded: generator.next()) }
+    mutating func unit() -> Float { generator.nextUniform() }
 }

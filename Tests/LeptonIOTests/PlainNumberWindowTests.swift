@@ -1,5 +1,6 @@
 @testable import LeptonIO
 import XCTest
+import LeptonCore
 
 /// The window scanner against its byte-wise twin, field by field, and the line kernel with the
 /// window scanner against the kernel without it, line by line.

@@ -1,6 +1,7 @@
 @testable import LeptonIO
 import LeptonTestSupport
 import XCTest
+import LeptonCore
 
 /// The one-pass parallel ``TabularTable/read(path:kinds:options:threads:)`` must give exactly
 /// what its naive twin ``TabularTable/readTwoPass(path:kinds:options:)`` gives: kinds, values,

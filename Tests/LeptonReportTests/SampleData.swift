@@ -1,28 +1,6 @@
 import Foundation
+import LeptonCore
 import LeptonReport
-
-/// Deterministic synthetic data for the sample reports (SplitMix64 + Box–Muller): the same
-/// seed gives the same reports, byte for byte.
-struct SampleRandom {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
-
-    mutating func normal(mean: Double = 0, sd: Double = 1) -> Double {
-        let u1 = max(uniform(), 1e-300), u2 = uniform()
-        return mean + sd * (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
-    }
-}
 
 /// A scored binary data set and the curves computed from it (the way LeptonCore's metrics would).
 struct ScoredSample {
@@ -32,7 +10,7 @@ struct ScoredSample {
     /// `count` records, `prevalence` of them positive, with class-conditional logit scores
     /// `separation` standard deviations apart.
     static func make(seed: UInt64, count: Int, prevalence: Double, separation: Double) -> ScoredSample {
-        var rng = SampleRandom(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         var labels: [Bool] = [], scores: [Double] = []
         for _ in 0..<count {
             let positive = rng.uniform() < prevalence
@@ -46,62 +24,32 @@ struct ScoredSample {
     var positives: [Double] { zip(labels, scores).filter(\.0).map(\.1) }
     var negatives: [Double] { zip(labels, scores).filter { !$0.0 }.map(\.1) }
 
-    /// Points at each distinct threshold, from the highest down: (threshold, fpr, tpr, precision).
-    func sweep() -> [(threshold: Double, fpr: Double, tpr: Double, precision: Double)] {
-        let order = scores.indices.sorted { scores[$0] > scores[$1] }
-        let p = Double(labels.filter { $0 }.count), n = Double(labels.count) - p
-        var tp = 0.0, fp = 0.0
-        var out: [(Double, Double, Double, Double)] = []
-        var i = 0
-        while i < order.count {
-            let t = scores[order[i]]
-            while i < order.count && scores[order[i]] == t {
-                if labels[order[i]] { tp += 1 } else { fp += 1 }
-                i += 1
-            }
-            out.append((t, fp / n, tp / p, tp / (tp + fp)))
-        }
-        return out
-    }
+    var labelValues: [Double] { labels.map { $0 ? 1 : 0 } }
 
+    /// The ROC curve and its AUC from LeptonCore's metrics.
     func roc(name: String) -> ROCCurve {
-        let s = sweep()
-        var auc = 0.0, lastX = 0.0, lastY = 0.0
-        for point in s {
-            auc += (point.fpr - lastX) * (point.tpr + lastY) / 2
-            lastX = point.fpr
-            lastY = point.tpr
-        }
-        return ROCCurve(name: name, falsePositiveRates: s.map(\.fpr), truePositiveRates: s.map(\.tpr), thresholds: s.map(\.threshold), auc: auc)
+        let curve = rocCurve(labels: labelValues, scores: scores)!
+        return ROCCurve(name: name, falsePositiveRates: curve.falsePositiveRates, truePositiveRates: curve.truePositiveRates,
+                        thresholds: curve.thresholds, auc: rocAUC(labels: labelValues, scores: scores))
     }
 
+    /// The precision–recall curve and average precision from LeptonCore's metrics.
     func precisionRecall(name: String) -> PrecisionRecallCurve {
-        let s = sweep()
-        var ap = 0.0, lastRecall = 0.0
-        for point in s {
-            ap += (point.tpr - lastRecall) * point.precision
-            lastRecall = point.tpr
-        }
-        return PrecisionRecallCurve(name: name, recalls: s.map(\.tpr), precisions: s.map(\.precision), thresholds: s.map(\.threshold),
-                                    averagePrecision: ap)
+        let curve = precisionRecallCurve(labels: labelValues, scores: scores)!
+        return PrecisionRecallCurve(name: name, recalls: curve.recalls, precisions: curve.precisions, thresholds: curve.thresholds,
+                                    averagePrecision: averagePrecision(labels: labelValues, scores: scores))
     }
 
+    /// Calibration bins (uniform on [0, 1]) from LeptonCore's metrics.
     func calibration(bins: Int = 10) -> [CalibrationBin] {
-        var sums = [Double](repeating: 0, count: bins), hits = [Double](repeating: 0, count: bins), counts = [Int](repeating: 0, count: bins)
-        for (label, score) in zip(labels, scores) {
-            let b = min(Int(score * Double(bins)), bins - 1)
-            sums[b] += score
-            hits[b] += label ? 1 : 0
-            counts[b] += 1
-        }
-        return (0..<bins).filter { counts[$0] > 0 }.map {
-            CalibrationBin(meanPredicted: sums[$0] / Double(counts[$0]), observedRate: hits[$0] / Double(counts[$0]), count: counts[$0])
+        calibrationBins(labels: labelValues, probabilities: scores, bins: bins)!.map {
+            CalibrationBin(meanPredicted: $0.meanPredicted, observedRate: $0.observedRate, count: Int($0.weight))
         }
     }
 
-    /// The threshold of the sweep point whose specificity is at least `specificity`, with the highest TPR.
+    /// The lowest threshold whose specificity is at least `specificity` (LeptonCore's metrics).
     func threshold(forSpecificity specificity: Double) -> Double {
-        sweep().filter { 1 - $0.fpr >= specificity }.last?.threshold ?? 0.5
+        LeptonCore.threshold(forSpecificity: specificity, labels: labelValues, scores: scores) ?? 0.5
     }
 }
 
@@ -152,7 +100,7 @@ enum TinyPNG {
     /// A synthetic 64×64 "chest scan": two dark lung fields in a bright body, noise, and for
     /// positives a bright opacity; plus a saliency overlay (red, alpha ∝ closeness to the opacity).
     static func scan(seed: UInt64, positive: Bool) -> (image: [UInt8], overlay: [UInt8]) {
-        var rng = SampleRandom(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         let size = 64
         let cx = 18 + rng.uniform() * 28, cy = 20 + rng.uniform() * 26, radius = 4 + rng.uniform() * 4
         var grey = [UInt8](repeating: 0, count: size * size)

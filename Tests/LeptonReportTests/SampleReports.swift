@@ -1,4 +1,5 @@
 import Foundation
+import LeptonCore
 import LeptonReport
 
 /// The three sample reports, one per domain, made from seeded synthetic data. They exercise
@@ -42,7 +43,7 @@ enum SampleReports {
         report.addHeading("Explanations")
         let features = ["debt_to_income", "credit_utilisation", "months_since_last_delinquency", "annual_income", "loan_amount",
                         "employment_length_years", "number_of_open_accounts", "home_ownership=RENT"]
-        var rng = SampleRandom(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         let importance = features.indices.map { 0.3 / Double($0 + 1) + rng.uniform() * 0.02 }
         report.addFigure(BarChart(title: "Feature importance", subtitle: "Mean |SHAP| on the hold-out set", categories: features,
                                   values: importance, value: Axis("Mean absolute contribution", unit: "log-odds")),
@@ -63,7 +64,7 @@ enum SampleReports {
     static func imaging(seed: UInt64 = 11) -> Report {
         var report = Report(title: "Chest scan classifier — validation report",
                             provenance: provenance(tool: "lepton-scan", model: "models/scan-cnn.lepton", data: "data/imaging/validation", seed: seed))
-        var rng = SampleRandom(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         var tiles: [ImageTile] = []
         for i in 0..<8 {
             let positive = i % 2 == 0
@@ -104,7 +105,7 @@ enum SampleReports {
 
     /// Production-line quality: a control chart with rule violations, capability histogram, model trade-offs.
     static func manufacturing(seed: UInt64 = 5) -> Report {
-        var rng = SampleRandom(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         var values: [Double] = []
         for i in 0..<120 {
             var v = rng.normal(mean: 10.0, sd: 0.05)

@@ -44,6 +44,15 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         return Float((-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2))
     }
 
+    /// A uniform `Double` in [0, 1) from the top 53 bits (exactly representable).
+    public mutating func uniform() -> Double { Double(next() >> 11) * 0x1p-53 }
+
+    /// A normal sample with mean `mean` and standard deviation `sd` (Box–Muller in Double).
+    public mutating func normal(mean: Double = 0, sd: Double = 1) -> Double {
+        let u1 = (Double(next() >> 11) + 1) * 0x1p-53, u2 = Double(next() >> 11) * 0x1p-53
+        return mean + sd * (-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2)
+    }
+
     /// A uniform integer in `0..<upperBound` without modulo bias.
     public mutating func nextInt(below upperBound: Int) -> Int {
         precondition(upperBound > 0, "nextInt(below:) needs a positive bound")

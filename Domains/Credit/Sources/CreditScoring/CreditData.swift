@@ -248,7 +248,3 @@ public struct CreditDataset: Sendable {
     }
 }
 
-extension RandomNumberGenerator {
-    /// Uniform in [0, 1) with 53 random bits.
-    mutating func uniform() -> Double { Double(next() >> 11) * 0x1p-53 }
-}

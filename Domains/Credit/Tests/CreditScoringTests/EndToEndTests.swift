@@ -9,31 +9,12 @@ final class EndToEndTests: XCTestCase {
     override func setUpWithError() throws { dir = try TemporaryDirectory("credit-e2e") }
     override func tearDown() { dir.remove() }
 
-    var binary: URL {
-        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
-            return bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("lepton-credit")
-        }
-        return Bundle.main.bundleURL.appendingPathComponent("lepton-credit")
-    }
+    let credit = BuiltExecutable("lepton-credit")
 
     /// Runs the tool; returns exit status, standard output and standard error.
     @discardableResult
-    func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            XCTFail("lepton-credit not built at \(binary.path); run `swift build --build-tests`")
-            return (-1, "", "")
-        }
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    func run(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> BuiltExecutable.Outcome {
+        try credit.run(arguments, file: file, line: line)
     }
 
     func json(_ text: String) throws -> [String: Any] {

@@ -7,13 +7,13 @@ import XCTest
 /// element contributes. Central differences `(L(x + ε) − L(x − ε)) / 2ε`, accumulated in Double,
 /// are compared with the analytic gradient from `backward` for up to `samples` coordinates of
 /// the input and of each parameter.
-enum GradientChecker {
-    struct Failure: CustomStringConvertible {
-        let what: String, index: Int, analytic: Float, numeric: Float
-        var description: String { "\(what)[\(index)]: analytic \(analytic), numeric \(numeric)" }
+public enum GradientChecker {
+    public struct Failure: CustomStringConvertible {
+        public let what: String, index: Int, analytic: Float, numeric: Float
+        public var description: String { "\(what)[\(index)]: analytic \(analytic), numeric \(numeric)" }
     }
 
-    static func probeLoss(_ y: Tensor, _ r: Tensor) -> Double {
+    public static func probeLoss(_ y: Tensor, _ r: Tensor) -> Double {
         var s = 0.0
         for i in 0..<y.count { s += Double(y[flat: i]) * Double(r[flat: i]) }
         return s
@@ -21,7 +21,7 @@ enum GradientChecker {
 
     /// Checks ∂L/∂input and ∂L/∂parameter of `layer` at `input`. `beforeForward` runs before every
     /// forward (e.g. to reseed a dropout mask so every evaluation sees the same mask).
-    static func check(_ layer: any Layer, input: Tensor, training: Bool = true, epsilon: Float = 1e-2,
+    public static func check(_ layer: any Layer, input: Tensor, training: Bool = true, epsilon: Float = 1e-2,
                       tolerance: Float = 1e-2, samples: Int = 24, checkInput: Bool = true,
                       beforeForward: () -> Void = {}, file: StaticString = #filePath, line: UInt = #line) {
         let found = failures(layer, input: input, training: training, epsilon: epsilon, tolerance: tolerance,
@@ -31,7 +31,7 @@ enum GradientChecker {
     }
 
     /// The coordinates where analytic and numeric gradients disagree.
-    static func failures(_ layer: any Layer, input: Tensor, training: Bool = true, epsilon: Float = 1e-2,
+    public static func failures(_ layer: any Layer, input: Tensor, training: Bool = true, epsilon: Float = 1e-2,
                          tolerance: Float = 1e-2, samples: Int = 24, checkInput: Bool = true,
                          beforeForward: () -> Void = {}, file: StaticString = #filePath, line: UInt = #line) -> [Failure] {
         var rng = SeededGenerator(seed: 99)
@@ -81,7 +81,7 @@ enum GradientChecker {
     }
 
     /// Checks ∂L/∂output of a loss by central differences on every output coordinate.
-    static func checkLoss(_ loss: some Loss, output: Tensor, target: Tensor, weights: [Float]? = nil,
+    public static func checkLoss(_ loss: some Loss, output: Tensor, target: Tensor, weights: [Float]? = nil,
                           epsilon: Float = 1e-2, tolerance: Float = 1e-2, file: StaticString = #filePath, line: UInt = #line) {
         let (_, grad) = loss.evaluate(output: output, target: target, sampleWeights: weights)
         XCTAssertEqual(grad.shape, output.shape, file: file, line: line)
@@ -102,13 +102,13 @@ enum GradientChecker {
 
 /// Random inputs kept at least `margin` away from zero (so ReLU-like kinks are not straddled
 /// by the finite-difference step).
-func awayFromZero(_ shape: [Int], seed: UInt64, margin: Float = 0.05) -> Tensor {
+public func awayFromZero(_ shape: [Int], seed: UInt64, margin: Float = 0.05) -> Tensor {
     var rng = SeededGenerator(seed: seed)
     return Tensor.normal(shape, using: &rng).map { abs($0) < margin ? ($0 < 0 ? -margin : margin) + $0 : $0 }
 }
 
 /// Random inputs whose values are all distinct and spaced (no near-ties for max pooling).
-func distinctValues(_ shape: [Int], seed: UInt64) -> Tensor {
+public func distinctValues(_ shape: [Int], seed: UInt64) -> Tensor {
     var rng = SeededGenerator(seed: seed)
     let count = shape.reduce(1, *)
     let perm = rng.permutation(count)
