@@ -1,3 +1,4 @@
+import LeptonReport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -139,30 +140,11 @@ public final class Progress: @unchecked Sendable {
     }
 }
 
-/// Number formatting for console lines.
+/// Number formatting for console lines: LeptonReport's ``NumberFormat`` in ASCII, plus rates and durations.
 enum NumberFormatting {
-    static func integer(_ n: Int) -> String {
-        let digits = String(abs(n))
-        var out = ""
-        for (i, c) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return (n < 0 ? "-" : "") + out
-    }
+    static func integer(_ n: Int) -> String { NumberFormat.integer(n, ascii: true) }
 
-    static func fixed(_ value: Double, decimals: Int) -> String {
-        guard value.isFinite else { return "–" }
-        let scale = (0..<decimals).reduce(1.0) { r, _ in r * 10 }
-        let units = Int64((abs(value) * scale).rounded())
-        let whole = units / Int64(scale), fraction = units % Int64(scale)
-        var text = (value < 0 && units != 0 ? "-" : "") + integer(Int(whole))
-        if decimals > 0 {
-            let f = String(fraction)
-            text += "." + String(repeating: "0", count: decimals - f.count) + f
-        }
-        return text
-    }
+    static func fixed(_ value: Double, decimals: Int) -> String { NumberFormat.fixed(value, decimals: decimals, ascii: true) }
 
     /// A rate with sensible precision: `0.25`, `12.5`, `1,234`.
     static func rate(_ r: Double) -> String {

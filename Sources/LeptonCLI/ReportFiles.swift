@@ -1,3 +1,4 @@
+import LeptonCore
 import LeptonIO
 import LeptonReport
 #if canImport(Glibc)
@@ -40,4 +41,12 @@ public enum ReportFiles {
         return written
     }
 
+}
+
+extension Provenance {
+    /// A report header from a run's provenance (the same record the model manifest keeps).
+    public init(_ run: RunProvenance, modelFile: String?) {
+        self.init(tool: run.tool, toolVersion: run.toolVersion, modelFile: modelFile, dataFile: run.dataFile,
+                  dataFingerprint: run.dataFingerprint, seed: run.seed, command: run.command, created: run.created)
+    }
 }

@@ -1,11 +1,6 @@
 import Foundation
 import LeptonIO
 
-/// The version of the Lepton tools, recorded in every model file.
-public enum LeptonVersion {
-    public static let string = "0.1.0"
-}
-
 /// The manifest of a model file: what the model is and how it was made. Shared by every kind
 /// of model in the project (neural networks, gradient-boosted trees, logistic regression…);
 /// kind-specific settings go in ``extra``.
@@ -31,6 +26,8 @@ public struct ModelManifest: Codable, Sendable, Equatable {
     public var toolVersion: String
     /// Kind-specific settings.
     public var extra: [String: JSONValue]
+    /// How the model was made (absent in files written before it was recorded).
+    public var provenance: RunProvenance?
 
     public init(kind: String, architecture: String? = nil, domain: String? = nil, inputShape: [Int] = [],
                 preprocessing: [String: JSONValue] = [:], classNames: [String] = [], metrics: [String: Double] = [:],

@@ -77,4 +77,16 @@ public final class CSVWriter {
 
     /// Throws the output away; nothing appears under the final name.
     public func abandon() { file.abandon() }
+
+    /// Writes `rows` to `path` atomically in one call: the whole file appears, or none of it.
+    public static func write(rows: [[String]], to path: String, delimiter: UInt8 = UInt8(ascii: ",")) throws {
+        let writer = try CSVWriter(path: path, delimiter: delimiter)
+        do {
+            for row in rows { try writer.writeRow(row) }
+            try writer.commit()
+        } catch {
+            writer.abandon()
+            throw error
+        }
+    }
 }

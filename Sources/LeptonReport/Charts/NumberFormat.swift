@@ -9,9 +9,13 @@ import Darwin
 /// groups thousands, so reports read the same on every machine.
 public enum NumberFormat {
     /// `value` with exactly `decimals` decimals and thousands grouped: `12,345.68`.
-    /// NaN is `–`, infinities are `∞` and `−∞`.
-    public static func fixed(_ value: Double, decimals: Int, grouping: Bool = true) -> String {
-        guard value.isFinite else { return value.isNaN ? "–" : (value < 0 ? "−∞" : "∞") }
+    /// NaN is `–`, infinities are `∞` and `−∞`; with `ascii` (console lines, messages, files) the
+    /// minus is `-`, NaN is `nan` and infinities are `inf` and `-inf`.
+    public static func fixed(_ value: Double, decimals: Int, grouping: Bool = true, ascii: Bool = false) -> String {
+        guard value.isFinite else {
+            if ascii { return value.isNaN ? "nan" : (value < 0 ? "-inf" : "inf") }
+            return value.isNaN ? "–" : (value < 0 ? "−∞" : "∞")
+        }
         let decimals = max(0, min(decimals, 12))
         let scale = pow(10.0, Double(decimals))
         var rounded = (abs(value) * scale).rounded()
@@ -31,7 +35,7 @@ public enum NumberFormat {
             }
             wholeText = grouped
         }
-        var text = (negative ? "−" : "") + wholeText
+        var text = (negative ? (ascii ? "-" : "−") : "") + wholeText
         if decimals > 0 {
             let digits = String(fraction)
             text += "." + String(repeating: "0", count: decimals - digits.count) + digits
@@ -55,9 +59,21 @@ public enum NumberFormat {
         fixed(fraction * 100, decimals: decimals, grouping: true) + "%"
     }
 
-    /// A plain integer with thousands grouped: `1,234,567`.
-    public static func integer(_ value: Int) -> String {
-        fixed(Double(value), decimals: 0)
+    /// A plain integer with thousands grouped: `1,234,567` (`ascii`: `-` as the minus).
+    public static func integer(_ value: Int, ascii: Bool = false) -> String {
+        let digits = String(value.magnitude)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return (value < 0 ? (ascii ? "-" : "−") : "") + out
+    }
+
+    /// The shortest exact text of a number, for labels that must read back as the same value:
+    /// `12`, `0.25`, `1e-07` (integers below 10¹⁵ without a decimal point).
+    public static func exact(_ v: Double) -> String {
+        v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v)
     }
 
     /// Scientific notation with `significant` digits: `3.20e-07`.

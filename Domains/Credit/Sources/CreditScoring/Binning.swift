@@ -1,5 +1,6 @@
 import Foundation
 import LeptonIO
+import LeptonReport
 
 /// The shape the event (bad) rate must take across a numeric characteristic's bins.
 public enum MonotonicTrend: String, Codable, Sendable, CaseIterable {
@@ -530,10 +531,8 @@ public enum OptimalBinning {
         "\(lower.map { "[" + formatNumber($0) } ?? "(-inf"), \(upper.map { formatNumber($0) } ?? "+inf"))"
     }
 
-    /// Shortest exact text of a number: `12`, `0.25`, `1e-07`.
-    public static func formatNumber(_ v: Double) -> String {
-        v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v)
-    }
+    /// Shortest exact text of a number: `12`, `0.25`, `1e-07` (``NumberFormat/exact(_:)``).
+    public static func formatNumber(_ v: Double) -> String { NumberFormat.exact(v) }
 
     /// The best grouping of `fine` classes into contiguous groups: the start index of each group
     /// and the trend it follows. Maximises Σ IV(group) subject to count(group) ≥ `minCount`,

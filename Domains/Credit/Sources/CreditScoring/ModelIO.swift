@@ -9,16 +9,15 @@ public enum ScorecardFile {
     /// The manifest kind of a scorecard model file.
     public static let kind = "credit-scorecard"
 
-    /// Writes `scorecard` atomically to `path`, with training metrics and a data fingerprint.
+    /// Writes `scorecard` atomically to `path`, with training metrics and how it was made (the
+    /// domain manifest: ``ModelManifest/init(kind:domain:architecture:features:classNames:preprocessing:metrics:provenance:extra:)``).
     public static func write(_ scorecard: Scorecard, to path: String, metrics: [String: Double] = [:],
-                             dataFingerprint: String? = nil, seed: UInt64? = nil) throws {
-        let data = try JSONEncoder().encode(scorecard)
-        let json = try JSONDecoder().decode(JSONValue.self, from: data)
-        let manifest = ModelManifest(kind: kind, architecture: "woe-logistic-scorecard", domain: "credit",
-                                     inputShape: [scorecard.entries.count],
-                                     preprocessing: ["characteristics": .array(scorecard.characteristicNames.map { .string($0) })],
+                             provenance: RunProvenance = .current(tool: "lepton-credit", seed: nil, dataFile: nil)) throws {
+        let json = try JSONDecoder().decode(JSONValue.self, from: try JSONEncoder().encode(scorecard))
+        let manifest = ModelManifest(kind: kind, domain: "credit", architecture: "woe-logistic-scorecard",
+                                     features: scorecard.characteristicNames,
                                      classNames: [scorecard.outcome.goodValue, scorecard.outcome.badValue], metrics: metrics,
-                                     trainingDataFingerprint: dataFingerprint, seed: seed, extra: ["scorecard": json])
+                                     provenance: provenance, extra: ["scorecard": json])
         try ModelFile.write(path: path, manifest: manifest, tensors: [])
     }
 
@@ -45,64 +44,25 @@ public enum ScorecardFile {
     }
 }
 
-/// A fingerprint of a file's bytes (CRC-32 and size), to tell same-named files apart in reports;
-/// nil when the file cannot be read. Streamed in 1 MB pieces (memory stays flat), its `threads`
-/// parts checksummed concurrently and combined (``CRC32/combine(_:_:lengthB:)``).
-public func fileFingerprint(_ path: String, threads: Int = ThreadCount.auto.resolved) -> String? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var info = stat()
-    guard fstat(fd, &info) == 0 else { return nil }
-    let size = Int(info.st_size)
-    let parts = max(1, min(threads, size / (1 << 20) + 1))
-    let ranges = (0..<parts).map { k in (size * k / parts)..<(size * (k + 1) / parts) }
-    let results = ResultSlots<UInt32?>(count: parts)
-    Parallel.run(parts) { k in
-        results.set(k, checksum(fd: fd, range: ranges[k]))
-    }
-    var crc: UInt32 = 0
-    for (k, part) in results.values.enumerated() {
-        guard let partCRC = part ?? nil else { return nil }
-        crc = k == 0 ? partCRC : CRC32.combine(crc, partCRC, lengthB: ranges[k].count)
-    }
-    return "crc32:" + String(crc, radix: 16) + ",bytes:\(size)"
-}
-
-/// The CRC-32 of bytes `range` of an open file, read in 1 MB pieces; nil on a read error.
-private func checksum(fd: Int32, range: Range<Int>) -> UInt32? {
-    let piece = 1 << 20
-    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: piece, alignment: 16)
-    defer { buffer.deallocate() }
-    var crc: UInt32 = 0
-    var offset = range.lowerBound
-    while offset < range.upperBound {
-        let n = pread(fd, buffer.baseAddress, min(piece, range.upperBound - offset), off_t(offset))
-        if n < 0 && errno == EINTR { continue }
-        guard n > 0 else { return nil }
-        crc = CRC32.checksum(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), continuing: crc)
-        offset += n
-    }
-    return crc
-}
-
 /// The gradient-boosted credit model in the project's one model file format: LeptonCore's
 /// tree file (kind `gradient-boosted-trees`, domain `credit`, the trees stored exactly as
 /// tensors) with the credit part — outcome, characteristics with their binnings, category
 /// levels and monotone constraints, score scaling, cut-off and training score bands — as JSON
 /// in the manifest's `extra.credit`.
 public enum BoostedModelFile {
-    /// Writes `model` atomically to `path`, with training metrics and a data fingerprint.
+    /// Writes `model` atomically to `path`, with training metrics and how it was made (the trees'
+    /// tensors and settings from LeptonCore, in the domain manifest every domain writes).
     public static func write(_ model: BoostedCreditModel, to path: String, metrics: [String: Double] = [:],
-                             dataFingerprint: String? = nil, seed: UInt64? = nil) throws {
-        var contents = model.trees.modelFileContents(domain: "credit", metrics: metrics, trainingDataFingerprint: dataFingerprint,
-                                                     seed: seed)
-        let json = try JSONDecoder().decode(JSONValue.self, from: try JSONEncoder().encode(model.spec))
-        contents.manifest.architecture = "monotone-gbdt-credit"
-        contents.manifest.extra["credit"] = json
-        contents.manifest.preprocessing["characteristics"] = .array(model.characteristicNames.map { .string($0) })
-        contents.manifest.classNames = [model.spec.outcome.goodValue, model.spec.outcome.badValue]
-        try ModelFile.write(path: path, manifest: contents.manifest, tensors: contents.tensors)
+                             provenance: RunProvenance = .current(tool: "lepton-credit", seed: nil, dataFile: nil)) throws {
+        let contents = model.trees.modelFileContents(domain: "credit")
+        var extra = contents.manifest.extra
+        extra["credit"] = try JSONDecoder().decode(JSONValue.self, from: try JSONEncoder().encode(model.spec))
+        let manifest = ModelManifest(kind: contents.manifest.kind, domain: "credit", architecture: "monotone-gbdt-credit",
+                                     features: model.characteristicNames,
+                                     classNames: [model.spec.outcome.goodValue, model.spec.outcome.badValue],
+                                     preprocessing: contents.manifest.preprocessing, metrics: metrics, provenance: provenance,
+                                     extra: extra)
+        try ModelFile.write(path: path, manifest: manifest, tensors: contents.tensors)
     }
 
     /// The boosted model in decoded model-file contents of kind `gradient-boosted-trees`.

@@ -1,3 +1,4 @@
+import LeptonReport
 /// Settings of characteristic selection: plain values.
 public struct SelectionConfig: Codable, Sendable, Equatable {
     /// Characteristics with less information value are dropped (0.02: "not predictive" in the usual reading).
@@ -120,19 +121,7 @@ public enum CharacteristicSelection {
     }
 }
 
-/// `value` with `decimals` decimals (no Foundation formatting in hot paths or messages).
+/// `value` with `decimals` decimals, ungrouped, in ASCII (LeptonReport's ``NumberFormat``): for messages.
 func fixed(_ value: Double, _ decimals: Int) -> String {
-    guard value.isFinite else { return value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf") }
-    var scale = 1.0
-    for _ in 0..<decimals { scale *= 10 }
-    let units = (abs(value) * scale).rounded()
-    guard units < 9e15 else { return String(value) }
-    let n = Int64(units)
-    let whole = n / Int64(scale), fraction = n % Int64(scale)
-    var text = (value < 0 && n != 0 ? "-" : "") + String(whole)
-    if decimals > 0 {
-        let f = String(fraction)
-        text += "." + String(repeating: "0", count: decimals - f.count) + f
-    }
-    return text
+    NumberFormat.fixed(value, decimals: decimals, grouping: false, ascii: true)
 }
