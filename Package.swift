@@ -1,11 +1,14 @@
 // swift-tools-version:6.0
-// Lepton: one optimization core, three domain applications.
-// Dependency direction: executables → domain libraries → LeptonCore / LeptonIO / LeptonReport → C shims.
+// Lepton: one optimization core, a domain kit, and the domains built from them (ARCHITECTURE.md).
+// Dependency direction: executables → domain libraries → LeptonCore → LeptonIO, and LeptonReport (no
+// dependencies); LeptonCLI (what executables share) → LeptonCore, LeptonIO, LeptonReport. The core knows no domain.
 // Only LeptonIO imports CCSV and CPNG; only LeptonCore/Tensor/BLAS.swift imports COpenBLAS
 // (and lepton-bench's GEMM benchmark, which times the funnel against cblas_sgemm called directly);
 // only LeptonCore/Trees/Histogram.swift, LeptonCore/Serialization/CRC32Streaming.swift and LeptonCore/Tensor/MemoryRetention.swift import CLeptonIntrinsics;
-// only LeptonCore/Layers/Conv2D+*.swift and DirectInferenceChain.swift import CLeptonKernels;
-// only executables import ArgumentParser. A domain never imports another domain.
+// CLeptonKernels is imported by the LeptonCore layers that call its kernels (Conv2D+Direct, Conv2D+Winograd,
+// Conv2D+WinogradBatched, Conv2D+ChannelsLast, BatchNorm+ChannelsLast, ChannelsLast, DirectInferenceChain), by
+// Training/Optimizers.swift (Adam's step) and by the core's kernel tests;
+// only executables and LeptonCLI (for the shared option groups) import ArgumentParser. A domain never imports another domain.
 import PackageDescription
 
 let package = Package(
