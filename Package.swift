@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "LeptonCore", dependencies: ["LeptonIO", "COpenBLAS", "CLeptonIntrinsics", "CLeptonKernels"]),
         // Charts (SVG) and self-contained HTML/Markdown reports: no dependencies, not even Foundation.
         .target(name: "LeptonReport"),
-        // What the three executables share: common options, exit codes, progress, batch jobs.
+        // What the executables share: common options, exit codes, console, progress, the parallel batch job.
         // It imports ArgumentParser (otherwise only executables do) solely so that the
         // executables can share one `@OptionGroup` of options and the exit-code conventions.
         .target(

@@ -14,11 +14,11 @@ extension BatchJob {
     ///   without an ID column) that field is shifted the same way.
     /// - Malformed quoting can run a record across a cut; then the parted result is dropped and
     ///   the input read again in one piece (``BatchSummary/rereadInOnePiece``).
-    /// - Inputs with less than ``BatchConfiguration/minimumPartBytes`` of data run on one thread.
+    /// - An input (or shard) with less than ``BatchConfiguration/minimumPartBytes`` of data runs on one thread.
     /// - Shards: shard K of N is exactly parts (K−1)·T+1 … K·T of N·T (the cuts fall at the same bytes).
     public static func run<Worker: BatchWorker>(
         input: CSVReader, outputColumns: [String], configuration: BatchConfiguration, threads: Int,
-        firstFieldIsRowNumber: Bool = false, progress: Progress? = nil, makeWorker: @Sendable () throws -> Worker
+        firstFieldIsRowNumber: Bool = false, progress: Progress? = nil, makeWorker: @escaping @Sendable () throws -> Worker
     ) throws -> BatchSummary {
         @Sendable func job(_ config: BatchConfiguration, _ progress: Progress?) throws -> BatchSummary {
             var worker = try makeWorker()
@@ -37,27 +37,24 @@ extension BatchJob {
         defer { files.remove() }
         // The file row of the shard's first record: counted once, before the parts start, and
         // only for a shard K > 1 (the records before it are tokenised, not processed).
-        let (_, firstRow) = try shardRange(input, configuration.shard)
+        let (_, firstRow) = try shardRange(input, configuration.shard, numbering: configuration.rowNumbering)
         let read = try input.readInParts(first: .quoteAware, ranges: { cuts in
             cuts == .whole ? [input.dataStart..<input.fileSize]  // stands for the shard: read by `job` below
                 : Array(input.parts(shard.count * parts)[((shard.index - 1) * parts)..<(shard.index * parts)])
         }) { ranges, _ -> [PartJob] in
             // In one piece: straight into the final files, as a sequential job.
             guard ranges.count > 1 else { return [PartJob(summary: try job(configuration, progress))] }
-            let results = PartJobResults(count: ranges.count)
-            DispatchQueue.concurrentPerform(iterations: ranges.count) { p in
-                results.set(p, Result {
-                    var config = configuration
-                    config.outputPath = files.outputs[p]
-                    config.rejectsPath = files.rejects[p]
-                    config.byteRange = ranges[p]
-                    // The first part numbers its records as in the file; the others from 1, and
-                    // the join adds their offsets, so no part re-reads the records before it.
-                    config.rowNumbering = p == 0 ? .from(firstRow) : .withinShard
-                    return PartJob(summary: try job(config, p == 0 ? progress : nil))
-                })
+            let partProgress = progress?.parts(weights: ranges.map { Double($0.count) })
+            return try Parallel.map(ranges.count, threads: ranges.count) { p in
+                var config = configuration
+                config.outputPath = files.outputs[p]
+                config.rejectsPath = files.rejects[p]
+                config.byteRange = ranges[p]
+                // The first part numbers its records as in the file; the others from 1, and the
+                // join adds their offsets, so no part re-reads the records before it.
+                config.rowNumbering = p == 0 ? .from(firstRow) : .withinShard
+                return PartJob(summary: try job(config, partProgress?[p]))
             }
-            return try results.values.map { try $0!.get() }
         }
         let summaries = read.parts.map(\.summary)
         guard summaries.count > 1 else {
@@ -73,6 +70,7 @@ extension BatchJob {
         }
         try files.join(into: configuration.outputPath, rejects: configuration.resolvedRejectsPath, offsets: offsets,
                        shiftFirstField: firstFieldIsRowNumber)
+        progress?.finish()
         var total = summaries[0]
         total.read = summaries.reduce(0) { $0 + $1.read }
         total.written = summaries.reduce(0) { $0 + $1.written }
@@ -98,16 +96,8 @@ extension BatchJob {
 }
 
 /// One part's finished job.
-struct PartJob: CSVPartResult {
+struct PartJob: CSVPartResult, Sendable {
     var summary: BatchSummary
     var endedBetweenRecords: Bool { summary.endedBetweenRecords }
     var quotes: Int { 0 }
-}
-
-/// One result slot per part; each part writes only its own.
-final class PartJobResults: @unchecked Sendable {
-    private(set) var values: [Result<PartJob, any Error>?]
-    private let lock = NSLock()
-    init(count: Int) { values = Array(repeating: nil, count: count) }
-    func set(_ index: Int, _ value: Result<PartJob, any Error>) { lock.withLock { values[index] = value } }
 }

@@ -54,7 +54,7 @@ public struct BatchOptions: ParsableArguments, Sendable {
                                valueName: "rate"))
     public var maxRejectRate: Double = 0.01
 
-    @Option(help: ArgumentHelp("Split the input across threads only when each part gets at least this many bytes (smaller inputs run on one thread).",
+    @Option(help: ArgumentHelp("Split the input (or its shard) across threads only when it holds at least this many bytes of data; smaller inputs run on one thread.",
                                valueName: "bytes"))
     public var minPartBytes = 4 << 20
 

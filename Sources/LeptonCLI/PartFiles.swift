@@ -10,7 +10,7 @@ struct PartFiles {
     init(output: String, count: Int) {
         let folder = (output as NSString).deletingLastPathComponent
         let base = (output as NSString).lastPathComponent
-        let token = "\(getpid())-\(UInt64(Date().timeIntervalSince1970 * 1e6))"
+        let token = "\(getpid())-\(UInt64(Date().timeIntervalSince1970 * 1e6))-\(UInt32.random(in: 0...UInt32.max))"
         let prefix = "\(folder.isEmpty ? "." : folder)/.\(base).part"
         outputs = (0..<count).map { "\(prefix)\($0)-\(token).csv" }
         rejects = (0..<count).map { "\(prefix)\($0)-\(token).rejects.csv" }
@@ -47,12 +47,21 @@ struct PartFiles {
     /// (`row`, or `_row`… when the input has a `row` column): second to last.
     static func mergeRejects(_ parts: [String], offsets: [Int], into path: String) throws -> CSVWriter {
         let writer = try CSVWriter(path: path)
+        // The parts were written by CSVWriter from whole records, so they read back exactly; no
+        // size limit (a malformed record's surplus fields, joined into its last one, can be long).
+        var options = CSVOptions()
+        options.maxFieldBytes = 1 << 50
+        options.maxRowBytes = 1 << 50
         do {
             for (p, part) in parts.enumerated() {
-                let reader = try CSVReader(path: part)
+                let reader = try CSVReader(path: part, options: options)
                 if p == 0 { try writer.writeRow(reader.columns) }
                 let rowColumn = reader.columns.count - 2
                 try reader.forEachRow { row in
+                    guard row.problem == nil, row.count == reader.columns.count else {
+                        throw DataError(file: part, row: row.number, message: "a part's rejects file does not read back",
+                                        hint: "the output folder was changed while the job ran; run it again.")
+                    }
                     var fields = row.rawFields
                     if offsets[p] != 0, let relative = Int(fields[rowColumn]) { fields[rowColumn] = String(relative + offsets[p]) }
                     try writer.writeRow(fields)
@@ -91,7 +100,8 @@ struct PartFiles {
     /// record that starts with one (the header line is dropped when `skippingHeader`). Records
     /// are found quote-aware: a line that continues a quoted field (a reason text with a line
     /// break) is copied unchanged.
-    static func appendShiftingRowNumbers(_ part: String, by offset: Int, skippingHeader: Bool, to file: AtomicFile) throws {
+    static func appendShiftingRowNumbers(_ part: String, by offset: Int, skippingHeader: Bool, to file: AtomicFile,
+                                         chunkBytes: Int = 1 << 22) throws {
         guard let handle = FileHandle(forReadingAtPath: part) else { throw unreadable(part) }
         defer { try? handle.close() }
         var headerPending = true
@@ -129,7 +139,7 @@ struct PartFiles {
             try file.write(UnsafeRawBufferPointer(rebasing: line[k...]))
         }
         while true {
-            let chunk = handle.readData(ofLength: 1 << 22)
+            let chunk = handle.readData(ofLength: chunkBytes)
             if chunk.isEmpty { break }
             try chunk.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
                 var start = 0

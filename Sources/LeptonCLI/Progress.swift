@@ -35,6 +35,11 @@ public final class Progress: @unchecked Sendable {
     private var lastShown: Double
     private var drewLine = false
     private var finished = false
+    /// For a part's progress: the whole job's, and this part's slot in it.
+    private var parent: (progress: Progress, slot: Int, weight: Double)?
+    /// For a job run in parts: each part's items and fraction done.
+    private var partItems: [Int] = []
+    private var partFractions: [Double] = []
 
     /// - Parameters:
     ///   - task: what is being done ("scoring", "training").
@@ -54,6 +59,33 @@ public final class Progress: @unchecked Sendable {
         lastShown = start
     }
 
+    /// `count` progress reporters for the parts of this job, part k standing for `weights[k]`
+    /// of the work (its share of the bytes): their updates add up here; their `finish` is a
+    /// no-op (finish this one when the job is done).
+    public func parts(weights: [Double]) -> [Progress] {
+        let total = max(weights.reduce(0, +), 1e-300)
+        lock.withLock { _ in
+            partItems = [Int](repeating: 0, count: weights.count)
+            partFractions = [Double](repeating: 0, count: weights.count)
+        }
+        return weights.enumerated().map { k, weight in
+            let part = Progress(task, unit: unit, mode: .silent, sink: { _ in }, clock: clock)
+            part.parent = (self, k, weight / total)
+            return part
+        }
+    }
+
+    /// Records part `slot`'s state and shows the sum.
+    private func updatePart(_ slot: Int, items: Int, fraction: Double?, weight: Double) {
+        lock.withLock { _ in
+            partItems[slot] = items
+            if let fraction { partFractions[slot] = min(max(fraction, 0), 1) * weight }
+            self.items = partItems.reduce(0, +)
+            self.fraction = partFractions.reduce(0, +)
+            showIfDue()
+        }
+    }
+
     /// Counts `n` more items done.
     public func advance(by n: Int = 1) {
         lock.withLock { _ in
@@ -65,6 +97,7 @@ public final class Progress: @unchecked Sendable {
     /// Sets the items done and, when the item total is unknown, the fraction of the work done
     /// (a batch job knows how far it is through its bytes, not how many rows are left).
     public func update(items: Int, fraction: Double? = nil) {
+        if let parent { return parent.progress.updatePart(parent.slot, items: items, fraction: fraction, weight: parent.weight) }
         lock.withLock { _ in
             self.items = items
             if let fraction { self.fraction = min(max(fraction, 0), 1) }
@@ -75,6 +108,7 @@ public final class Progress: @unchecked Sendable {
     /// Ends the progress display: a terminal line is completed with its final state and a newline;
     /// in log mode a last line is written when work took longer than one interval.
     public func finish() {
+        if parent != nil { return }
         lock.withLock { _ in
             guard !finished else { return }
             finished = true

@@ -36,9 +36,10 @@ public struct BuiltExecutable: Sendable {
     }
 
     /// Runs the executable with `arguments` and waits for it; fails the test (status −1) when it
-    /// has not been built.
+    /// has not been built, and kills it and fails the test when it runs longer than `timeout`
+    /// seconds (a hang is a failure, not a stuck test run).
     @discardableResult
-    public func run(_ arguments: [String], environment: [String: String]? = nil,
+    public func run(_ arguments: [String], environment: [String: String]? = nil, timeout: Double = 600,
                     file: StaticString = #filePath, line: UInt = #line) throws -> Outcome {
         guard FileManager.default.isExecutableFile(atPath: url.path) else {
             XCTFail("\(name) not built at \(url.path); run `swift build --build-tests`", file: file, line: line)
@@ -52,10 +53,17 @@ public struct BuiltExecutable: Sendable {
         process.standardOutput = out
         process.standardError = err
         try process.run()
+        let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
         // Read both pipes to the end before waiting, so a full pipe never blocks the child.
         let errData = ReadInBackground(err.fileHandleForReading)
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        watchdog.cancel()
+        if process.terminationReason == .uncaughtSignal {
+            XCTFail("\(name) \(arguments.joined(separator: " ")): ended by signal \(process.terminationStatus) (a trap, or killed after \(timeout) s)",
+                    file: file, line: line)
+        }
         return Outcome(status: process.terminationStatus, out: String(decoding: outData, as: UTF8.self),
                        err: String(decoding: errData.value, as: UTF8.self))
     }

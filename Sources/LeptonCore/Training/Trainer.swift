@@ -230,7 +230,7 @@ public struct Trainer: Sendable {
                     let elapsed = Date().timeIntervalSince(batchStart)
                     let measured = b - p.warmup
                     if measured >= 0 && measured < 2 * p.each { probeTimes[measured / p.each] += elapsed }
-                    if measured == p.each - 1 { Threading.setCount(2) }
+                    if measured == p.each - 1 { Threading.setCount(ThreadCount.auto.resolved) }
                     if measured == 2 * p.each - 1 {
                         threads = probeTimes[1] < probeTimes[0] ? ThreadCount.auto.resolved : 1
                         Threading.setCount(threads)

@@ -188,13 +188,12 @@ public final class CSVReader: Sendable {
         _ body: @Sendable (_ part: Int, _ forEachRow: (_ rowBody: (CSVRow) throws -> Void) throws -> Counts) throws -> Result
     ) throws -> [Result] {
         let ranges = parts(count)
-        let results = UnsafeResultBox<Result>(count: count)
-        DispatchQueue.concurrentPerform(iterations: count) { k in
-            results.set(k, Swift.Result {
+        // Map returns only when every part is done, so `body` does not outlive this call.
+        return try withoutActuallyEscaping(body) { body in
+            try Parallel.map(count, threads: count) { k in
                 try body(k) { rowBody in try self.forEachRow(in: ranges[k], firstNumber: 1, lineHook: nil, rowBody) }
-            })
+            }
         }
-        return try results.values.map { try $0!.get() }
     }
 }
 

@@ -7,16 +7,9 @@ extension NumericTable {
     /// results in part order.
     static func readParts(_ reader: CSVReader, _ ranges: [Range<Int>], workers: Int, indices: [Int],
                           countQuotes: Bool) throws -> [NumericPart] {
-        let results = UnsafeResultBox<NumericPart>(count: ranges.count)
-        let next = PartCounter()
-        DispatchQueue.concurrentPerform(iterations: min(workers, ranges.count)) { _ in
-            while true {
-                let k = next.take()
-                guard k < ranges.count else { return }
-                results.set(k, Result { try readPart(reader, range: ranges[k], indices: indices, countQuotes: countQuotes) })
-            }
+        try Parallel.map(ranges.count, threads: workers) { k in
+            try readPart(reader, range: ranges[k], indices: indices, countQuotes: countQuotes)
         }
-        return try results.values.map { try $0!.get() }
     }
 
     /// One Swift array per column from the parts' columns, in part order, on the calling thread.
@@ -87,10 +80,4 @@ extension NumericTable {
         return NumericPart(columns: columns, rejected: rejected, rowsRead: counts.rows, quotes: quotes,
                            endedBetweenRecords: counts.endedBetweenRecords)
     }
-}
-
-/// The index of the next part to read, shared by the reading threads.
-private final class PartCounter: Sendable {
-    private let next = Atomic<Int>(0)
-    func take() -> Int { next.add(1, ordering: .relaxed).oldValue }
 }

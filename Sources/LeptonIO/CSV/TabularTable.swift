@@ -128,30 +128,26 @@ public struct TabularTable: Sendable {
     /// Reads `ranges` concurrently, one thread each.
     static func readParts(_ reader: CSVReader, ranges: [Range<Int>], kinds: [Kind], forced: [Kind?],
                           countQuotes: Bool = false) throws -> [TabularPart] {
-        let results = UnsafeResultBox<TabularPart>(count: ranges.count)
-        Parallel.run(ranges.count) { k in
-            results.set(k, Result {
-                let part = TabularPart(kinds: kinds, declared: forced.map { $0 != nil }, expectedRows: ranges[k].count / 64,
-                                       context: reader.context, options: reader.options)
-                // Runs of plain lines straight into the columns; any other line through the general reader.
-                let hook: CSVRangeReader.LineHook = { data, start, end in
-                    var next = start, lines = 0
-                    while next < end, let after = part.takeLine(data, next, end) {
-                        next = after
-                        lines += 1
-                    }
-                    return (next, lines)
+        try Parallel.map(ranges.count, threads: ranges.count) { k in
+            let part = TabularPart(kinds: kinds, declared: forced.map { $0 != nil }, expectedRows: ranges[k].count / 64,
+                                   context: reader.context, options: reader.options)
+            // Runs of plain lines straight into the columns; any other line through the general reader.
+            let hook: CSVRangeReader.LineHook = { data, start, end in
+                var next = start, lines = 0
+                while next < end, let after = part.takeLine(data, next, end) {
+                    next = after
+                    lines += 1
                 }
-                let (counts, quotes) = try reader.readRange(ranges[k], firstNumber: 1, lineHook: hook, countQuotes: countQuotes) { row in
-                    part.add(row)
-                }
-                part.rowsRead = counts.rows
-                part.endedBetweenRecords = counts.endedBetweenRecords
-                part.quotes = quotes
-                return part
-            })
+                return (next, lines)
+            }
+            let (counts, quotes) = try reader.readRange(ranges[k], firstNumber: 1, lineHook: hook, countQuotes: countQuotes) { row in
+                part.add(row)
+            }
+            part.rowsRead = counts.rows
+            part.endedBetweenRecords = counts.endedBetweenRecords
+            part.quotes = quotes
+            return part
         }
-        return try results.values.map { try $0!.get() }
     }
 
     /// Joins the parts in file order: numbers concatenated, level codes renumbered in order of
@@ -159,19 +155,7 @@ public struct TabularTable: Sendable {
     static func merge(_ parts: [TabularPart], names: [String], kinds: [Kind], path: String, options: CSVOptions) -> TabularTable {
         let total = parts.reduce(0) { $0 + $1.keptRows }
         // Columns are joined independently, on two threads.
-        let joined = UnsafeResultBox<Column>(count: names.count)
-        let next = Mutex(0)
-        Parallel.run(min(2, max(names.count, 1))) { _ in
-            while true {
-                let j = next.withLock { value -> Int in
-                    defer { value += 1 }
-                    return value
-                }
-                guard j < names.count else { return }
-                joined.set(j, .success(mergeColumn(j, parts, name: names[j], kind: kinds[j], total: total)))
-            }
-        }
-        let columns = joined.values.map { try! $0!.get() }  // Safe: every slot holds a success.
+        let columns = Parallel.map(names.count, threads: 2) { j in mergeColumn(j, parts, name: names[j], kind: kinds[j], total: total) }
         let rejected = CSVRowError.inFileRows(parts.map { ($0.rejected, $0.rowsRead) }, hasHeader: options.hasHeader)
         return TabularTable(path: path, columns: columns, rowCount: total, rowsRead: parts.reduce(0) { $0 + $1.rowsRead },
                             rejected: rejected)

@@ -218,12 +218,7 @@ public struct ScoredFile: Sendable {
     /// present and every value must be the bad or good value (a third value is an error; a
     /// missing one rejects the row).
     public static func read(path: String, model: CreditModel, requireOutcome: Bool) throws -> ScoredFile {
-        let reader: CSVReader
-        do {
-            reader = try CSVReader(path: path)
-        } catch let error as CSVFileError {
-            throw DataError("\(error)", hint: "give a CSV file with a header row and one row per applicant.")
-        }
+        let reader = try CSVReader(path: path)  // a CSVFileError says what is wrong, with its hint
         let scorer = try model.rowScorer(columns: reader.columns, path: path, reasonCount: 0)
         let outcome = model.outcome
         var targetIndex: Int?

@@ -300,17 +300,7 @@ public enum OptimalBinning {
     /// Bins every characteristic, on all cores (each characteristic on its own; results in input order).
     public static func fitAll(_ characteristics: [Characteristic], labels: [Double], config: BinningConfig,
                               threads: Int = ThreadCount.auto.resolved) -> [CharacteristicBinning] {
-        let results = ResultSlots<CharacteristicBinning>(count: characteristics.count)
-        let workers = max(1, min(threads, characteristics.count))
-        let next = AtomicCounter()
-        Parallel.run(workers) { _ in
-            while true {
-                let k = next.increment()
-                guard k < characteristics.count else { return }
-                results.set(k, fit(characteristics[k], labels: labels, config: config))
-            }
-        }
-        return results.values.map { $0! }
+        Parallel.map(characteristics.count, threads: threads) { k in fit(characteristics[k], labels: labels, config: config) }
     }
 
     struct Totals {
@@ -493,7 +483,7 @@ public enum OptimalBinning {
         } else if starts.count == 1 {
             let largest = groups.indices.max { groups[$0].fine.count < groups[$1].fine.count }!
             notes.append(oneBinNote(largest: "'\(groups[largest].categories.joined(separator: " | "))'", count: groups[largest].fine.count,
-                                    regular: regular, rows: totals.rows, minCount: minCount, trend: .ascending))
+                                    regular: regular, rows: totals.rows, minCount: minCount, trend: nil))
         }
         return CharacteristicBinning(name: name, kind: .categorical, trend: .ascending, bins: bins,
                                      iv: bins.reduce(0) { $0 + $1.iv }, observedMin: nil, observedMax: nil, notes: notes)
@@ -506,10 +496,10 @@ public enum OptimalBinning {
     }
 
     /// Why the merge kept a single bin: no cut leaves the minimum share on both sides with the trend.
-    static func oneBinNote(largest: String, count: Int, regular: Int, rows: Int, minCount: Int, trend: MonotonicTrend) -> String {
+    static func oneBinNote(largest: String, count: Int, regular: Int, rows: Int, minCount: Int, trend: MonotonicTrend?) -> String {
         let rest = regular - count
-        var note = String(format: "one bin: no cut leaves %d rows (the minimum bin share) on both sides with a bad rate following the %@ trend",
-                          minCount, trend.rawValue)
+        var note = String(format: "one bin: no cut leaves %d rows (the minimum bin share) on both sides", minCount)
+        if let trend { note += " with a bad rate following the \(trend.rawValue) trend" }
         if rest < minCount {
             let share = (Double(rest) / Double(max(rows, 1)) * 1000).rounded(.down) / 1000
             note += String(format: "; %@ holds %.1f%% of the rows and the rest only %d (%.1f%%)",
@@ -644,20 +634,4 @@ public enum OptimalBinning {
         }
         return total
     }
-}
-
-/// One result slot per task; each task writes only its own slot.
-final class ResultSlots<Value>: @unchecked Sendable {
-    private(set) var values: [Value?]
-    private let lock = NSLock()
-    init(count: Int) { values = Array(repeating: nil, count: count) }
-    func set(_ index: Int, _ value: Value) { lock.withLock { values[index] = value } }
-}
-
-/// A shared counter handing out task numbers to worker threads.
-final class AtomicCounter: @unchecked Sendable {
-    private var value = 0
-    private let lock = NSLock()
-    /// Returns the current value and adds one.
-    func increment() -> Int { lock.withLock { defer { value += 1 }; return value } }
 }

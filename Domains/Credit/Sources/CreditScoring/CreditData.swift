@@ -152,12 +152,7 @@ public struct CreditDataset: Sendable {
         let idName = id ?? schema.id
         var kinds: [String: TabularTable.Kind] = [target: .categorical]
         if let idName { kinds[idName] = .text }
-        let header: [String]
-        do {
-            header = try CSVReader(path: path).columns
-        } catch let error as CSVFileError {
-            throw DataError("\(error)", hint: "give a CSV file with a header row and one row per past loan.")
-        }
+        let header = try CSVReader(path: path).columns  // a CSVFileError says what is wrong, with its hint
         guard header.contains(target) else {
             throw DataError("\(path): no target column '\(target)' (columns: \(header.prefix(12).joined(separator: ", ")))",
                               hint: "name the outcome column with --target, spelled as in the header.")

@@ -21,8 +21,9 @@ public enum CreditDemoSummary {
                    cv.foldAUCs.map { String(format: "%.3f", $0) }.joined(separator: " ")),
             String(format: "out-of-fold scores: AUC %.4f  Gini %.4f  KS %.4f  Brier %.4f  log-loss %.4f  Hosmer–Lemeshow p %.3f",
                    heldOut.auc, heldOut.gini, heldOut.ks, heldOut.brier, heldOut.logLoss, heldOut.hosmerLemeshow.pValue),
-            String(format: "cut-off %d (cost-optimal on the training data, bad accepted 5, good rejected 1) on held-out loans: approve %.1f%%, bad rate of approved %.1f%%",
-                   card.cutoff, heldOut.atCutoff.approvalRate * 100, heldOut.atCutoff.acceptedBadRate * 100),
+            String(format: "cut-off %d (cost-optimal on the training data, bad accepted %@, good rejected %@) on held-out loans: approve %.1f%%, bad rate of approved %.1f%%",
+                   card.cutoff, NumberFormat.exact(card.config.costBadAccepted), NumberFormat.exact(card.config.costGoodRejected),
+                   heldOut.atCutoff.approvalRate * 100, heldOut.atCutoff.acceptedBadRate * 100),
             "",
             "validation table (out-of-fold scores, score bands riskiest first):",
         ]

@@ -280,17 +280,7 @@ public enum ScorecardTrainer {
 
     /// The bin of every row in each of the characteristics `which`, on `threads` cores.
     static func binIndices(of which: [Int], binnings: [CharacteristicBinning], data: CreditDataset, threads: Int) -> [[Int32]] {
-        let results = ResultSlots<[Int32]>(count: which.count)
-        let next = AtomicCounter()
-        Parallel.run(max(1, min(threads, which.count))) { _ in
-            while true {
-                let k = next.increment()
-                guard k < which.count else { return }
-                let j = which[k]
-                results.set(k, binnings[j].binIndices(data.characteristics[j].values))
-            }
-        }
-        return results.values.map { $0! }
+        Parallel.map(which.count, threads: threads) { k in binnings[which[k]].binIndices(data.characteristics[which[k]].values) }
     }
 }
 

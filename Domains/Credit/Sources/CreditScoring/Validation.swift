@@ -101,7 +101,8 @@ public enum CreditExport {
 
     /// Writes `model` to `path` in `format` (a scorecard's points table or SQL statement; a boosted
     /// model's summary, as it has no points table) and returns a line saying what was written.
-    public static func write(_ model: CreditModel, format: Format, to path: String, table: String = "applicants") throws -> String {
+    public static func write(_ model: CreditModel, from modelPath: String, format: Format, to path: String,
+                             table: String = "applicants") throws -> String {
         switch (model, format) {
         case let (.scorecard(card), .csv):
             try CSVWriter.write(rows: ScorecardExport.csvRows(card), to: path)
@@ -110,7 +111,7 @@ public enum CreditExport {
         case let (.scorecard(card), .sql):
             try AtomicFile.write(text: ScorecardExport.sql(card, table: table), to: path)
         case let (.boosted(boosted), .sql):
-            throw DataError("\(path): SQL export is for scorecards; this is a gradient-boosted model (\(boosted.trees.trees.count) trees), which has no points table to write as SQL",
+            throw DataError("\(modelPath): SQL export is for scorecards; this is a gradient-boosted model (\(boosted.trees.trees.count) trees), which has no points table to write as SQL",
                             hint: "export a scorecard (train --kind scorecard or both), or use --format csv|json for the boosted model's summary and score it with lepton-credit score.")
         case let (.boosted(boosted), .csv):
             try CSVWriter.write(rows: BoostedExport.csvRows(boosted), to: path)

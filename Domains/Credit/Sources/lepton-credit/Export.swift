@@ -16,7 +16,7 @@ struct Export: ParsableCommand {
     func run() throws {
         let console = Console(options: common)
         let creditModel = try CreditModel.read(path: model)
-        let line = try CreditExport.write(creditModel, format: format, to: out, table: table)
+        let line = try CreditExport.write(creditModel, from: model, format: format, to: out, table: table)
         console.result(human: [line], summary: [("format", .string(format.rawValue)), ("out", .string(out)),
                                                 ("characteristics", .int(creditModel.binnings.count)), ("kind", .string(creditModel.kindName))])
     }

@@ -52,7 +52,8 @@ final class AwkwardColumnsEndToEndTests: XCTestCase {
                     let context = "\(file) \(kind) \(extra)"
                     XCTAssertTrue(r.status == 0 || r.status == 1, "\(context): exit \(r.status)\n\(r.err)")
                     if r.status == 1 {
-                        XCTAssertTrue(r.err.contains("Hint:"), "\(context): \(r.err)")
+                        let last = r.err.split(separator: "\n").last.map(String.init) ?? ""
+                        XCTAssertTrue(last.hasPrefix("Error: ") && last.contains(" Hint: "), "\(context): \(r.err)")
                         continue
                     }
                     trained += 1

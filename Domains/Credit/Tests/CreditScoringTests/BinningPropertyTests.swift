@@ -120,6 +120,19 @@ final class BinningPropertyTests: XCTestCase {
         XCTAssertTrue(split.notes.isEmpty)
     }
 
+    /// A categorical column whose rare category cannot stand alone: the note names the share and
+    /// says nothing of a trend (categories have none).
+    func testCategoricalNoteNamesTheShare() {
+        let codes: [Int32] = (0..<1_000).map { $0 < 970 ? 0 : 1 }
+        let labels = (0..<1_000).map { $0 % 5 == 0 || $0 >= 985 ? 1.0 : 0 }
+        let binning = OptimalBinning.fit(Characteristic(name: "foreign", kind: .categorical, values: .categorical(codes: codes, levels: ["yes", "no"]),
+                                                        specialValues: [], trend: nil), labels: labels, config: BinningConfig())
+        XCTAssertEqual(binning.notes.count, 1)
+        XCTAssertTrue(binning.notes[0].contains("'yes' holds 97.0% of the rows and the rest only 30 (3.0%)"), binning.notes[0])
+        XCTAssertTrue(binning.notes[0].contains("--min-bin-share 0.030"), binning.notes[0])
+        XCTAssertFalse(binning.notes[0].contains("trend"), binning.notes[0])
+    }
+
     func testCategoricalBinningKeepsItsInvariantsOnEveryShape() throws {
         var rng = SeededGenerator(seed: 99)
         for shape in 0..<6 {
@@ -221,7 +234,9 @@ final class BinningPropertyTests: XCTestCase {
         let minCount = max(1, Int((config.minBinShare * Double(n)).rounded(.up)))
         if regular.contains(where: { $0.count > 0 && $0.count < minCount }) {
             XCTAssertEqual(regular.count, 1, context)
-            XCTAssertFalse(binning.notes.isEmpty, "\(context): a bin below the minimum share without a note")
+            let reasons = ["fewer than the minimum bin share", "one value", "one category", "rarer than"]
+            XCTAssertTrue(binning.notes.contains { note in reasons.contains { note.contains($0) } },
+                          "\(context): a bin below the minimum share without its reason: \(binning.notes)")
         }
         // The model file can hold it (no ±∞ anywhere) and reads back the same.
         let data = try JSONEncoder().encode(binning)

@@ -145,7 +145,7 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(outputs["1"]!.0, outputs["2"]!.0, "scores")
         XCTAssertEqual(outputs["1"]!.1, outputs["2"]!.1, "rejects")
         XCTAssertGreaterThan(outputs["1"]!.1.split(separator: "\n").count, 10, "the test has rejects to number")
-        var union = ""
+        var union = "", scoreUnion = ""
         for k in 1...2 {
             let out = dir.file("big-shard\(k).csv")
             let r = try run(["score", "--model", model, "--input", input, "--output", out, "--threads", "2", "--shard", "\(k)/2",
@@ -154,8 +154,11 @@ final class EndToEndTests: XCTestCase {
             XCTAssertEqual(try json(r.out)["parts"] as? Int, 2, "shard \(k): two parts")
             let rejects = try String(contentsOfFile: out + ".rejects.csv", encoding: .utf8)
             union += k == 1 ? rejects : String(rejects.drop { $0 != "\n" }.dropFirst())
+            let scores = try String(contentsOfFile: out, encoding: .utf8)
+            scoreUnion += k == 1 ? scores : String(scores.drop { $0 != "\n" }.dropFirst())
         }
         XCTAssertEqual(union, outputs["1"]!.1, "shards' rejects together, numbered by file row")
+        XCTAssertEqual(scoreUnion, outputs["1"]!.0, "shards' scores together (row numbers as IDs shifted by the shard and part)")
     }
 
     /// A category with a line break (quoted) ends up in reason texts, so some output records
