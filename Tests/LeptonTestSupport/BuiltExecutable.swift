@@ -25,8 +25,11 @@ public struct BuiltExecutable: Sendable {
 
     /// What a run gave: exit status, standard output and standard error.
     public struct Outcome: Sendable {
+        /// The exit status (the signal number when ended by one).
         public let status: Int32
+        /// Standard output.
         public let out: String
+        /// Standard error.
         public let err: String
 
         /// Standard output as one JSON object (`--json`).

@@ -3,6 +3,7 @@ import LeptonIO
 
 /// The version of the Lepton tools — the one version string, recorded in every model file and report.
 public enum LeptonVersion {
+    /// `major.minor.patch`.
     public static let string = "0.1.0"
 }
 
@@ -12,12 +13,15 @@ public enum LeptonVersion {
 public struct RunProvenance: Codable, Sendable, Equatable {
     /// The executable, such as `lepton-credit`.
     public var tool: String
+    /// ``LeptonVersion/string`` of the tool that made it.
     public var toolVersion: String
     /// The command line, arguments with spaces quoted.
     public var command: String
+    /// The seed of every random choice (nil when the run made none).
     public var seed: UInt64?
     /// ISO-8601 time of the run.
     public var created: String
+    /// The data file the run read, as given.
     public var dataFile: String?
     /// ``fileFingerprint(_:threads:)`` of the data file.
     public var dataFingerprint: String?

@@ -11,6 +11,7 @@ public protocol BatchWorker: SendableMetatype {
 
 /// A named count kept while processing records (e.g. `unseen_categories`).
 public struct BatchTally: Sendable, Equatable {
+    /// The count's name, as in `--json` summaries (`unseen_categories`).
     public var name: String
     public var count: Int
 

@@ -20,7 +20,9 @@ public protocol CSVPartResult {
 
 /// The parts of a parted read and the cuts that were finally used.
 public struct CSVPartedRead<Part> {
+    /// One result per part, in file order (one part when the read fell back to one piece).
     public var parts: [Part]
+    /// The cuts the parts were finally read with.
     public var cuts: CSVPartCuts
 }
 

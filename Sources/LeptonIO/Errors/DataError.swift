@@ -8,7 +8,9 @@ public struct DataError: Error, CustomStringConvertible, Equatable, Sendable {
     public var row: Int?
     /// The column or field (a JSON key, a manifest entry) concerned.
     public var field: String?
+    /// What is wrong, in plain words.
     public var message: String
+    /// What to do about it.
     public var hint: String
 
     public init(file: String?, row: Int? = nil, field: String? = nil, message: String, hint: String) {

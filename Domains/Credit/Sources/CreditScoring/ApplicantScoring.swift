@@ -491,12 +491,15 @@ final class BinLookup: Sendable {
 
 /// Batch scoring's per-thread worker: a row scorer, with its counts as tallies.
 public struct CreditBatchWorker: BatchWorker {
+    /// The scorer this worker writes with (its `columns` are the output header).
     public let scorer: any CreditRowScorer
 
+    /// Appends the applicant's ID (or row), pd, score, decision and reasons; text in a numeric column rejects the row.
     public func encode(_ row: CSVRow, into line: inout CSVLine) throws {
         try scorer.appendFields(row, to: &line)
     }
 
+    /// `unseen_categories` and `out_of_range`, counted over the records this worker scored.
     public var tallies: [BatchTally] {
         [BatchTally("unseen_categories", scorer.unseenCategories), BatchTally("out_of_range", scorer.outOfRange)]
     }

@@ -3,7 +3,9 @@ import LeptonIO
 
 /// The two kinds of credit model.
 public enum CreditModelKind: String, Sendable, CaseIterable {
+    /// A WOE scorecard (binning, selection, logistic regression, points).
     case scorecard
+    /// The monotone gradient-boosted model.
     case gbdt
 }
 
@@ -12,6 +14,7 @@ public enum CreditModelKind: String, Sendable, CaseIterable {
 /// folds are the same for both kinds and every seed), with every row's out-of-fold score and PD —
 /// figures on loans the model did not see, for validation headlines.
 public struct CreditCrossValidation: Sendable {
+    /// k: the number of folds.
     public var folds: Int
     /// The AUC of each fold's held-out rows, and their mean.
     public var foldAUCs: [Double]

@@ -6,10 +6,13 @@ import LeptonReport
 /// One model fitted by ``CreditTraining/run(_:kinds:config:boosting:cvFolds:seed:threads:)``:
 /// the model, its figures on the training data and, when asked, cross-validated ones.
 public struct TrainedCreditModel: Sendable {
+    /// Scorecard or boosted model.
     public var kind: CreditModelKind
+    /// The fitted model, as model files hold it.
     public var model: CreditModel
     /// Figures on the rows it was fitted on (in-sample).
     public var training: ScorecardEvaluation
+    /// The integer score of every training row.
     public var trainingScores: [Int]
     /// Stratified k-fold figures on held-out rows (nil without cross-validation).
     public var crossValidation: CreditCrossValidation?

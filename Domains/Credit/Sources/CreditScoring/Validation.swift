@@ -5,7 +5,9 @@ import LeptonReport
 
 /// Validating a model on a labelled file (`evaluate`): the figures, the console lines and the report.
 public struct CreditValidation: Sendable {
+    /// The figures at the model's cut-off and costs.
     public var evaluation: ScorecardEvaluation
+    /// The scored rows of the file, with its counts of rejected rows, unseen categories and out-of-range values.
     public var scored: ScoredFile
 
     /// Scores `path` with `model` and computes the validation figures at the model's cut-off and costs.
@@ -95,6 +97,7 @@ extension StabilityReport {
 
 /// Writing a model as a table or a statement (`export`).
 public enum CreditExport {
+    /// `csv` and `json`: tables (a scorecard's bins and points, a boosted model's summary); `sql`: one statement computing the score (scorecards only).
     public enum Format: String, Sendable, CaseIterable {
         case csv, json, sql
     }

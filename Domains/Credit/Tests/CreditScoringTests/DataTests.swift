@@ -37,7 +37,7 @@ final class DataTests: XCTestCase {
 
     func assertMessage(_ text: String, target: String = "outcome", contains fragment: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertThrowsError(try load(text, target: target), file: file, line: line) { error in
-            XCTAssert(error is DataError, "\(error)", file: file, line: line)
+            XCTAssert(error is DataError || error is CSVFileError, "\(error)", file: file, line: line)
             XCTAssert("\(error)".contains(fragment), "message: \(error)", file: file, line: line)
             XCTAssert("\(error)".contains("Hint:"), "message: \(error)", file: file, line: line)
         }
