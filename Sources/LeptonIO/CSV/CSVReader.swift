@@ -183,6 +183,9 @@ public final class CSVReader: Sendable {
     /// Reads `parts` ranges concurrently; `body(part, rows)` runs once per part on its own
     /// thread and returns that part's result. Results come back in part order.
     /// Row numbers inside a part count from 1; add the earlier parts' `Counts.rows` for file rows.
+    /// The parts are cut quote-aware; with malformed quoting a part can still end inside a
+    /// record (``Counts/endedBetweenRecords`` says so) — ``readInParts(first:ranges:read:)``
+    /// applies the fallback that makes a parted read equal a sequential one.
     public func forEachRowInParallel<Result: Sendable>(
         parts count: Int,
         _ body: @Sendable (_ part: Int, _ forEachRow: (_ rowBody: (CSVRow) throws -> Void) throws -> Counts) throws -> Result

@@ -52,26 +52,22 @@ public enum CreditMetrics {
                                           costGoodRejected: costGoodRejected)
     }
 
-    /// The sort-based twin of ``costOptimalCutoff(labels:scores:costBadAccepted:costGoodRejected:)``.
+    /// The sort-based twin of ``costOptimalCutoff(labels:scores:costBadAccepted:costGoodRejected:)``: the
+    /// core's ``costOptimalThreshold(labels:scores:costFalsePositive:costFalseNegative:weights:)`` on the
+    /// risk −score (declining is flagging; a declined good is a false positive), mapped back to the
+    /// cut-off: flagging every risk ≥ t declines every score below the next observed score above
+    /// −t (one above the highest when there is none); t = +∞ declines nobody (the lowest score).
     static func costOptimalCutoffBySorting(labels: [Double], scores: [Int], costBadAccepted: Double,
                                            costGoodRejected: Double) -> Int {
-        let order = scores.indices.sorted { scores[$0] < scores[$1] }
-        let bads = labels.reduce(0, +)
-        // Start: c = lowest score, everyone accepted.
-        var badsAccepted = bads, goodsRejected = 0.0
-        var best = costBadAccepted * badsAccepted, bestCut = scores.isEmpty ? 0 : scores[order[0]]
-        var k = 0
-        while k < order.count {
-            let s = scores[order[k]]
-            while k < order.count, scores[order[k]] == s {
-                if labels[order[k]] == 1 { badsAccepted -= 1 } else { goodsRejected += 1 }
-                k += 1
-            }
-            let cut = k < order.count ? scores[order[k]] : s + 1
-            let cost = costBadAccepted * badsAccepted + costGoodRejected * goodsRejected
-            if cost < best - 1e-9 { best = cost; bestCut = cut }
+        guard let lowest = scores.min(), let highest = scores.max() else { return 0 }
+        guard let best = costOptimalThreshold(labels: labels, scores: scores.map { -Double($0) },
+                                              costFalsePositive: costGoodRejected, costFalseNegative: costBadAccepted) else {
+            // One outcome only: approve everyone, unless only bads and accepting them costs.
+            return labels.contains(0) || costBadAccepted <= 0 ? lowest : highest + 1
         }
-        return bestCut
+        guard best.threshold.isFinite else { return lowest }
+        let declinedUpTo = Int(-best.threshold)
+        return scores.filter { $0 > declinedUpTo }.min() ?? declinedUpTo + 1
     }
 
     /// The confusion matrix at a cut-off (decline below it; a declined bad is a true positive) and its cost.
@@ -92,18 +88,17 @@ public enum CreditMetrics {
         }
     }
 
-    /// The confusion matrix at `cutoff`.
+    /// The confusion matrix at `cutoff`: the core's ``confusion(labels:scores:threshold:weights:)`` on
+    /// the risk −score, declining (flagging) every score below the cut-off (risk ≥ 1 − cutoff).
     public static func confusion(labels: [Double], scores: [Int], cutoff: Int, costBadAccepted: Double,
                                  costGoodRejected: Double) -> Confusion {
+        let counts = LeptonCore.confusion(labels: labels, scores: scores.map { -Double($0) }, threshold: Double(1 - cutoff))
+            ?? ConfusionCounts()
         var c = Confusion()
-        for (y, s) in zip(labels, scores) {
-            switch (y == 1, s >= cutoff) {
-            case (true, true): c.badsAccepted += 1
-            case (true, false): c.badsDeclined += 1
-            case (false, true): c.goodsAccepted += 1
-            case (false, false): c.goodsDeclined += 1
-            }
-        }
+        c.badsDeclined = Int(counts.truePositives)
+        c.badsAccepted = Int(counts.falseNegatives)
+        c.goodsDeclined = Int(counts.falsePositives)
+        c.goodsAccepted = Int(counts.trueNegatives)
         c.cost = costBadAccepted * Double(c.badsAccepted) + costGoodRejected * Double(c.goodsDeclined)
         return c
     }
