@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "LeptonCore", targets: ["LeptonCore"]),
         .executable(name: "lepton-bench", targets: ["lepton-bench"]),
         .executable(name: "lepton-credit", targets: ["lepton-credit"]),
+        .executable(name: "lepton-qc", targets: ["lepton-qc"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -69,6 +70,18 @@ let package = Package(
             ],
             path: "Domains/Credit/Sources/lepton-credit"),
 
+        // MARK: - Domains: Manufacturing
+        // Production-line quality control: control charts, capability, failure and anomaly models (Domains/Manufacturing/README.md).
+        .target(name: "LineQuality", dependencies: ["LeptonCore", "LeptonIO", "LeptonReport"],
+                path: "Domains/Manufacturing/Sources/LineQuality"),
+        .executableTarget(
+            name: "lepton-qc",
+            dependencies: [
+                "LineQuality", "LeptonCLI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Domains/Manufacturing/Sources/lepton-qc"),
+
         // MARK: - Benchmarks
         // COpenBLAS here only for `lepton-bench gemm`: the funnel against cblas_sgemm called directly.
         .executableTarget(
@@ -96,6 +109,8 @@ let package = Package(
                 "LeptonCLI", "LeptonIO", "LeptonReport", "LeptonTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        .testTarget(name: "LineQualityTests", dependencies: ["LineQuality", "LeptonCore", "LeptonIO", "LeptonTestSupport"],
+                    path: "Domains/Manufacturing/Tests/LineQualityTests", resources: [.copy("Fixtures")]),
         .testTarget(name: "CreditScoringTests", dependencies: ["CreditScoring", "LeptonCore", "LeptonTestSupport"],
                     path: "Domains/Credit/Tests/CreditScoringTests"),
     ]

@@ -1,0 +1,17 @@
+import ArgumentParser
+import LeptonCLI
+import LineQuality
+
+@main
+struct LeptonQC: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lepton-qc",
+        abstract: "Production-line quality control: control charts and capability, failure and anomaly models, scoring of sensor logs.",
+        discussion: LeptonExitCode.helpText,
+        subcommands: [Chart.self])
+
+    static func main() { mainWithLeptonExitCodes() }
+}
+
+extension ChartType: ExpressibleByArgument {}
+extension RuleSet: ExpressibleByArgument {}
