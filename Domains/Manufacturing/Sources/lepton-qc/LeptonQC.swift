@@ -8,10 +8,11 @@ struct LeptonQC: ParsableCommand {
         commandName: "lepton-qc",
         abstract: "Production-line quality control: control charts and capability, failure and anomaly models, scoring of sensor logs.",
         discussion: LeptonExitCode.helpText,
-        subcommands: [Chart.self])
+        subcommands: [Chart.self, Train.self, Evaluate.self, Score.self, Synth.self])
 
     static func main() { mainWithLeptonExitCodes() }
 }
 
 extension ChartType: ExpressibleByArgument {}
 extension RuleSet: ExpressibleByArgument {}
+extension FailureModelKind: ExpressibleByArgument {}

@@ -1,0 +1,28 @@
+import ArgumentParser
+import LeptonCLI
+import LeptonCore
+import LeptonReport
+import LineQuality
+
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Validate a failure model on labelled parts: ROC-AUC, PR-AUC with intervals, precision, recall, F1, false alarms per 1,000 parts.",
+        discussion: LeptonExitCode.helpText)
+
+    @OptionGroup var common: CommonOptions
+    @Option(help: "The model file.") var model: String
+    @Option(help: "A per-part CSV with the model's columns and its outcome column.") var data: String
+    @Option(help: "Write the validation report (HTML) here.") var report: String?
+
+    func run() throws {
+        let console = Console(options: common)
+        let failureModel = try FailureModelFile.read(path: model)
+        let validation = try FailureValidation(model: failureModel, path: data, seed: common.seed, threads: common.threads.resolved)
+        validation.warnings.forEach(console.warning)
+        if let report {
+            let provenance = Provenance(.current(tool: "lepton-qc", seed: common.seed, dataFile: data), modelFile: model)
+            try ReportFiles.writeHTML(validation.report(provenance: provenance), to: report)
+        }
+        console.result(human: validation.evaluation.lines + (report.map { ["wrote \($0)"] } ?? []), summary: validation.evaluation.jsonFields)
+    }
+}

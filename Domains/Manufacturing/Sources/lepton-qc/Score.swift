@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+import LeptonCLI
+import LeptonIO
+import LineQuality
+
+struct Score: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Score a log: an alerts CSV with the score, the alert flag and the top 3 contributing readings of each alert.",
+        discussion: LeptonExitCode.helpText)
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var batch: BatchOptions
+    @Option(help: "The model file.") var model: String
+    @Option(help: "The log CSV.") var input: String
+    @Option(help: "The alerts CSV to write.") var output: String
+
+    func run() throws {
+        let console = Console(options: common)
+        let failureModel = try FailureModelFile.read(path: model)
+        let reader = try CSVReader(path: input)
+        _ = try AlertWorker(model: failureModel, header: reader.columns, path: input)  // fails early on missing columns
+        let started = Date()
+        let summary = try BatchJob.run(input: reader, outputColumns: AlertWorker.columns(for: failureModel, header: reader.columns),
+                                       configuration: BatchConfiguration(outputPath: output, options: batch), threads: common.threads.resolved,
+                                       firstFieldIsRowNumber: failureModel.spec.idColumn.map { !reader.columns.contains($0) } ?? true,
+                                       progress: console.progress("scoring", unit: "rows")) {
+            try AlertWorker(model: failureModel, header: reader.columns, path: input)
+        }
+        let seconds = Date().timeIntervalSince(started)
+        try summary.report(to: console, extra: [("seconds", .double(seconds)), ("rows_per_second", .double(Double(summary.read) / max(seconds, 1e-9)))])
+    }
+}

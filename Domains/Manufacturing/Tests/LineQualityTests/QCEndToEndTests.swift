@@ -1,0 +1,103 @@
+import Foundation
+import LeptonTestSupport
+import XCTest
+
+/// Runs the built `lepton-qc` on logs it generates itself.
+final class QCEndToEndTests: XCTestCase {
+    let qc = BuiltExecutable("lepton-qc")
+    var dir: TemporaryDirectory!
+    override func setUpWithError() throws { dir = try TemporaryDirectory("qc-e2e") }
+    override func tearDown() { dir.remove() }
+
+    static let physics = [#"power = "Torque [Nm]" * "Rotational speed [rpm]" * 2 * pi / 60"#,
+                          #"dt = "Process temperature [K]" - "Air temperature [K]""#, #"strain = "Tool wear [min]" * "Torque [Nm]""#]
+
+    func testSynthTrainEvaluateScore() throws {
+        let train = dir.file("train.csv"), test = dir.file("test.csv")
+        XCTAssertEqual(try qc.run(["synth", "--kind", "parts", "--rows", "6000", "--seed", "1", "--out", train, "--quiet"]).status, 0)
+        XCTAssertEqual(try qc.run(["synth", "--kind", "parts", "--rows", "3000", "--seed", "2", "--out", test, "--quiet"]).status, 0)
+        let model = dir.file("m.lepton")
+        let t = try qc.run(["train", "--data", train, "--target", "Machine failure", "--positive", "1", "--drop", "UDI,Product ID,TWF,HDF,PWF,OSF,RNF",
+                            "--id", "UDI", "--out", model, "--report", dir.file("train.html"), "--json", "--quiet"]
+                           + Self.physics.flatMap { ["--feature", $0] })
+        XCTAssertEqual(t.status, 0, t.err)
+        let summary = try t.json()
+        XCTAssertGreaterThan(summary["cv_roc_auc"] as? Double ?? 0, 0.9, "\(summary)")
+        XCTAssertEqual((summary["features"] as? [String])?.suffix(3), ["power", "dt", "strain"])
+        XCTAssertTrue(try String(contentsOfFile: dir.file("train.html"), encoding: .utf8).contains("<svg"))
+
+        let e = try qc.run(["evaluate", "--model", model, "--data", test, "--json"])
+        XCTAssertEqual(e.status, 0, e.err)
+        let metrics = try e.json()
+        for key in ["roc_auc", "pr_auc", "precision", "recall", "f1", "false_alarms_per_1000", "n"] { XCTAssertNotNil(metrics[key], key) }
+        XCTAssertEqual(metrics["n"] as? Int, 3000)
+        XCTAssertGreaterThan(metrics["roc_auc"] as? Double ?? 0, 0.9)
+
+        // Scoring: one alert line per part (UDI carried through), rejects for text in a reading, the same files on one or two threads.
+        var lines = try String(contentsOfFile: test, encoding: .utf8).components(separatedBy: "\n")
+        var fields = lines[5].components(separatedBy: ",")
+        fields[6] = "abc"  // text in Torque [Nm]
+        lines[5] = fields.joined(separator: ",")
+        let input = try dir.write("log.csv", lines.joined(separator: "\n"))
+        var outputs: [String] = []
+        for threads in ["1", "2"] {
+            let out = dir.file("alerts-\(threads).csv")
+            let s = try qc.run(["score", "--model", model, "--input", input, "--output", out, "--threads", threads, "--min-part-bytes", "1000",
+                                "--max-reject-rate", "0.5", "--json", "--quiet"])
+            XCTAssertEqual(s.status, 0, s.err)
+            let result = try s.json()
+            XCTAssertEqual(result["read"] as? Int, 3000)
+            XCTAssertEqual(result["rejected"] as? Int, 1)
+            XCTAssertEqual(result["written"] as? Int, 2999)
+            XCTAssertNotNil(result["alerts"])
+            XCTAssertEqual(result["parts"] as? Int, Int(threads))
+            outputs.append(try String(contentsOfFile: out, encoding: .utf8))
+        }
+        XCTAssertEqual(outputs[0], outputs[1])
+        XCTAssertTrue(outputs[0].hasPrefix("UDI,score,alert,top_1,top_2,top_3\n"), String(outputs[0].prefix(80)))
+    }
+
+    func testChartJSONContractAndBadInput() throws {
+        var csv = "sample,diameter\n"
+        var rng = (0..<125).map { i in 74.0 + 0.01 * sin(Double(i) * 1.7) }
+        rng[110] += 0.2
+        for (i, v) in rng.enumerated() { csv += "\(i / 5 + 1),\(v)\n" }
+        let data = try dir.write("rings.csv", csv)
+        let r = try qc.run(["chart", "--data", data, "--column", "diameter", "--type", "xbar-r", "--subgroup", "sample", "--phase1", "1:20",
+                            "--rules", "nelson", "--lsl", "73.95", "--usl", "74.05", "--limits-out", dir.file("limits.json"),
+                            "--report", dir.file("chart.html"), "--json"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let summary = try r.json()
+        let charts = summary["charts"] as? [[String: Any]] ?? []
+        XCTAssertEqual(charts.map { $0["name"] as? String }, ["xbar", "r"])
+        for chart in charts {
+            for key in ["center", "lcl", "ucl", "points", "violations"] { XCTAssertNotNil(chart[key], key) }
+            XCTAssertEqual((chart["points"] as? [Double])?.count, 25)
+        }
+        let violations = charts[0]["violations"] as? [[String: Int]] ?? []
+        XCTAssertTrue(violations.contains { $0["index"] == 23 && $0["rule"] == 1 }, "\(violations)")
+        let capability = summary["capability"] as? [String: Any] ?? [:]
+        for key in ["cp", "cpk", "pp", "ppk"] { XCTAssertNotNil(capability[key] as? Double, key) }
+        // Phase II against the saved limits.
+        let p2 = try qc.run(["chart", "--data", data, "--column", "diameter", "--type", "xbar-r", "--subgroup", "sample",
+                             "--limits", dir.file("limits.json"), "--json"])
+        XCTAssertEqual(p2.status, 0, p2.err)
+
+        for (arguments, fragment) in [
+            (["--type", "xbar-r", "--subgroup-size", "1"], "needs at least 2 per subgroup"),
+            (["--type", "imr", "--lsl", "5", "--usl", "1"], "--lsl"),
+            (["--type", "imr", "--column", "missing"], "missing"),
+        ] {
+            var args = ["chart", "--data", data, "--column", "diameter"] + arguments
+            if arguments.contains("--column") { args = ["chart", "--data", data] + arguments }
+            let bad = try qc.run(args)
+            XCTAssertNotEqual(bad.status, 0, "\(arguments)")
+            XCTAssertTrue(bad.err.contains(fragment), "\(arguments): \(bad.err)")
+            XCTAssertTrue(bad.err.contains("Hint"), "\(arguments): \(bad.err)")
+        }
+        let constant = try dir.write("constant.csv", "x\n" + String(repeating: "4\n", count: 30))
+        let flat = try qc.run(["chart", "--data", constant, "--column", "x", "--type", "imr"])
+        XCTAssertEqual(flat.status, 1)
+        XCTAssertTrue(flat.err.contains("constant"), flat.err)
+    }
+}
