@@ -87,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "lepton-bench",
             dependencies: [
-                "LeptonIO", "LeptonCore", "CreditScoring", "COpenBLAS",
+                "LeptonIO", "LeptonCore", "CreditScoring", "LineQuality", "COpenBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/Sources/lepton-bench"),

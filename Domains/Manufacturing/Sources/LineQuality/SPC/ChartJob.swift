@@ -14,6 +14,8 @@ public struct ChartInput: Sendable {
     public var subgroupColumn: String?
     /// The sample-size column of p, np and u charts.
     public var sizeColumn: String?
+    /// Only rows whose `filter.column` holds `filter.value` (one machine of a multi-machine log).
+    public var filter: (column: String, value: String)?
 
     public init(path: String, column: String) {
         self.path = path
@@ -42,15 +44,18 @@ public struct ChartJob: Sendable {
         var kinds: [String: TabularTable.Kind] = [input.column: .numeric]
         if let subgroup = input.subgroupColumn { kinds[subgroup] = .text }
         if let size = input.sizeColumn { kinds[size] = .numeric }
+        if let filter = input.filter { kinds[filter.column] = .text }
         let table = try TabularTable.read(path: input.path, kinds: kinds)
         let values = try table.column(input.column).numbers
         let sizeValues = try input.sizeColumn.map { try table.column($0).numbers }
         let keys = try input.subgroupColumn.map { try table.column($0).texts }
+        let filterValues = try input.filter.map { try table.column($0.column).texts }
         // Rows with a missing value (or size) are left out and counted.
         var skipped = table.rejected.count
         var firstSkip = table.rejected.first.map { "\($0)" }
         var kept: [Int] = []
         for i in 0..<values.count {
+            if let filterValues, filterValues[i] != input.filter!.value { continue }
             if values[i].isNaN || (sizeValues?[i].isNaN ?? false) {
                 skipped += 1
                 if firstSkip == nil { firstSkip = "row \(i + 2): '\(input.column)' or the size is missing" }
