@@ -9,6 +9,11 @@ public struct FileWriteError: Error, CustomStringConvertible, Equatable {
     public let path: String
     public let reason: String
     public var description: String { "\(path): cannot write (\(reason)). Hint: check free space and permissions on the folder." }
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
 }
 
 /// A file written under a temporary name beside its target and renamed into place by

@@ -14,10 +14,13 @@ struct Score: ParsableCommand {
     @Option(help: "The model file.") var model: String
     @Option(help: "The log CSV.") var input: String
     @Option(help: "The alerts CSV to write.") var output: String
+    @Flag(help: "Follow the log as it grows (like tail -F): score each line as it is appended, until SIGINT or SIGTERM.") var follow = false
+    @Option(help: "With --follow: stop after this many seconds without a new line.") var idleSeconds: Double?
 
     func run() throws {
         let console = Console(options: common)
         let failureModel = try FailureModelFile.read(path: model)
+        if follow { return try runFollowing(failureModel, console: console) }
         let reader = try CSVReader(path: input)
         _ = try AlertWorker(model: failureModel, header: reader.columns, path: input)  // fails early on missing columns
         let started = Date()
@@ -29,5 +32,21 @@ struct Score: ParsableCommand {
         }
         let seconds = Date().timeIntervalSince(started)
         try summary.report(to: console, extra: [("seconds", .double(seconds)), ("rows_per_second", .double(Double(summary.read) / max(seconds, 1e-9)))])
+    }
+
+    /// `--follow`: alerts written as lines are appended, until a stop signal or the idle time.
+    func runFollowing(_ failureModel: FailureModel, console: Console) throws {
+        StopSignals.install()
+        var settings = FollowSettings()
+        settings.idleSeconds = idleSeconds
+        let started = Date()
+        let summary = try BatchJob.follow(path: input, outputColumns: AlertWorker.columns(for: failureModel, header: failureModel.spec.schema.inputs.map(\.name)
+                                              + (failureModel.spec.idColumn.map { [$0] } ?? [])),
+                                          output: output, rejects: batch.rejects, settings: settings, progress: console.progress("following", unit: "rows"),
+                                          shouldStop: { StopSignals.requested }) { header in
+            try AlertWorker(model: failureModel, header: header, path: input)
+        }
+        let seconds = Date().timeIntervalSince(started)
+        try summary.report(to: console, extra: [("seconds", .double(seconds)), ("follow", .bool(true))])
     }
 }

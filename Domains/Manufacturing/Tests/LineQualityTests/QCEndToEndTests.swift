@@ -100,4 +100,40 @@ final class QCEndToEndTests: XCTestCase {
         XCTAssertEqual(flat.status, 1)
         XCTAssertTrue(flat.err.contains("constant"), flat.err)
     }
+
+    /// An anomaly model on unlabelled readings, then `score --follow` on a log being appended to,
+    /// stopped by SIGTERM: exit 0, counts printed, every appended line scored.
+    func testAnomalyModelAndFollowStoppedBySignal() throws {
+        let reference = dir.file("reference.csv")
+        XCTAssertEqual(try qc.run(["synth", "--kind", "parts", "--rows", "1500", "--seed", "3", "--out", reference, "--quiet"]).status, 0)
+        let model = dir.file("anomaly.lepton")
+        let t = try qc.run(["train", "--data", reference, "--kind", "iforest", "--drop", "UDI,Product ID,Machine failure,TWF,HDF,PWF,OSF,RNF",
+                            "--false-alarm-rate", "0.02", "--out", model, "--json", "--quiet"])
+        XCTAssertEqual(t.status, 0, t.err)
+        let lines = try String(contentsOfFile: reference, encoding: .utf8).split(separator: "\n").map(String.init)
+        let log = dir.file("live.csv"), alerts = dir.file("live-alerts.csv")
+        try (lines[0] + "\n").write(toFile: log, atomically: false, encoding: .utf8)
+        let process = Process()
+        process.executableURL = qc.url
+        process.arguments = ["score", "--model", model, "--input", log, "--output", alerts, "--follow", "--json", "--quiet"]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: log))
+        try handle.seekToEnd()
+        for line in lines[1...200] { try handle.write(contentsOf: Data((line + "\n").utf8)) }
+        try handle.close()
+        let deadline = Date().addingTimeInterval(60)
+        func scored() -> Int { ((try? String(contentsOfFile: alerts, encoding: .utf8)) ?? "").split(separator: "\n").count - 1 }
+        while scored() < 200 && Date() < deadline { usleep(20_000) }
+        XCTAssertEqual(scored(), 200, "every appended line is scored while the log grows")
+        process.terminate()  // SIGTERM
+        let summary = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationReason, .exit)
+        XCTAssertEqual(process.terminationStatus, 0)
+        let json = try JSONSerialization.jsonObject(with: summary) as? [String: Any] ?? [:]
+        XCTAssertEqual(json["read"] as? Int, 200)
+        XCTAssertNotNil(json["alerts"] as? Int)
+    }
 }
