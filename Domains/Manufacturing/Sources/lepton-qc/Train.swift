@@ -24,6 +24,9 @@ struct Train: ParsableCommand {
     @Option(help: "Cost of a missed failure (with --inspection-cost: the cost-optimal threshold instead).") var missCost: Double?
     @Option(help: "Cost of inspecting a flagged part.") var inspectionCost: Double?
     @Option(help: "Weight of a failure against a good part in the boosting loss.") var positiveWeight = 1.0
+    @Option(help: "Boosting rounds (trees).") var rounds = FailureConfig().rounds
+    @Option(help: "Shrinkage of every tree.") var learningRate = FailureConfig().learningRate
+    @Option(help: "Most leaves per tree.") var maxLeaves = FailureConfig().maxLeaves
     @Option(help: "The model file to write.") var out: String
     @Option(help: "Write the training report (HTML) here.") var report: String?
 
@@ -43,7 +46,7 @@ struct Train: ParsableCommand {
         config.kind = kind
         config.seed = common.seed
         config.threads = common.threads.resolved
-        config.positiveWeight = positiveWeight
+        (config.positiveWeight, config.rounds, config.learningRate, config.maxLeaves) = (positiveWeight, rounds, learningRate, maxLeaves)
         if let missCost, let inspectionCost { config.threshold = .cost(miss: missCost, inspection: inspectionCost) } else { config.threshold = .falseAlarmRate(falseAlarmRate) }
         let result = try FailureTraining.fit(parts, config: config, target: target, positive: positive, idColumn: id)
         let outcome = TrainedFailureModel(result: result, data: parts, falseAlarmRate: falseAlarmRate, seed: common.seed)

@@ -12,8 +12,14 @@ public final class AlertWorker: BatchWorker {
     let inputColumns: [Int]
     let idColumn: Int?
     let names: [String]
+    /// Each categorical input's training levels as bytes (nil for numeric inputs).
+    let levelBytes: [[[UInt8]]?]
+    /// Derived features over `slots`: the inputs first, then other file columns they read.
+    let derived: [CompiledExpression]
+    /// File columns (beyond the inputs) the derived features read, and their slots.
+    let extraColumns: [(column: Int, slot: Int)]
+    var slots: [Double]
     var row: [Float]
-    var values: [String: Double] = [:]
     public private(set) var alerts = 0
     public private(set) var unseenCategories = 0
     public private(set) var nonFiniteDerived = 0
@@ -26,65 +32,79 @@ public final class AlertWorker: BatchWorker {
     /// A worker for records with `header`; throws naming the columns the file lacks.
     public init(model: FailureModel, header: [String], path: String) throws {
         self.model = model
-        names = model.spec.schema.names
-        inputColumns = try model.spec.schema.inputs.map { input in
+        let schema = model.spec.schema
+        names = schema.names
+        inputColumns = try schema.inputs.map { input in
             guard let j = header.firstIndex(of: input.name) else {
                 throw DataError(file: path, field: input.name, message: "the model reads this column and the file lacks it",
                                 hint: "score a log with the columns the model was trained on.")
             }
             return j
         }
-        for e in model.spec.schema.derived {
+        levelBytes = schema.inputs.map { $0.levels?.map { Array($0.utf8) } }
+        var slotOf: [String: Int] = [:]
+        for (k, input) in schema.inputs.enumerated() { slotOf[input.name] = k }
+        var extra: [(Int, Int)] = []
+        for e in schema.derived {
             do { try e.check(against: header) } catch let error as FeatureExpressionError { throw DataError("\(path): \(error)", hint: "score a log with the columns the model was trained on.") }
+            for name in e.columns where slotOf[name] == nil {
+                slotOf[name] = schema.inputs.count + extra.count
+                extra.append((header.firstIndex(of: name)!, slotOf[name]!))
+            }
         }
+        derived = schema.derived.map { $0.compiled(slots: slotOf) }
+        extraColumns = extra
         idColumn = model.spec.idColumn.flatMap { header.firstIndex(of: $0) }
+        slots = [Double](repeating: .nan, count: schema.inputs.count + extra.count)
         row = [Float](repeating: 0, count: names.count)
     }
 
     public func encode(_ record: CSVRow, into line: inout CSVLine) throws {
-        let schema = model.spec.schema
-        for (k, input) in schema.inputs.enumerated() {
+        let inputs = inputColumns.count
+        for k in 0..<inputs {
             let j = inputColumns[k]
-            if let levels = input.levels {
+            if let levels = levelBytes[k] {
                 if record.isMissing(at: j) {
-                    row[k] = .nan
+                    slots[k] = .nan
                 } else {
-                    let text = try record.string(at: j)
-                    if let code = levels.firstIndex(of: text) { row[k] = Float(code) } else {
-                        row[k] = Float(levels.count)
-                        unseenCategories += 1
-                    }
+                    let field = record.bytes(at: j)
+                    var code = levels.count
+                    for (c, level) in levels.enumerated() where level.count == field.count && level.elementsEqual(field) { code = c; break }
+                    if code == levels.count { unseenCategories += 1 }
+                    slots[k] = Double(code)
                 }
             } else {
-                row[k] = Float(try record.double(at: j) ?? .nan)
+                slots[k] = try record.double(at: j) ?? .nan
             }
-            values[input.name] = Double(row[k])
+            row[k] = Float(slots[k])
         }
-        for (m, e) in schema.derived.enumerated() {
-            let v = e.evaluate { name in self.values[name] ?? self.lookup(record, name) }
-            if v.isNaN, !e.columns.contains(where: { (values[$0] ?? .nan).isNaN }) { nonFiniteDerived += 1 }
-            row[schema.inputs.count + m] = Float(v)
+        for (column, slot) in extraColumns { slots[slot] = ((try? record.double(at: column)) ?? nil) ?? .nan }
+        let derivedCount = derived.count
+        slots.withUnsafeBufferPointer { values in
+            for m in 0..<derivedCount {
+                let v = derived[m].evaluate(values)
+                row[inputs + m] = Float(v)
+                if v.isNaN { nonFiniteDerived += 1 }
+            }
         }
         let score: Double
         if let trees = model.trees {
             score = 1 / (1 + exp(-trees.predictRaw(row: row)))
         } else {
-            let columns = model.numericColumns(FeatureColumns(columns: row.map { [$0] }, names: names, kinds: schema.kinds))
+            let columns = model.numericColumns(FeatureColumns(columns: row.map { [$0] }, names: names, kinds: model.spec.schema.kinds))
             score = try model.forest!.scores(columns)[0]
         }
         let alert = score >= model.spec.threshold
-        line.appendField(idColumn.map { (try? record.string(at: $0)) ?? "" } ?? String(record.number))
+        if let idColumn {
+            line.appendField(String(decoding: record.bytes(at: idColumn), as: UTF8.self))
+        } else {
+            line.appendField(String(record.number))
+        }
         line.appendField(String(score))
         line.appendField(alert ? "1" : "0")
         let top = alert ? topReadings() : []
         for k in 0..<3 { line.appendField(k < top.count ? top[k] : "") }
         if alert { alerts += 1 }
-    }
-
-    /// A column a derived feature reads that is not a model input (read as a number).
-    func lookup(_ record: CSVRow, _ name: String) -> Double {
-        guard let j = record.context.columns.firstIndex(of: name) else { return .nan }
-        return ((try? record.double(at: j)) ?? nil) ?? .nan
     }
 
     /// The three readings that pushed this part's score most: `Torque [Nm]=62.1 (+1.23)`.

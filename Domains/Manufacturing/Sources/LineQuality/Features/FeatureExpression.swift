@@ -261,3 +261,72 @@ struct Parser {
         throw fail("unexpected '\(c)'")
     }
 }
+
+/// A feature expression with its column names resolved to slots of a value array: what scoring
+/// evaluates per row without looking names up (``FeatureExpression/compiled(slots:)``).
+public struct CompiledExpression: Sendable {
+    enum Function: Sendable { case abs, min, max, log, exp, sqrt }
+
+    indirect enum Op: Sendable {
+        case number(Double)
+        case slot(Int)
+        case negate(Op)
+        case add(Op, Op), subtract(Op, Op), multiply(Op, Op), divide(Op, Op)
+        case call(Function, [Op])
+    }
+
+    let root: Op
+
+    /// The value for one row whose columns are in `slots` (NaN when not finite).
+    @inline(__always)
+    public func evaluate(_ slots: UnsafeBufferPointer<Double>) -> Double {
+        func eval(_ op: Op) -> Double {
+            switch op {
+            case let .number(v): return v
+            case let .slot(k): return slots[k]
+            case let .negate(a): return -eval(a)
+            case let .add(a, b): return eval(a) + eval(b)
+            case let .subtract(a, b): return eval(a) - eval(b)
+            case let .multiply(a, b): return eval(a) * eval(b)
+            case let .divide(a, b): return eval(a) / eval(b)
+            case let .call(function, args):
+                switch function {
+                case .abs: return Swift.abs(eval(args[0]))
+                case .log: return Foundation.log(eval(args[0]))
+                case .exp: return Foundation.exp(eval(args[0]))
+                case .sqrt: return eval(args[0]).squareRoot()
+                case .min, .max:
+                    let v = args.map(eval)
+                    if v.contains(where: \.isNaN) { return .nan }
+                    return function == .min ? v.min()! : v.max()!
+                }
+            }
+        }
+        let result = eval(root)
+        return result.isFinite ? result : .nan
+    }
+}
+
+extension FeatureExpression {
+    /// This expression over a value array, column `name` at `slots[name]` (every column it names must have one).
+    public func compiled(slots: [String: Int]) -> CompiledExpression {
+        func compile(_ node: Node) -> CompiledExpression.Op {
+            switch node {
+            case let .number(v): return .number(v)
+            case let .column(name, _): return .slot(slots[name]!)
+            case let .negate(a): return .negate(compile(a))
+            case let .binary(op, a, b):
+                switch op {
+                case "+": return .add(compile(a), compile(b))
+                case "-": return .subtract(compile(a), compile(b))
+                case "*": return .multiply(compile(a), compile(b))
+                default: return .divide(compile(a), compile(b))
+                }
+            case let .call(name, args):
+                let function: CompiledExpression.Function = ["abs": .abs, "min": .min, "max": .max, "log": .log, "exp": .exp][name] ?? .sqrt
+                return .call(function, args.map(compile))
+            }
+        }
+        return CompiledExpression(root: compile(root))
+    }
+}
