@@ -159,6 +159,10 @@ public enum ControlCharts {
         case .c:
             limits.center = rows.map { subgroups[$0][0] }.reduce(0, +) / Double(rows.count)
         }
+        if let sigma = limits.sigma, !sigma.isFinite || !limits.center.isFinite {
+            throw ChartError(message: "the values are too large to chart (σ or the centre overflows a double)",
+                             hint: "rescale the column (a unit change) or leave out the extreme values")
+        }
         if let sigma = limits.sigma, !(sigma > 0) {
             throw ChartError(message: "the values are constant in Phase I (σ = \(sigma)): the control limits would have zero width",
                              hint: "chart a column that varies, or a longer Phase I")
