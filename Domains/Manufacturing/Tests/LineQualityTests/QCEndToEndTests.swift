@@ -33,6 +33,13 @@ final class QCEndToEndTests: XCTestCase {
         XCTAssertEqual(metrics["n"] as? Int, 3000)
         XCTAssertGreaterThan(metrics["roc_auc"] as? Double ?? 0, 0.9)
 
+        // The replacement policy: the JSON contract.
+        let p = try qc.run(["policy", "--model", model, "--data", test, "--wear-column", "Tool wear [min]", "--json", "--quiet"])
+        XCTAssertEqual(p.status, 0, p.err)
+        let policy = try p.json()
+        for key in ["replace_at", "cost_per_1000", "cost_run_to_failure", "cost_fixed_schedule"] { XCTAssertNotNil(policy[key], key) }
+        XCTAssertLessThanOrEqual(policy["cost_per_1000"] as? Double ?? .infinity, policy["cost_run_to_failure"] as? Double ?? 0)
+
         // Scoring: one alert line per part (UDI carried through), rejects for text in a reading, the same files on one or two threads.
         var lines = try String(contentsOfFile: test, encoding: .utf8).components(separatedBy: "\n")
         var fields = lines[5].components(separatedBy: ",")
