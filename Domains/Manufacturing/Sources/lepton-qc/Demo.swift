@@ -8,7 +8,7 @@ import LineQuality
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Charts with violations and capability, a failure model validated out of sample, and a batch of parts scored, on the embedded data.",
+        abstract: "Charts with violations and capability, a failure model validated out of sample, a batch of parts scored, and a growing log followed, on the embedded data.",
         discussion: LeptonExitCode.helpText)
 
     @OptionGroup var common: CommonOptions
@@ -67,6 +67,28 @@ struct Demo: ParsableCommand {
         let seconds = Date().timeIntervalSince(started)
         lines.append(String(format: "scored %@ parts in %.2f s: %@ alerts written to %@", NumberFormat.integer(summary.read), seconds,
                             NumberFormat.integer(summary.tallies.first { $0.name == "alerts" }?.count ?? 0), alerts))
+        // 4. Follow mode: a log being appended to (2,000 parts written in small bursts) scored as it grows.
+        let live = outDir + "/live.csv", liveAlerts = outDir + "/live-alerts.csv"
+        let source = try String(contentsOfFile: batch, encoding: .utf8).split(separator: "\n").prefix(2_001).map { $0 + "\n" }
+        try source[0].write(toFile: live, atomically: false, encoding: .utf8)
+        let writer = Thread {
+            guard let handle = FileHandle(forWritingAtPath: live) else { return }
+            handle.seekToEndOfFile()
+            for burst in stride(from: 1, to: source.count, by: 50) {
+                handle.write(Data(source[burst..<min(burst + 50, source.count)].joined().utf8))
+                usleep(5_000)
+            }
+            try? handle.close()
+        }
+        writer.start()
+        var follow = FollowSettings()
+        follow.idleSeconds = 1
+        let followed = try BatchJob.follow(path: live, outputColumns: AlertWorker.columns(for: result.model, header: reader.columns),
+                                           output: liveAlerts, settings: follow, shouldStop: { false }) { header in
+            try AlertWorker(model: result.model, header: header, path: live)
+        }
+        lines.append("followed a growing log: \(NumberFormat.integer(followed.read)) parts scored as they were appended, "
+                     + "\(followed.tallies.first { $0.name == "alerts" }?.count ?? 0) alerts in \(liveAlerts)")
         console.result(human: lines, summary: [("chart_violations", .int(chart.charts.map(\.violations.count).reduce(0, +))),
                                                ("cv_roc_auc", .double(result.crossValidation?.mean ?? .nan)),
                                                ("new_batch", .object(validation.evaluation.jsonFields)), ("alerts", .string(alerts))])
