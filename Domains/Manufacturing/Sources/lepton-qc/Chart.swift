@@ -19,6 +19,8 @@ struct Chart: ParsableCommand {
     @Option(help: "Rows with the same value in this column form a subgroup.") var subgroup: String?
     @Option(help: "The sample-size column (p, np, u charts).") var size: String?
     @Option(help: ArgumentHelp("Only rows where COLUMN holds VALUE (one machine of a log).", valueName: "COLUMN=VALUE")) var filter: String?
+    @Option(help: "A timestamp column (ISO 8601 or epoch): chart in time order (out-of-order rows sorted, duplicates dropped, gaps counted).") var timestamp: String?
+    @Option(help: "The machine column the time order is kept within.") var machine: String?
     @Option(help: ArgumentHelp("Phase I subgroups (points for individuals and counts), 1-based, inclusive.", valueName: "FIRST:LAST")) var phase1: String?
     @Flag(help: "Drop Phase I subgroups beyond the limits and estimate again until none is.") var excludeOutOfControl = false
     @Option(help: "Save the Phase I estimates here (JSON), to chart later data against them.") var limitsOut: String?
@@ -59,6 +61,7 @@ struct Chart: ParsableCommand {
         settings.limits = try limits.map { try ChartLimits.read(path: $0, type: type) }
         var input = ChartInput(path: data, column: column)
         (input.subgroupSize, input.subgroupColumn, input.sizeColumn) = (subgroupSize, subgroup, size)
+        (input.timestampColumn, input.machineColumn) = (timestamp, machine)
         if let filter {
             guard let equals = filter.firstIndex(of: "=") else { throw ValidationError("--filter '\(filter)' is not COLUMN=VALUE. Hint: --filter machine=M1.") }
             input.filter = (String(filter[..<equals]), String(filter[filter.index(after: equals)...]))

@@ -93,20 +93,56 @@ public struct FailureValidation: Sendable {
     public var evaluation: FailureEvaluation
     public var data: PartsData
     public var scores: [Double]
+    /// For a time-series log (a timestamp column given): its time order and the detection lead time.
+    public var order: TimeSeriesOrder?
+    public var leadTime: DetectionLeadTime?
 
-    public init(model: FailureModel, path: String, seed: UInt64, threads: Int = ThreadCount.auto.resolved) throws {
+    /// With `timestamp` (and `machine`), the rows are also put in time order per machine and the
+    /// lead time of the alarms before each failure episode is measured, looking back `horizon` seconds.
+    public init(model: FailureModel, path: String, seed: UInt64, timestamp: String? = nil, machine: String? = nil,
+                horizon: Double = 86_400, threads: Int = ThreadCount.auto.resolved) throws {
         guard let target = model.spec.target, let positive = model.spec.positive else {
             throw DataError(file: path, message: "the model was trained without an outcome column, so there is nothing to evaluate against",
                             hint: "evaluate a failure model (train --kind gbdt), or label the anomalies and train on them.")
         }
-        data = try PartsData.load(path: path, target: target, positive: positive, schema: model.spec.schema, threads: threads)
-        scores = try model.scores(data.features, threads: threads)
+        data = try PartsData.load(path: path, target: target, positive: positive, schema: model.spec.schema,
+                                  textColumns: [timestamp, machine].compactMap { $0 }, threads: threads)
+        let scores = try model.scores(data.features, threads: threads), loaded = data, threshold = model.spec.threshold
+        self.scores = scores
+        if let timestamp {
+            let order = TimeSeriesOrder(timestamps: loaded.texts[timestamp]!, machines: machine.map { loaded.texts[$0]! })
+            self.order = order
+            leadTime = DetectionLeadTime(order: order, labels: loaded.labels, alarms: scores.map { $0 >= threshold }, horizon: horizon)
+        }
         let rate: Double? = { if case let .falseAlarmRate(r) = model.spec.thresholdRule { return r }; return nil }()
         evaluation = FailureEvaluation(labels: data.labels, scores: scores, threshold: model.spec.threshold, targetFalseAlarmRate: rate, seed: seed)
     }
 
     public var warnings: [String] {
         data.rejected.isEmpty ? [] : ["\(data.rejected.count) of \(data.rowsRead) rows rejected (first: \(data.rejected[0]))."]
+    }
+
+    /// The evaluation's lines, with the time order and lead time of a time-series log.
+    public var lines: [String] {
+        var lines = evaluation.lines
+        if let order { lines.append(order.line) }
+        if let lead = leadTime {
+            lines.append("detection: \(lead.detected) of \(lead.episodes) failure episodes alarmed"
+                         + (lead.medianLead.map { String(format: ", median lead time %.0f s before the episode began (negative: after)", $0) } ?? ""))
+        }
+        return lines
+    }
+
+    /// The evaluation's `--json` fields, with `time_order` and `detection` for a time-series log.
+    public var jsonFields: [(String, JSONValue)] {
+        var fields = evaluation.jsonFields
+        if let order { fields += order.jsonFields }
+        if let lead = leadTime {
+            fields.append(("detection", .object([("episodes", .int(lead.episodes)), ("detected", .int(lead.detected)),
+                                                 ("median_lead_seconds", lead.medianLead.map { .double($0) } ?? .null),
+                                                 ("lead_seconds", .array(lead.leads.map { .double($0) }))])))
+        }
+        return fields
     }
 
     public func report(provenance: Provenance) -> Report {

@@ -33,6 +33,8 @@ public struct PartsData: Sendable {
     public var rejected: [CSVRowError]
     /// Rows where a derived feature was not finite (division by zero, log of a negative…): NaN, counted.
     public var nonFiniteDerived: Int
+    /// Text columns read alongside (`textColumns` of ``load``): a timestamp, a machine id.
+    public var texts: [String: [String]] = [:]
 
     public var count: Int { columns.first?.count ?? labels.count }
     public var features: FeatureColumns { FeatureColumns(columns: columns, names: schema.names, kinds: schema.kinds) }
@@ -41,9 +43,9 @@ public struct PartsData: Sendable {
     /// not name is a feature; `derived` expressions are checked against the header and applied.
     /// With `schema` (scoring, evaluation), the inputs and levels are the schema's.
     public static func load(path: String, target: String?, positive: String?, drop: [String] = [], derived: [FeatureExpression] = [],
-                            schema: FeatureSchema? = nil, threads: Int = ThreadCount.auto.resolved) throws -> PartsData {
+                            schema: FeatureSchema? = nil, textColumns: [String] = [], threads: Int = ThreadCount.auto.resolved) throws -> PartsData {
         let header = try CSVReader(path: path).columns
-        for name in drop + [target].compactMap({ $0 }) where !header.contains(name) {
+        for name in drop + textColumns + [target].compactMap({ $0 }) where !header.contains(name) {
             throw DataError(file: path, field: name, message: "no such column (columns: \(header.prefix(12).joined(separator: ", ")))",
                             hint: "spell it as in the header; names with spaces and brackets as written, comma-separated for --drop.")
         }
@@ -59,6 +61,7 @@ public struct PartsData: Sendable {
         var kinds: [String: TabularTable.Kind] = [:]
         if let target { kinds[target] = .categorical }
         for input in schema?.inputs ?? [] { kinds[input.name] = input.levels == nil ? .numeric : .categorical }
+        for name in textColumns { kinds[name] = .text }
         let table = try TabularTable.read(path: path, kinds: kinds, threads: threads)
         var columns: [[Float]] = [], schemaInputs: [FeatureSchema.Input] = []
         var numeric: [String: [Double]] = [:]
@@ -103,7 +106,9 @@ public struct PartsData: Sendable {
             }
             labels = column.codes.map { $0 == Int32(code) ? 1 : 0 }
         }
-        return PartsData(schema: FeatureSchema(inputs: schemaInputs, derived: expressions), columns: columns, labels: labels,
-                         rowsRead: table.rowsRead, rejected: table.rejected, nonFiniteDerived: nonFinite)
+        var result = PartsData(schema: FeatureSchema(inputs: schemaInputs, derived: expressions), columns: columns, labels: labels,
+                               rowsRead: table.rowsRead, rejected: table.rejected, nonFiniteDerived: nonFinite)
+        for name in textColumns { result.texts[name] = try table.column(name).texts }
+        return result
     }
 }

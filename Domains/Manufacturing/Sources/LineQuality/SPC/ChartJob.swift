@@ -16,6 +16,10 @@ public struct ChartInput: Sendable {
     public var sizeColumn: String?
     /// Only rows whose `filter.column` holds `filter.value` (one machine of a multi-machine log).
     public var filter: (column: String, value: String)?
+    /// A timestamp column: rows are charted in time order per machine (``TimeSeriesOrder``'s rule).
+    public var timestampColumn: String?
+    /// The machine column the time order is kept within.
+    public var machineColumn: String?
 
     public init(path: String, column: String) {
         self.path = path
@@ -34,6 +38,8 @@ public struct ChartJob: Sendable {
     public var rowsSkipped: Int
     public var firstSkip: String?
     public var subgroupCount: Int
+    /// The time order of a time-series log (with a timestamp column).
+    public var order: TimeSeriesOrder?
 
     /// Reads `input`, groups it and charts it; capability when `lsl` or `usl` is given.
     public static func run(_ input: ChartInput, settings: ChartSettings, lsl: Double? = nil, usl: Double? = nil,
@@ -45,6 +51,7 @@ public struct ChartJob: Sendable {
         if let subgroup = input.subgroupColumn { kinds[subgroup] = .text }
         if let size = input.sizeColumn { kinds[size] = .numeric }
         if let filter = input.filter { kinds[filter.column] = .text }
+        for name in [input.timestampColumn, input.machineColumn].compactMap({ $0 }) { kinds[name] = .text }
         let table = try TabularTable.read(path: input.path, kinds: kinds)
         let values = try table.column(input.column).numbers
         let sizeValues = try input.sizeColumn.map { try table.column($0).numbers }
@@ -62,6 +69,14 @@ public struct ChartJob: Sendable {
             } else {
                 kept.append(i)
             }
+        }
+        var order: TimeSeriesOrder?
+        if let timestamp = input.timestampColumn {
+            let ordered = TimeSeriesOrder(timestamps: try table.column(timestamp).texts,
+                                          machines: try input.machineColumn.map { try table.column($0).texts })
+            let keep = Set(kept)
+            kept = ordered.rows.filter { keep.contains($0) }
+            order = ordered
         }
         guard !kept.isEmpty else {
             throw DataError(file: input.path, field: input.column, message: "no row has a number in this column",
@@ -93,7 +108,7 @@ public struct ChartJob: Sendable {
             throw DataError(file: input.path, field: input.column, message: error.message, hint: error.hint + ".")
         }
         var job = ChartJob(settings: settings, charts: result.charts, limits: result.limits, capability: nil, rowsRead: table.rowsRead,
-                           rowsSkipped: skipped, firstSkip: firstSkip, subgroupCount: subgroups.count)
+                           rowsSkipped: skipped, firstSkip: firstSkip, subgroupCount: subgroups.count, order: order)
         if lsl != nil || usl != nil, let sigma = result.limits.sigma {
             let phase1 = settings.limits == nil ? (settings.phase1 ?? 0..<subgroups.count) : 0..<subgroups.count
             do {
@@ -131,6 +146,7 @@ public struct ChartJob: Sendable {
         }
         fields += [("rules", .string(settings.rules.rawValue)), ("subgroups", .int(subgroupCount)), ("rows_read", .int(rowsRead)),
                    ("rows_skipped", .int(rowsSkipped)), ("sigma", limits.sigma.map { .double($0) } ?? .null)]
+        if let order { fields += order.jsonFields }
         return fields
     }
 
@@ -145,6 +161,7 @@ public struct ChartJob: Sendable {
             let shown = chart.violations.prefix(10).map { "point \($0.index) rule \($0.rule)" }.joined(separator: ", ")
             if !shown.isEmpty { lines.append("  " + shown + (chart.violations.count > 10 ? ", …" : "")) }
         }
+        if let order { lines.append(order.line) }
         if let c = capability {
             let cp = c.cp.map { String(format: "%.3f", $0) } ?? "–", pp = c.pp.map { String(format: "%.3f", $0) } ?? "–"
             lines.append(String(format: "capability: Cp %@  Cpk %.3f (95%% CI %.3f–%.3f)  Pp %@  Ppk %.3f", cp, c.cpk,
