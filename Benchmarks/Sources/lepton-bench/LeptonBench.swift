@@ -18,5 +18,7 @@ struct LeptonBench: ParsableCommand {
             GenerateLinear.self,
             PNGBench.self,
             GBDTBench.self,
+            ChartSpeedBench.self,
+            IsolationForestBench.self,
         ])
 }

@@ -167,6 +167,29 @@ final class ControlChartTests: XCTestCase {
         XCTAssertTrue(flagged((0..<8).map { $0 % 2 == 0 ? 1.5 : -1.5 }, .nelson).contains(8))
     }
 
+    /// The one-pass rules against their naive twin on random series with runs, trends, ties and NaN.
+    func testRulesEqualTheirNaiveTwin() {
+        var rng = SeededGenerator(seed: 12)
+        for trial in 0..<200 {
+            let n = Int(rng.next() % 300)
+            var points: [Double] = []
+            for i in 0..<n {
+                switch trial % 4 {
+                case 0: points.append(rng.normal() * 1.5)
+                case 1: points.append(Double(i % 17) * 0.2 - 1.5 + rng.normal() * 0.1)
+                case 2: points.append(i % 2 == 0 ? 0.5 : -0.5)
+                default: points.append(rng.uniform() < 0.05 ? .nan : Double(Int(rng.uniform() * 7)) - 3)
+                }
+            }
+            let center = Array(repeating: 0.0, count: n), lcl = Array(repeating: -3.0, count: n), ucl = Array(repeating: 3.0, count: n)
+            for set in RuleSet.allCases {
+                let fast = set.violations(points: points, center: center, lcl: lcl, ucl: ucl)
+                let naive = set.violationsNaive(points: points, center: center, lcl: lcl, ucl: ucl)
+                XCTAssertTrue(fast.elementsEqual(naive) { $0.index == $1.index && $0.rule == $1.rule }, "trial \(trial) \(set)")
+            }
+        }
+    }
+
     func testBadInputGivesClearErrors() {
         XCTAssertThrowsError(try ControlCharts.compute([[1, 2], [3]], settings: ChartSettings(type: .xbarR))) { error in
             XCTAssertTrue("\(error)".contains("subgroup 2 has 1 value"), "\(error)")

@@ -102,6 +102,12 @@ public enum ControlCharts {
     /// each, with `sizes`) and the Phase I estimates.
     public static func compute(_ subgroups: [[Double]], sizes: [Double]? = nil, settings: ChartSettings) throws
         -> (charts: [PlottedChart], limits: ChartLimits) {
+        try compute(Subgroups(subgroups), sizes: sizes, settings: settings)
+    }
+
+    /// ``compute(_:sizes:settings:)`` on subgroups kept in one flat array.
+    public static func compute(_ subgroups: Subgroups, sizes: [Double]? = nil, settings: ChartSettings) throws
+        -> (charts: [PlottedChart], limits: ChartLimits) {
         let k = subgroups.count
         guard k > 0 else { throw ChartError(message: "no values to chart", hint: "check --column and that the file has rows") }
         let phase1 = settings.phase1 ?? 0..<k
@@ -109,20 +115,21 @@ public enum ControlCharts {
             throw ChartError(message: "Phase I \(phase1.lowerBound + 1):\(phase1.upperBound) is outside the \(k) subgroups or points",
                              hint: "give --phase1 FIRST:LAST within 1…\(k)")
         }
-        var included = Set(phase1)
+        var included = Array(phase1)  // ascending
         while true {
-            let limits = try settings.limits ?? estimate(subgroups, sizes: sizes, phase1: included.sorted(), settings: settings)
+            let limits = try settings.limits ?? estimate(subgroups, sizes: sizes, phase1: included, settings: settings)
             let charts = try draw(subgroups, sizes: sizes, limits: limits, settings: settings)
             guard settings.excludeOutOfControl, settings.limits == nil else { return (charts, limits) }
             // Subgroups beyond the limits of the first chart (X̄, I, p…) leave Phase I.
-            let out = Set(charts[0].violations.filter { $0.rule == 1 }.map { $0.index - 1 }).intersection(included)
-            if out.isEmpty || out.count == included.count { return (charts, limits) }
-            included.subtract(out)
+            let out = Set(charts[0].violations.filter { $0.rule == 1 }.map { $0.index - 1 })
+            let kept = included.filter { !out.contains($0) }
+            if kept.count == included.count || kept.isEmpty { return (charts, limits) }
+            included = kept
         }
     }
 
     /// Phase I estimates from the subgroups at `rows`.
-    static func estimate(_ subgroups: [[Double]], sizes: [Double]?, phase1 rows: [Int], settings: ChartSettings) throws -> ChartLimits {
+    static func estimate(_ subgroups: Subgroups, sizes: [Double]?, phase1 rows: [Int], settings: ChartSettings) throws -> ChartLimits {
         let type = settings.type
         var limits = ChartLimits(type: type, center: 0, sigma: nil)
         switch type {
@@ -153,11 +160,11 @@ public enum ControlCharts {
             if type == .cusum { (limits.k, limits.h) = (settings.cusumK, settings.cusumH) }
         case .p, .np, .u:
             guard let sizes else { throw ChartError(message: "a \(type.rawValue) chart needs sample sizes", hint: "name the size column with --size") }
-            let defects = rows.map { subgroups[$0][0] }.reduce(0, +), total = rows.map { sizes[$0] }.reduce(0, +)
+            let defects = rows.map { subgroups[$0].first! }.reduce(0, +), total = rows.map { sizes[$0] }.reduce(0, +)
             guard total > 0 else { throw ChartError(message: "the Phase I sample sizes add up to 0", hint: "check --size") }
             limits.center = defects / total
         case .c:
-            limits.center = rows.map { subgroups[$0][0] }.reduce(0, +) / Double(rows.count)
+            limits.center = rows.map { subgroups[$0].first! }.reduce(0, +) / Double(rows.count)
         }
         if let sigma = limits.sigma, !sigma.isFinite || !limits.center.isFinite {
             throw ChartError(message: "the values are too large to chart (σ or the centre overflows a double)",
@@ -171,7 +178,7 @@ public enum ControlCharts {
     }
 
     /// The plotted charts for `limits`, with rule violations.
-    static func draw(_ subgroups: [[Double]], sizes: [Double]?, limits: ChartLimits, settings: ChartSettings) throws -> [PlottedChart] {
+    static func draw(_ subgroups: Subgroups, sizes: [Double]?, limits: ChartLimits, settings: ChartSettings) throws -> [PlottedChart] {
         let k = subgroups.count, type = settings.type
         let center = limits.center, sigma = limits.sigma ?? 0
         func chart(_ name: String, _ points: [Double], _ c: [Double], _ lcl: [Double], _ ucl: [Double], rules: RuleSet?) -> PlottedChart {
@@ -210,7 +217,7 @@ public enum ControlCharts {
             guard let sizes, sizes.allSatisfy({ $0 > 0 }) else {
                 throw ChartError(message: "a \(type.rawValue) chart needs a positive sample size for every point", hint: "check --size")
             }
-            let x = subgroups.map { $0[0] }, pbar = center
+            let x = subgroups.map { $0.first! }, pbar = center
             switch type {
             case .p:
                 let spread = sizes.map { 3 * (pbar * (1 - pbar) / $0).squareRoot() }
@@ -224,7 +231,7 @@ public enum ControlCharts {
                               sizes.map { pbar + 3 * (pbar / $0).squareRoot() }, rules: settings.rules)]
             }
         case .c:
-            let x = subgroups.map { $0[0] }
+            let x = subgroups.map { $0.first! }
             return [chart("c", x, Array(repeating: center, count: k), Array(repeating: max(0, center - 3 * center.squareRoot()), count: k),
                           Array(repeating: center + 3 * center.squareRoot(), count: k), rules: settings.rules)]
         case .ewma:
@@ -261,12 +268,38 @@ public enum ControlCharts {
         }
     }
 
-    static func mean(_ x: [Double]) -> Double { x.reduce(0, +) / Double(max(x.count, 1)) }
-    static func range(_ x: [Double]) -> Double { (x.max() ?? 0) - (x.min() ?? 0) }
+    static func mean(_ x: some Collection<Double>) -> Double { x.reduce(0, +) / Double(max(x.count, 1)) }
+    static func range(_ x: some Collection<Double>) -> Double { (x.max() ?? 0) - (x.min() ?? 0) }
     /// The sample standard deviation (n − 1).
-    static func sd(_ x: [Double]) -> Double {
+    static func sd(_ x: some Collection<Double>) -> Double {
         guard x.count > 1 else { return 0 }
         let m = mean(x)
         return (x.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(x.count - 1)).squareRoot()
+    }
+}
+
+/// Subgroups of measurements in one flat array (no array per subgroup): subgroup i is
+/// `values[starts[i]..<starts[i + 1]]`.
+public struct Subgroups: RandomAccessCollection, Sendable {
+    public let values: [Double]
+    let starts: [Int]
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { starts.count - 1 }
+    public subscript(i: Int) -> ArraySlice<Double> { values[starts[i]..<starts[i + 1]] }
+
+    /// One subgroup per array.
+    public init(_ groups: [[Double]]) {
+        values = groups.flatMap { $0 }
+        var starts = [0]
+        for g in groups { starts.append(starts.last! + g.count) }
+        self.starts = starts
+    }
+
+    /// Consecutive subgroups of `size` values (the last one may be smaller).
+    public init(values: [Double], size: Int) {
+        precondition(size >= 1, "Subgroups: size must be at least 1")
+        self.values = values
+        starts = Array(stride(from: 0, to: values.count, by: size)) + [values.count]
     }
 }

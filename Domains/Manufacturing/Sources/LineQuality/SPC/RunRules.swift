@@ -30,6 +30,71 @@ public enum RuleSet: String, Sendable, CaseIterable, Codable {
             guard width > 0, width.isFinite else { return d == 0 ? 0 : (d > 0 ? .infinity : -.infinity) }
             return d / width
         }
+        // One pass with running counts: each rule is O(1) per point (tested against the pattern definitions).
+        var found: [(Int, Int)] = []
+        var above = 0, below = 0, rising = 0, falling = 0, alternating = 0, within = 0, outside = 0
+        var twoUp = 0, twoDown = 0, oneUp = 0, oneDown = 0  // beyond 2σ in the last 3, beyond 1σ in the last 5, by side
+        for i in 0..<n {
+            let zi = z[i]
+            above = zi > 0 ? above + 1 : 0
+            below = zi < 0 ? below + 1 : 0
+            if i > 0 {
+                rising = points[i] > points[i - 1] ? rising + 1 : 0
+                falling = points[i] < points[i - 1] ? falling + 1 : 0
+            }
+            if i > 1 {
+                let a = points[i] - points[i - 1], b = points[i - 1] - points[i - 2]
+                alternating = a * b < 0 ? alternating + 1 : 0
+            }
+            within = abs(zi) < 1 ? within + 1 : 0
+            outside = abs(zi) > 1 ? outside + 1 : 0
+            twoUp += zi > 2 ? 1 : 0
+            twoDown += zi < -2 ? 1 : 0
+            oneUp += zi > 1 ? 1 : 0
+            oneDown += zi < -1 ? 1 : 0
+            if i >= 3 {
+                twoUp -= z[i - 3] > 2 ? 1 : 0
+                twoDown -= z[i - 3] < -2 ? 1 : 0
+            }
+            if i >= 5 {
+                oneUp -= z[i - 5] > 1 ? 1 : 0
+                oneDown -= z[i - 5] < -1 ? 1 : 0
+            }
+            let twoOfThree = i >= 2 && (twoUp >= 2 || twoDown >= 2)
+            let fourOfFive = i >= 4 && (oneUp >= 4 || oneDown >= 4)
+            switch self {
+            case .westernElectric:
+                if abs(zi) > 3 { found.append((i, 1)) }
+                if twoOfThree { found.append((i, 2)) }
+                if fourOfFive { found.append((i, 3)) }
+                if above >= 8 || below >= 8 { found.append((i, 4)) }
+            case .nelson:
+                if abs(zi) > 3 { found.append((i, 1)) }
+                if above >= 9 || below >= 9 { found.append((i, 2)) }
+                if rising >= 5 || falling >= 5 { found.append((i, 3)) }
+                if alternating >= 12 { found.append((i, 4)) }
+                if twoOfThree { found.append((i, 5)) }
+                if fourOfFive { found.append((i, 6)) }
+                if within >= 15 { found.append((i, 7)) }
+                if outside >= 8 { found.append((i, 8)) }
+            }
+        }
+        return found
+    }
+
+    /// The naive twin of ``violations(points:center:lcl:ucl:)``: each rule checks its whole window at every point.
+    func violationsNaive(points: [Double], center: [Double], lcl: [Double], ucl: [Double]) -> [(index: Int, rule: Int)] {
+        let n = points.count
+        precondition(center.count == n && lcl.count == n && ucl.count == n, "RuleSet: one centre and limit pair per point")
+        // z: signed distance from the centre in σ units (NaN points break every run).
+        let z: [Double] = (0..<n).map { i in
+            let up = (ucl[i] - center[i]) / 3
+            let down = (center[i] - lcl[i]) / 3
+            let d = points[i] - center[i]
+            let width = d >= 0 ? up : (lcl[i] <= 0 && center[i] - 3 * up < 0 ? up : down)
+            guard width > 0, width.isFinite else { return d == 0 ? 0 : (d > 0 ? .infinity : -.infinity) }
+            return d / width
+        }
         var found: [(Int, Int)] = []
         func beyond(_ i: Int, _ k: Double, _ side: Double) -> Bool { side > 0 ? z[i] > k : z[i] < -k }
         /// m of the last `window` points (ending at i) beyond k σ on one side.
