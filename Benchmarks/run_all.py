@@ -1,6 +1,6 @@
 """`make bench`: Lepton and its peers side by side, in one run, with ratios.
 
-Usage: run_all.py LEPTON_BENCH_BINARY [--only csv,png,logistic,gbdt,credit,cnn,resnet,gemm] [--datasets DIR]
+Usage: run_all.py LEPTON_BENCH_BINARY [--only csv,png,logistic,gbdt,credit,qc,cnn,resnet,gemm] [--datasets DIR]
 
 Each benchmark runs ours and the peer alternately (ours, peer, ours, peer) and keeps each
 one's best, so that load from other work on a shared machine hits both alike. The table it
@@ -126,6 +126,44 @@ def bench_credit(binary, args):
         print(f"|  in-sample AUC | {a['auc']:.4f} | {b['auc']:.4f} | Δ {a['auc'] - b['auc']:+.4f} | ± 0.005 |")
 
 
+def bench_qc(binary, args):
+    """lepton-qc and lepton-bench's charts and isolation forest against NumPy, scikit-learn, PyOD,
+    and pandas + LightGBM."""
+    qc = os.path.join(os.path.dirname(binary), "lepton-qc")
+    folder = os.path.join(DATA, "qc")
+    os.makedirs(folder, exist_ok=True)
+    train, parts = os.path.join(folder, "train.csv"), os.path.join(folder, "parts-1m.csv")
+    if not os.path.exists(parts):
+        subprocess.run([qc, "synth", "--kind", "parts", "--rows", "20000", "--seed", "1", "--out", train, "--quiet"], check=True)
+        subprocess.run([qc, "synth", "--kind", "parts", "--rows", "1000000", "--seed", "2", "--out", parts, "--quiet"], check=True)
+    for kind, target in [("xbar-r", 1.0), ("imr", 1.0)]:
+        ours = [binary, "chart-speed", "--points", "10000000", "--type", kind, "--json"]
+        peer = [PYTHON, os.path.join(PEERS, "chart_numpy.py"), "--points", "10000000", "--type", kind]
+        a, b = best_of_alternating(ours, peer, "seconds", False)
+        report(f"{kind} chart with all eight Nelson rules, 10M points in memory, vs NumPy (same limits and rules)",
+               a, b, "seconds", "s", False, target)
+    columns = "Air temperature [K],Process temperature [K],Rotational speed [rpm],Torque [Nm],Tool wear [min]"
+    ours = [binary, "iforest", "--file", parts, "--label", "Machine failure", "--columns", columns, "--threads", "2", "--json"]
+    for tool in ["sklearn", "pyod"]:
+        peer = [PYTHON, os.path.join(PEERS, "iforest_bench.py"), "--file", parts, "--label", "Machine failure", "--columns", columns,
+                "--tool", tool]
+        a, b = best_of_alternating(ours, peer, "seconds", False)
+        report(f"Isolation forest fit + score, 1M parts × 5 readings, 100 trees, 2 threads (AUC {a['auc']:.3f} vs {b['auc']:.3f})",
+               a, b, "seconds", "s", False, 2.0)
+    model = os.path.join(folder, "failure.lepton")
+    subprocess.run([qc, "train", "--data", train, "--target", "Machine failure", "--positive", "1", "--drop",
+                    "UDI,Product ID,TWF,HDF,PWF,OSF,RNF", "--id", "UDI", "--feature",
+                    'power = "Torque [Nm]" * "Rotational speed [rpm]" * 2 * pi / 60', "--feature",
+                    'temperature_difference = "Process temperature [K]" - "Air temperature [K]"', "--feature",
+                    'strain = "Tool wear [min]" * "Torque [Nm]"', "--out", model, "--quiet"], check=True, capture_output=True)
+    ours = [qc, "score", "--model", model, "--input", parts, "--output", os.path.join(folder, "ours.csv"), "--threads", "2",
+            "--json", "--quiet"]
+    peer = [PYTHON, os.path.join(PEERS, "qc_score.py"), "--train", train, "--input", parts, "--output", os.path.join(folder, "peer.csv")]
+    a, b = best_of_alternating(ours, peer, "seconds", False)
+    report(f"Failure scoring 1M parts, CSV → score (+ SHAP top 3 per alert) → CSV, 2 cores, vs pandas + LightGBM "
+           f"(ours {a['read'] / a['seconds']:,.0f} rows/s)", a, b, "seconds", "s", False, 5.0)
+
+
 def alternating_runs(ours, peer, rounds=2):
     """Runs ours and the peer alternately; returns both lists of results."""
     mine, theirs = [], []
@@ -210,7 +248,7 @@ def bench_gemm(binary, args):
 
 
 BENCHMARKS = {"csv": bench_csv, "png": bench_png, "logistic": bench_logistic, "gbdt": bench_gbdt,
-              "credit": bench_credit, "cnn": bench_cnn, "resnet": bench_resnet, "gemm": bench_gemm}
+              "credit": bench_credit, "qc": bench_qc, "cnn": bench_cnn, "resnet": bench_resnet, "gemm": bench_gemm}
 
 
 def main():

@@ -40,12 +40,14 @@ struct IsolationForestBench: ParsableCommand {
 
     @Option(help: "Numeric CSV.") var file: String
     @Option(help: "The 0/1 label column (not a feature).") var label: String
+    @Option(help: "The feature columns, comma-separated.") var columns: String
     @Option(help: "Trees.") var trees = 100
     @Option(help: "Cores to use.") var threads = 2
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
-        let table = try LeptonIO.NumericTable.read(path: file, threads: threads)
+        let names = columns.split(separator: ",").map(String.init) + [label]
+        let table = try LeptonIO.NumericTable.read(path: file, columns: names, threads: threads)
         guard let labelIndex = table.columns.firstIndex(of: label) else { throw ValidationError("no column \(label)") }
         let features = table.values.indices.filter { $0 != labelIndex }.map { table.values[$0] }
         var config = IsolationForestConfig()
