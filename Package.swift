@@ -20,6 +20,7 @@ let package = Package(
         .executable(name: "lepton-bench", targets: ["lepton-bench"]),
         .executable(name: "lepton-credit", targets: ["lepton-credit"]),
         .executable(name: "lepton-qc", targets: ["lepton-qc"]),
+        .executable(name: "lepton-scan", targets: ["lepton-scan"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -82,12 +83,24 @@ let package = Package(
             ],
             path: "Domains/Manufacturing/Sources/lepton-qc"),
 
+        // MARK: - Domains: Imaging
+        // Chest-scan diagnosis: image folders, CNN training, clinical evaluation, batch classification (Domains/Imaging/README.md).
+        .target(name: "ScanDiagnosis", dependencies: ["LeptonCore", "LeptonIO", "LeptonReport"],
+                path: "Domains/Imaging/Sources/ScanDiagnosis"),
+        .executableTarget(
+            name: "lepton-scan",
+            dependencies: [
+                "ScanDiagnosis", "LeptonCLI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Domains/Imaging/Sources/lepton-scan"),
+
         // MARK: - Benchmarks
         // COpenBLAS here only for `lepton-bench gemm`: the funnel against cblas_sgemm called directly.
         .executableTarget(
             name: "lepton-bench",
             dependencies: [
-                "LeptonIO", "LeptonCore", "CreditScoring", "LineQuality", "COpenBLAS",
+                "LeptonIO", "LeptonCore", "CreditScoring", "LineQuality", "ScanDiagnosis", "COpenBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/Sources/lepton-bench"),
@@ -100,8 +113,8 @@ let package = Package(
         .testTarget(name: "LeptonIOTests", dependencies: ["LeptonIO", "LeptonCore", "LeptonTestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "LeptonCoreTests", dependencies: ["LeptonCore", "CLeptonKernels", "LeptonTestSupport"]),
-        // The benchmark executable's image-folder loader and CNN recipe (@testable).
-        .testTarget(name: "LeptonBenchTests", dependencies: ["lepton-bench", "LeptonIO", "LeptonCore", "LeptonTestSupport"]),
+        .testTarget(name: "ScanDiagnosisTests", dependencies: ["ScanDiagnosis", "LeptonCore", "LeptonIO", "LeptonTestSupport"],
+                    path: "Domains/Imaging/Tests/ScanDiagnosisTests"),
         .testTarget(name: "LeptonReportTests", dependencies: ["LeptonReport", "LeptonCore", "LeptonTestSupport"]),
         .testTarget(
             name: "LeptonCLITests",

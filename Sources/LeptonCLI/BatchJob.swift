@@ -81,6 +81,12 @@ public struct BatchSummary: Sendable, Equatable {
     /// Counts the domain's workers kept (unseen categories, values out of range), added up over the parts.
     public var tallies: [BatchTally] = []
 
+    /// The counts of a job that was not a CSV stream (a folder of scans, say), to report them the same way.
+    public init(read: Int, written: Int, rejected: Int, outputPath: String, rejectsPath: String, shard: Shard?, maxRejectRate: Double) {
+        (self.read, self.written, self.rejected) = (read, written, rejected)
+        (self.outputPath, self.rejectsPath, self.shard, self.maxRejectRate) = (outputPath, rejectsPath, shard, maxRejectRate)
+    }
+
     /// rejected / read (0 for an empty input).
     public var rejectRate: Double { read == 0 ? 0 : Double(rejected) / Double(read) }
     /// Whether the job should exit with ``LeptonExitCode/rejectRateExceeded``.

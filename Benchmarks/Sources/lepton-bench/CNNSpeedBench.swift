@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LeptonCore
+import ScanDiagnosis
 
 /// `lepton-bench cnn-speed`: training time per epoch, peak memory and inference throughput of a
 /// registry network, measured like `Benchmarks/peers/cnn_torch.py` (same keys in its JSON).

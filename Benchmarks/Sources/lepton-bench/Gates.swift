@@ -3,6 +3,7 @@ import CreditScoring
 import Foundation
 import LeptonCore
 import LeptonIO
+import ScanDiagnosis
 import LineQuality
 
 /// `lepton-bench gates`: the real-data quality gates run by `make eval`.

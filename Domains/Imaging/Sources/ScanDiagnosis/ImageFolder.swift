@@ -2,13 +2,8 @@ import Foundation
 import LeptonCore
 import LeptonIO
 
-// Home note: this loader sits in the lepton-bench target for now because LeptonCore must not
-// import LeptonIO and the imaging domain library (Domains/Imaging/ScanDiagnosis) does not exist
-// yet. It depends only on LeptonIO's public PNG API and LeptonCore's Tensor, so it can move to
-// ScanDiagnosis (or a small shared imaging target) unchanged when that lands.
-
 /// Why a folder-per-class image tree could not be loaded. Every case names the folder or file.
-enum ImageFolderError: Error, CustomStringConvertible {
+public enum ImageFolderError: Error, CustomStringConvertible {
     case notADirectory(String)
     case noClasses(String)
     case emptyClass(folder: String)
@@ -17,20 +12,20 @@ enum ImageFolderError: Error, CustomStringConvertible {
     case badImage(path: String, reason: String)
     case sizeMismatch(path: String, expected: (width: Int, height: Int), found: (width: Int, height: Int))
 
-    var description: String {
+    public var description: String {
         switch self {
         case .notADirectory(let path):
             return "\(path): not a folder. Hint: pass a folder with one subfolder of PNG images per class."
         case .noClasses(let path):
             return "\(path): no class subfolders. Hint: lay the images out as \(path)/<class>/*.png."
         case .emptyClass(let folder):
-            return "\(folder): no .png images in this class folder."
+            return "\(folder): no .png images in this class folder. Hint: put the class's scans in it, or remove the empty folder."
         case .classesDiffer(let root, let found, let expected):
-            return "\(root): classes \(found) differ from the training classes \(expected)."
+            return "\(root): classes \(found) differ from the training classes \(expected). Hint: use the same class subfolders as in training."
         case .unknownPositiveClass(let name, let known):
-            return "unknown positive class '\(name)' (known: \(known.joined(separator: ", ")))"
+            return "unknown positive class '\(name)' (known: \(known.joined(separator: ", "))). Hint: name one of the class subfolders."
         case .badImage(let path, let reason):
-            return "\(path): cannot use this image: \(reason)"
+            return "\(path): cannot use this image: \(reason). Hint: remove or replace the file (classify puts such files in its rejects)."
         case .sizeMismatch(let path, let e, let f):
             return "\(path): image is \(f.width)×\(f.height), the others are \(e.width)×\(e.height). Hint: resize the images to one size first."
         }
@@ -43,22 +38,30 @@ enum ImageFolderError: Error, CustomStringConvertible {
 /// 0, 1, …; files are visited in sorted order, so the same tree always gives the same tensor.
 /// Pixels are gray in 0...1 (``PNG/readFloat(path:as:options:)``); every image must have the
 /// size of the first one.
-struct ImageFolder {
+public struct ImageFolder: Sendable {
     /// Class names, index = label.
-    let classNames: [String]
+    public let classNames: [String]
     /// Images (N, 1, H, W), gray in 0...1.
-    let images: Tensor
+    public let images: Tensor
     /// Class index of every image (N).
-    let labels: [Int]
+    public let labels: [Int]
     /// Path of every image, in tensor order.
-    let paths: [String]
+    public let paths: [String]
 
     /// Number of images.
-    var count: Int { labels.count }
+    public var count: Int { labels.count }
+
+    /// Images and labels already decoded (for splits and manifests).
+    public init(classNames: [String], images: Tensor, labels: [Int], paths: [String]) {
+        self.classNames = classNames
+        self.images = images
+        self.labels = labels
+        self.paths = paths
+    }
 
     /// Loads `root`. With `classNames` given (e.g. the training set's), the tree must have
     /// exactly those subfolders; otherwise they are discovered.
-    static func load(_ root: String, classNames expected: [String]? = nil) throws -> ImageFolder {
+    public static func load(_ root: String, classNames expected: [String]? = nil) throws -> ImageFolder {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         guard fm.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -106,11 +109,11 @@ struct ImageFolder {
     }
 
     /// The labels as a float tensor (N) of class indices, the target form of ``SoftmaxCrossEntropy``.
-    var targets: Tensor { Tensor(labels.map(Float.init)) }
+    public var targets: Tensor { Tensor(labels.map(Float.init)) }
 
     /// The index of the positive class: `name` when given, else the second class in sorted order
     /// (the first when there is only one).
-    func positiveClassIndex(_ name: String?) throws -> Int {
+    public func positiveClassIndex(_ name: String?) throws -> Int {
         guard let name else { return min(1, classNames.count - 1) }
         guard let index = classNames.firstIndex(of: name) else {
             throw ImageFolderError.unknownPositiveClass(name, known: classNames)
@@ -123,10 +126,18 @@ extension ImageFolder {
     /// `limit` images evenly spaced over the sorted files (index ⌊i·N/limit⌋), so every class
     /// keeps its share; the whole set when `limit` is nil or not smaller. The PyTorch peer
     /// (`Benchmarks/peers/cnn_torch.py --limit`) takes the same images.
-    func evenlySpaced(_ limit: Int?) -> ImageFolder {
+    public func evenlySpaced(_ limit: Int?) -> ImageFolder {
         guard let limit, limit > 0, limit < count else { return self }
         let picked = (0..<limit).map { $0 * count / limit }
         return ImageFolder(classNames: classNames, images: images.gatherBatch(picked),
                            labels: picked.map { labels[$0] }, paths: picked.map { paths[$0] })
     }
+}
+
+extension ImageFolder {
+    /// The images at `rows` (in that order).
+    public func subset(_ rows: [Int]) -> ImageFolder {
+        ImageFolder(classNames: classNames, images: images.gatherBatch(rows), labels: rows.map { labels[$0] }, paths: rows.map { paths[$0] })
+    }
+
 }

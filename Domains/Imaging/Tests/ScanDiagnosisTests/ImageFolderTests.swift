@@ -2,7 +2,7 @@ import Foundation
 import LeptonCore
 import LeptonIO
 import LeptonTestSupport
-@testable import lepton_bench
+@testable import ScanDiagnosis
 import XCTest
 
 final class ImageFolderTests: XCTestCase {

@@ -1,0 +1,92 @@
+import Foundation
+import LeptonCore
+import LeptonIO
+
+/// The training recipe shared by `lepton-bench cnn`, its gate and (with the same values) the
+/// PyTorch peer: Adam, softmax cross-entropy over the classes, reduce-on-plateau and early
+/// stopping on validation AUC, best weights restored.
+public struct CNNRecipe: Sendable {
+    public init() {}
+    public var model = "cnn-small"
+    public var epochs = 30
+    public var batchSize = 128
+    public var learningRate: Float = 1e-3
+    public var seed: UInt64 = 0
+    public var threads = 2
+    /// Early stopping: epochs without a better validation AUC before stopping.
+    public var patience = 6
+    /// Reduce-on-plateau: epochs without improvement before the rate is multiplied by `plateauFactor`.
+    public var plateauPatience = 2
+    public var plateauFactor: Float = 0.3
+}
+
+/// What one `lepton-bench cnn` run measured.
+public struct CNNOutcome: @unchecked Sendable {  // the trained network, read only
+    public var network: NeuralNetwork
+    public var history: TrainingHistory
+    public var valAUC: Double
+    public var valAccuracy: Double
+    public var testAUC: Double?
+    public var testAccuracy: Double?
+    public var positiveClass: String
+    public var normalization: (mean: Float, std: Float)
+}
+
+/// Standardises gray images with one mean and standard deviation (taken from the training set).
+public func standardized(_ images: Tensor, mean: Float, std: Float) -> Tensor {
+    let scale = 1 / std
+    return images.map { ($0 - mean) * scale }
+}
+
+/// The mean and standard deviation of every pixel of `images` (accumulated in Double).
+public func pixelStatistics(_ images: Tensor) -> (mean: Float, std: Float) {
+    images.withUnsafeBufferPointer { p in
+        var s = 0.0, s2 = 0.0
+        for v in p { s += Double(v); s2 += Double(v) * Double(v) }
+        let n = Double(max(p.count, 1)), mean = s / n
+        return (Float(mean), Float(max((s2 / n - mean * mean).squareRoot(), 1e-6)))
+    }
+}
+
+/// Trains `recipe` on `train`, selects the epoch on `val`, and scores `test` when given.
+public func trainCNN(_ recipe: CNNRecipe, train: ImageFolder, val: ImageFolder, test: ImageFolder?,
+              positiveName: String?) throws -> CNNOutcome {
+    let positive = try train.positiveClassIndex(positiveName)
+    let stats = pixelStatistics(train.images)
+    let x = standardized(train.images, mean: stats.mean, std: stats.std)
+    let vx = standardized(val.images, mean: stats.mean, std: stats.std)
+    let spec = ArchitectureSpec(name: recipe.model, inputShape: Array(train.images.shape.dropFirst()),
+                                outputs: max(2, train.classNames.count))
+    let network = try NeuralNetwork(spec, seed: recipe.seed, classNames: train.classNames)
+    let config = TrainerConfig(
+        epochs: recipe.epochs, batchSize: recipe.batchSize, seed: recipe.seed,
+        schedule: .constant(recipe.learningRate), earlyStoppingPatience: recipe.patience,
+        restoreBestWeights: true,
+        reduceOnPlateau: PlateauSettings(factor: recipe.plateauFactor, patience: recipe.plateauPatience),
+        threads: .fixed(recipe.threads))
+    let auc = Metric.rocAUC(positiveClass: positive)
+    let progress = isatty(STDERR_FILENO) == 1
+    let history = try network.fit(
+        Trainer(config), optimizer: Adam(), loss: SoftmaxCrossEntropy(), inputs: x, targets: train.targets,
+        validation: (vx, val.targets), metric: auc,
+        callbacks: TrainingCallbacks(onEpochEnd: { record in
+            if progress {
+                FileHandle.standardError.write(Data(String(
+                    format: "epoch %d: train loss %.4f, val AUC %.4f, lr %.2g, %.2f s\n", record.epoch,
+                    record.trainLoss, record.metric ?? .nan, record.learningRate, record.seconds).utf8))
+            }
+            return true
+        }))
+    let valOut = network.predict(vx)
+    var outcome = CNNOutcome(
+        network: network, history: history, valAUC: auc.evaluate(valOut, val.targets),
+        valAccuracy: Metric.accuracy.evaluate(valOut, val.targets), positiveClass: train.classNames[positive],
+        normalization: stats)
+    if let test {
+        let testOut = network.predict(standardized(test.images, mean: stats.mean, std: stats.std))
+        outcome.testAUC = auc.evaluate(testOut, test.targets)
+        outcome.testAccuracy = Metric.accuracy.evaluate(testOut, test.targets)
+    }
+    return outcome
+}
+

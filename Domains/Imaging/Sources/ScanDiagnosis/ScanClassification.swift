@@ -1,0 +1,112 @@
+import Foundation
+import LeptonCore
+import LeptonIO
+
+/// Where the scans to classify come from: every PNG under a folder (recursively, class subfolders
+/// ignored), a list file (one path per line), or a CSV manifest with a `path` column.
+public enum ScanSource {
+    /// The files `input` names, in sorted order for a folder, in file order for a list or manifest.
+    public static func files(_ input: String) throws -> [String] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else {
+            throw DataError(file: input, message: "no such file or folder", hint: "give a folder of PNG scans, a list file or a CSV manifest.")
+        }
+        if isDirectory.boolValue {
+            guard let walker = FileManager.default.enumerator(atPath: input) else { return [] }
+            var found: [String] = []
+            for case let name as String in walker where name.lowercased().hasSuffix(".png") && !(name as NSString).lastPathComponent.hasPrefix(".") {
+                found.append(input + "/" + name)
+            }
+            return found.sorted()
+        }
+        let folder = (input as NSString).deletingLastPathComponent
+        func resolved(_ path: String) -> String { path.hasPrefix("/") || folder.isEmpty ? path : folder + "/" + path }
+        if input.lowercased().hasSuffix(".csv") {
+            let reader = try CSVReader(path: input)
+            guard let column = reader.columns.firstIndex(of: "path") else {
+                throw DataError(file: input, row: 1, message: "the manifest has no 'path' column", hint: "name the column of image paths 'path'.")
+            }
+            var paths: [String] = []
+            try reader.forEachRow { row in
+                if row.problem == nil, let path = try? row.string(at: column), !path.isEmpty { paths.append(resolved(path)) }
+            }
+            return paths
+        }
+        return try String(contentsOfFile: input, encoding: .utf8).split(whereSeparator: \.isNewline)
+            .map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }.map(resolved)
+    }
+
+    /// A scan decoded to gray 0…1 at `width × height` (resized by area when its size differs), or the reason it cannot be used.
+    public static func decode(_ path: String, width: Int, height: Int) -> Result<[Float], DataError> {
+        do {
+            var raster = try PNG.readFloat(path: path, as: .gray).raster
+            if raster.width != width || raster.height != height { raster = raster.resized(width: width, height: height) }
+            return .success(raster.pixels)
+        } catch {
+            return .failure(DataError(file: path, message: "\(error)", hint: "a PNG scan is needed"))
+        }
+    }
+}
+
+/// Batch classification: every scan read is either written (path, probability, decision) or
+/// rejected (path, reason); decoding runs on every core, then the batch's inference.
+public enum ScanClassification {
+    public struct Summary: Sendable {
+        public var read = 0
+        public var written = 0
+        public var rejected = 0
+        public var flagged = 0
+        public var seconds = 0.0
+    }
+
+    /// Classifies `files` into `output` (CSV: path, probability, decision, flag) and `rejects`, both atomic.
+    public static func run(model: ScanModel, files: [String], output: String, rejects: String, threads: Int,
+                           batchSize: Int = 256, progress: ((Int) -> Void)? = nil) throws -> Summary {
+        let started = Date()
+        let out = try CSVWriter(path: output), rej = try CSVWriter(path: rejects)
+        var summary = Summary()
+        do {
+            let positive = model.spec.classNames[model.spec.positiveClass]
+            let negative = model.spec.classNames.enumerated().first { $0.offset != model.spec.positiveClass }?.element ?? "negative"
+            try out.writeRow(["path", "probability", "decision", "flag"])
+            try rej.writeRow(["path", "reason"])
+            let (w, h) = (model.spec.width, model.spec.height)
+            for start in stride(from: 0, to: files.count, by: batchSize) {
+                let batch = Array(files[start..<min(start + batchSize, files.count)])
+                let decoded = Parallel.map(batch.count, threads: threads) { ScanSource.decode(batch[$0], width: w, height: h) }
+                var pixels: [Float] = [], kept: [String] = []
+                for (path, result) in zip(batch, decoded) {
+                    switch result {
+                    case let .success(p):
+                        pixels += p
+                        kept.append(path)
+                    case let .failure(error):
+                        try rej.writeRow([path, error.message])
+                        summary.rejected += 1
+                    }
+                }
+                summary.read += batch.count
+                if !kept.isEmpty {
+                    let probabilities = model.probabilities(Tensor(shape: [kept.count, 1, h, w], scalars: pixels))
+                    for (path, p) in zip(kept, probabilities) {
+                        let decision = p >= model.spec.threshold
+                        // Flag: positive, or within 0.05 of the threshold (worth a second look).
+                        let flag = decision ? "positive" : (abs(p - model.spec.threshold) < 0.05 ? "borderline" : "")
+                        if !flag.isEmpty { summary.flagged += 1 }
+                        try out.writeRow([path, String(p), decision ? positive : negative, flag])
+                        summary.written += 1
+                    }
+                }
+                progress?(summary.read)
+            }
+            try out.commit()
+            try rej.commit()
+        } catch {
+            out.abandon()
+            rej.abandon()
+            throw error
+        }
+        summary.seconds = Date().timeIntervalSince(started)
+        return summary
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import LeptonCore
+import LeptonIO
+
+/// Training a scan classifier: the core's network and trainer with the shared CNN recipe (Adam,
+/// reduce-on-plateau and early stopping on validation AUC, best weights restored), then the
+/// operating point chosen on the validation scans.
+public enum ScanTraining {
+    public struct Result: @unchecked Sendable {  // holds a ScanModel
+        public var model: ScanModel
+        /// The figures on the validation scans at the chosen operating point.
+        public var validation: ScanEvaluation
+        public var epochs: Int
+        public var bestEpoch: Int
+        public var secondsPerEpoch: Double
+        public var trainCount: Int
+        public var valCount: Int
+    }
+
+    /// A seeded stratified split of `data`: every fifth image of each class (after a seeded shuffle) to validation.
+    public static func split(_ data: ImageFolder, seed: UInt64) -> (train: ImageFolder, val: ImageFolder) {
+        let fold = stratifiedFolds(labels: data.labels.map(Double.init), folds: 5, seed: seed)
+        return (data.subset(fold.indices.filter { fold[$0] != 0 }), data.subset(fold.indices.filter { fold[$0] == 0 }))
+    }
+
+    public static func run(train: ImageFolder, val: ImageFolder, recipe: CNNRecipe, positive: String?, rule: OperatingPointRule,
+                           seed: UInt64) throws -> Result {
+        guard train.classNames.count >= 2 else {
+            throw DataError(file: train.paths.first.map { ($0 as NSString).deletingLastPathComponent } ?? "", message: "only one class (\(train.classNames.joined()))",
+                            hint: "a classifier needs a subfolder per class, at least two.")
+        }
+        let outcome = try trainCNN(recipe, train: train, val: val, test: nil, positiveName: positive)
+        let positiveIndex = try train.positiveClassIndex(positive)
+        let (h, w) = (train.images.shape[2], train.images.shape[3])
+        var spec = ScanModel.Spec(classNames: train.classNames, positiveClass: positiveIndex, mean: outcome.normalization.mean,
+                                  std: outcome.normalization.std, height: h, width: w, threshold: 0.5, rule: rule)
+        var model = ScanModel(network: outcome.network, spec: spec)
+        let labels = val.labels.map { $0 == positiveIndex ? 1.0 : 0 }
+        let scores = model.probabilities(val.images)
+        spec.threshold = rule.threshold(labels: labels, scores: scores) ?? 0.5
+        model.spec = spec
+        let records = outcome.history.records
+        return Result(model: model, validation: ScanEvaluation(labels: labels, scores: scores, threshold: spec.threshold, seed: seed),
+                      epochs: records.count, bestEpoch: outcome.history.bestEpoch,
+                      secondsPerEpoch: records.map(\.seconds).reduce(0, +) / Double(max(records.count, 1)),
+                      trainCount: train.count, valCount: val.count)
+    }
+
+    /// A summary of the data before training: classes with their counts, image size.
+    public static func dataLines(_ train: ImageFolder, _ val: ImageFolder) -> [String] {
+        func balance(_ d: ImageFolder) -> String {
+            d.classNames.enumerated().map { c, name in "\(name) \(d.labels.filter { $0 == c }.count)" }.joined(separator: ", ")
+        }
+        return ["training scans: \(train.count) (\(balance(train))), validation: \(val.count) (\(balance(val))), size \(train.images.shape[3])×\(train.images.shape[2]) gray"]
+    }
+}

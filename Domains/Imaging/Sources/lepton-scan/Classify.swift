@@ -1,0 +1,32 @@
+import ArgumentParser
+import Foundation
+import LeptonCLI
+import LeptonIO
+import ScanDiagnosis
+
+struct Classify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Classify scans (a folder searched recursively, a list file or a CSV manifest): probability and decision per scan, rejects with reasons.",
+        discussion: LeptonExitCode.helpText)
+
+    @OptionGroup var common: CommonOptions
+    @Option(help: "The model file.") var model: String
+    @Option(help: "A folder of PNG scans, a list file or a CSV manifest with a 'path' column.") var input: String
+    @Option(help: "The CSV to write (path, probability, decision, flag).") var output: String
+    @Option(help: "Where to write unreadable scans with their reason (default: <output>.rejects.csv).") var rejects: String?
+    @Option(help: "Largest tolerated share of rejected scans; above it the outputs are written and the exit code is 3.") var maxRejectRate = 0.01
+
+    func run() throws {
+        let console = Console(options: common)
+        let scanModel = try ScanModel.read(path: model)
+        let files = try ScanSource.files(input)
+        let progress = console.progress("classifying", unit: "scans", total: files.count)
+        let s = try ScanClassification.run(model: scanModel, files: files, output: output, rejects: rejects ?? output + ".rejects.csv",
+                                           threads: common.threads.resolved) { progress.update(items: $0) }
+        progress.finish()
+        let summary = BatchSummary(read: s.read, written: s.written, rejected: s.rejected, outputPath: output,
+                                   rejectsPath: rejects ?? output + ".rejects.csv", shard: nil, maxRejectRate: maxRejectRate)
+        try summary.report(to: console, extra: [("flagged", .int(s.flagged)), ("seconds", .double(s.seconds)),
+                                                ("images_per_second", .double(Double(s.read) / max(s.seconds, 1e-9)))])
+    }
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import LeptonCLI
+import LeptonCore
+import LeptonIO
+import ScanDiagnosis
+
+struct Demo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train on synthetic phantoms, evaluate with confidence intervals on new ones, and classify a folder.",
+        discussion: LeptonExitCode.helpText)
+
+    @OptionGroup var common: CommonOptions
+    @Option(help: "Where to write the phantoms, model and classifications.") var outDir = NSTemporaryDirectory() + "lepton-scan-demo"
+
+    func run() throws {
+        let console = Console(options: common)
+        let train = outDir + "/train", test = outDir + "/test"
+        try? FileManager.default.removeItem(atPath: outDir)
+        try Phantoms.write(count: 400, seed: common.seed, to: train)
+        try Phantoms.write(count: 200, seed: common.seed &+ 1, to: test)
+        let folder = try ImageFolder.load(train)
+        let (t, v) = ScanTraining.split(folder, seed: common.seed)
+        var recipe = CNNRecipe()
+        (recipe.epochs, recipe.batchSize, recipe.seed, recipe.threads) = (15, 32, common.seed, common.threads.resolved)
+        let result = try ScanTraining.run(train: t, val: v, recipe: recipe, positive: "finding", rule: .youden, seed: common.seed)
+        let modelPath = outDir + "/phantoms.lepton"
+        try result.model.write(to: modelPath, metrics: ["val_auc": result.validation.value("auc")],
+                               provenance: .current(tool: "lepton-scan", seed: common.seed, dataFile: nil))
+        let testSet = try ImageFolder.load(test, classNames: folder.classNames)
+        let labels = testSet.labels.map { $0 == result.model.spec.positiveClass ? 1.0 : 0 }
+        let evaluation = ScanEvaluation(labels: labels, scores: result.model.probabilities(testSet.images), threshold: result.model.spec.threshold,
+                                        seed: common.seed)
+        let classified = try ScanClassification.run(model: result.model, files: try ScanSource.files(test), output: outDir + "/classified.csv",
+                                                    rejects: outDir + "/classified.rejects.csv", threads: common.threads.resolved)
+        let lines = ["== Phantoms: \(t.count) to train, \(v.count) to choose the operating point, \(testSet.count) new ones to evaluate",
+                     "cnn-small: best epoch \(result.bestEpoch) of \(result.epochs)",
+                     "== Evaluation on the new phantoms (95% bootstrap intervals)"] + evaluation.lines
+            + [String(format: "== Classified %d scans in %.2f s: %d written, %d flagged, %d rejected → %@", classified.read, classified.seconds,
+                      classified.written, classified.flagged, classified.rejected, outDir + "/classified.csv")]
+        console.result(human: lines, summary: [("model", .string(modelPath))] + evaluation.jsonFields)
+    }
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import LeptonCLI
+import LeptonCore
+import LeptonIO
+import ScanDiagnosis
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a scan classifier (the core's registry: logistic, mlp, cnn-small, resnet18) and choose its operating point on validation scans.",
+        discussion: LeptonExitCode.helpText)
+
+    @OptionGroup var common: CommonOptions
+    @Option(help: "Training scans: a folder with one subfolder of PNGs per class.") var data: String
+    @Option(help: "Validation scans (default: a seeded stratified fifth of --data).") var val: String?
+    @Option(help: "Model: logistic, mlp, cnn-small, resnet18.") var model = "cnn-small"
+    @Option(help: "Most epochs (early stopping on validation AUC).") var epochs = 30
+    @Option(help: "Batch size.") var batchSize = 128
+    @Option(help: "Adam's learning rate.") var learningRate: Float = 1e-3
+    @Option(help: "The positive class (default: the second in sorted order).") var positive: String?
+    @Option(help: "Operating point: youden, or a target sensitivity or specificity as sensitivity=0.95 / specificity=0.9.") var operatingPoint = "youden"
+    @Option(help: "The model file to write.") var out: String
+
+    func validate() throws { _ = try Train.rule(operatingPoint) }
+
+    static func rule(_ text: String) throws -> OperatingPointRule {
+        if text == "youden" { return .youden }
+        let parts = text.split(separator: "=")
+        if parts.count == 2, let v = Double(parts[1]), v > 0, v < 1 {
+            if parts[0] == "sensitivity" { return .sensitivity(v) }
+            if parts[0] == "specificity" { return .specificity(v) }
+        }
+        throw ValidationError("--operating-point '\(text)': youden, sensitivity=X or specificity=X with X in (0, 1). Hint: sensitivity=0.95 for screening.")
+    }
+
+    func run() throws {
+        let console = Console(options: common)
+        let folder = try ImageFolder.load(data)
+        let (train, validation) = try val.map { (folder, try ImageFolder.load($0, classNames: folder.classNames)) } ?? ScanTraining.split(folder, seed: common.seed)
+        ScanTraining.dataLines(train, validation).forEach(console.note)
+        var recipe = CNNRecipe()
+        (recipe.model, recipe.epochs, recipe.batchSize, recipe.learningRate) = (model, epochs, batchSize, learningRate)
+        (recipe.seed, recipe.threads) = (common.seed, common.threads.resolved)
+        let result = try ScanTraining.run(train: train, val: validation, recipe: recipe, positive: positive, rule: try Train.rule(operatingPoint),
+                                          seed: common.seed)
+        let provenance = RunProvenance.current(tool: "lepton-scan", seed: common.seed, dataFile: data, fingerprint: .some(nil))
+        try result.model.write(to: out, metrics: ["val_auc": result.validation.value("auc")], provenance: provenance)
+        let lines = ScanTraining.dataLines(train, validation)
+            + ["\(model): best epoch \(result.bestEpoch) of \(result.epochs), \(String(format: "%.2f", result.secondsPerEpoch)) s per epoch",
+               "validation (the operating point is chosen on these scans):"] + result.validation.lines.map { "  " + $0 } + ["wrote \(out)"]
+        console.result(human: lines, summary: [("model", .string(out)), ("architecture", .string(model)), ("train_images", .int(result.trainCount)),
+                                               ("val_images", .int(result.valCount)), ("epochs", .int(result.epochs)), ("best_epoch", .int(result.bestEpoch)),
+                                               ("seconds_per_epoch", .double(result.secondsPerEpoch))]
+                           + result.validation.jsonFields.map { ("val_" + $0.0, $0.1) })
+    }
+}

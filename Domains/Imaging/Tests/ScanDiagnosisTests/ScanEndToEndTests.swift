@@ -1,0 +1,61 @@
+import Foundation
+import LeptonTestSupport
+import XCTest
+
+/// Runs the built `lepton-scan` on phantoms it generates itself.
+final class ScanEndToEndTests: XCTestCase {
+    let scan = BuiltExecutable("lepton-scan")
+    var dir: TemporaryDirectory!
+    override func setUpWithError() throws { dir = try TemporaryDirectory("scan-e2e") }
+    override func tearDown() { dir.remove() }
+
+    func testSynthTrainEvaluateClassify() throws {
+        let train = dir.file("train"), test = dir.file("test")
+        XCTAssertEqual(try scan.run(["synth", "--count", "160", "--size", "16", "--seed", "1", "--out", train, "--quiet"]).status, 0)
+        XCTAssertEqual(try scan.run(["synth", "--count", "60", "--size", "16", "--seed", "2", "--out", test, "--quiet"]).status, 0)
+        let model = dir.file("m.lepton")
+        let t = try scan.run(["train", "--data", train, "--model", "cnn-small", "--epochs", "6", "--batch-size", "32", "--positive", "finding",
+                              "--out", model, "--json", "--quiet"])
+        XCTAssertEqual(t.status, 0, t.err)
+        XCTAssertNotNil(try t.json()["val_auc"])
+
+        let e = try scan.run(["evaluate", "--model", model, "--data", test, "--json"])
+        XCTAssertEqual(e.status, 0, e.err)
+        let metrics = try e.json()
+        for key in ["auc", "auc_ci_low", "auc_ci_high", "sensitivity", "specificity", "ppv", "npv", "ece", "n"] { XCTAssertNotNil(metrics[key], key) }
+        XCTAssertEqual(metrics["n"] as? Int, 60)
+        let (low, auc, high) = (metrics["auc_ci_low"] as? Double ?? .nan, metrics["auc"] as? Double ?? .nan, metrics["auc_ci_high"] as? Double ?? .nan)
+        XCTAssertTrue(low <= auc && auc <= high, "\(low) \(auc) \(high)")
+
+        // Classification: a corrupt file and a text file with a .png name are rejected with reasons; read = written + rejected.
+        try dir.write("test/finding/corrupt.png", bytes: [0x89, 0x50, 0x4E, 0x47, 0, 1, 2])
+        try dir.write("test/normal/notes.png", "not a picture")
+        let out = dir.file("classified.csv")
+        let c = try scan.run(["classify", "--model", model, "--input", test, "--output", out, "--max-reject-rate", "0.1", "--json", "--quiet"])
+        XCTAssertEqual(c.status, 0, c.err)
+        let summary = try c.json()
+        XCTAssertEqual(summary["read"] as? Int, 62)
+        XCTAssertEqual(summary["rejected"] as? Int, 2)
+        XCTAssertEqual(summary["written"] as? Int, 60)
+        XCTAssertNotNil(summary["images_per_second"])
+        let rejects = try String(contentsOfFile: out + ".rejects.csv", encoding: .utf8)
+        XCTAssertTrue(rejects.contains("corrupt.png") && rejects.contains("notes.png"), rejects)
+        // Over the reject limit: outputs written, exit code 3.
+        let strict = try scan.run(["classify", "--model", model, "--input", test, "--output", dir.file("strict.csv"), "--quiet"])
+        XCTAssertEqual(strict.status, 3, strict.err)
+    }
+
+    func testBadInputsGiveClearMessages() throws {
+        let one = dir.file("one")
+        try FileManager.default.createDirectory(atPath: one + "/normal", withIntermediateDirectories: true)
+        XCTAssertEqual(try scan.run(["synth", "--count", "4", "--size", "8", "--out", dir.file("tmp"), "--quiet"]).status, 0)
+        try FileManager.default.copyItem(atPath: dir.file("tmp/normal/00000.png"), toPath: one + "/normal/a.png")
+        let r = try scan.run(["train", "--data", one, "--out", dir.file("x.lepton")])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.err.contains("one class") && r.err.contains("Hint:"), r.err)
+        try FileManager.default.createDirectory(atPath: one + "/finding", withIntermediateDirectories: true)
+        let empty = try scan.run(["train", "--data", one, "--out", dir.file("x.lepton")])
+        XCTAssertEqual(empty.status, 1)
+        XCTAssertTrue(empty.err.contains("no .png images"), empty.err)
+    }
+}
