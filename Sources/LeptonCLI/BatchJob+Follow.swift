@@ -8,6 +8,11 @@ public struct FollowSettings: Sendable {
     public var pollSeconds = 0.05
     /// Stop after this long without a new line (nil: run until stopped).
     public var idleSeconds: Double?
+    /// The largest tolerated share of rejected records (reported as a batch job's, exit code 3 above it).
+    public var maxRejectRate = 0.01
+    /// A pending record longer than this without its end (a stray quote opened a field that never
+    /// closes) is cut at its first line end and rejected, so one bad line cannot stall the log.
+    public var maxPendingBytes = 1 << 20
     public init() {}
 }
 
@@ -26,12 +31,13 @@ extension BatchJob {
     /// The output files are not renamed into place (they grow while the job runs); row numbers
     /// count from the header of the file as it is now (after truncation or rotation, from 2 again).
     public static func follow<Worker: BatchWorker>(
-        path: String, outputColumns: [String], output: String, rejects rejectsPath: String? = nil, settings: FollowSettings = FollowSettings(),
+        path: String, outputColumns: ([String]) -> [String], output: String, rejects rejectsPath: String? = nil, settings: FollowSettings = FollowSettings(),
         progress: Progress? = nil, shouldStop: () -> Bool, makeWorker: (_ header: [String]) throws -> Worker
     ) throws -> BatchSummary {
         let rejectsFile = rejectsPath ?? output + ".rejects.csv"
         let out = try AppendingFile(path: output), rej = try AppendingFile(path: rejectsFile)
-        var summary = BatchSummary(read: 0, written: 0, rejected: 0, outputPath: output, rejectsPath: rejectsFile, shard: nil, maxRejectRate: 1)
+        var summary = BatchSummary(read: 0, written: 0, rejected: 0, outputPath: output, rejectsPath: rejectsFile, shard: nil,
+                                   maxRejectRate: settings.maxRejectRate)
         var truncations = 0, rotations = 0
         var header: [String]?
         var worker: Worker?
@@ -41,13 +47,12 @@ extension BatchJob {
         var lastData = Date()
         var line = CSVLine()
         defer { line.deallocate() }
-        try out.write(CSVLine.text(outputColumns))
         while true {
             // The file as it is now: wait for it to exist with a whole header line.
             if let info = FileStatus(path: path) {
                 if let known = identity, known != info.identity {
                     rotations += 1
-                    (reader, offset) = (nil, 0)
+                    (reader, offset, identity) = (nil, 0, info.identity)
                 } else if reader != nil, info.size < offset {
                     truncations += 1
                     (reader, offset) = (nil, 0)
@@ -61,12 +66,16 @@ extension BatchJob {
                     if header == nil {
                         header = opened.columns
                         worker = try makeWorker(opened.columns)
+                        try out.write(CSVLine.text(outputColumns(opened.columns)))
                         try rej.write(CSVLine.text(opened.columns + rejectColumnNames(opened.columns)))
                     }
                     (reader, identity, offset, rowNumber) = (opened, info.identity, opened.dataStart, 2)
                 }
                 if let current = reader, info.size > offset {
-                    let end = completeRecordsEnd(path: path, from: offset, to: info.size)
+                    var end = completeRecordsEnd(path: path, from: offset, to: info.size)
+                    if end == offset, info.size - offset > settings.maxPendingBytes {
+                        end = firstLineEnd(path: path, from: offset, to: info.size)  // cut the runaway record; it is rejected as malformed
+                    }
                     if end > offset {
                         try current.forEachRow(in: offset..<end, firstNumber: rowNumber) { row in
                             summary.read += 1
@@ -97,6 +106,7 @@ extension BatchJob {
             if let idle = settings.idleSeconds, Date().timeIntervalSince(lastData) >= idle { break }
             usleep(useconds_t(settings.pollSeconds * 1e6))
         }
+        if header == nil { try out.write(CSVLine.text(outputColumns([]))) }  // the log never appeared
         try out.close()
         try rej.close()
         progress?.finish()
@@ -110,6 +120,15 @@ extension BatchJob {
         defer { try? handle.close() }
         let start = handle.readData(ofLength: 1 << 16)
         return start.contains(0x0A) || start.contains(0x0D)
+    }
+
+    /// The offset just after the first line end in `from..<to` (`to` when there is none).
+    static func firstLineEnd(path: String, from: Int, to: Int) -> Int {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return to }
+        defer { try? handle.close() }
+        try? handle.seek(toOffset: UInt64(from))
+        let chunk = handle.readData(ofLength: to - from)
+        return chunk.firstIndex(of: 0x0A).map { from + ($0 - chunk.startIndex) + 1 } ?? to
     }
 
     /// The end of the last complete record in bytes `from..<to` (a record ends at a line break
@@ -135,6 +154,11 @@ extension BatchJob {
 final class AppendingFile {
     let path: String
     private let fd: Int32
+    private var closed = false
+
+    deinit {
+        if !closed { Glibc.close(fd) }  // an error ended the job: the descriptor still goes
+    }
 
     init(path: String) throws {
         self.path = path
@@ -155,6 +179,7 @@ final class AppendingFile {
     }
 
     func close() throws {
+        closed = true
         guard fsync(fd) == 0, Glibc.close(fd) == 0 else { throw FileWriteError(path: path, reason: String(cString: strerror(errno))) }
     }
 }

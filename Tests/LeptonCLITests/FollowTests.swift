@@ -39,7 +39,7 @@ final class FollowTests: XCTestCase {
             var settings = FollowSettings()
             settings.pollSeconds = 0.01
             let r = Result {
-                try BatchJob.follow(path: log, outputColumns: ["row", "doubled"], output: out, settings: settings,
+                try BatchJob.follow(path: log, outputColumns: { _ in ["row", "doubled"] }, output: out, settings: settings,
                                     shouldStop: { stop.load(ordering: .relaxed) }) { header in
                     DoublingWorker(amount: header.firstIndex(of: "amount")!)
                 }
@@ -70,11 +70,28 @@ final class FollowTests: XCTestCase {
         XCTAssertEqual(lines(out), ["row,doubled", "2,20.0", "4,60.0", "2,2.0", "2,14.0", "3,16.0"])
     }
 
+    /// A stray quote (an unquoted `1"2`) opens a field that never closes: once the pending bytes pass
+    /// the limit, the record is cut at its line end and rejected, and later lines are scored again.
+    func testAStrayQuoteCannotStallTheLog() throws {
+        let log = dir.file("stray.csv"), out = dir.file("stray-alerts.csv")
+        var text = "id,amount,note\n1,2,a\n7,1\"2,x\n"
+        for i in 0..<20 { text += "\(10 + i),3,b\n" }
+        try text.write(toFile: log, atomically: false, encoding: .utf8)
+        var settings = FollowSettings()
+        (settings.pollSeconds, settings.idleSeconds, settings.maxPendingBytes, settings.maxRejectRate) = (0.01, 0.5, 64, 1)
+        let summary = try BatchJob.follow(path: log, outputColumns: { _ in ["row", "doubled"] }, output: out, settings: settings, shouldStop: { false }) { header in
+            DoublingWorker(amount: header.firstIndex(of: "amount")!)
+        }
+        XCTAssertEqual(summary.read, summary.written + summary.rejected)
+        XCTAssertGreaterThanOrEqual(summary.rejected, 1)
+        XCTAssertGreaterThan(summary.written, 10, "the lines after the bad one are scored")
+    }
+
     func testIdleTimeEndsTheRunAndAMissingLogIsWaitedFor() throws {
         let log = dir.file("late.csv"), out = dir.file("late-alerts.csv")
         var settings = FollowSettings()
         (settings.pollSeconds, settings.idleSeconds) = (0.01, 0.3)
-        let summary = try BatchJob.follow(path: log, outputColumns: ["row", "doubled"], output: out, settings: settings, shouldStop: { false }) { header in
+        let summary = try BatchJob.follow(path: log, outputColumns: { _ in ["row", "doubled"] }, output: out, settings: settings, shouldStop: { false }) { header in
             DoublingWorker(amount: header.firstIndex(of: "amount")!)
         }
         XCTAssertEqual(summary.read, 0)

@@ -34,7 +34,7 @@ final class ImageFolderTests: XCTestCase {
         XCTAssertEqual(try set.positiveClassIndex(nil), 1)
         XCTAssertEqual(try set.positiveClassIndex("apple"), 0)
         XCTAssertThrowsError(try set.positiveClassIndex("pear")) { error in
-            XCTAssertEqual("\(error)", "unknown positive class 'pear' (known: apple, zebra)")
+            XCTAssertEqual("\(error)", "unknown positive class 'pear' (known: apple, zebra). Hint: name one of the class subfolders.")
         }
     }
 
@@ -62,7 +62,7 @@ final class ImageFolderTests: XCTestCase {
 
         try FileManager.default.createDirectory(atPath: dir.file("empty/a"), withIntermediateDirectories: true)
         XCTAssertThrowsError(try ImageFolder.load(dir.file("empty"))) { error in
-            XCTAssertEqual("\(error)", dir.file("empty/a") + ": no .png images in this class folder.")
+            XCTAssertEqual("\(error)", dir.file("empty/a") + ": no .png images in this class folder. Hint: put the class's scans in it, or remove the empty folder.")
         }
         XCTAssertThrowsError(try ImageFolder.load(dir.file("missing"))) { error in
             XCTAssertTrue("\(error)".hasPrefix(dir.file("missing") + ": not a folder"), "\(error)")

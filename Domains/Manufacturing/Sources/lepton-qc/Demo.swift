@@ -83,7 +83,7 @@ struct Demo: ParsableCommand {
         writer.start()
         var follow = FollowSettings()
         follow.idleSeconds = 1
-        let followed = try BatchJob.follow(path: live, outputColumns: AlertWorker.columns(for: result.model, header: reader.columns),
+        let followed = try BatchJob.follow(path: live, outputColumns: { AlertWorker.columns(for: result.model, header: $0) },
                                            output: liveAlerts, settings: follow, shouldStop: { false }) { header in
             try AlertWorker(model: result.model, header: header, path: live)
         }

@@ -19,7 +19,9 @@ struct Policy: ParsableCommand {
 
     func validate() throws {
         guard failureCost >= 0, replacementCost >= 0, downtimeCost >= 0 else { throw ValidationError("costs must not be negative.") }
-        guard wearStep > 0, fixedSchedule > 0 else { throw ValidationError("--wear-step and --fixed-schedule must be positive.") }
+        guard wearStep > 0, fixedSchedule > 0, fixedSchedule < 1e6 else {
+            throw ValidationError("--wear-step and --fixed-schedule must be positive (and the schedule under 10⁶ minutes).")
+        }
     }
 
     func run() throws {

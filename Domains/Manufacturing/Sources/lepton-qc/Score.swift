@@ -40,9 +40,9 @@ struct Score: ParsableCommand {
         var settings = FollowSettings()
         settings.idleSeconds = idleSeconds
         let started = Date()
-        let summary = try BatchJob.follow(path: input, outputColumns: AlertWorker.columns(for: failureModel, header: failureModel.spec.schema.inputs.map(\.name)
-                                              + (failureModel.spec.idColumn.map { [$0] } ?? [])),
-                                          output: output, rejects: batch.rejects, settings: settings, progress: console.progress("following", unit: "rows"),
+        settings.maxRejectRate = batch.maxRejectRate
+        let summary = try BatchJob.follow(path: input, outputColumns: { AlertWorker.columns(for: failureModel, header: $0) }, output: output,
+                                          rejects: batch.rejects, settings: settings, progress: console.progress("following", unit: "rows"),
                                           shouldStop: { StopSignals.requested }) { header in
             try AlertWorker(model: failureModel, header: header, path: input)
         }

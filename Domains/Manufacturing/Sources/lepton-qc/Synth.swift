@@ -24,6 +24,8 @@ struct Synth: ParsableCommand {
         case .parts: try LineSynth.writeParts(to: out, rows: rows, seed: common.seed)
         case .timeseries: try LineSynth.writeTimeSeries(to: out, rows: rows, seed: common.seed)
         }
+        // The time series has one row per machine (4) per step: whole steps only.
+        let rows = kind == .timeseries ? max(1, self.rows / 4) * 4 : self.rows
         Console(options: common).result(human: ["wrote \(NumberFormat.integer(rows)) \(kind.rawValue) rows to \(out) (seed \(common.seed))"],
                                         summary: [("kind", .string(kind.rawValue)), ("rows", .int(rows)), ("out", .string(out))])
     }

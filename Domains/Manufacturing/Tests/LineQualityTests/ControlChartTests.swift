@@ -165,6 +165,7 @@ final class ControlChartTests: XCTestCase {
         XCTAssertTrue(flagged([1.2, 1.5, 0, 1.1, 1.3], .nelson).contains(6))
         XCTAssertTrue(flagged(Array(repeating: 0.1, count: 15).enumerated().map { $0.offset % 2 == 0 ? 0.1 : -0.1 }, .nelson).contains(7))
         XCTAssertTrue(flagged((0..<8).map { $0 % 2 == 0 ? 1.5 : -1.5 }, .nelson).contains(8))
+        XCTAssertFalse(flagged(Array(repeating: 1.5, count: 8), .nelson).contains(8), "rule 8 needs both sides")
     }
 
     /// The one-pass rules against their naive twin on random series with runs, trends, ties and NaN.

@@ -27,7 +27,8 @@ public struct TimeSeriesOrder: Sendable {
     public init(timestamps: [String], machines: [String]?) {
         let machineOf = machines ?? Array(repeating: "", count: timestamps.count)
         self.machines = machineOf
-        let times = timestamps.map { Self.parse($0) ?? .nan }
+        let formatters = Self.formatters()
+        let times = timestamps.map { Self.parse($0, formatters) ?? .nan }
         self.times = times
         var unparseable = 0, outOfOrder = 0, duplicates = 0, gaps = 0
         var groups: [String: [Int]] = [:], order: [String] = []
@@ -62,18 +63,25 @@ public struct TimeSeriesOrder: Sendable {
         (self.unparseable, self.outOfOrder, self.duplicates, self.gaps) = (unparseable, outOfOrder, duplicates, gaps)
     }
 
+    /// The two ISO 8601 parsers ``parse(_:_:)`` uses (made once per log: they are costly to create).
+    static func formatters() -> (plain: ISO8601DateFormatter, fractional: ISO8601DateFormatter) {
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return (ISO8601DateFormatter(), fractional)
+    }
+
     /// Seconds since 1970 of an ISO 8601 or epoch timestamp, or nil.
-    public static func parse(_ text: String) -> Double? {
+    public static func parse(_ text: String) -> Double? { parse(text, formatters()) }
+
+    static func parse(_ text: String, _ formatters: (plain: ISO8601DateFormatter, fractional: ISO8601DateFormatter)) -> Double? {
         let t = text.trimmingCharacters(in: .whitespaces)
         guard !t.isEmpty else { return nil }
         if let number = Double(t), number.isFinite { return number > 1e11 ? number / 1000 : number }
         var candidate = t.replacingOccurrences(of: " ", with: "T")
-        if candidate.count == 19 { candidate += "Z" }  // no zone: UTC
-        let plain = ISO8601DateFormatter()
-        if let date = plain.date(from: candidate) { return date.timeIntervalSince1970 }
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return fractional.date(from: candidate)?.timeIntervalSince1970
+        // No zone (nothing after the seconds but a fraction): UTC.
+        if candidate.count >= 19, !candidate.hasSuffix("Z"), !candidate.dropFirst(19).contains(where: { $0 == "+" || $0 == "-" }) { candidate += "Z" }
+        if let date = formatters.plain.date(from: candidate) { return date.timeIntervalSince1970 }
+        return formatters.fractional.date(from: candidate)?.timeIntervalSince1970
     }
 
     /// The counts as `--json` fields.
@@ -100,8 +108,8 @@ public struct DetectionLeadTime: Sendable, Equatable {
 
     public var medianLead: Double? {
         guard !leads.isEmpty else { return nil }
-        let sorted = leads.sorted()
-        return sorted[sorted.count / 2]
+        let sorted = leads.sorted(), m = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2
     }
 
     /// From rows in time order per machine (``TimeSeriesOrder/rows``), their labels (1 = failure) and alarms.

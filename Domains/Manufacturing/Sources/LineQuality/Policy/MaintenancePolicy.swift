@@ -49,7 +49,8 @@ public struct MaintenancePolicy: Sendable {
     }
 
     func solve(policy: Threshold, optimise: Bool = false) -> (gain: Double, threshold: Threshold) {
-        let bins = hazard.count, advance = min(1, wearPerPart / step)
+        // At most 0.99 per part: a small chance to stay keeps the chain aperiodic, so relative value iteration converges.
+        let bins = hazard.count, advance = min(0.99, wearPerPart / step)
         let failureCost = costs.failure + costs.downtime
         var value = [Double](repeating: 0, count: bins)
         var gain = 0.0
@@ -98,6 +99,10 @@ public struct MaintenancePolicy: Sendable {
         guard let top = finite.map({ wear[$0] }).max(), step > 0, !finite.isEmpty else {
             throw DataError("no usable tool-wear values", hint: "name the wear column with --wear-column; it must hold minutes of wear.")
         }
+        guard top / step < 10_000 else {
+            throw DataError("tool wear up to \(top) minutes in \(step)-minute states is over 10,000 states",
+                            hint: "check the wear column for sentinel values, or widen --wear-step.")
+        }
         let bins = Int(top / step) + 1
         var rows = [[Int]](repeating: [], count: bins)
         for i in finite { rows[Int(wear[i] / step)].append(i) }
@@ -120,7 +125,7 @@ public struct MaintenancePolicy: Sendable {
     /// check value iteration on logs the project simulates.
     public func qLearning(parts: Int, seed: UInt64, epsilon: Double = 0.2) -> Threshold {
         var rng = SeededGenerator(seed: seed)
-        let bins = hazard.count, advance = min(1, wearPerPart / step)
+        let bins = hazard.count, advance = min(0.99, wearPerPart / step)
         var q = [[Double]](repeating: [0, 0], count: bins)  // cost-to-go of [keep, replace]
         var visits = [[Double]](repeating: [0, 0], count: bins)
         var state = 0

@@ -24,6 +24,10 @@ public struct PolicyJob: Sendable {
 
     public static func run(model: FailureModel, path: String, wearColumn: String, costs: MaintenancePolicy.Costs, step: Double = 10,
                            fixedSchedule: Double = 200, seed: UInt64, threads: Int = ThreadCount.auto.resolved) throws -> PolicyJob {
+        guard model.spec.kind == .gbdt else {
+            throw DataError(file: path, message: "an anomaly model's scores are not failure probabilities",
+                            hint: "give a failure model (train --kind gbdt) to compute a replacement policy.")
+        }
         let data = try PartsData.load(path: path, target: nil, positive: nil, schema: model.spec.schema, threads: threads)
         let wear = try TabularTable.read(path: path, kinds: [wearColumn: .numeric], threads: threads).column(wearColumn).numbers
         guard wear.count == data.count else {

@@ -62,7 +62,7 @@ public struct Capability: Sendable, Equatable {
         result.cpkInterval = (within.pk - half)...(within.pk + half)
         let sorted = values.sorted()
         let low = percentile(sorted, 0.00135), median = percentile(sorted, 0.5), high = percentile(sorted, 0.99865)
-        if high > low {
+        if high > median, median > low {
             let p = index(0, spread6: high - low, centre: median, lower: median - low, upper: high - median)
             result.percentilePp = p.p
             result.percentilePpk = p.pk

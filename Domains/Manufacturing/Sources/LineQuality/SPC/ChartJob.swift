@@ -72,8 +72,10 @@ public struct ChartJob: Sendable {
         }
         var order: TimeSeriesOrder?
         if let timestamp = input.timestampColumn {
+            // Without a machine column, the filter's column keeps the machines apart.
+            let machine = input.machineColumn ?? input.filter?.column
             let ordered = TimeSeriesOrder(timestamps: try table.column(timestamp).texts,
-                                          machines: try input.machineColumn.map { try table.column($0).texts })
+                                          machines: try machine.map { try table.column($0).texts })
             let keep = Set(kept)
             kept = ordered.rows.filter { keep.contains($0) }
             order = ordered
@@ -124,7 +126,7 @@ public struct ChartJob: Sendable {
     /// The `--json` fields: `charts` and, with specification limits, `capability`.
     public var jsonFields: [(String, JSONValue)] {
         func limit(_ values: [Double]) -> JSONValue {
-            Set(values).count == 1 ? .double(values[0]) : .array(values.map { .double($0) })
+            Set(values).count == 1 ? .double(values[0]) : .array(values.map { .double($0) })  // an empty chart gives []
         }
         var fields: [(String, JSONValue)] = [("charts", .array(charts.map { chart in
             var object: [(String, JSONValue)] = [("name", .string(chart.name)), ("center", limit(chart.center)),
@@ -153,7 +155,8 @@ public struct ChartJob: Sendable {
     /// Console lines: each chart's centre, limits and violations; capability.
     public func lines(path: String, column: String) -> [String] {
         func fmt(_ v: [Double]) -> String {
-            Set(v).count == 1 ? NumberFormat.value(v[0], significant: 5) : "\(NumberFormat.value(v.min()!, significant: 4))…\(NumberFormat.value(v.max()!, significant: 4)) (varies)"
+            guard let low = v.min(), let high = v.max() else { return "–" }
+            return Set(v).count == 1 ? NumberFormat.value(v[0], significant: 5) : "\(NumberFormat.value(low, significant: 4))…\(NumberFormat.value(high, significant: 4)) (varies)"
         }
         var lines = ["\(path), '\(column)': \(subgroupCount) \(settings.type == .imr || settings.type == .ewma || settings.type == .cusum ? "points" : "subgroups"), \(rowsSkipped) rows left out" + (firstSkip.map { " (first: \($0))" } ?? "")]
         for chart in charts {

@@ -143,6 +143,12 @@ public enum ControlCharts {
             limits.sigma = type == .xbarR
                 ? rows.map { range(subgroups[$0]) / ControlConstants.d2(subgroups[$0].count) }.reduce(0, +) / Double(rows.count)
                 : rows.map { sd(subgroups[$0]) / ControlConstants.c4(subgroups[$0].count) }.reduce(0, +) / Double(rows.count)
+        case .ewma where rows.allSatisfy({ subgroups[$0].count >= 2 }), .cusum where rows.allSatisfy({ subgroups[$0].count >= 2 }):
+            // Subgroup means: σ of one value from within the subgroups (R̄/d2), as qcc does.
+            limits.center = mean(rows.flatMap { subgroups[$0] })
+            limits.sigma = rows.map { range(subgroups[$0]) / ControlConstants.d2(subgroups[$0].count) }.reduce(0, +) / Double(rows.count)
+            if type == .ewma { (limits.lambda, limits.width) = (settings.lambda, settings.ewmaWidth) }
+            if type == .cusum { (limits.k, limits.h) = (settings.cusumK, settings.cusumH) }
         case .imr, .ewma, .cusum:
             let values = rows.map { mean(subgroups[$0]) }
             guard values.count >= 2 else {

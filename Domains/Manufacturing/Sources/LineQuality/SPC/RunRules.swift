@@ -17,7 +17,7 @@ public enum RuleSet: String, Sendable, CaseIterable, Codable {
     /// Nelson: 1 one point beyond 3σ; 2 nine in a row on one side; 3 six in a row steadily
     /// increasing or decreasing; 4 fourteen in a row alternating up and down; 5 two of three
     /// beyond 2σ on one side; 6 four of five beyond 1σ on one side; 7 fifteen in a row within 1σ
-    /// (either side); 8 eight in a row beyond 1σ (either side), none within.
+    /// (either side); 8 eight in a row beyond 1σ, none within, with points on both sides of the centre.
     public func violations(points: [Double], center: [Double], lcl: [Double], ucl: [Double]) -> [(index: Int, rule: Int)] {
         let n = points.count
         precondition(center.count == n && lcl.count == n && ucl.count == n, "RuleSet: one centre and limit pair per point")
@@ -34,6 +34,7 @@ public enum RuleSet: String, Sendable, CaseIterable, Codable {
         var found: [(Int, Int)] = []
         var above = 0, below = 0, rising = 0, falling = 0, alternating = 0, within = 0, outside = 0
         var twoUp = 0, twoDown = 0, oneUp = 0, oneDown = 0  // beyond 2σ in the last 3, beyond 1σ in the last 5, by side
+        var eightUp = 0, eightDown = 0  // beyond 1σ in the last 8, by side
         for i in 0..<n {
             let zi = z[i]
             above = zi > 0 ? above + 1 : 0
@@ -60,6 +61,12 @@ public enum RuleSet: String, Sendable, CaseIterable, Codable {
                 oneUp -= z[i - 5] > 1 ? 1 : 0
                 oneDown -= z[i - 5] < -1 ? 1 : 0
             }
+            eightUp += zi > 1 ? 1 : 0
+            eightDown += zi < -1 ? 1 : 0
+            if i >= 8 {
+                eightUp -= z[i - 8] > 1 ? 1 : 0
+                eightDown -= z[i - 8] < -1 ? 1 : 0
+            }
             let twoOfThree = i >= 2 && (twoUp >= 2 || twoDown >= 2)
             let fourOfFive = i >= 4 && (oneUp >= 4 || oneDown >= 4)
             switch self {
@@ -76,7 +83,7 @@ public enum RuleSet: String, Sendable, CaseIterable, Codable {
                 if twoOfThree { found.append((i, 5)) }
                 if fourOfFive { found.append((i, 6)) }
                 if within >= 15 { found.append((i, 7)) }
-                if outside >= 8 { found.append((i, 8)) }
+                if outside >= 8 && eightUp > 0 && eightDown > 0 { found.append((i, 8)) }
             }
         }
         return found
@@ -134,7 +141,7 @@ public enum RuleSet: String, Sendable, CaseIterable, Codable {
                 if mOf(2, 3, 2, i) { rules.append(5) }
                 if mOf(4, 5, 1, i) { rules.append(6) }
                 if run(15, i, { abs(z[$0]) < 1 }) { rules.append(7) }
-                if run(8, i, { abs(z[$0]) > 1 }) { rules.append(8) }
+                if run(8, i, { abs(z[$0]) > 1 }), run(8, i, { z[$0] > -1 }) == false, run(8, i, { z[$0] < 1 }) == false { rules.append(8) }
             }
             found += rules.map { (i, $0) }
         }
