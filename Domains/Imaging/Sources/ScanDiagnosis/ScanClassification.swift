@@ -60,8 +60,9 @@ public enum ScanClassification {
     }
 
     /// Classifies `files` into `output` (CSV: path, probability, decision, flag) and `rejects`, both atomic.
+    /// With `saliency`, an occlusion map overlay (``Saliency``) is written there for every flagged scan.
     public static func run(model: ScanModel, files: [String], output: String, rejects: String, threads: Int,
-                           batchSize: Int = 256, progress: ((Int) -> Void)? = nil) throws -> Summary {
+                           batchSize: Int = 256, saliency: String? = nil, progress: ((Int) -> Void)? = nil) throws -> Summary {
         let started = Date()
         let out = try CSVWriter(path: output), rej = try CSVWriter(path: rejects)
         var summary = Summary()
@@ -75,6 +76,7 @@ public enum ScanClassification {
                 let batch = Array(files[start..<min(start + batchSize, files.count)])
                 let decoded = Parallel.map(batch.count, threads: threads) { ScanSource.decode(batch[$0], width: w, height: h) }
                 var pixels: [Float] = [], kept: [String] = []
+                if let saliency { try FileManager.default.createDirectory(atPath: saliency, withIntermediateDirectories: true) }
                 for (path, result) in zip(batch, decoded) {
                     switch result {
                     case let .success(p):
@@ -88,11 +90,19 @@ public enum ScanClassification {
                 summary.read += batch.count
                 if !kept.isEmpty {
                     let probabilities = model.probabilities(Tensor(shape: [kept.count, 1, h, w], scalars: pixels))
-                    for (path, p) in zip(kept, probabilities) {
+                    for (k, (path, p)) in zip(kept, probabilities).enumerated() {
                         let decision = p >= model.spec.threshold
                         // Flag: positive, or within 0.05 of the threshold (worth a second look).
                         let flag = decision ? "positive" : (abs(p - model.spec.threshold) < 0.05 ? "borderline" : "")
-                        if !flag.isEmpty { summary.flagged += 1 }
+                        if !flag.isEmpty {
+                            summary.flagged += 1
+                            if let saliency {
+                                let image = Array(pixels[(k * w * h)..<((k + 1) * w * h)])
+                                let name = (path as NSString).lastPathComponent.replacingOccurrences(of: ".png", with: "", options: .caseInsensitive)
+                                try Saliency.writeOverlay(image: image, map: Saliency.occlusion(model: model, image: image), width: w, height: h,
+                                                          to: "\(saliency)/\(String(format: "%06d", summary.written))-\(name)-saliency.png")
+                            }
+                        }
                         try out.writeRow([path, String(p), decision ? positive : negative, flag])
                         summary.written += 1
                     }

@@ -15,6 +15,7 @@ struct Classify: ParsableCommand {
     @Option(help: "The CSV to write (path, probability, decision, flag).") var output: String
     @Option(help: "Where to write unreadable scans with their reason (default: <output>.rejects.csv).") var rejects: String?
     @Option(help: "Largest tolerated share of rejected scans; above it the outputs are written and the exit code is 3.") var maxRejectRate = 0.01
+    @Option(help: "Write an occlusion saliency overlay (PNG) for every flagged scan into this folder.") var saliency: String?
 
     func run() throws {
         let console = Console(options: common)
@@ -22,7 +23,7 @@ struct Classify: ParsableCommand {
         let files = try ScanSource.files(input)
         let progress = console.progress("classifying", unit: "scans", total: files.count)
         let s = try ScanClassification.run(model: scanModel, files: files, output: output, rejects: rejects ?? output + ".rejects.csv",
-                                           threads: common.threads.resolved) { progress.update(items: $0) }
+                                           threads: common.threads.resolved, saliency: saliency) { progress.update(items: $0) }
         progress.finish()
         let summary = BatchSummary(read: s.read, written: s.written, rejected: s.rejected, outputPath: output,
                                    rejectsPath: rejects ?? output + ".rejects.csv", shard: nil, maxRejectRate: maxRejectRate)

@@ -32,12 +32,14 @@ struct Demo: ParsableCommand {
         let evaluation = ScanEvaluation(labels: labels, scores: result.model.probabilities(testSet.images), threshold: result.model.spec.threshold,
                                         seed: common.seed)
         let classified = try ScanClassification.run(model: result.model, files: try ScanSource.files(test), output: outDir + "/classified.csv",
-                                                    rejects: outDir + "/classified.rejects.csv", threads: common.threads.resolved)
+                                                    rejects: outDir + "/classified.rejects.csv", threads: common.threads.resolved,
+                                                    saliency: outDir + "/saliency")
         let lines = ["== Phantoms: \(t.count) to train, \(v.count) to choose the operating point, \(testSet.count) new ones to evaluate",
                      "cnn-small: best epoch \(result.bestEpoch) of \(result.epochs)",
                      "== Evaluation on the new phantoms (95% bootstrap intervals)"] + evaluation.lines
             + [String(format: "== Classified %d scans in %.2f s: %d written, %d flagged, %d rejected → %@", classified.read, classified.seconds,
-                      classified.written, classified.flagged, classified.rejected, outDir + "/classified.csv")]
+                      classified.written, classified.flagged, classified.rejected, outDir + "/classified.csv"),
+               "occlusion saliency maps of the flagged scans in \(outDir)/saliency"]
         console.result(human: lines, summary: [("model", .string(modelPath))] + evaluation.jsonFields)
     }
 }

@@ -31,13 +31,16 @@ final class ScanEndToEndTests: XCTestCase {
         try dir.write("test/finding/corrupt.png", bytes: [0x89, 0x50, 0x4E, 0x47, 0, 1, 2])
         try dir.write("test/normal/notes.png", "not a picture")
         let out = dir.file("classified.csv")
-        let c = try scan.run(["classify", "--model", model, "--input", test, "--output", out, "--max-reject-rate", "0.1", "--json", "--quiet"])
+        let c = try scan.run(["classify", "--model", model, "--input", test, "--output", out, "--max-reject-rate", "0.1",
+                              "--saliency", dir.file("maps"), "--json", "--quiet"])
         XCTAssertEqual(c.status, 0, c.err)
         let summary = try c.json()
         XCTAssertEqual(summary["read"] as? Int, 62)
         XCTAssertEqual(summary["rejected"] as? Int, 2)
         XCTAssertEqual(summary["written"] as? Int, 60)
         XCTAssertNotNil(summary["images_per_second"])
+        let maps = (try? FileManager.default.contentsOfDirectory(atPath: dir.file("maps"))) ?? []
+        XCTAssertEqual(maps.count, summary["flagged"] as? Int, "one saliency map per flagged scan")
         let rejects = try String(contentsOfFile: out + ".rejects.csv", encoding: .utf8)
         XCTAssertTrue(rejects.contains("corrupt.png") && rejects.contains("notes.png"), rejects)
         // Over the reject limit: outputs written, exit code 3.
