@@ -43,6 +43,9 @@ public struct ScanModel: @unchecked Sendable {  // the network is only read (inf
         public var width: Int
         public var threshold: Double
         public var rule: OperatingPointRule
+        /// Logistic calibration fitted on validation scans (Platt scaling): p = σ(a·m + b) with m the
+        /// positive class's logit margin over the others; nil: the plain softmax.
+        public var calibration: [Double]?
     }
 
     public var network: NeuralNetwork
@@ -50,10 +53,41 @@ public struct ScanModel: @unchecked Sendable {  // the network is only read (inf
 
     /// Probabilities of the positive class for gray images (N, 1, H, W) in 0…1.
     public func probabilities(_ images: Tensor) -> [Double] {
-        let x = standardized(images, mean: spec.mean, std: spec.std)
-        let p = network.predictProbabilities(x)
-        let k = p.shape[1]
-        return (0..<p.shape[0]).map { Double(p[flat: $0 * k + spec.positiveClass]) }
+        Self.positiveProbabilities(logits: logits(images), positive: spec.positiveClass, calibration: spec.calibration)
+    }
+
+    /// The network's logits (N × classes) for gray images in 0…1.
+    public func logits(_ images: Tensor) -> [[Double]] {
+        let out = network.predict(standardized(images, mean: spec.mean, std: spec.std))
+        let k = out.shape[1]
+        return (0..<out.shape[0]).map { i in (0..<k).map { Double(out[flat: i * k + $0]) } }
+    }
+
+    /// The positive class's margin m = z₊ − log Σ_{j≠+} e^{z_j} (softmax(z)₊ = σ(m)).
+    static func margin(_ z: [Double], positive: Int) -> Double {
+        let others = z.indices.filter { $0 != positive }.map { z[$0] }
+        let top = others.max() ?? 0
+        return z[positive] - (top + log(others.map { exp($0 - top) }.reduce(0, +)))
+    }
+
+    /// σ(a·m + b) with `calibration` = [a, b], or σ(m) (the softmax) without.
+    public static func positiveProbabilities(logits: [[Double]], positive: Int, calibration: [Double]?) -> [Double] {
+        logits.map { z in
+            let m = margin(z, positive: positive)
+            let t = calibration.map { $0[0] * m + $0[1] } ?? m
+            return t >= 0 ? 1 / (1 + exp(-t)) : exp(t) / (1 + exp(t))
+        }
+    }
+
+    /// Platt scaling (a logistic regression of the label on the margin, lightly L2-penalised so
+    /// that separable validation data stay finite): [a, b]. It keeps the ranking (a > 0) and fixes
+    /// both the scale and the bias of the probabilities.
+    public static func fitCalibration(logits: [[Double]], labels: [Double], positive: Int) throws -> [Double] {
+        let margins = logits.map { margin($0, positive: positive) }
+        var config = LogisticRegressionConfig(penalty: .l2, C: 10)
+        config.threads = 1
+        let model = try LogisticRegression.fit(DesignMatrix(columns: [margins]), labels: labels, config: config)
+        return [model.coefficients[0], model.intercept]
     }
 
     public static let domainKind = "scan-classifier"

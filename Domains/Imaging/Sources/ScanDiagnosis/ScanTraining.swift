@@ -23,8 +23,9 @@ public enum ScanTraining {
         return (data.subset(fold.indices.filter { fold[$0] != 0 }), data.subset(fold.indices.filter { fold[$0] == 0 }))
     }
 
+    /// With `calibrate`, a logistic calibration is fitted on the validation scans (``ScanModel/fitCalibration(logits:labels:positive:)``).
     public static func run(train: ImageFolder, val: ImageFolder, recipe: CNNRecipe, positive: String?, rule: OperatingPointRule,
-                           seed: UInt64) throws -> Result {
+                           seed: UInt64, calibrate: Bool = true) throws -> Result {
         guard train.classNames.count >= 2 else {
             throw DataError(file: train.paths.first.map { ($0 as NSString).deletingLastPathComponent } ?? "", message: "only one class (\(train.classNames.joined()))",
                             hint: "a classifier needs a subfolder per class, at least two.")
@@ -33,10 +34,16 @@ public enum ScanTraining {
         let positiveIndex = try train.positiveClassIndex(positive)
         let (h, w) = (train.images.shape[2], train.images.shape[3])
         var spec = ScanModel.Spec(classNames: train.classNames, positiveClass: positiveIndex, mean: outcome.normalization.mean,
-                                  std: outcome.normalization.std, height: h, width: w, threshold: 0.5, rule: rule)
+                                  std: outcome.normalization.std, height: h, width: w, threshold: 0.5, rule: rule, calibration: nil)
         var model = ScanModel(network: outcome.network, spec: spec)
         let labels = val.labels.map { $0 == positiveIndex ? 1.0 : 0 }
-        let scores = model.probabilities(val.images)
+        // Calibration on the validation scans (Platt scaling), then the operating point on the calibrated probabilities.
+        let logits = model.logits(val.images)
+        if calibrate, Set(labels).count == 2, let fitted = try? ScanModel.fitCalibration(logits: logits, labels: labels, positive: positiveIndex),
+           fitted[0] > 0 {
+            spec.calibration = fitted
+        }
+        let scores = ScanModel.positiveProbabilities(logits: logits, positive: positiveIndex, calibration: spec.calibration)
         spec.threshold = rule.threshold(labels: labels, scores: scores) ?? 0.5
         model.spec = spec
         let records = outcome.history.records
