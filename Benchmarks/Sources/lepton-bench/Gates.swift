@@ -145,5 +145,23 @@ struct Gates: ParsableCommand {
                                 outcome.valAUC, outcome.valAccuracy, outcome.history.bestEpoch, records.count, seconds)
             return (outcome.valAUC >= 0.98, detail)
         },
+        Gate(name: "scan.pneumoniamnist-lepton-scan-train") { root in
+            // What `lepton-scan train --data train --val val` does (ScanTraining: the recipe above, then
+            // calibration and the operating point on val), for cnn-small (default epochs) and resnet18
+            // (6 epochs, to keep CI short): val AUC ≥ 0.98 each.
+            let train = try ImageFolder.load("\(root)/pneumoniamnist/train")
+            let val = try ImageFolder.load("\(root)/pneumoniamnist/val", classNames: train.classNames)
+            var details: [String] = [], ok = true
+            for (model, epochs) in [("cnn-small", 30), ("resnet18", 6)] {
+                var recipe = CNNRecipe()
+                (recipe.model, recipe.epochs, recipe.seed, recipe.threads) = (model, epochs, 0, min(2, Threading.availableCores))
+                let result = try ScanTraining.run(train: train, val: val, recipe: recipe, positive: "pneumonia", rule: .youden, seed: 0)
+                let auc = result.validation.value("auc")
+                ok = ok && auc >= 0.98
+                details.append(String(format: "%@ val AUC %.4f (sensitivity %.3f, specificity %.3f at the operating point)", model, auc,
+                                      result.validation.value("sensitivity"), result.validation.value("specificity")))
+            }
+            return (ok, details.joined(separator: "; ") + "; threshold 0.98")
+        },
     ]
 }
