@@ -103,10 +103,15 @@ public struct TrainingCallbacks {
     public var onBatchEnd: ((_ epoch: Int, _ batch: Int, _ batches: Int, _ loss: Float) -> Void)?
     /// After every epoch; return `false` to stop training.
     public var onEpochEnd: ((EpochRecord) -> Bool)?
+    /// Data augmentation: the training batch as the model sees it, from (inputs, epoch, batch
+    /// index). It should be seeded by its arguments, so that training stays reproducible.
+    public var augment: ((_ inputs: Tensor, _ epoch: Int, _ batch: Int) -> Tensor)?
 
-    public init(onBatchEnd: ((Int, Int, Int, Float) -> Void)? = nil, onEpochEnd: ((EpochRecord) -> Bool)? = nil) {
+    public init(onBatchEnd: ((Int, Int, Int, Float) -> Void)? = nil, onEpochEnd: ((EpochRecord) -> Bool)? = nil,
+                augment: ((Tensor, Int, Int) -> Tensor)? = nil) {
         self.onBatchEnd = onBatchEnd
         self.onEpochEnd = onEpochEnd
+        self.augment = augment
     }
 }
 
@@ -210,7 +215,9 @@ public struct Trainer: Sendable {
             for b in 0..<batches {
                 let batchStart = Date()
                 let idx = Array(order[(b * config.batchSize)..<min(n, (b + 1) * config.batchSize)])
-                let x = inputs.gatherBatch(idx), y = targets.gatherBatch(idx)
+                var x = inputs.gatherBatch(idx)
+                let y = targets.gatherBatch(idx)
+                if let augment = callbacks.augment { x = augment(x, epoch, b) }
                 let w = sampleWeights.map { ws in idx.map { ws[$0] } }
                 let out = model.forward(x, training: true)
                 let (value, grad) = loss.evaluate(output: out, target: y, sampleWeights: w)

@@ -18,6 +18,8 @@ public struct CNNRecipe: Sendable {
     /// Reduce-on-plateau: epochs without improvement before the rate is multiplied by `plateauFactor`.
     public var plateauPatience = 2
     public var plateauFactor: Float = 0.3
+    /// Training-batch augmentation (nil: none; `lepton-bench cnn` and its PyTorch peer use none).
+    public var augmentation: XRayAugmentation?
 }
 
 /// What one `lepton-bench cnn` run measured.
@@ -69,14 +71,14 @@ public func trainCNN(_ recipe: CNNRecipe, train: ImageFolder, val: ImageFolder, 
     let history = try network.fit(
         Trainer(config), optimizer: Adam(), loss: SoftmaxCrossEntropy(), inputs: x, targets: train.targets,
         validation: (vx, val.targets), metric: auc,
-        callbacks: TrainingCallbacks(onEpochEnd: { record in
+        callbacks: TrainingCallbacks(onBatchEnd: nil, onEpochEnd: { record in
             if progress {
                 FileHandle.standardError.write(Data(String(
                     format: "epoch %d: train loss %.4f, val AUC %.4f, lr %.2g, %.2f s\n", record.epoch,
                     record.trainLoss, record.metric ?? .nan, record.learningRate, record.seconds).utf8))
             }
             return true
-        }))
+        }, augment: recipe.augmentation.map { a in { x, epoch, batch in a.apply(x, epoch: epoch, batch: batch) } }))
     let valOut = network.predict(vx)
     var outcome = CNNOutcome(
         network: network, history: history, valAUC: auc.evaluate(valOut, val.targets),

@@ -53,6 +53,18 @@ public enum ScanTraining {
                       trainCount: train.count, valCount: val.count)
     }
 
+    /// Seeded stratified k-fold cross-validation of `recipe` on `data`: each fold's model trains on
+    /// the other folds (its early stopping on a fifth of them) and scores the fold; fold AUCs and their mean.
+    public static func crossValidate(_ data: ImageFolder, recipe: CNNRecipe, positive: String?, folds: Int, seed: UInt64) throws -> CrossValidationResult {
+        let positiveIndex = try data.positiveClassIndex(positive)
+        let labels = data.labels.map { $0 == positiveIndex ? 1.0 : 0 }
+        return try LeptonCore.crossValidate(labels: labels, folds: folds, seed: seed, fitAndScore: { trainRows, testRows in
+            let (train, val) = split(data.subset(trainRows), seed: seed)
+            let result = try run(train: train, val: val, recipe: recipe, positive: positive, rule: .youden, seed: seed)
+            return result.model.probabilities(data.subset(testRows).images)
+        }, metric: { l, s, _ in rocAUC(labels: l, scores: s) })
+    }
+
     /// A summary of the data before training: classes with their counts, image size.
     public static func dataLines(_ train: ImageFolder, _ val: ImageFolder) -> [String] {
         func balance(_ d: ImageFolder) -> String {

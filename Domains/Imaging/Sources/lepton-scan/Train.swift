@@ -20,6 +20,8 @@ struct Train: ParsableCommand {
     @Option(help: "The positive class (default: the second in sorted order).") var positive: String?
     @Option(help: "Operating point: youden, or a target sensitivity or specificity as sensitivity=0.95 / specificity=0.9.") var operatingPoint = "youden"
     @Option(help: "The model file to write.") var out: String
+    @Option(help: "Also report stratified k-fold cross-validated AUC of the recipe on --data (0: no).") var cvFolds = 0
+    @Flag(help: "Augment training scans: shift each by up to 2 pixels and vary brightness and contrast by 10% (off by default: on PneumoniaMNIST 5-fold CV AUC was 0.9856 with it, 0.9871 without).") var augment = false
 
     func validate() throws { _ = try Train.rule(operatingPoint) }
 
@@ -41,16 +43,25 @@ struct Train: ParsableCommand {
         var recipe = CNNRecipe()
         (recipe.model, recipe.epochs, recipe.batchSize, recipe.learningRate) = (model, epochs, batchSize, learningRate)
         (recipe.seed, recipe.threads) = (common.seed, common.threads.resolved)
+        if augment {
+            var augmentation = XRayAugmentation()
+            augmentation.seed = common.seed
+            recipe.augmentation = augmentation
+        }
+        let cv = cvFolds >= 2 ? try ScanTraining.crossValidate(folder, recipe: recipe, positive: positive, folds: cvFolds, seed: common.seed) : nil
         let result = try ScanTraining.run(train: train, val: validation, recipe: recipe, positive: positive, rule: try Train.rule(operatingPoint),
                                           seed: common.seed)
         let provenance = RunProvenance.current(tool: "lepton-scan", seed: common.seed, dataFile: data, fingerprint: .some(nil))
         try result.model.write(to: out, metrics: ["val_auc": result.validation.value("auc")], provenance: provenance)
         let lines = ScanTraining.dataLines(train, validation)
             + ["\(model): best epoch \(result.bestEpoch) of \(result.epochs), \(String(format: "%.2f", result.secondsPerEpoch)) s per epoch",
-               "validation (the operating point is chosen on these scans):"] + result.validation.lines.map { "  " + $0 } + ["wrote \(out)"]
+               "validation (the operating point is chosen on these scans):"] + result.validation.lines.map { "  " + $0 }
+            + (cv.map { [String(format: "%d-fold cross-validated AUC on --data %.4f (folds %@)", cvFolds, $0.mean,
+                                $0.foldValues.map { String(format: "%.4f", $0) }.joined(separator: " "))] } ?? []) + ["wrote \(out)"]
         console.result(human: lines, summary: [("model", .string(out)), ("architecture", .string(model)), ("train_images", .int(result.trainCount)),
                                                ("val_images", .int(result.valCount)), ("epochs", .int(result.epochs)), ("best_epoch", .int(result.bestEpoch)),
-                                               ("seconds_per_epoch", .double(result.secondsPerEpoch))]
+                                               ("seconds_per_epoch", .double(result.secondsPerEpoch)),
+                                               ("cv_auc", cv.map { .double($0.mean) } ?? .null)]
                            + result.validation.jsonFields.map { ("val_" + $0.0, $0.1) })
     }
 }

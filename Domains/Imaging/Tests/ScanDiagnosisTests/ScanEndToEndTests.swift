@@ -19,6 +19,13 @@ final class ScanEndToEndTests: XCTestCase {
         XCTAssertEqual(t.status, 0, t.err)
         XCTAssertNotNil(try t.json()["val_auc"])
 
+        // Cross-validation with augmentation reports one AUC per fold and their mean.
+        let cv = try scan.run(["train", "--data", train, "--model", "cnn-small", "--epochs", "2", "--batch-size", "32", "--positive", "finding",
+                               "--cv-folds", "3", "--augment", "--out", dir.file("cv.lepton"), "--json", "--quiet"])
+        XCTAssertEqual(cv.status, 0, cv.err)
+        let cvAUC = try cv.json()["cv_auc"] as? Double ?? .nan
+        XCTAssertTrue((0...1).contains(cvAUC), "cv_auc \(cvAUC)")
+
         let e = try scan.run(["evaluate", "--model", model, "--data", test, "--json"])
         XCTAssertEqual(e.status, 0, e.err)
         let metrics = try e.json()
