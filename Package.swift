@@ -90,7 +90,7 @@ let package = Package(
         .executableTarget(
             name: "lepton-scan",
             dependencies: [
-                "ScanDiagnosis", "LeptonCLI",
+                "ScanDiagnosis", "LeptonCLI", "LeptonReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Domains/Imaging/Sources/lepton-scan"),

@@ -42,6 +42,20 @@ public enum Saliency {
     /// The map as a heat overlay on the scan (RGB PNG): the scan in gray, the map (scaled to its
     /// maximum) added in red and taken from green and blue.
     public static func writeOverlay(image: [Float], map: [Float], width: Int, height: Int, to path: String) throws {
+        try PNG.write(overlay(image: image, map: map, width: width, height: height), to: path)
+    }
+
+    /// The overlay of ``writeOverlay(image:map:width:height:to:)`` as PNG bytes (for reports).
+    public static func overlayPNG(image: [Float], map: [Float], width: Int, height: Int) throws -> [UInt8] {
+        try PNG.encode(overlay(image: image, map: map, width: width, height: height))
+    }
+
+    /// The scan alone as an 8-bit gray PNG (values clamped to [0, 1]).
+    public static func grayPNG(image: [Float], width: Int, height: Int) throws -> [UInt8] {
+        try PNG.encode(Raster(width: width, height: height, layout: .gray, pixels: image.map { UInt8(max(0, min(255, ($0 * 255).rounded()))) }))
+    }
+
+    static func overlay(image: [Float], map: [Float], width: Int, height: Int) -> Raster<UInt8> {
         let peak = max(map.max() ?? 0, 1e-12)
         var pixels: [UInt8] = []
         pixels.reserveCapacity(width * height * 3)
@@ -50,7 +64,7 @@ public enum Saliency {
             func byte(_ v: Float) -> UInt8 { UInt8(max(0, min(255, (v * 255).rounded()))) }
             pixels += [byte(g * (1 - heat) + heat), byte(g * (1 - heat)), byte(g * (1 - heat))]
         }
-        try PNG.write(Raster(width: width, height: height, layout: .rgb, pixels: pixels), to: path)
+        return Raster(width: width, height: height, layout: .rgb, pixels: pixels)
     }
 
     /// The (row, column) of the map's largest value.

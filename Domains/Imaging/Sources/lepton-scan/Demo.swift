@@ -3,11 +3,12 @@ import Foundation
 import LeptonCLI
 import LeptonCore
 import LeptonIO
+import LeptonReport
 import ScanDiagnosis
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train on synthetic phantoms, evaluate with confidence intervals on new ones, and classify a folder.",
+        abstract: "Train on synthetic phantoms, evaluate with confidence intervals on new ones (HTML report), and classify a folder with saliency maps.",
         discussion: LeptonExitCode.helpText)
 
     @OptionGroup var common: CommonOptions
@@ -29,14 +30,19 @@ struct Demo: ParsableCommand {
                                provenance: .current(tool: "lepton-scan", seed: common.seed, dataFile: nil))
         let testSet = try ImageFolder.load(test, classNames: folder.classNames)
         let labels = testSet.labels.map { $0 == result.model.spec.positiveClass ? 1.0 : 0 }
-        let evaluation = ScanEvaluation(labels: labels, scores: result.model.probabilities(testSet.images), threshold: result.model.spec.threshold,
-                                        seed: common.seed)
+        let scores = result.model.probabilities(testSet.images)
+        let evaluation = ScanEvaluation(labels: labels, scores: scores, threshold: result.model.spec.threshold, seed: common.seed)
+        let reportPath = outDir + "/evaluation.html"
+        try ReportFiles.writeHTML(ScanReport.evaluation(evaluation, model: result.model, images: testSet.images, names: testSet.paths, labels: labels,
+                                                        scores: scores, provenance: Provenance(.current(tool: "lepton-scan", seed: common.seed, dataFile: test),
+                                                                                               modelFile: modelPath)),
+                                  to: reportPath)
         let classified = try ScanClassification.run(model: result.model, files: try ScanSource.files(test), output: outDir + "/classified.csv",
                                                     rejects: outDir + "/classified.rejects.csv", threads: common.threads.resolved,
                                                     saliency: outDir + "/saliency")
         let lines = ["== Phantoms: \(t.count) to train, \(v.count) to choose the operating point, \(testSet.count) new ones to evaluate",
                      "cnn-small: best epoch \(result.bestEpoch) of \(result.epochs)",
-                     "== Evaluation on the new phantoms (95% bootstrap intervals)"] + evaluation.lines
+                     "== Evaluation on the new phantoms (95% bootstrap intervals)"] + evaluation.lines + ["report: \(reportPath)"]
             + [String(format: "== Classified %d scans in %.2f s: %d written, %d flagged, %d rejected → %@", classified.read, classified.seconds,
                       classified.written, classified.flagged, classified.rejected, outDir + "/classified.csv"),
                "occlusion saliency maps of the flagged scans in \(outDir)/saliency"]

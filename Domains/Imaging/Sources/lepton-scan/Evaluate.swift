@@ -1,6 +1,7 @@
 import ArgumentParser
 import LeptonCLI
 import LeptonIO
+import LeptonReport
 import ScanDiagnosis
 
 struct Evaluate: ParsableCommand {
@@ -11,6 +12,7 @@ struct Evaluate: ParsableCommand {
     @OptionGroup var common: CommonOptions
     @Option(help: "The model file.") var model: String
     @Option(help: "Labelled scans: a folder with one subfolder per class.") var data: String
+    @Option(help: "Write the evaluation report (HTML: figures with intervals, ROC, reliability diagram, confusion matrix, confident cases with occlusion maps) here.") var report: String?
 
     func run() throws {
         let scanModel = try ScanModel.read(path: model)
@@ -20,7 +22,13 @@ struct Evaluate: ParsableCommand {
                             hint: "evaluate on scans of the model's size.")
         }
         let labels = folder.labels.map { $0 == scanModel.spec.positiveClass ? 1.0 : 0 }
-        let e = ScanEvaluation(labels: labels, scores: scanModel.probabilities(folder.images), threshold: scanModel.spec.threshold, seed: common.seed)
-        Console(options: common).result(human: e.lines, summary: e.jsonFields)
+        let scores = scanModel.probabilities(folder.images)
+        let e = ScanEvaluation(labels: labels, scores: scores, threshold: scanModel.spec.threshold, seed: common.seed)
+        if let report {
+            let provenance = Provenance(.current(tool: "lepton-scan", seed: common.seed, dataFile: data, fingerprint: .some(nil)), modelFile: model)
+            try ReportFiles.writeHTML(ScanReport.evaluation(e, model: scanModel, images: folder.images, names: folder.paths, labels: labels,
+                                                            scores: scores, provenance: provenance), to: report)
+        }
+        Console(options: common).result(human: e.lines + (report.map { ["wrote \($0)"] } ?? []), summary: e.jsonFields)
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import LeptonCLI
 import LeptonCore
 import LeptonIO
+import LeptonReport
 import ScanDiagnosis
 
 struct Train: ParsableCommand {
@@ -20,6 +21,7 @@ struct Train: ParsableCommand {
     @Option(help: "The positive class (default: the second in sorted order).") var positive: String?
     @Option(help: "Operating point: youden, or a target sensitivity or specificity as sensitivity=0.95 / specificity=0.9.") var operatingPoint = "youden"
     @Option(help: "The model file to write.") var out: String
+    @Option(help: "Write the validation report (HTML) here.") var report: String?
     @Option(help: "Also report stratified k-fold cross-validated AUC of the recipe on --data (0: no).") var cvFolds = 0
     @Flag(help: "Augment training scans: shift each by up to 2 pixels and vary brightness and contrast by 10% (off by default: on PneumoniaMNIST 5-fold CV AUC was 0.9856 with it, 0.9871 without).") var augment = false
 
@@ -53,11 +55,18 @@ struct Train: ParsableCommand {
                                           seed: common.seed)
         let provenance = RunProvenance.current(tool: "lepton-scan", seed: common.seed, dataFile: data, fingerprint: .some(nil))
         try result.model.write(to: out, metrics: ["val_auc": result.validation.value("auc")], provenance: provenance)
+        if let report {
+            let labels = validation.labels.map { $0 == result.model.spec.positiveClass ? 1.0 : 0 }
+            try ReportFiles.writeHTML(ScanReport.evaluation(result.validation, model: result.model, images: validation.images, names: validation.paths,
+                                                            labels: labels, scores: result.model.probabilities(validation.images),
+                                                            provenance: Provenance(provenance, modelFile: out), title: "Scan classifier: validation"),
+                                      to: report)
+        }
         let lines = ScanTraining.dataLines(train, validation)
             + ["\(model): best epoch \(result.bestEpoch) of \(result.epochs), \(String(format: "%.2f", result.secondsPerEpoch)) s per epoch",
                "validation (the operating point is chosen on these scans):"] + result.validation.lines.map { "  " + $0 }
             + (cv.map { [String(format: "%d-fold cross-validated AUC on --data %.4f (folds %@)", cvFolds, $0.mean,
-                                $0.foldValues.map { String(format: "%.4f", $0) }.joined(separator: " "))] } ?? []) + ["wrote \(out)"]
+                                $0.foldValues.map { String(format: "%.4f", $0) }.joined(separator: " "))] } ?? []) + ["wrote \(out)"] + (report.map { ["wrote \($0)"] } ?? [])
         console.result(human: lines, summary: [("model", .string(out)), ("architecture", .string(model)), ("train_images", .int(result.trainCount)),
                                                ("val_images", .int(result.valCount)), ("epochs", .int(result.epochs)), ("best_epoch", .int(result.bestEpoch)),
                                                ("seconds_per_epoch", .double(result.secondsPerEpoch)),

@@ -26,8 +26,13 @@ final class ScanEndToEndTests: XCTestCase {
         let cvAUC = try cv.json()["cv_auc"] as? Double ?? .nan
         XCTAssertTrue((0...1).contains(cvAUC), "cv_auc \(cvAUC)")
 
-        let e = try scan.run(["evaluate", "--model", model, "--data", test, "--json"])
+        let report = dir.file("evaluation.html")
+        let e = try scan.run(["evaluate", "--model", model, "--data", test, "--report", report, "--json"])
         XCTAssertEqual(e.status, 0, e.err)
+        let html = try String(contentsOfFile: report, encoding: .utf8)
+        for part in ["ROC", "Reliability diagram", "Confusion matrix", "True positives", "data:image/png;base64"] {
+            XCTAssertTrue(html.contains(part), "the report lacks \(part)")
+        }
         let metrics = try e.json()
         for key in ["auc", "auc_ci_low", "auc_ci_high", "sensitivity", "specificity", "ppv", "npv", "ece", "n"] { XCTAssertNotNil(metrics[key], key) }
         XCTAssertEqual(metrics["n"] as? Int, 60)
