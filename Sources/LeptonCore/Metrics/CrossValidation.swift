@@ -13,7 +13,34 @@ public func stratifiedFolds(labels: [Double], folds k: Int, seed: UInt64) -> [In
     return fold
 }
 
-/// What ``crossValidate(labels:weights:folds:seed:fitAndScore:metric:)`` found.
+/// Seeded grouped k-fold assignment: every row of one group (a patient, a machine) gets the same
+/// fold, so no group is on both sides of a split. Groups are stratified by their largest label:
+/// each such stratum's groups are shuffled with `SeededGenerator(seed:)` and dealt to the fold
+/// with the fewest rows so far (ties: the lowest fold), so folds stay near equal in rows even
+/// when groups differ in size. Groups are compared by name; with every group of one row this
+/// is a stratified k-fold split.
+public func groupedFolds(labels: [Double], groups: [String], folds k: Int, seed: UInt64) -> [Int] {
+    precondition(k >= 2, "groupedFolds: k must be at least 2")
+    precondition(groups.count == labels.count, "groupedFolds: \(groups.count) groups for \(labels.count) rows")
+    var rowsOf: [String: [Int]] = [:]
+    for (row, g) in groups.enumerated() { rowsOf[g, default: []].append(row) }
+    let stratum = rowsOf.mapValues { rows in rows.map { labels[$0] }.max()! }
+    var rng = SeededGenerator(seed: seed)
+    var fold = [Int](repeating: 0, count: labels.count)
+    var size = [Int](repeating: 0, count: k)
+    for level in Set(stratum.values).sorted() {
+        var names = stratum.filter { $0.value == level }.map(\.key).sorted()
+        names.shuffle(using: &rng)
+        for name in names {
+            let target = size.indices.min { size[$0] < size[$1] }!
+            for row in rowsOf[name]! { fold[row] = target }
+            size[target] += rowsOf[name]!.count
+        }
+    }
+    return fold
+}
+
+/// What ``crossValidate(labels:weights:groups:folds:seed:fitAndScore:metric:)`` found.
 public struct CrossValidationResult: Sendable, Equatable {
     /// Each row's score from the model that did not train on it.
     public var outOfFoldScores: [Double]
@@ -31,19 +58,20 @@ public struct CrossValidationResult: Sendable, Equatable {
 
 /// Stratified k-fold cross-validation of any model and metric.
 ///
-/// The folds are ``stratifiedFolds(labels:folds:seed:)``. For each fold f = 0..<k,
+/// The folds are ``stratifiedFolds(labels:folds:seed:)``, or ``groupedFolds(labels:groups:folds:seed:)``
+/// when `groups` is given (no group on both sides). For each fold f = 0..<k,
 /// `fitAndScore(train, test)` gets the row indices outside and inside the fold (each ascending),
 /// fits on `train` and returns one score per `test` row in that order; the scores go to those
 /// rows' places in `outOfFoldScores`, and `metric(labels, scores, weights)` of the fold's test
 /// rows (their weights, when `weights` is given) becomes `foldValues[f]` (nil → NaN). `mean`
 /// is the mean of the fold values. Returning the wrong number of scores is a programmer error.
-public func crossValidate(labels: [Double], weights: [Double]? = nil, folds k: Int, seed: UInt64,
+public func crossValidate(labels: [Double], weights: [Double]? = nil, groups: [String]? = nil, folds k: Int, seed: UInt64,
                           fitAndScore: (_ train: [Int], _ test: [Int]) throws -> [Double],
                           metric: (_ labels: [Double], _ scores: [Double], _ weights: [Double]?) -> Double?)
     rethrows -> CrossValidationResult {
     precondition(weights == nil || weights!.count == labels.count,
                  "crossValidate: \(weights?.count ?? 0) weights for \(labels.count) rows")
-    let fold = stratifiedFolds(labels: labels, folds: k, seed: seed)
+    let fold = groups.map { groupedFolds(labels: labels, groups: $0, folds: k, seed: seed) } ?? stratifiedFolds(labels: labels, folds: k, seed: seed)
     var outOfFold = [Double](repeating: .nan, count: labels.count)
     var values: [Double] = []
     for f in 0..<k {

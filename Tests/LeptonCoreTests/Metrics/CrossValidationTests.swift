@@ -64,4 +64,31 @@ final class CrossValidateTests: XCTestCase {
         XCTAssertThrowsError(try crossValidate(labels: labels, folds: 2, seed: 1, fitAndScore: { _, _ in throw FitFailed() },
                                                metric: { _, _, _ in 0 }))
     }
+
+    /// Over generated shapes (one group, one row per group, a few huge groups, one class), no
+    /// group is split across folds, every fold index is valid, the same seed gives the same
+    /// folds, and with many small groups the folds are near equal in rows.
+    func testGroupedFoldsNeverSplitAGroup() {
+        var rng = SeededGenerator(seed: 11)
+        for shape in 0..<40 {
+            let n = [1, 2, 7, 50, 500][shape % 5]
+            let groupCount = max(1, [1, n, 3, n / 4 + 1][shape % 4])
+            let groups = (0..<n).map { _ in "p\(Int(rng.next() % UInt64(groupCount)))" }
+            let labels = (0..<n).map { _ in shape % 7 == 0 ? 1.0 : Double(rng.next() % 2) }
+            let k = [2, 3, 5][shape % 3]
+            let folds = groupedFolds(labels: labels, groups: groups, folds: k, seed: UInt64(shape))
+            XCTAssertEqual(folds, groupedFolds(labels: labels, groups: groups, folds: k, seed: UInt64(shape)))
+            XCTAssertTrue(folds.allSatisfy { (0..<k).contains($0) })
+            var foldOf: [String: Int] = [:]
+            for (g, f) in zip(groups, folds) {
+                XCTAssertEqual(foldOf[g, default: f], f, "group \(g) is in two folds")
+                foldOf[g] = f
+            }
+        }
+        let many = (0..<1000).map { "patient\($0 / 2)" }
+        let labels = (0..<1000).map { Double(($0 / 2) % 2) }
+        let sizes = Dictionary(grouping: groupedFolds(labels: labels, groups: many, folds: 5, seed: 1), by: { $0 }).mapValues(\.count)
+        XCTAssertEqual(sizes.count, 5)
+        XCTAssertTrue(sizes.values.allSatisfy { abs($0 - 200) <= 2 }, "\(sizes)")
+    }
 }

@@ -47,16 +47,29 @@ public struct ImageFolder: Sendable {
     public let labels: [Int]
     /// Path of every image, in tensor order.
     public let paths: [String]
+    /// The patient of every image (from a manifest's `patient_id` column), or nil: splits then
+    /// keep each patient's images on one side.
+    public let patients: [String]?
 
     /// Number of images.
     public var count: Int { labels.count }
 
     /// Images and labels already decoded (for splits and manifests).
-    public init(classNames: [String], images: Tensor, labels: [Int], paths: [String]) {
+    public init(classNames: [String], images: Tensor, labels: [Int], paths: [String], patients: [String]? = nil) {
         self.classNames = classNames
         self.images = images
         self.labels = labels
         self.paths = paths
+        self.patients = patients
+    }
+
+    /// Loads `source`: a folder (``load(_:classNames:)``) or a CSV manifest (``loadManifest(_:classNames:)``).
+    public static func load(source: String, classNames expected: [String]? = nil) throws -> ImageFolder {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory), !isDirectory.boolValue {
+            return try loadManifest(source, classNames: expected)
+        }
+        return try load(source, classNames: expected)
     }
 
     /// Loads `root`. With `classNames` given (e.g. the training set's), the tree must have
@@ -85,6 +98,11 @@ public struct ImageFolder: Sendable {
             files += pngs.map { ("\(folder)/\($0)", label) }
         }
 
+        return try decode(files, classNames: classes, patients: nil)
+    }
+
+    /// Decodes `files` in order; every image must have the size of the first.
+    static func decode(_ files: [(path: String, label: Int)], classNames: [String], patients: [String]?) throws -> ImageFolder {
         var pixels: [Float] = []
         var size: (width: Int, height: Int)?
         for file in files {
@@ -103,9 +121,9 @@ public struct ImageFolder: Sendable {
             }
             pixels += raster.pixels
         }
-        let (w, h) = size!
-        return ImageFolder(classNames: classes, images: Tensor(shape: [files.count, 1, h, w], scalars: pixels),
-                           labels: files.map(\.label), paths: files.map(\.path))
+        let (w, h) = size ?? (0, 0)
+        return ImageFolder(classNames: classNames, images: Tensor(shape: [files.count, 1, h, w], scalars: pixels),
+                           labels: files.map(\.label), paths: files.map(\.path), patients: patients)
     }
 
     /// The labels as a float tensor (N) of class indices, the target form of ``SoftmaxCrossEntropy``.
@@ -129,15 +147,15 @@ extension ImageFolder {
     public func evenlySpaced(_ limit: Int?) -> ImageFolder {
         guard let limit, limit > 0, limit < count else { return self }
         let picked = (0..<limit).map { $0 * count / limit }
-        return ImageFolder(classNames: classNames, images: images.gatherBatch(picked),
-                           labels: picked.map { labels[$0] }, paths: picked.map { paths[$0] })
+        return subset(picked)
     }
 }
 
 extension ImageFolder {
     /// The images at `rows` (in that order).
     public func subset(_ rows: [Int]) -> ImageFolder {
-        ImageFolder(classNames: classNames, images: images.gatherBatch(rows), labels: rows.map { labels[$0] }, paths: rows.map { paths[$0] })
+        ImageFolder(classNames: classNames, images: images.gatherBatch(rows), labels: rows.map { labels[$0] }, paths: rows.map { paths[$0] },
+                    patients: patients.map { p in rows.map { p[$0] } })
     }
 
 }

@@ -17,9 +17,11 @@ public enum ScanTraining {
         public var valCount: Int
     }
 
-    /// A seeded stratified split of `data`: every fifth image of each class (after a seeded shuffle) to validation.
+    /// A seeded stratified split of `data`: every fifth image of each class (after a seeded shuffle) to validation;
+    /// with patient ids, a grouped split (``groupedFolds(labels:groups:folds:seed:)``): no patient on both sides.
     public static func split(_ data: ImageFolder, seed: UInt64) -> (train: ImageFolder, val: ImageFolder) {
-        let fold = stratifiedFolds(labels: data.labels.map(Double.init), folds: 5, seed: seed)
+        let labels = data.labels.map(Double.init)
+        let fold = data.patients.map { groupedFolds(labels: labels, groups: $0, folds: 5, seed: seed) } ?? stratifiedFolds(labels: labels, folds: 5, seed: seed)
         return (data.subset(fold.indices.filter { fold[$0] != 0 }), data.subset(fold.indices.filter { fold[$0] == 0 }))
     }
 
@@ -58,7 +60,7 @@ public enum ScanTraining {
     public static func crossValidate(_ data: ImageFolder, recipe: CNNRecipe, positive: String?, folds: Int, seed: UInt64) throws -> CrossValidationResult {
         let positiveIndex = try data.positiveClassIndex(positive)
         let labels = data.labels.map { $0 == positiveIndex ? 1.0 : 0 }
-        return try LeptonCore.crossValidate(labels: labels, folds: folds, seed: seed, fitAndScore: { trainRows, testRows in
+        return try LeptonCore.crossValidate(labels: labels, groups: data.patients, folds: folds, seed: seed, fitAndScore: { trainRows, testRows in
             let (train, val) = split(data.subset(trainRows), seed: seed)
             let result = try run(train: train, val: val, recipe: recipe, positive: positive, rule: .youden, seed: seed)
             return result.model.probabilities(data.subset(testRows).images)

@@ -11,12 +11,12 @@ struct Evaluate: ParsableCommand {
 
     @OptionGroup var common: CommonOptions
     @Option(help: "The model file.") var model: String
-    @Option(help: "Labelled scans: a folder with one subfolder per class.") var data: String
+    @Option(help: "Labelled scans: a folder with one subfolder per class, or a CSV manifest path,label.") var data: String
     @Option(help: "Write the evaluation report (HTML: figures with intervals, ROC, reliability diagram, confusion matrix, confident cases with occlusion maps) here.") var report: String?
 
     func run() throws {
         let scanModel = try ScanModel.read(path: model)
-        let folder = try ImageFolder.load(data, classNames: scanModel.spec.classNames)
+        let folder = try ImageFolder.load(source: data, classNames: scanModel.spec.classNames)
         guard folder.images.shape[2] == scanModel.spec.height, folder.images.shape[3] == scanModel.spec.width else {
             throw DataError(file: data, message: "scans are \(folder.images.shape[3])×\(folder.images.shape[2]), the model takes \(scanModel.spec.width)×\(scanModel.spec.height)",
                             hint: "evaluate on scans of the model's size.")

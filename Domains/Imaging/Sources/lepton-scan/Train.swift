@@ -12,8 +12,8 @@ struct Train: ParsableCommand {
         discussion: LeptonExitCode.helpText)
 
     @OptionGroup var common: CommonOptions
-    @Option(help: "Training scans: a folder with one subfolder of PNGs per class.") var data: String
-    @Option(help: "Validation scans (default: a seeded stratified fifth of --data).") var val: String?
+    @Option(help: "Training scans: a folder with one subfolder of PNGs per class, or a CSV manifest path,label[,patient_id] (patients are never split).") var data: String
+    @Option(help: "Validation scans, folder or manifest (default: a seeded stratified fifth of --data, by patient when the manifest has patient ids).") var val: String?
     @Option(help: "Model: logistic, mlp, cnn-small, resnet18.") var model = "cnn-small"
     @Option(help: "Most epochs (early stopping on validation AUC).") var epochs = 30
     @Option(help: "Batch size.") var batchSize = 128
@@ -39,8 +39,8 @@ struct Train: ParsableCommand {
 
     func run() throws {
         let console = Console(options: common)
-        let folder = try ImageFolder.load(data)
-        let (train, validation) = try val.map { (folder, try ImageFolder.load($0, classNames: folder.classNames)) } ?? ScanTraining.split(folder, seed: common.seed)
+        let folder = try ImageFolder.load(source: data)
+        let (train, validation) = try val.map { (folder, try ImageFolder.load(source: $0, classNames: folder.classNames)) } ?? ScanTraining.split(folder, seed: common.seed)
         ScanTraining.dataLines(train, validation).forEach(console.note)
         var recipe = CNNRecipe()
         (recipe.model, recipe.epochs, recipe.batchSize, recipe.learningRate) = (model, epochs, batchSize, learningRate)
