@@ -7,7 +7,7 @@ public final class Parameter {
     public var gradient: Tensor
     /// `false` for tracked state that is saved with the model but not optimised
     /// (BatchNorm running mean and variance).
-    public let isTrainable: Bool
+    public var isTrainable: Bool
 
     public init(_ value: Tensor, trainable: Bool = true) {
         self.value = value

@@ -5,7 +5,7 @@ import LeptonIO
 /// The training recipe shared by `lepton-bench cnn`, its gate and (with the same values) the
 /// PyTorch peer: Adam, softmax cross-entropy over the classes, reduce-on-plateau and early
 /// stopping on validation AUC, best weights restored.
-public struct CNNRecipe: Sendable {
+public struct CNNRecipe: @unchecked Sendable {  // `initial` is only read
     public init() {}
     public var model = "cnn-small"
     public var epochs = 30
@@ -20,6 +20,11 @@ public struct CNNRecipe: Sendable {
     public var plateauFactor: Float = 0.3
     /// Training-batch augmentation (nil: none; `lepton-bench cnn` and its PyTorch peer use none).
     public var augmentation: XRayAugmentation?
+    /// Transfer learning: start from this network's weights (same architecture; tensors of
+    /// another shape, such as the first dense layer at another resolution, keep their initial values).
+    public var initial: NeuralNetwork?
+    /// Keep the first `frozenBlocks` blocks (top-level layers with weights) fixed.
+    public var frozenBlocks = 0
 }
 
 /// What one `lepton-bench cnn` run measured.
@@ -60,6 +65,14 @@ public func trainCNN(_ recipe: CNNRecipe, train: ImageFolder, val: ImageFolder, 
     let spec = ArchitectureSpec(name: recipe.model, inputShape: Array(train.images.shape.dropFirst()),
                                 outputs: max(2, train.classNames.count))
     let network = try NeuralNetwork(spec, seed: recipe.seed, classNames: train.classNames)
+    if let initial = recipe.initial { try network.transferWeights(from: initial) }
+    if recipe.frozenBlocks > 0 {
+        guard recipe.frozenBlocks < network.trainableBlockCount else {
+            throw DataError("cannot freeze \(recipe.frozenBlocks) blocks: \(recipe.model) has \(network.trainableBlockCount)",
+                            hint: "freeze fewer blocks than the network has, so something is left to train.")
+        }
+        network.freezeLeadingBlocks(recipe.frozenBlocks)
+    }
     let config = TrainerConfig(
         epochs: recipe.epochs, batchSize: recipe.batchSize, seed: recipe.seed,
         schedule: .constant(recipe.learningRate), earlyStoppingPatience: recipe.patience,

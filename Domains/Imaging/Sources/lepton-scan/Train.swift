@@ -22,6 +22,8 @@ struct Train: ParsableCommand {
     @Option(help: "Operating point: youden, or a target sensitivity or specificity as sensitivity=0.95 / specificity=0.9.") var operatingPoint = "youden"
     @Option(help: "The model file to write.") var out: String
     @Option(help: "Write the validation report (HTML) here.") var report: String?
+    @Option(name: .customLong("init"), help: "Start from this model file's weights (same --model; another data set or resolution: tensors of another shape start fresh).") var initModel: String?
+    @Option(help: "Keep the first N blocks (layers with weights) fixed; with --init, fine-tune only the rest.") var freeze = 0
     @Option(help: "Also report stratified k-fold cross-validated AUC of the recipe on --data (0: no).") var cvFolds = 0
     @Flag(help: "Augment training scans: shift each by up to 2 pixels and vary brightness and contrast by 10% (off by default: on PneumoniaMNIST 5-fold CV AUC was 0.9856 with it, 0.9871 without).") var augment = false
 
@@ -45,6 +47,16 @@ struct Train: ParsableCommand {
         var recipe = CNNRecipe()
         (recipe.model, recipe.epochs, recipe.batchSize, recipe.learningRate) = (model, epochs, batchSize, learningRate)
         (recipe.seed, recipe.threads) = (common.seed, common.threads.resolved)
+        if let initModel {
+            let initial = try NeuralNetwork.load(from: initModel).network
+            guard initial.architecture.name == model else {
+                throw DataError(file: initModel, message: "the --init model is \(initial.architecture.name), --model is \(model)",
+                                hint: "pass --model \(initial.architecture.name), or start from a \(model) model.")
+            }
+            recipe.initial = initial
+        }
+        guard freeze >= 0 else { throw DataError("--freeze \(freeze) is negative", hint: "give the number of leading blocks to keep fixed (0: none).") }
+        recipe.frozenBlocks = freeze
         if augment {
             var augmentation = XRayAugmentation()
             augmentation.seed = common.seed

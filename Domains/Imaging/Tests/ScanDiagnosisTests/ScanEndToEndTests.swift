@@ -19,6 +19,19 @@ final class ScanEndToEndTests: XCTestCase {
         XCTAssertEqual(t.status, 0, t.err)
         XCTAssertNotNil(try t.json()["val_auc"])
 
+        // Transfer learning: start from the model at another resolution, first block frozen; an
+        // --init model of another architecture is a clear message.
+        let bigger = dir.file("bigger")
+        XCTAssertEqual(try scan.run(["synth", "--count", "80", "--size", "20", "--seed", "3", "--out", bigger, "--quiet"]).status, 0)
+        let tuned = try scan.run(["train", "--data", bigger, "--init", model, "--freeze", "1", "--epochs", "2", "--batch-size", "32",
+                                  "--positive", "finding", "--out", dir.file("tuned.lepton"), "--quiet"])
+        XCTAssertEqual(tuned.status, 0, tuned.err)
+        let wrong = try scan.run(["train", "--data", bigger, "--init", model, "--model", "mlp", "--epochs", "1", "--out", dir.file("w.lepton")])
+        XCTAssertNotEqual(wrong.status, 0)
+        XCTAssertTrue(wrong.err.contains("the --init model is cnn-small, --model is mlp"), wrong.err)
+        let tooMany = try scan.run(["train", "--data", bigger, "--init", model, "--freeze", "99", "--epochs", "1", "--out", dir.file("w.lepton")])
+        XCTAssertTrue(tooMany.err.contains("cannot freeze 99 blocks"), tooMany.err)
+
         // Cross-validation with augmentation reports one AUC per fold and their mean.
         let cv = try scan.run(["train", "--data", train, "--model", "cnn-small", "--epochs", "2", "--batch-size", "32", "--positive", "finding",
                                "--cv-folds", "3", "--augment", "--out", dir.file("cv.lepton"), "--json", "--quiet"])
