@@ -1,4 +1,5 @@
 @testable import LeptonCore
+import LeptonTestSupport
 import XCTest
 
 final class TransferLearningTests: XCTestCase {
@@ -48,5 +49,29 @@ final class TransferLearningTests: XCTestCase {
             if trainable && old != now { changedTrainable += 1 }
         }
         XCTAssertGreaterThan(changedTrainable, 0)
+    }
+}
+
+final class EnsembleFileTests: XCTestCase {
+    /// An ensemble saved in one file loads back member by member with identical predictions;
+    /// `load(from:)` reads the first member alone.
+    func testEnsembleRoundTrip() throws {
+        let dir = try TemporaryDirectory("ensemble")
+        defer { dir.remove() }
+        let spec = ArchitectureSpec(name: "cnn-small", inputShape: [1, 8, 8], outputs: 2)
+        let members = try (0..<3).map { try NeuralNetwork(spec, seed: UInt64($0), classNames: ["a", "b"]) }
+        let path = dir.file("ensemble.lepton")
+        try members[0].save(to: path, details: nil, ensemble: Array(members.dropFirst()))
+        let (loaded, manifest) = try NeuralNetwork.loadEnsemble(from: path)
+        XCTAssertEqual(manifest.extra["ensembleMembers"], .int(3))
+        XCTAssertEqual(loaded.count, 3)
+        var rng = SeededGenerator(seed: 1)
+        let x = Tensor(shape: [4, 1, 8, 8], scalars: (0..<256).map { _ in Float(rng.normal()) })
+        for (a, b) in zip(members, loaded) { XCTAssertEqual(a.predict(x), b.predict(x)) }
+        XCTAssertNotEqual(members[0].predict(x), members[1].predict(x))
+        XCTAssertEqual(try NeuralNetwork.load(from: path).network.predict(x), members[0].predict(x))
+        // One network: loadEnsemble gives just it.
+        try members[1].save(to: dir.file("one.lepton"))
+        XCTAssertEqual(try NeuralNetwork.loadEnsemble(from: dir.file("one.lepton")).networks.count, 1)
     }
 }

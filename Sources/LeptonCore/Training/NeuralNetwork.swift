@@ -70,7 +70,42 @@ public final class NeuralNetwork {
     /// statistics) to a model file, atomically. Kind, architecture and input shape of `details`
     /// are overwritten with this network's.
     public func save(to path: String, details: ModelManifest? = nil) throws {
-        try ModelFile.write(path: path, manifest: manifest(details), tensors: model.stateSnapshot())
+        try save(to: path, details: details, ensemble: [])
+    }
+
+    /// Saves this network with the other members of an ensemble (same architecture): their
+    /// tensors are stored under `member<k>.` (k = 1, 2, …) and ``loadEnsemble(from:)`` reads
+    /// them back; ``load(from:)`` reads this network alone.
+    public func save(to path: String, details: ModelManifest?, ensemble: [NeuralNetwork]) throws {
+        precondition(ensemble.allSatisfy { $0.architecture == architecture }, "save: ensemble members of another architecture")
+        var m = manifest(details)
+        if !ensemble.isEmpty { m.extra["ensembleMembers"] = .int(ensemble.count + 1) }
+        let tensors = model.stateSnapshot() + ensemble.enumerated().flatMap { k, member in
+            member.model.stateSnapshot().map { ("member\(k + 1).\($0.name)", $0.tensor) }
+        }
+        try ModelFile.write(path: path, manifest: m, tensors: tensors)
+    }
+
+    /// Loads every network of a file written by ``save(to:details:ensemble:)`` (one network
+    /// when it holds no ensemble), the first one first, with the manifest.
+    public static func loadEnsemble(from path: String) throws -> (networks: [NeuralNetwork], manifest: ModelManifest) {
+        let (first, manifest) = try load(from: path)
+        let count = manifest.extra["ensembleMembers"]?.number.map { Int(max(1, min($0, 1000))) } ?? 1
+        guard count > 1 else { return ([first], manifest) }
+        let contents = try ModelFile.read(path: path, expectedKind: kind)
+        var networks = [first]
+        for k in 1..<count {
+            let prefix = "member\(k)."
+            let tensors = Dictionary(contents.tensors.filter { $0.name.hasPrefix(prefix) }.map { (String($0.name.dropFirst(prefix.count)), $0.tensor) },
+                                     uniquingKeysWith: { a, _ in a })
+            let member = try NeuralNetwork(first.architecture, seed: 0, classNames: first.classNames)
+            guard tensors.count == member.model.namedParameters.count else {
+                throw ModelFileError.malformed(path: path, reason: "ensemble member \(k) has \(tensors.count) tensors, \(first.architecture.name) has \(member.model.namedParameters.count)")
+            }
+            do { try member.model.loadState(tensors) } catch { throw ModelFileError.malformed(path: path, reason: "ensemble member \(k): \(error)") }
+            networks.append(member)
+        }
+        return (networks, manifest)
     }
 
     /// Loads a network saved by ``save(to:details:)``; returns it with its manifest.
@@ -98,8 +133,9 @@ public final class NeuralNetwork {
         } catch {
             throw ModelFileError.malformed(path: path, reason: "\(error)")
         }
-        guard network.model.namedParameters.count == contents.tensors.count else {
-            throw ModelFileError.malformed(path: path, reason: "the file has \(contents.tensors.count) tensors, \(name) has \(network.model.namedParameters.count)")
+        let ownTensors = contents.tensors.filter { !$0.name.hasPrefix("member") }.count
+        guard network.model.namedParameters.count == ownTensors else {
+            throw ModelFileError.malformed(path: path, reason: "the file has \(ownTensors) tensors, \(name) has \(network.model.namedParameters.count)")
         }
         return (network, m)
     }

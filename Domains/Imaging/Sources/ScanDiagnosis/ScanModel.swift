@@ -48,19 +48,38 @@ public struct ScanModel: @unchecked Sendable {  // the network is only read (inf
         public var calibration: [Double]?
     }
 
+    /// The network (the first member when the model is an ensemble).
     public var network: NeuralNetwork
+    /// The other members of an ensemble (same architecture, other seeds); empty for one network.
+    public var ensemble: [NeuralNetwork] = []
     public var spec: Spec
+
+    public init(network: NeuralNetwork, spec: Spec, ensemble: [NeuralNetwork] = []) {
+        self.network = network
+        self.spec = spec
+        self.ensemble = ensemble
+    }
+
+    /// Every network of the model, the first one first.
+    public var members: [NeuralNetwork] { [network] + ensemble }
 
     /// Probabilities of the positive class for gray images (N, 1, H, W) in 0…1.
     public func probabilities(_ images: Tensor) -> [Double] {
         Self.positiveProbabilities(logits: logits(images), positive: spec.positiveClass, calibration: spec.calibration)
     }
 
-    /// The network's logits (N × classes) for gray images in 0…1.
+    /// The logits (N × classes) for gray images in 0…1; for an ensemble, the mean of its members' logits.
     public func logits(_ images: Tensor) -> [[Double]] {
-        let out = network.predict(standardized(images, mean: spec.mean, std: spec.std))
-        let k = out.shape[1]
-        return (0..<out.shape[0]).map { i in (0..<k).map { Double(out[flat: i * k + $0]) } }
+        let x = standardized(images, mean: spec.mean, std: spec.std)
+        var sum: [[Double]] = []
+        for member in members {
+            let out = member.predict(x)
+            let k = out.shape[1]
+            let z = (0..<out.shape[0]).map { i in (0..<k).map { Double(out[flat: i * k + $0]) } }
+            sum = sum.isEmpty ? z : zip(sum, z).map { a, b in zip(a, b).map(+) }
+        }
+        let scale = 1 / Double(members.count)
+        return sum.map { $0.map { $0 * scale } }
     }
 
     /// The positive class's margin m = z₊ − log Σ_{j≠+} e^{z_j} (softmax(z)₊ = σ(m)).
@@ -99,18 +118,18 @@ public struct ScanModel: @unchecked Sendable {  // the network is only read (inf
                                     preprocessing: ["gray_mean": .double(Double(spec.mean)), "gray_std": .double(Double(spec.std))],
                                     metrics: metrics, provenance: provenance,
                                     extra: ["scan": try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(spec))])
-        try network.save(to: path, details: details)
+        try network.save(to: path, details: details, ensemble: ensemble)
     }
 
     public static func read(path: String) throws -> ScanModel {
-        let (network, manifest) = try NeuralNetwork.load(from: path)
+        let (networks, manifest) = try NeuralNetwork.loadEnsemble(from: path)
         guard manifest.domain == "imaging", let scan = manifest.extra["scan"] else {
             throw DataError(file: path, message: "a neural network without the imaging part (not written by lepton-scan train)",
                             hint: "give a model written by lepton-scan train.")
         }
         do {
             let spec = try JSONDecoder().decode(Spec.self, from: JSONEncoder().encode(scan))
-            return ScanModel(network: network, spec: spec)
+            return ScanModel(network: networks[0], spec: spec, ensemble: Array(networks.dropFirst()))
         } catch {
             throw DataError(file: path, message: "the imaging part of the manifest is malformed (\(error))", hint: "train the model again.")
         }

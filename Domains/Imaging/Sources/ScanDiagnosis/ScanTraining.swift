@@ -33,11 +33,17 @@ public enum ScanTraining {
                             hint: "a classifier needs a subfolder per class, at least two.")
         }
         let outcome = try trainCNN(recipe, train: train, val: val, test: nil, positiveName: positive)
+        var others: [NeuralNetwork] = []
+        for k in 1..<max(1, recipe.ensembleSize) {
+            var member = recipe
+            member.seed = recipe.seed &+ UInt64(k)
+            others.append(try trainCNN(member, train: train, val: val, test: nil, positiveName: positive).network)
+        }
         let positiveIndex = try train.positiveClassIndex(positive)
         let (h, w) = (train.images.shape[2], train.images.shape[3])
         var spec = ScanModel.Spec(classNames: train.classNames, positiveClass: positiveIndex, mean: outcome.normalization.mean,
                                   std: outcome.normalization.std, height: h, width: w, threshold: 0.5, rule: rule, calibration: nil)
-        var model = ScanModel(network: outcome.network, spec: spec)
+        var model = ScanModel(network: outcome.network, spec: spec, ensemble: others)
         let labels = val.labels.map { $0 == positiveIndex ? 1.0 : 0 }
         // Calibration on the validation scans (Platt scaling), then the operating point on the calibrated probabilities.
         let logits = model.logits(val.images)

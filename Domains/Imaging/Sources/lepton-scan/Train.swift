@@ -23,6 +23,7 @@ struct Train: ParsableCommand {
     @Option(help: "The model file to write.") var out: String
     @Option(help: "Write the validation report (HTML) here.") var report: String?
     @Option(name: .customLong("init"), help: "Start from this model file's weights (same --model; another data set or resolution: tensors of another shape start fresh).") var initModel: String?
+    @Option(help: "Networks to train with seeds S, S+1, … and average (an ensemble in one model file).") var ensemble = 1
     @Option(help: "Keep the first N blocks (layers with weights) fixed; with --init, fine-tune only the rest.") var freeze = 0
     @Option(help: "Also report stratified k-fold cross-validated AUC of the recipe on --data (0: no).") var cvFolds = 0
     @Flag(help: "Augment training scans: shift each by up to 2 pixels and vary brightness and contrast by 10% (off by default: on PneumoniaMNIST 5-fold CV AUC was 0.9856 with it, 0.9871 without).") var augment = false
@@ -57,6 +58,8 @@ struct Train: ParsableCommand {
         }
         guard freeze >= 0 else { throw DataError("--freeze \(freeze) is negative", hint: "give the number of leading blocks to keep fixed (0: none).") }
         recipe.frozenBlocks = freeze
+        guard ensemble >= 1 else { throw DataError("--ensemble \(ensemble) is below 1", hint: "give the number of networks to average (1: one network).") }
+        recipe.ensembleSize = ensemble
         if augment {
             var augmentation = XRayAugmentation()
             augmentation.seed = common.seed

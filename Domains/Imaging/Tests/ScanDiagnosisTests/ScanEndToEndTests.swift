@@ -1,5 +1,6 @@
 import Foundation
 import LeptonTestSupport
+import ScanDiagnosis
 import XCTest
 
 /// Runs the built `lepton-scan` on phantoms it generates itself.
@@ -31,6 +32,14 @@ final class ScanEndToEndTests: XCTestCase {
         XCTAssertTrue(wrong.err.contains("the --init model is cnn-small, --model is mlp"), wrong.err)
         let tooMany = try scan.run(["train", "--data", bigger, "--init", model, "--freeze", "99", "--epochs", "1", "--out", dir.file("w.lepton")])
         XCTAssertTrue(tooMany.err.contains("cannot freeze 99 blocks"), tooMany.err)
+
+        // An ensemble of two networks is one model file; evaluate reads both members.
+        let pair = dir.file("pair.lepton")
+        let ens = try scan.run(["train", "--data", train, "--ensemble", "2", "--epochs", "2", "--batch-size", "32", "--positive", "finding",
+                                "--out", pair, "--quiet"])
+        XCTAssertEqual(ens.status, 0, ens.err)
+        XCTAssertEqual(try ScanModel.read(path: pair).members.count, 2)
+        XCTAssertEqual(try scan.run(["evaluate", "--model", pair, "--data", test, "--json"]).status, 0)
 
         // Cross-validation with augmentation reports one AUC per fold and their mean.
         let cv = try scan.run(["train", "--data", train, "--model", "cnn-small", "--epochs", "2", "--batch-size", "32", "--positive", "finding",
