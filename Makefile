@@ -53,6 +53,7 @@ bench: deps peers peers-imaging
 	$(SWIFT) build $(RELEASE_FLAGS) --product lepton-bench
 	$(SWIFT) build $(RELEASE_FLAGS) --product lepton-credit
 	$(SWIFT) build $(RELEASE_FLAGS) --product lepton-qc
+	$(SWIFT) build $(RELEASE_FLAGS) --product lepton-scan
 	PEER_PYTHON=$(VENV)/bin/python $(VENV)/bin/python Benchmarks/run_all.py "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/lepton-bench" --datasets "$(LEPTON_DATASETS)"
 
 ## demo: every domain that is in, on the embedded data/ (release build)

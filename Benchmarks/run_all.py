@@ -1,6 +1,6 @@
 """`make bench`: Lepton and its peers side by side, in one run, with ratios.
 
-Usage: run_all.py LEPTON_BENCH_BINARY [--only csv,png,logistic,gbdt,credit,qc,cnn,resnet,gemm] [--datasets DIR]
+Usage: run_all.py LEPTON_BENCH_BINARY [--only csv,png,logistic,gbdt,credit,qc,cnn,resnet,scan,gemm] [--datasets DIR]
 
 Each benchmark runs ours and the peer alternately (ours, peer, ours, peer) and keeps each
 one's best, so that load from other work on a shared machine hits both alike. The table it
@@ -237,6 +237,46 @@ def bench_resnet(binary, args):
                    a, b, "seconds_per_epoch", "s", 0.6)
 
 
+def bench_scan(binary, args):
+    """`lepton-scan classify`, PNG files to CSV, against Pillow + PyTorch eager and Pillow + ONNX
+    Runtime fp32 doing the same (scan_classify.py), at batch 256 on 2 threads; then our peak
+    memory classifying 100,000 scans against 4,708 (flat: the same within 10 %)."""
+    train = pneumonia_train(args)
+    if train is None:
+        return
+    scan = os.path.join(os.path.dirname(binary), "lepton-scan")
+    os.makedirs(DATA, exist_ok=True)
+    model = os.path.join(DATA, "scan-classify.lepton")
+    subprocess.run([scan, "train", "--data", train, "--epochs", "1", "--out", model, "--quiet"], check=True)
+    output = os.path.join(DATA, "scan-classify.csv")
+    ours = [scan, "classify", "--model", model, "--input", train, "--output", output, "--threads", "2", "--json", "--quiet"]
+    for runtime, title, target in [("torch", "PyTorch eager", 1.5), ("onnx", "ONNX Runtime fp32", 1.5)]:
+        peer = [PYTHON, os.path.join(PEERS, "scan_classify.py"), "--input", train, "--output", output + ".peer",
+                "--runtime", runtime, "--threads", "2"]
+        a, b = best_of_alternating(ours, peer, "images_per_second", True, rounds=3)
+        report(f"scan classify, {a['read']:,} PNGs to CSV, 2 threads, vs Pillow + {title}", a, b, "images_per_second",
+               "images/s", True, target)
+    # Memory: 100,000 scans as links cycling over the train images.
+    many = os.path.join(DATA, "scan-100k")
+    if not os.path.isdir(many):
+        files = sorted(os.path.join(d, f) for d, _, fs in os.walk(train) for f in fs if f.endswith(".png"))
+        os.makedirs(many + ".tmp", exist_ok=True)
+        for i in range(100_000):
+            os.symlink(os.path.abspath(files[i % len(files)]), os.path.join(many + ".tmp", f"{i:06d}.png"))
+        os.rename(many + ".tmp", many)
+
+    def peak_mb(input_folder):
+        run = subprocess.run(["/usr/bin/time", "-f", "%M", scan, "classify", "--model", model, "--input", input_folder,
+                              "--output", output, "--threads", "2", "--quiet"], check=True, capture_output=True, text=True)
+        return int(run.stderr.strip().splitlines()[-1]) / 1024
+
+    small, large = peak_mb(train), peak_mb(many)
+    verdict = "meets" if large <= 1.1 * small else "below"
+    print(f"| scan classify peak RSS, 100,000 scans vs 4,708 | {large:,.1f} MB | {small:,.1f} MB | "
+          f"{large / small:.2f}× | ≤ 1.1× ({verdict}) |")
+    sys.stdout.flush()
+
+
 def bench_gemm(binary, args):
     """GEMM through LeptonCore's BLAS funnel vs cblas_sgemm called directly (one process, alternating)."""
     result = run_json([binary, "gemm", "--threads", "2", "--json"])
@@ -248,7 +288,8 @@ def bench_gemm(binary, args):
 
 
 BENCHMARKS = {"csv": bench_csv, "png": bench_png, "logistic": bench_logistic, "gbdt": bench_gbdt,
-              "credit": bench_credit, "qc": bench_qc, "cnn": bench_cnn, "resnet": bench_resnet, "gemm": bench_gemm}
+              "credit": bench_credit, "qc": bench_qc, "cnn": bench_cnn, "resnet": bench_resnet, "scan": bench_scan,
+              "gemm": bench_gemm}
 
 
 def main():
