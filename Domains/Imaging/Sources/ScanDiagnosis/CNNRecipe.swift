@@ -25,6 +25,8 @@ public struct CNNRecipe: @unchecked Sendable {  // `initial` is only read
     public var initial: NeuralNetwork?
     /// Keep the first `frozenBlocks` blocks (top-level layers with weights) fixed.
     public var frozenBlocks = 0
+    /// Per-scan intensity normalisation (windowing, inversion), stored in the model; nil: none.
+    public var intensity: IntensityNormalization?
     /// Networks trained (seeds `seed`, `seed + 1`, …) whose logits are averaged (``ScanModel/ensemble``).
     public var ensembleSize = 1
 }

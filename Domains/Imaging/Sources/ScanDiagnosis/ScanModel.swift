@@ -46,6 +46,8 @@ public struct ScanModel: @unchecked Sendable {  // the network is only read (inf
         /// Logistic calibration fitted on validation scans (Platt scaling): p = σ(a·m + b) with m the
         /// positive class's logit margin over the others; nil: the plain softmax.
         public var calibration: [Double]?
+        /// Per-scan intensity normalisation before standardisation (nil: none; models before it had none).
+        public var intensity: IntensityNormalization?
     }
 
     /// The network (the first member when the model is an ensemble).
@@ -70,7 +72,7 @@ public struct ScanModel: @unchecked Sendable {  // the network is only read (inf
 
     /// The logits (N × classes) for gray images in 0…1; for an ensemble, the mean of its members' logits.
     public func logits(_ images: Tensor) -> [[Double]] {
-        let x = standardized(images, mean: spec.mean, std: spec.std)
+        let x = standardized(spec.intensity.map { $0.apply(batch: images) } ?? images, mean: spec.mean, std: spec.std)
         var sum: [[Double]] = []
         for member in members {
             let out = member.predict(x)

@@ -32,17 +32,20 @@ public enum ScanTraining {
             throw DataError(file: train.paths.first.map { ($0 as NSString).deletingLastPathComponent } ?? "", message: "only one class (\(train.classNames.joined()))",
                             hint: "a classifier needs a subfolder per class, at least two.")
         }
-        let outcome = try trainCNN(recipe, train: train, val: val, test: nil, positiveName: positive)
+        // The networks see normalised scans; the model applies the same normalisation to raw ones.
+        let (netTrain, netVal) = (recipe.intensity.map { train.normalized($0) } ?? train, recipe.intensity.map { val.normalized($0) } ?? val)
+        let outcome = try trainCNN(recipe, train: netTrain, val: netVal, test: nil, positiveName: positive)
         var others: [NeuralNetwork] = []
         for k in 1..<max(1, recipe.ensembleSize) {
             var member = recipe
             member.seed = recipe.seed &+ UInt64(k)
-            others.append(try trainCNN(member, train: train, val: val, test: nil, positiveName: positive).network)
+            others.append(try trainCNN(member, train: netTrain, val: netVal, test: nil, positiveName: positive).network)
         }
         let positiveIndex = try train.positiveClassIndex(positive)
         let (h, w) = (train.images.shape[2], train.images.shape[3])
         var spec = ScanModel.Spec(classNames: train.classNames, positiveClass: positiveIndex, mean: outcome.normalization.mean,
-                                  std: outcome.normalization.std, height: h, width: w, threshold: 0.5, rule: rule, calibration: nil)
+                                  std: outcome.normalization.std, height: h, width: w, threshold: 0.5, rule: rule, calibration: nil,
+                                  intensity: recipe.intensity)
         var model = ScanModel(network: outcome.network, spec: spec, ensemble: others)
         let labels = val.labels.map { $0 == positiveIndex ? 1.0 : 0 }
         // Calibration on the validation scans (Platt scaling), then the operating point on the calibrated probabilities.

@@ -23,6 +23,8 @@ struct Train: ParsableCommand {
     @Option(help: "The model file to write.") var out: String
     @Option(help: "Write the validation report (HTML) here.") var report: String?
     @Option(name: .customLong("init"), help: "Start from this model file's weights (same --model; another data set or resolution: tensors of another shape start fresh).") var initModel: String?
+    @Option(help: "Per-scan intensity window: none, minmax, or percentiles LOW-HIGH such as p1-p99 (for 16-bit scans); stored in the model.") var window = "none"
+    @Flag(help: "Invert intensities (MONOCHROME1-style scans, bone dark); stored in the model.") var invert = false
     @Option(help: "Networks to train with seeds S, S+1, … and average (an ensemble in one model file).") var ensemble = 1
     @Option(help: "Keep the first N blocks (layers with weights) fixed; with --init, fine-tune only the rest.") var freeze = 0
     @Option(help: "Also report stratified k-fold cross-validated AUC of the recipe on --data (0: no).") var cvFolds = 0
@@ -60,6 +62,13 @@ struct Train: ParsableCommand {
         recipe.frozenBlocks = freeze
         guard ensemble >= 1 else { throw DataError("--ensemble \(ensemble) is below 1", hint: "give the number of networks to average (1: one network).") }
         recipe.ensembleSize = ensemble
+        guard let parsedWindow = IntensityNormalization.parseWindow(window) else {
+            throw DataError("--window \(window) is not a window", hint: "give none, minmax, or percentiles LOW-HIGH with 0 ≤ LOW < HIGH ≤ 100, e.g. p1-p99.")
+        }
+        if parsedWindow != nil || invert {
+            recipe.intensity = IntensityNormalization(window: parsedWindow != nil, lowPercentile: parsedWindow?.low ?? 0,
+                                                      highPercentile: parsedWindow?.high ?? 100, invert: invert)
+        }
         if augment {
             var augmentation = XRayAugmentation()
             augmentation.seed = common.seed

@@ -41,6 +41,16 @@ final class ScanEndToEndTests: XCTestCase {
         XCTAssertEqual(try ScanModel.read(path: pair).members.count, 2)
         XCTAssertEqual(try scan.run(["evaluate", "--model", pair, "--data", test, "--json"]).status, 0)
 
+        // Intensity windowing and inversion are stored in the model and applied when it classifies.
+        let windowed = dir.file("windowed.lepton")
+        let wt = try scan.run(["train", "--data", train, "--window", "p1-p99", "--invert", "--epochs", "2", "--batch-size", "32",
+                               "--positive", "finding", "--out", windowed, "--quiet"])
+        XCTAssertEqual(wt.status, 0, wt.err)
+        XCTAssertEqual(try ScanModel.read(path: windowed).spec.intensity,
+                       IntensityNormalization(window: true, lowPercentile: 1, highPercentile: 99, invert: true))
+        let badWindow = try scan.run(["train", "--data", train, "--window", "p99-p1", "--out", dir.file("w.lepton")])
+        XCTAssertTrue(badWindow.err.contains("--window p99-p1 is not a window"), badWindow.err)
+
         // Cross-validation with augmentation reports one AUC per fold and their mean.
         let cv = try scan.run(["train", "--data", train, "--model", "cnn-small", "--epochs", "2", "--batch-size", "32", "--positive", "finding",
                                "--cv-folds", "3", "--augment", "--out", dir.file("cv.lepton"), "--json", "--quiet"])
