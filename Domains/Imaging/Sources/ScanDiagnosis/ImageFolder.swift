@@ -27,7 +27,7 @@ public enum ImageFolderError: Error, CustomStringConvertible {
         case .badImage(let path, let reason):
             return "\(path): cannot use this image: \(reason). Hint: remove or replace the file (classify puts such files in its rejects)."
         case .sizeMismatch(let path, let e, let f):
-            return "\(path): image is \(f.width)×\(f.height), the others are \(e.width)×\(e.height). Hint: resize the images to one size first."
+            return "\(path): image is \(f.width)×\(f.height), the others are \(e.width)×\(e.height). Hint: pass --size (and --fit) to bring every scan to one size, or resize them first."
         }
     }
 }
@@ -64,17 +64,18 @@ public struct ImageFolder: Sendable {
     }
 
     /// Loads `source`: a folder (``load(_:classNames:)``) or a CSV manifest (``loadManifest(_:classNames:)``).
-    public static func load(source: String, classNames expected: [String]? = nil) throws -> ImageFolder {
+    /// With `resize`, every scan is brought to its size (scans of mixed sizes are then allowed).
+    public static func load(source: String, classNames expected: [String]? = nil, resize: ScanResize? = nil) throws -> ImageFolder {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory), !isDirectory.boolValue {
-            return try loadManifest(source, classNames: expected)
+            return try loadManifest(source, classNames: expected, resize: resize)
         }
-        return try load(source, classNames: expected)
+        return try load(source, classNames: expected, resize: resize)
     }
 
     /// Loads `root`. With `classNames` given (e.g. the training set's), the tree must have
     /// exactly those subfolders; otherwise they are discovered.
-    public static func load(_ root: String, classNames expected: [String]? = nil) throws -> ImageFolder {
+    public static func load(_ root: String, classNames expected: [String]? = nil, resize: ScanResize? = nil) throws -> ImageFolder {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         guard fm.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -98,17 +99,19 @@ public struct ImageFolder: Sendable {
             files += pngs.map { ("\(folder)/\($0)", label) }
         }
 
-        return try decode(files, classNames: classes, patients: nil)
+        return try decode(files, classNames: classes, patients: nil, resize: resize)
     }
 
-    /// Decodes `files` in order; every image must have the size of the first.
-    static func decode(_ files: [(path: String, label: Int)], classNames: [String], patients: [String]?) throws -> ImageFolder {
+    /// Decodes `files` in order; every image must have the size of the first, or is resized by `resize`.
+    static func decode(_ files: [(path: String, label: Int)], classNames: [String], patients: [String]?,
+                       resize: ScanResize? = nil) throws -> ImageFolder {
         var pixels: [Float] = []
         var size: (width: Int, height: Int)?
         for file in files {
             let raster: Raster<Float>
             do {
-                raster = try PNG.readFloat(path: file.path, as: .gray).raster
+                let decoded = try PNG.readFloat(path: file.path, as: .gray).raster
+                raster = resize.map { $0.apply(decoded) } ?? decoded
             } catch {
                 throw ImageFolderError.badImage(path: file.path, reason: error.description)
             }

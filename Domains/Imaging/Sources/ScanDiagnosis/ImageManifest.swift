@@ -8,7 +8,7 @@ extension ImageFolder {
     /// in sorted order (or `expected`, which must then hold every label). With `patient_id`,
     /// ``ScanTraining/split(_:seed:)`` and cross-validation keep each patient's scans on one side.
     /// A malformed row, an empty path or label, or a missing file is an error naming the row.
-    public static func loadManifest(_ path: String, classNames expected: [String]? = nil) throws -> ImageFolder {
+    public static func loadManifest(_ path: String, classNames expected: [String]? = nil, resize: ScanResize? = nil) throws -> ImageFolder {
         let reader = try CSVReader(path: path)
         func column(_ name: String) -> Int? { reader.columns.firstIndex(of: name) }
         guard let pathColumn = column("path"), let labelColumn = column("label") else {
@@ -50,6 +50,6 @@ extension ImageFolder {
             // A row without a patient id is its own patient.
             r.patient.flatMap { $0.isEmpty ? nil : $0 } ?? "row \(i)"
         }
-        return try decode(rows.map { ($0.path, index[$0.label]!) }, classNames: classNames, patients: patients)
+        return try decode(rows.map { ($0.path, index[$0.label]!) }, classNames: classNames, patients: patients, resize: resize)
     }
 }

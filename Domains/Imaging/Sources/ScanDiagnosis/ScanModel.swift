@@ -48,6 +48,8 @@ public struct ScanModel: @unchecked Sendable {  // the network is only read (inf
         public var calibration: [Double]?
         /// Per-scan intensity normalisation before standardisation (nil: none; models before it had none).
         public var intensity: IntensityNormalization?
+        /// How scans of another size are brought to `width × height` (nil: stretch).
+        public var fit: ScanResize.Fit?
     }
 
     /// The network (the first member when the model is an ensemble).

@@ -16,11 +16,9 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         let scanModel = try ScanModel.read(path: model)
-        let folder = try ImageFolder.load(source: data, classNames: scanModel.spec.classNames)
-        guard folder.images.shape[2] == scanModel.spec.height, folder.images.shape[3] == scanModel.spec.width else {
-            throw DataError(file: data, message: "scans are \(folder.images.shape[3])×\(folder.images.shape[2]), the model takes \(scanModel.spec.width)×\(scanModel.spec.height)",
-                            hint: "evaluate on scans of the model's size.")
-        }
+        let spec = scanModel.spec
+        let folder = try ImageFolder.load(source: data, classNames: spec.classNames,
+                                          resize: ScanResize(width: spec.width, height: spec.height, fit: spec.fit ?? .stretch))
         let labels = folder.labels.map { $0 == scanModel.spec.positiveClass ? 1.0 : 0 }
         let scores = scanModel.probabilities(folder.images)
         let e = ScanEvaluation(labels: labels, scores: scores, threshold: scanModel.spec.threshold, seed: common.seed)

@@ -23,6 +23,8 @@ struct Train: ParsableCommand {
     @Option(help: "The model file to write.") var out: String
     @Option(help: "Write the validation report (HTML) here.") var report: String?
     @Option(name: .customLong("init"), help: "Start from this model file's weights (same --model; another data set or resolution: tensors of another shape start fresh).") var initModel: String?
+    @Option(help: "Bring every scan to this size, N or WxH (default: the scans' own size, which must then be one).") var size: String?
+    @Option(help: "How scans of another size or aspect ratio are resized: stretch, letterbox or crop (centre); stored in the model.") var fit = "stretch"
     @Option(help: "Per-scan intensity window: none, minmax, or percentiles LOW-HIGH such as p1-p99 (for 16-bit scans); stored in the model.") var window = "none"
     @Flag(help: "Invert intensities (MONOCHROME1-style scans, bone dark); stored in the model.") var invert = false
     @Option(help: "Networks to train with seeds S, S+1, … and average (an ensemble in one model file).") var ensemble = 1
@@ -44,8 +46,17 @@ struct Train: ParsableCommand {
 
     func run() throws {
         let console = Console(options: common)
-        let folder = try ImageFolder.load(source: data)
-        let (train, validation) = try val.map { (folder, try ImageFolder.load(source: $0, classNames: folder.classNames)) } ?? ScanTraining.split(folder, seed: common.seed)
+        guard let fitMode = ScanResize.Fit(rawValue: fit) else {
+            throw DataError("--fit \(fit) is not a fit", hint: "give stretch, letterbox or crop.")
+        }
+        let requested = try size.map { text -> ScanResize in
+            guard let s = ScanResize.parseSize(text) else { throw DataError("--size \(text) is not a size", hint: "give N (square) or WxH, e.g. 28 or 64x48.") }
+            return ScanResize(width: s.width, height: s.height, fit: fitMode)
+        }
+        let folder = try ImageFolder.load(source: data, resize: requested)
+        let target = ScanResize(width: folder.images.shape[3], height: folder.images.shape[2], fit: fitMode)
+        let (train, validation) = try val.map { (folder, try ImageFolder.load(source: $0, classNames: folder.classNames, resize: target)) }
+            ?? ScanTraining.split(folder, seed: common.seed)
         ScanTraining.dataLines(train, validation).forEach(console.note)
         var recipe = CNNRecipe()
         (recipe.model, recipe.epochs, recipe.batchSize, recipe.learningRate) = (model, epochs, batchSize, learningRate)
@@ -75,9 +86,10 @@ struct Train: ParsableCommand {
             recipe.augmentation = augmentation
         }
         let cv = cvFolds >= 2 ? try ScanTraining.crossValidate(folder, recipe: recipe, positive: positive, folds: cvFolds, seed: common.seed) : nil
-        let result = try ScanTraining.run(train: train, val: validation, recipe: recipe, positive: positive, rule: try Train.rule(operatingPoint),
+        var result = try ScanTraining.run(train: train, val: validation, recipe: recipe, positive: positive, rule: try Train.rule(operatingPoint),
                                           seed: common.seed)
         let provenance = RunProvenance.current(tool: "lepton-scan", seed: common.seed, dataFile: data, fingerprint: .some(nil))
+        result.model.spec.fit = fitMode
         try result.model.write(to: out, metrics: ["val_auc": result.validation.value("auc")], provenance: provenance)
         if let report {
             let labels = validation.labels.map { $0 == result.model.spec.positiveClass ? 1.0 : 0 }

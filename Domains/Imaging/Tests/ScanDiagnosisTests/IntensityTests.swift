@@ -1,4 +1,5 @@
 import LeptonCore
+import LeptonIO
 @testable import ScanDiagnosis
 import XCTest
 
@@ -51,4 +52,23 @@ final class IntensityTests: XCTestCase {
 private func XCTAssertEqual(_ a: [Float], _ b: [Float], accuracy: Float, file: StaticString = #filePath, line: UInt = #line) {
     XCTAssertEqual(a.count, b.count, file: file, line: line)
     for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: accuracy, file: file, line: line) }
+}
+
+final class ScanResizeTests: XCTestCase {
+    func testSizesParseAndEveryFitGivesTheTargetSize() {
+        XCTAssertTrue(ScanResize.parseSize("28").map { $0 == (28, 28) } ?? false)
+        XCTAssertTrue(ScanResize.parseSize("64x48").map { $0 == (64, 48) } ?? false)
+        for bad in ["0", "x", "28x", "5000", "2x3x4", "-3", ""] { XCTAssertTrue(ScanResize.parseSize(bad) == nil, bad) }
+        // A wide scan (bright left half) at 8×8: every fit gives 8×8 in 0…1; letterbox pads with 0 above and below.
+        let wide = Raster(width: 16, height: 4, layout: .gray, pixels: (0..<64).map { Float($0 % 16 < 8 ? 1 : 0.5) })
+        for fit in ScanResize.Fit.allCases {
+            let out = ScanResize(width: 8, height: 8, fit: fit).apply(wide)
+            XCTAssertEqual([out.width, out.height], [8, 8])
+            XCTAssertTrue(out.pixels.allSatisfy { (0...1).contains($0) })
+        }
+        let boxed = ScanResize(width: 8, height: 8, fit: .letterbox).apply(wide)
+        XCTAssertEqual(boxed.pixels[0], 0)
+        XCTAssertEqual(boxed.pixels[4 * 8], 1, accuracy: 1e-6)
+        XCTAssertEqual(ScanResize(width: 16, height: 4).apply(wide), wide)
+    }
 }

@@ -51,6 +51,30 @@ final class ScanEndToEndTests: XCTestCase {
         let badWindow = try scan.run(["train", "--data", train, "--window", "p99-p1", "--out", dir.file("w.lepton")])
         XCTAssertTrue(badWindow.err.contains("--window p99-p1 is not a window"), badWindow.err)
 
+        // Mixed sizes: an error naming --size without it; with --size and --fit the scans are
+        // resized, the fit is stored, and evaluate resizes scans of another size the same way.
+        let mixed = dir.file("mixed")
+        XCTAssertEqual(try scan.run(["synth", "--count", "40", "--size", "16", "--seed", "5", "--out", mixed, "--quiet"]).status, 0)
+        XCTAssertEqual(try scan.run(["synth", "--count", "40", "--size", "24", "--seed", "6", "--out", dir.file("mixed-big"), "--quiet"]).status, 0)
+        for cls in ["finding", "normal"] {
+            for name in try FileManager.default.contentsOfDirectory(atPath: dir.file("mixed-big/\(cls)")) {
+                try FileManager.default.moveItem(atPath: dir.file("mixed-big/\(cls)/\(name)"), toPath: dir.file("mixed/\(cls)/big-\(name)"))
+            }
+        }
+        let noSize = try scan.run(["train", "--data", mixed, "--epochs", "1", "--out", dir.file("w.lepton")])
+        XCTAssertNotEqual(noSize.status, 0)
+        XCTAssertTrue(noSize.err.contains("pass --size"), noSize.err)
+        let boxed = dir.file("boxed.lepton")
+        let sized = try scan.run(["train", "--data", mixed, "--size", "20", "--fit", "letterbox", "--epochs", "2", "--batch-size", "32",
+                                  "--positive", "finding", "--out", boxed, "--quiet"])
+        XCTAssertEqual(sized.status, 0, sized.err)
+        let boxedSpec = try ScanModel.read(path: boxed).spec
+        XCTAssertEqual([boxedSpec.width, boxedSpec.height], [20, 20])
+        XCTAssertEqual(boxedSpec.fit, .letterbox)
+        let other = try scan.run(["evaluate", "--model", boxed, "--data", test, "--json"])
+        XCTAssertEqual(other.status, 0, other.err)
+        XCTAssertEqual(try other.json()["n"] as? Int, 60)
+
         // Cross-validation with augmentation reports one AUC per fold and their mean.
         let cv = try scan.run(["train", "--data", train, "--model", "cnn-small", "--epochs", "2", "--batch-size", "32", "--positive", "finding",
                                "--cv-folds", "3", "--augment", "--out", dir.file("cv.lepton"), "--json", "--quiet"])
