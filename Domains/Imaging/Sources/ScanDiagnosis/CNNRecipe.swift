@@ -25,6 +25,14 @@ public struct CNNRecipe: @unchecked Sendable {  // `initial` is only read
     public var initial: NeuralNetwork?
     /// Keep the first `frozenBlocks` blocks (top-level layers with weights) fixed.
     public var frozenBlocks = 0
+    /// Decoupled weight decay λ: AdamW when positive (w ← w − lr·λ·w each step), Adam when 0.
+    public var weightDecay: Float = 0
+    /// Learning-rate schedule: reduce-on-plateau from a constant rate (nil), or warm-up then
+    /// cosine decay over all the epochs, with this many warm-up epochs.
+    public var cosineWarmupEpochs: Int?
+    /// Weight each training scan by N / (K · n_c) for its class c (K classes, n_c scans of c),
+    /// so every class weighs the same in the loss.
+    public var balanceClasses = false
     /// Per-scan intensity normalisation (windowing, inversion), stored in the model; nil: none.
     public var intensity: IntensityNormalization?
     /// Networks trained (seeds `seed`, `seed + 1`, …) whose logits are averaged (``ScanModel/ensemble``).
@@ -77,25 +85,32 @@ public func trainCNN(_ recipe: CNNRecipe, train: ImageFolder, val: ImageFolder, 
         }
         network.freezeLeadingBlocks(recipe.frozenBlocks)
     }
+    let stepsPerEpoch = (train.count + recipe.batchSize - 1) / max(recipe.batchSize, 1)
+    let schedule: LearningRateSchedule = recipe.cosineWarmupEpochs.map { warmup in
+        .cosine(peak: recipe.learningRate, warmup: min(warmup, recipe.epochs - 1) * stepsPerEpoch, total: recipe.epochs * stepsPerEpoch)
+    } ?? .constant(recipe.learningRate)
     let config = TrainerConfig(
         epochs: recipe.epochs, batchSize: recipe.batchSize, seed: recipe.seed,
-        schedule: .constant(recipe.learningRate), earlyStoppingPatience: recipe.patience,
+        schedule: schedule, earlyStoppingPatience: recipe.patience,
         restoreBestWeights: true,
-        reduceOnPlateau: PlateauSettings(factor: recipe.plateauFactor, patience: recipe.plateauPatience),
+        reduceOnPlateau: recipe.cosineWarmupEpochs == nil ? PlateauSettings(factor: recipe.plateauFactor, patience: recipe.plateauPatience) : nil,
         threads: .fixed(recipe.threads))
+    let weights: [Float]? = recipe.balanceClasses ? balancedClassWeights(train.labels, classes: train.classNames.count) : nil
     let auc = Metric.rocAUC(positiveClass: positive)
     let progress = isatty(STDERR_FILENO) == 1
-    let history = try network.fit(
-        Trainer(config), optimizer: Adam(), loss: SoftmaxCrossEntropy(), inputs: x, targets: train.targets,
-        validation: (vx, val.targets), metric: auc,
-        callbacks: TrainingCallbacks(onBatchEnd: nil, onEpochEnd: { record in
+    let callbacks = TrainingCallbacks(onBatchEnd: nil, onEpochEnd: { record in
             if progress {
                 FileHandle.standardError.write(Data(String(
                     format: "epoch %d: train loss %.4f, val AUC %.4f, lr %.2g, %.2f s\n", record.epoch,
                     record.trainLoss, record.metric ?? .nan, record.learningRate, record.seconds).utf8))
             }
             return true
-        }, augment: recipe.augmentation.map { a in { x, epoch, batch in a.apply(x, epoch: epoch, batch: batch) } }))
+        }, augment: recipe.augmentation.map { a in { x, epoch, batch in a.apply(x, epoch: epoch, batch: batch) } })
+    let history = recipe.weightDecay > 0
+        ? try network.fit(Trainer(config), optimizer: AdamW(weightDecay: recipe.weightDecay), loss: SoftmaxCrossEntropy(), inputs: x,
+                          targets: train.targets, sampleWeights: weights, validation: (vx, val.targets), metric: auc, callbacks: callbacks)
+        : try network.fit(Trainer(config), optimizer: Adam(), loss: SoftmaxCrossEntropy(), inputs: x,
+                          targets: train.targets, sampleWeights: weights, validation: (vx, val.targets), metric: auc, callbacks: callbacks)
     let valOut = network.predict(vx)
     var outcome = CNNOutcome(
         network: network, history: history, valAUC: auc.evaluate(valOut, val.targets),
@@ -109,3 +124,14 @@ public func trainCNN(_ recipe: CNNRecipe, train: ImageFolder, val: ImageFolder, 
     return outcome
 }
 
+
+/// Per-scan weights N / (K · n_c) for labels in 0..<classes (classes without scans are skipped):
+/// each class's weights sum to N / K, so the loss weighs every class alike.
+public func balancedClassWeights(_ labels: [Int], classes: Int) -> [Float] {
+    var counts = [Int](repeating: 0, count: max(classes, 1))
+    for l in labels where counts.indices.contains(l) { counts[l] += 1 }
+    let present = counts.filter { $0 > 0 }.count
+    return labels.map { l in
+        counts.indices.contains(l) && counts[l] > 0 ? Float(labels.count) / Float(present * counts[l]) : 1
+    }
+}

@@ -23,6 +23,10 @@ struct Train: ParsableCommand {
     @Option(help: "The model file to write.") var out: String
     @Option(help: "Write the validation report (HTML) here.") var report: String?
     @Option(name: .customLong("init"), help: "Start from this model file's weights (same --model; another data set or resolution: tensors of another shape start fresh).") var initModel: String?
+    @Option(help: "Decoupled weight decay (AdamW) when above 0; 0: Adam.") var weightDecay: Float = 0
+    @Option(help: "Learning-rate schedule: plateau (constant, cut on plateaus of validation AUC) or cosine (warm-up, then cosine decay).") var schedule = "plateau"
+    @Option(help: "Warm-up epochs of the cosine schedule.") var warmupEpochs = 2
+    @Option(help: "Class weights in the loss: none, or balanced (every class weighs the same).") var classWeights = "none"
     @Option(help: "Bring every scan to this size, N or WxH (default: the scans' own size, which must then be one).") var size: String?
     @Option(help: "How scans of another size or aspect ratio are resized: stretch, letterbox or crop (centre); stored in the model.") var fit = "stretch"
     @Option(help: "Per-scan intensity window: none, minmax, or percentiles LOW-HIGH such as p1-p99 (for 16-bit scans); stored in the model.") var window = "none"
@@ -73,6 +77,20 @@ struct Train: ParsableCommand {
         recipe.frozenBlocks = freeze
         guard ensemble >= 1 else { throw DataError("--ensemble \(ensemble) is below 1", hint: "give the number of networks to average (1: one network).") }
         recipe.ensembleSize = ensemble
+        guard weightDecay >= 0, weightDecay.isFinite else { throw DataError("--weight-decay \(weightDecay) is negative", hint: "give 0 (Adam) or a small positive decay such as 1e-4.") }
+        recipe.weightDecay = weightDecay
+        switch schedule {
+        case "plateau": recipe.cosineWarmupEpochs = nil
+        case "cosine":
+            guard warmupEpochs >= 0 else { throw DataError("--warmup-epochs \(warmupEpochs) is negative", hint: "give 0 or more epochs.") }
+            recipe.cosineWarmupEpochs = warmupEpochs
+        default: throw DataError("--schedule \(schedule) is not a schedule", hint: "give plateau or cosine.")
+        }
+        switch classWeights {
+        case "none": recipe.balanceClasses = false
+        case "balanced": recipe.balanceClasses = true
+        default: throw DataError("--class-weights \(classWeights) is not a choice", hint: "give none or balanced.")
+        }
         guard let parsedWindow = IntensityNormalization.parseWindow(window) else {
             throw DataError("--window \(window) is not a window", hint: "give none, minmax, or percentiles LOW-HIGH with 0 ≤ LOW < HIGH ≤ 100, e.g. p1-p99.")
         }

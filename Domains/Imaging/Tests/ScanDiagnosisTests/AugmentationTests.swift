@@ -53,3 +53,23 @@ final class AugmentationTests: XCTestCase {
         }
     }
 }
+
+final class ClassWeightTests: XCTestCase {
+    /// Each present class's weights sum to N / K; one class gives weight 1 everywhere.
+    func testBalancedWeightsGiveEveryClassTheSameTotal() {
+        var rng = SeededGenerator(seed: 3)
+        for n in [1, 2, 10, 1000] {
+            for classes in [1, 2, 3] {
+                let labels = (0..<n).map { i in i == 0 ? 0 : Int(rng.next() % UInt64(classes)) }
+                let weights = balancedClassWeights(labels, classes: classes)
+                let present = Set(labels)
+                for c in present {
+                    let total = zip(labels, weights).filter { $0.0 == c }.map { Double($0.1) }.reduce(0, +)
+                    XCTAssertEqual(total, Double(n) / Double(present.count), accuracy: 1e-3)
+                }
+            }
+        }
+        XCTAssertEqual(balancedClassWeights([0, 0, 0], classes: 1), [1, 1, 1])
+        XCTAssertEqual(balancedClassWeights([0, 1, 1, 1], classes: 2), [2, 2.0 / 3, 2.0 / 3, 2.0 / 3])
+    }
+}

@@ -75,6 +75,15 @@ final class ScanEndToEndTests: XCTestCase {
         XCTAssertEqual(other.status, 0, other.err)
         XCTAssertEqual(try other.json()["n"] as? Int, 60)
 
+        // AdamW with warm-up + cosine and balanced class weights.
+        let cosine = try scan.run(["train", "--data", train, "--weight-decay", "1e-4", "--schedule", "cosine", "--warmup-epochs", "1",
+                                   "--class-weights", "balanced", "--epochs", "3", "--batch-size", "32", "--positive", "finding",
+                                   "--out", dir.file("cosine.lepton"), "--json", "--quiet"])
+        XCTAssertEqual(cosine.status, 0, cosine.err)
+        XCTAssertNotNil(try cosine.json()["val_auc"] as? Double)
+        let badSchedule = try scan.run(["train", "--data", train, "--schedule", "linear", "--out", dir.file("w.lepton")])
+        XCTAssertTrue(badSchedule.err.contains("--schedule linear is not a schedule"), badSchedule.err)
+
         // Cross-validation with augmentation reports one AUC per fold and their mean.
         let cv = try scan.run(["train", "--data", train, "--model", "cnn-small", "--epochs", "2", "--batch-size", "32", "--positive", "finding",
                                "--cv-folds", "3", "--augment", "--out", dir.file("cv.lepton"), "--json", "--quiet"])
