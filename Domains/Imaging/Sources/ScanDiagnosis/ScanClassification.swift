@@ -59,9 +59,9 @@ public enum ScanClassification {
     }
 
     /// Classifies `files` into `output` (CSV: path, probability, decision, flag) and `rejects`, both atomic.
-    /// With `saliency`, an occlusion map overlay (``Saliency``) is written there for every flagged scan.
+    /// With `saliency`, a saliency overlay (``SaliencyMethod``: Grad-CAM by default) is written there for every flagged scan.
     public static func run(model: ScanModel, files: [String], output: String, rejects: String, threads: Int,
-                           batchSize: Int = 256, saliency: String? = nil, progress: ((Int) -> Void)? = nil) throws -> Summary {
+                           batchSize: Int = 256, saliency: String? = nil, saliencyMethod: SaliencyMethod = .gradcam, progress: ((Int) -> Void)? = nil) throws -> Summary {
         let started = Date()
         let out = try CSVWriter(path: output), rej = try CSVWriter(path: rejects)
         var summary = Summary()
@@ -98,7 +98,7 @@ public enum ScanClassification {
                             if let saliency {
                                 let image = Array(pixels[(k * w * h)..<((k + 1) * w * h)])
                                 let name = (path as NSString).lastPathComponent.replacingOccurrences(of: ".png", with: "", options: .caseInsensitive)
-                                try Saliency.writeOverlay(image: image, map: Saliency.occlusion(model: model, image: image), width: w, height: h,
+                                try Saliency.writeOverlay(image: image, map: saliencyMethod.map(model: model, image: image), width: w, height: h,
                                                           to: "\(saliency)/\(String(format: "%06d", summary.written))-\(name)-saliency.png")
                             }
                         }

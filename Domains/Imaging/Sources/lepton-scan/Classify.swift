@@ -15,16 +15,20 @@ struct Classify: ParsableCommand {
     @Option(help: "The CSV to write (path, probability, decision, flag).") var output: String
     @Option(help: "Where to write unreadable scans with their reason (default: <output>.rejects.csv).") var rejects: String?
     @Option(help: "Largest tolerated share of rejected scans; above it the outputs are written and the exit code is 3.") var maxRejectRate = 0.01
-    @Option(help: "Write an occlusion saliency overlay (PNG) for every flagged scan into this folder.") var saliency: String?
+    @Option(help: "Write a saliency overlay (PNG) for every flagged scan into this folder.") var saliency: String?
+    @Option(help: "Saliency map: gradcam (the last convolutional block; occlusion for models without one) or occlusion.") var saliencyMethod = "gradcam"
 
     func run() throws {
         let console = Console(options: common)
         let scanModel = try ScanModel.read(path: model)
+        guard let method = SaliencyMethod(rawValue: saliencyMethod) else {
+            throw DataError("--saliency-method \(saliencyMethod) is not a method", hint: "give gradcam or occlusion.")
+        }
         let started = Date()  // throughput counts finding the files too, as a user waits for it
         let files = try ScanSource.files(input)
         let progress = console.progress("classifying", unit: "scans", total: files.count)
         let s = try ScanClassification.run(model: scanModel, files: files, output: output, rejects: rejects ?? output + ".rejects.csv",
-                                           threads: common.threads.resolved, saliency: saliency) { progress.update(items: $0) }
+                                           threads: common.threads.resolved, saliency: saliency, saliencyMethod: method) { progress.update(items: $0) }
         progress.finish()
         let seconds = Date().timeIntervalSince(started)
         let summary = BatchSummary(read: s.read, written: s.written, rejected: s.rejected, outputPath: output,

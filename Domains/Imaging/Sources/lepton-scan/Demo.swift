@@ -45,7 +45,7 @@ struct Demo: ParsableCommand {
                      "== Evaluation on the new phantoms (95% bootstrap intervals)"] + evaluation.lines + ["report: \(reportPath)"]
             + [String(format: "== Classified %d scans in %.2f s: %d written, %d flagged, %d rejected → %@", classified.read, classified.seconds,
                       classified.written, classified.flagged, classified.rejected, outDir + "/classified.csv"),
-               "occlusion saliency maps of the flagged scans in \(outDir)/saliency"]
+               "Grad-CAM saliency maps of the flagged scans in \(outDir)/saliency"]
         console.result(human: lines, summary: [("model", .string(modelPath))] + evaluation.jsonFields)
     }
 }

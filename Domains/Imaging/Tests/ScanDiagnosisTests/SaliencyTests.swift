@@ -36,6 +36,23 @@ final class SaliencyTests: XCTestCase {
         let map = Saliency.occlusion(model: result.model, image: example, window: 4, stride: 2)
         let peak = Saliency.peak(map, width: size)
         XCTAssertTrue((0..<8).contains(peak.y) && (0..<8).contains(peak.x), "peak at \(peak)")
+        // Grad-CAM on the last convolutional block peaks on the square too, for one network
+        // and for a two-network ensemble; the dense-only models have no convolutional block.
+        for model in [result.model, ScanModel(network: result.model.network, spec: result.model.spec, ensemble: [result.model.network])] {
+            let cam = try XCTUnwrap(Saliency.gradCAM(model: model, image: example))
+            XCTAssertEqual(cam.count, size * size)
+            XCTAssertTrue(cam.allSatisfy { $0.isFinite && $0 >= 0 })
+            let camPeak = Saliency.peak(cam, width: size)
+            XCTAssertTrue((0..<8).contains(camPeak.y) && (0..<8).contains(camPeak.x), "Grad-CAM peak at \(camPeak)")
+        }
+        // Channels-last ResNet-18: a map of the scan's size, finite and non-negative.
+        let resnet = try NeuralNetwork(ArchitectureSpec(name: "resnet18", inputShape: [1, size, size], outputs: 2), seed: 2)
+        let resnetCAM = try XCTUnwrap(Saliency.gradCAM(model: ScanModel(network: resnet, spec: result.model.spec), image: example))
+        XCTAssertEqual(resnetCAM.count, size * size)
+        XCTAssertTrue(resnetCAM.allSatisfy { $0.isFinite && $0 >= 0 })
+        let mlp = try NeuralNetwork(ArchitectureSpec(name: "mlp", inputShape: [1, size, size], outputs: 2), seed: 1)
+        XCTAssertNil(Saliency.gradCAM(model: ScanModel(network: mlp, spec: result.model.spec), image: example))
+
         // The overlay is a readable RGB PNG of the scan's size.
         let dir = try TemporaryDirectory("saliency")
         defer { dir.remove() }
