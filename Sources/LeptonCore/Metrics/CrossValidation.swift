@@ -16,9 +16,10 @@ public func stratifiedFolds(labels: [Double], folds k: Int, seed: UInt64) -> [In
 /// Seeded grouped k-fold assignment: every row of one group (a patient, a machine) gets the same
 /// fold, so no group is on both sides of a split. Groups are stratified by their largest label:
 /// each such stratum's groups are shuffled with `SeededGenerator(seed:)` and dealt to the fold
-/// with the fewest rows so far (ties: the lowest fold), so folds stay near equal in rows even
-/// when groups differ in size. Groups are compared by name; with every group of one row this
-/// is a stratified k-fold split.
+/// with the fewest rows of that stratum so far (ties: the fewest rows in all, then the lowest
+/// fold), so each fold gets its share of every stratum and folds stay near equal in rows even
+/// when groups differ in size. Groups are compared by name; with every group of one row each
+/// fold gets every class's share ±1, as in a stratified split.
 public func groupedFolds(labels: [Double], groups: [String], folds k: Int, seed: UInt64) -> [Int] {
     precondition(k >= 2, "groupedFolds: k must be at least 2")
     precondition(groups.count == labels.count, "groupedFolds: \(groups.count) groups for \(labels.count) rows")
@@ -31,10 +32,13 @@ public func groupedFolds(labels: [Double], groups: [String], folds k: Int, seed:
     for level in Set(stratum.values).sorted() {
         var names = stratum.filter { $0.value == level }.map(\.key).sorted()
         names.shuffle(using: &rng)
+        var inStratum = [Int](repeating: 0, count: k)
         for name in names {
-            let target = size.indices.min { size[$0] < size[$1] }!
+            let target = size.indices.min { (inStratum[$0], size[$0]) < (inStratum[$1], size[$1]) }!
+            let count = rowsOf[name]!.count
             for row in rowsOf[name]! { fold[row] = target }
-            size[target] += rowsOf[name]!.count
+            size[target] += count
+            inStratum[target] += count
         }
     }
     return fold

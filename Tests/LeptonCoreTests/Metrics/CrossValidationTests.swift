@@ -85,6 +85,17 @@ final class CrossValidateTests: XCTestCase {
                 foldOf[g] = f
             }
         }
+        // One row per group: every fold gets each class's share ±1 (11 negatives, 4 positives, k = 5).
+        let single = (0..<15).map { "r\($0)" }, imbalanced = (0..<15).map { $0 < 4 ? 1.0 : 0 }
+        for seed in 0..<20 as Range<UInt64> {
+            let folds = groupedFolds(labels: imbalanced, groups: single, folds: 5, seed: seed)
+            for f in 0..<5 {
+                let positives = (0..<15).filter { folds[$0] == f && imbalanced[$0] == 1 }.count
+                let negatives = (0..<15).filter { folds[$0] == f && imbalanced[$0] == 0 }.count
+                XCTAssertTrue((0...1).contains(positives) && (2...3).contains(negatives), "seed \(seed) fold \(f): \(positives)+\(negatives)")
+            }
+            XCTAssertEqual(Set((0..<15).filter { imbalanced[$0] == 1 }.map { folds[$0] }).count, 4)
+        }
         let many = (0..<1000).map { "patient\($0 / 2)" }
         let labels = (0..<1000).map { Double(($0 / 2) % 2) }
         let sizes = Dictionary(grouping: groupedFolds(labels: labels, groups: many, folds: 5, seed: 1), by: { $0 }).mapValues(\.count)

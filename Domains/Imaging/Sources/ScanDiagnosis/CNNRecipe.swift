@@ -85,7 +85,11 @@ public func trainCNN(_ recipe: CNNRecipe, train: ImageFolder, val: ImageFolder, 
         }
         network.freezeLeadingBlocks(recipe.frozenBlocks)
     }
-    let stepsPerEpoch = (train.count + recipe.batchSize - 1) / max(recipe.batchSize, 1)
+    guard recipe.epochs >= 1, recipe.batchSize >= 1, train.count >= 1 else {
+        throw DataError("cannot train \(recipe.epochs) epochs of batches of \(recipe.batchSize) on \(train.count) scans",
+                        hint: "give --epochs and --batch-size of at least 1, and training scans.")
+    }
+    let stepsPerEpoch = (train.count + recipe.batchSize - 1) / recipe.batchSize
     let schedule: LearningRateSchedule = recipe.cosineWarmupEpochs.map { warmup in
         .cosine(peak: recipe.learningRate, warmup: min(warmup, recipe.epochs - 1) * stepsPerEpoch, total: recipe.epochs * stepsPerEpoch)
     } ?? .constant(recipe.learningRate)
@@ -106,11 +110,11 @@ public func trainCNN(_ recipe: CNNRecipe, train: ImageFolder, val: ImageFolder, 
             }
             return true
         }, augment: recipe.augmentation.map { a in { x, epoch, batch in a.apply(x, epoch: epoch, batch: batch) } })
-    let history = recipe.weightDecay > 0
-        ? try network.fit(Trainer(config), optimizer: AdamW(weightDecay: recipe.weightDecay), loss: SoftmaxCrossEntropy(), inputs: x,
-                          targets: train.targets, sampleWeights: weights, validation: (vx, val.targets), metric: auc, callbacks: callbacks)
-        : try network.fit(Trainer(config), optimizer: Adam(), loss: SoftmaxCrossEntropy(), inputs: x,
-                          targets: train.targets, sampleWeights: weights, validation: (vx, val.targets), metric: auc, callbacks: callbacks)
+    func fit(_ optimizer: some Optimizer) throws -> TrainingHistory {
+        try network.fit(Trainer(config), optimizer: optimizer, loss: SoftmaxCrossEntropy(), inputs: x, targets: train.targets,
+                        sampleWeights: weights, validation: (vx, val.targets), metric: auc, callbacks: callbacks)
+    }
+    let history = recipe.weightDecay > 0 ? try fit(AdamW(weightDecay: recipe.weightDecay)) : try fit(Adam())
     let valOut = network.predict(vx)
     var outcome = CNNOutcome(
         network: network, history: history, valAUC: auc.evaluate(valOut, val.targets),

@@ -12,11 +12,12 @@ extension Saliency {
     /// the other logits: exact here, because m depends on A only through the pooled means.
     /// The map is ReLU(Σ_k α_k A_k), bilinearly resized to the scan; for an ensemble, the mean
     /// of its members' maps. Returns nil when the network has no such head (logistic, mlp).
+    /// It runs the layers one by one (their inference caches change), so it must not run
+    /// concurrently with other passes through the same model.
     public static func gradCAM(model: ScanModel, image: [Float]) -> [Float]? {
         let (h, w) = (model.spec.height, model.spec.width)
         precondition(image.count == h * w, "Grad-CAM: the image is not the model's size")
-        let raw = Tensor(shape: [1, 1, h, w], scalars: image)
-        let x = standardized(model.spec.intensity.map { $0.apply(batch: raw) } ?? raw, mean: model.spec.mean, std: model.spec.std)
+        let x = model.prepared(Tensor(shape: [1, 1, h, w], scalars: image))
         var total: [Float]?
         for network in model.members {
             guard let map = classActivationMap(network, x, positive: model.spec.positiveClass) else { return nil }
@@ -36,7 +37,7 @@ extension Saliency {
         for layer in layers.dropLast(2) { a = layer.forward(a, training: false) }
         let channelsLast = pool.layout == .channelsLast
         let (c, hh, ww) = channelsLast ? (a.shape[3], a.shape[1], a.shape[2]) : (a.shape[1], a.shape[2], a.shape[3])
-        let logits = network.predict(x).scalars.map(Double.init)
+        let logits = dense.forward(pool.forward(a, training: false), training: false).scalars.map(Double.init)
         let k = dense.outputFeatures
         // ∂m/∂z_j: 1 for the positive class, −softmax over the others for the rest.
         let others = (0..<k).filter { $0 != positive }

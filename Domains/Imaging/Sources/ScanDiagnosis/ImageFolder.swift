@@ -129,6 +129,9 @@ public struct ImageFolder: Sendable {
                            labels: files.map(\.label), paths: files.map(\.path), patients: patients)
     }
 
+    /// 1 for the scans of class `positive`, 0 for the others (the labels of the binary metrics).
+    public func binaryLabels(positive: Int) -> [Double] { labels.map { $0 == positive ? 1 : 0 } }
+
     /// The labels as a float tensor (N) of class indices, the target form of ``SoftmaxCrossEntropy``.
     public var targets: Tensor { Tensor(labels.map(Float.init)) }
 

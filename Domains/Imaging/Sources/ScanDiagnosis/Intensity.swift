@@ -29,8 +29,8 @@ public struct IntensityNormalization: Codable, Sendable, Equatable {
     public static func parseWindow(_ text: String) -> (low: Double, high: Double)?? {
         if text == "none" { return .some(nil) }
         if text == "minmax" { return (0, 100) }
-        let parts = text.replacingOccurrences(of: "p", with: "").split(separator: "-")
-        guard parts.count == 2, let low = Double(parts[0]), let high = Double(parts[1]), low >= 0, low < high, high <= 100 else { return nil }
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false).map { $0.hasPrefix("p") ? $0.dropFirst() : $0 }
+        guard parts.count == 2, !parts.contains(where: \.isEmpty), let low = Double(parts[0]), let high = Double(parts[1]), low >= 0, low < high, high <= 100 else { return nil }
         return (low, high)
     }
 

@@ -18,14 +18,17 @@ public enum Saliency {
         for y in Swift.stride(from: 0, through: max(0, h - size), by: step) {
             for x in Swift.stride(from: 0, through: max(0, w - size), by: step) { origins.append((y, x)) }
         }
-        // The base image and every occluded copy, scored in one batch.
-        var batch = image
+        // The base image and every occluded copy, scored in one batch. Occlusion happens after the
+        // model's per-scan intensity normalisation, where the training mean lives, so hiding a
+        // patch does not move the scan's window.
+        let base = model.intensityNormalized(Tensor(shape: [1, 1, h, w], scalars: image)).scalars
+        var batch = base
         for o in origins {
-            var copy = image
+            var copy = base
             for y in o.y..<min(h, o.y + size) { for x in o.x..<min(w, o.x + size) { copy[y * w + x] = model.spec.mean } }
             batch += copy
         }
-        let p = model.probabilities(Tensor(shape: [origins.count + 1, 1, h, w], scalars: batch))
+        let p = model.probabilities(Tensor(shape: [origins.count + 1, 1, h, w], scalars: batch), intensityApplied: true)
         var sum = [Float](repeating: 0, count: h * w), hits = [Float](repeating: 0, count: h * w)
         for (k, o) in origins.enumerated() {
             let drop = Float(max(0, p[0] - p[k + 1]))

@@ -37,9 +37,9 @@ public enum ScanSource {
     }
 
     /// A scan decoded to gray 0…1 at `width × height` (resized by area when its size differs), or the reason it cannot be used.
-    public static func decode(_ path: String, width: Int, height: Int, fit: ScanResize.Fit = .stretch) -> Result<[Float], DataError> {
+    public static func decode(_ path: String, to resize: ScanResize) -> Result<[Float], DataError> {
         do {
-            let raster = ScanResize(width: width, height: height, fit: fit).apply(try PNG.readFloat(path: path, as: .gray).raster)
+            let raster = resize.apply(try PNG.readFloat(path: path, as: .gray).raster)
             return .success(raster.pixels)
         } catch {
             return .failure(DataError(file: path, message: "\(error)", hint: "a PNG scan is needed"))
@@ -73,7 +73,7 @@ public enum ScanClassification {
             let (w, h) = (model.spec.width, model.spec.height)
             for start in stride(from: 0, to: files.count, by: batchSize) {
                 let batch = Array(files[start..<min(start + batchSize, files.count)])
-                let decoded = Parallel.map(batch.count, threads: threads) { ScanSource.decode(batch[$0], width: w, height: h, fit: model.spec.fit ?? .stretch) }
+                let decoded = Parallel.map(batch.count, threads: threads) { ScanSource.decode(batch[$0], to: model.spec.resize) }
                 var pixels: [Float] = [], kept: [String] = []
                 if let saliency { try FileManager.default.createDirectory(atPath: saliency, withIntermediateDirectories: true) }
                 for (path, result) in zip(batch, decoded) {

@@ -50,6 +50,9 @@ public struct ScanModel: @unchecked Sendable {  // the network is only read (inf
         public var intensity: IntensityNormalization?
         /// How scans of another size are brought to `width × height` (nil: stretch).
         public var fit: ScanResize.Fit?
+
+        /// How new scans are brought to the model's input size.
+        public var resize: ScanResize { ScanResize(width: width, height: height, fit: fit ?? .stretch) }
     }
 
     /// The network (the first member when the model is an ensemble).
@@ -67,14 +70,24 @@ public struct ScanModel: @unchecked Sendable {  // the network is only read (inf
     /// Every network of the model, the first one first.
     public var members: [NeuralNetwork] { [network] + ensemble }
 
-    /// Probabilities of the positive class for gray images (N, 1, H, W) in 0…1.
-    public func probabilities(_ images: Tensor) -> [Double] {
-        Self.positiveProbabilities(logits: logits(images), positive: spec.positiveClass, calibration: spec.calibration)
+    /// Probabilities of the positive class for gray images (N, 1, H, W) in 0…1. With
+    /// `intensityApplied`, the images already went through ``intensityNormalized(_:)``.
+    public func probabilities(_ images: Tensor, intensityApplied: Bool = false) -> [Double] {
+        Self.positiveProbabilities(logits: logits(images, intensityApplied: intensityApplied), positive: spec.positiveClass,
+                                   calibration: spec.calibration)
+    }
+
+    /// The stored per-scan intensity normalisation applied (the images unchanged without one).
+    public func intensityNormalized(_ images: Tensor) -> Tensor { spec.intensity.map { $0.apply(batch: images) } ?? images }
+
+    /// The networks' input: intensity normalisation (unless already applied), then standardisation.
+    public func prepared(_ images: Tensor, intensityApplied: Bool = false) -> Tensor {
+        standardized(intensityApplied ? images : intensityNormalized(images), mean: spec.mean, std: spec.std)
     }
 
     /// The logits (N × classes) for gray images in 0…1; for an ensemble, the mean of its members' logits.
-    public func logits(_ images: Tensor) -> [[Double]] {
-        let x = standardized(spec.intensity.map { $0.apply(batch: images) } ?? images, mean: spec.mean, std: spec.std)
+    public func logits(_ images: Tensor, intensityApplied: Bool = false) -> [[Double]] {
+        let x = prepared(images, intensityApplied: intensityApplied)
         var sum: [[Double]] = []
         for member in members {
             let out = member.predict(x)

@@ -39,6 +39,7 @@ public enum ScanTraining {
         for k in 1..<max(1, recipe.ensembleSize) {
             var member = recipe
             member.seed = recipe.seed &+ UInt64(k)
+            member.augmentation?.seed = member.seed
             others.append(try trainCNN(member, train: netTrain, val: netVal, test: nil, positiveName: positive).network)
         }
         let positiveIndex = try train.positiveClassIndex(positive)
@@ -47,7 +48,7 @@ public enum ScanTraining {
                                   std: outcome.normalization.std, height: h, width: w, threshold: 0.5, rule: rule, calibration: nil,
                                   intensity: recipe.intensity)
         var model = ScanModel(network: outcome.network, spec: spec, ensemble: others)
-        let labels = val.labels.map { $0 == positiveIndex ? 1.0 : 0 }
+        let labels = val.binaryLabels(positive: positiveIndex)
         // Calibration on the validation scans (Platt scaling), then the operating point on the calibrated probabilities.
         let logits = model.logits(val.images)
         if calibrate, Set(labels).count == 2, let fitted = try? ScanModel.fitCalibration(logits: logits, labels: labels, positive: positiveIndex),
@@ -68,7 +69,7 @@ public enum ScanTraining {
     /// the other folds (its early stopping on a fifth of them) and scores the fold; fold AUCs and their mean.
     public static func crossValidate(_ data: ImageFolder, recipe: CNNRecipe, positive: String?, folds: Int, seed: UInt64) throws -> CrossValidationResult {
         let positiveIndex = try data.positiveClassIndex(positive)
-        let labels = data.labels.map { $0 == positiveIndex ? 1.0 : 0 }
+        let labels = data.binaryLabels(positive: positiveIndex)
         return try LeptonCore.crossValidate(labels: labels, groups: data.patients, folds: folds, seed: seed, fitAndScore: { trainRows, testRows in
             let (train, val) = split(data.subset(trainRows), seed: seed)
             let result = try run(train: train, val: val, recipe: recipe, positive: positive, rule: .youden, seed: seed)

@@ -29,7 +29,7 @@ struct Demo: ParsableCommand {
         try result.model.write(to: modelPath, metrics: ["val_auc": result.validation.value("auc")],
                                provenance: .current(tool: "lepton-scan", seed: common.seed, dataFile: nil))
         let testSet = try ImageFolder.load(test, classNames: folder.classNames)
-        let labels = testSet.labels.map { $0 == result.model.spec.positiveClass ? 1.0 : 0 }
+        let labels = testSet.binaryLabels(positive: result.model.spec.positiveClass)
         let scores = result.model.probabilities(testSet.images)
         let evaluation = ScanEvaluation(labels: labels, scores: scores, threshold: result.model.spec.threshold, seed: common.seed)
         let reportPath = outDir + "/evaluation.html"

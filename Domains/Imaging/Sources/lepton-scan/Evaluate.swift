@@ -18,8 +18,8 @@ struct Evaluate: ParsableCommand {
         let scanModel = try ScanModel.read(path: model)
         let spec = scanModel.spec
         let folder = try ImageFolder.load(source: data, classNames: spec.classNames,
-                                          resize: ScanResize(width: spec.width, height: spec.height, fit: spec.fit ?? .stretch))
-        let labels = folder.labels.map { $0 == scanModel.spec.positiveClass ? 1.0 : 0 }
+                                          resize: spec.resize)
+        let labels = folder.binaryLabels(positive: scanModel.spec.positiveClass)
         let scores = scanModel.probabilities(folder.images)
         let e = ScanEvaluation(labels: labels, scores: scores, threshold: scanModel.spec.threshold, seed: common.seed)
         if let report {

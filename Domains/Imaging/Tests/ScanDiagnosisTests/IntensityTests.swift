@@ -45,7 +45,7 @@ final class IntensityTests: XCTestCase {
         XCTAssertEqual(IntensityNormalization.parseWindow("p1-p99")??.low, 1)
         XCTAssertEqual(IntensityNormalization.parseWindow("minmax")??.high, 100)
         XCTAssertTrue(IntensityNormalization.parseWindow("none").map { $0 == nil } ?? false)
-        for bad in ["p99-p1", "1-101", "x", "1-2-3", ""] { XCTAssertTrue(IntensityNormalization.parseWindow(bad) == nil, bad) }
+        for bad in ["p99-p1", "1-101", "x", "1-2-3", "", "-1-99", "pp1-99", "1-"] { XCTAssertTrue(IntensityNormalization.parseWindow(bad) == nil, bad) }
     }
 }
 
