@@ -4,7 +4,7 @@ import LeptonReport
 
 /// The clinical evaluation as an HTML-ready report: the figures with their 95 % intervals, the
 /// ROC curve with the stored operating point, the reliability diagram, the confusion matrix, and
-/// grids of the most confident true/false positives/negatives with their occlusion maps.
+/// grids of the most confident true/false positives/negatives with their saliency maps.
 public enum ScanReport {
     /// - Parameters:
     ///   - images: the evaluated scans (N, 1, H, W), in the order of `labels` and `scores`.
@@ -12,7 +12,7 @@ public enum ScanReport {
     ///   - casesPerGrid: how many scans each of the four grids shows (the most confident first).
     public static func evaluation(_ e: ScanEvaluation, model: ScanModel, images: Tensor, names: [String], labels: [Double],
                                   scores: [Double], provenance: Provenance, title: String = "Scan classifier evaluation",
-                                  casesPerGrid: Int = 4) throws -> Report {
+                                  casesPerGrid: Int = 4, saliency: SaliencyMethod = .gradcam) throws -> Report {
         var report = Report(title: title, provenance: provenance)
         let positive = model.spec.classNames[model.spec.positiveClass]
         report.addCallout("AUC \(fixed(e.value("auc"), 3)) · sensitivity \(fixed(e.value("sensitivity"), 3)) · specificity \(fixed(e.value("specificity"), 3)) on \(e.n) scans (\(e.positives) \(positive)), threshold \(fixed(e.threshold, 4)) (\(model.spec.rule))")
@@ -43,20 +43,20 @@ public enum ScanReport {
         confusion.addRow([.text("not \(positive)"), .number(Double(cases.falsePositives.count)), .number(Double(cases.trueNegatives.count))])
         report.addTable(confusion)
 
-        report.addHeading("Most confident cases, with occlusion maps")
+        report.addHeading("Most confident cases, with saliency maps")
         let (h, w) = (images.shape[2], images.shape[3])
         for (group, rows) in [("True positives", cases.truePositives), ("False positives", cases.falsePositives),
                               ("False negatives", cases.falseNegatives), ("True negatives", cases.trueNegatives)] {
             guard !rows.isEmpty else { continue }
             let tiles = try rows.prefix(casesPerGrid).map { i -> ImageTile in
                 let image = Array(images.scalars[(i * h * w)..<((i + 1) * h * w)])
-                let map = Saliency.occlusion(model: model, image: image)
+                let map = saliency.map(model: model, image: image)
                 return ImageTile(png: try Saliency.overlayPNG(image: image, map: map, width: w, height: h),
                                  caption: "\(names.indices.contains(i) ? names[i] : "#\(i)") p=\(fixed(scores[i], 3))",
                                  highlighted: group.hasPrefix("False"))
             }
             report.addFigure(ImageGrid(title: group, tiles: tiles, columns: min(4, tiles.count), pixelated: true),
-                             caption: "\(group): the scans the model was surest of, with its occlusion map in red (where hiding the scan lowers the probability of \(positive) most).")
+                             caption: "\(group): the scans the model was surest of, with its \(saliency == .gradcam ? "Grad-CAM" : "occlusion") map in red (where the evidence for \(positive) lies).")
         }
         return report
     }
