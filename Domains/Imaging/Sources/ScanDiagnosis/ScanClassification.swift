@@ -12,12 +12,7 @@ public enum ScanSource {
             throw DataError(file: input, message: "no such file or folder", hint: "give a folder of PNG scans, a list file or a CSV manifest.")
         }
         if isDirectory.boolValue {
-            guard let walker = FileManager.default.enumerator(atPath: input) else { return [] }
-            var found: [String] = []
-            for case let name as String in walker where name.lowercased().hasSuffix(".png") && !(name as NSString).lastPathComponent.hasPrefix(".") {
-                found.append(input + "/" + name)
-            }
-            return found.sorted()
+            return FileWalk.files(under: input, suffix: ".png")
         }
         let folder = (input as NSString).deletingLastPathComponent
         func resolved(_ path: String) -> String { path.hasPrefix("/") || folder.isEmpty ? path : folder + "/" + path }
