@@ -64,6 +64,12 @@ final class ScanEndToEndTests: XCTestCase {
         let noSize = try scan.run(["train", "--data", mixed, "--epochs", "1", "--out", dir.file("w.lepton")])
         XCTAssertNotEqual(noSize.status, 0)
         XCTAssertTrue(noSize.err.contains("pass --size"), noSize.err)
+        for (option, value, message) in [("--size", "20x", "--size 20x is not a size"), ("--fit", "squash", "--fit squash is not a fit"),
+                                         ("--class-weights", "inverse", "--class-weights inverse is not a choice")] {
+            let bad = try scan.run(["train", "--data", train, option, value, "--out", dir.file("w.lepton")])
+            XCTAssertNotEqual(bad.status, 0)
+            XCTAssertTrue(bad.err.contains(message), bad.err)
+        }
         let boxed = dir.file("boxed.lepton")
         let sized = try scan.run(["train", "--data", mixed, "--size", "20", "--fit", "letterbox", "--epochs", "2", "--batch-size", "32",
                                   "--positive", "finding", "--out", boxed, "--quiet"])
