@@ -50,12 +50,16 @@ public struct ImageFolder: Sendable {
     /// The patient of every image (from a manifest's `patient_id` column), or nil: splits then
     /// keep each patient's images on one side.
     public let patients: [String]?
+    /// How many of the decoded files had each PNG bit depth (empty for subsets and tensors built in memory).
+    public let bitDepthCounts: [Int: Int]
 
     /// Number of images.
     public var count: Int { labels.count }
 
     /// Images and labels already decoded (for splits and manifests).
-    public init(classNames: [String], images: Tensor, labels: [Int], paths: [String], patients: [String]? = nil) {
+    public init(classNames: [String], images: Tensor, labels: [Int], paths: [String], patients: [String]? = nil,
+                bitDepthCounts: [Int: Int] = [:]) {
+        self.bitDepthCounts = bitDepthCounts
         self.classNames = classNames
         self.images = images
         self.labels = labels
@@ -107,11 +111,13 @@ public struct ImageFolder: Sendable {
                        resize: ScanResize? = nil) throws -> ImageFolder {
         var pixels: [Float] = []
         var size: (width: Int, height: Int)?
+        var depths: [Int: Int] = [:]
         for file in files {
             let raster: Raster<Float>
             do {
-                let decoded = try PNG.readFloat(path: file.path, as: .gray).raster
-                raster = resize.map { $0.apply(decoded) } ?? decoded
+                let decoded = try PNG.readFloat(path: file.path, as: .gray)
+                depths[decoded.info.bitDepth, default: 0] += 1
+                raster = resize.map { $0.apply(decoded.raster) } ?? decoded.raster
             } catch {
                 throw ImageFolderError.badImage(path: file.path, reason: error.description)
             }
@@ -126,7 +132,7 @@ public struct ImageFolder: Sendable {
         }
         let (w, h) = size ?? (0, 0)
         return ImageFolder(classNames: classNames, images: Tensor(shape: [files.count, 1, h, w], scalars: pixels),
-                           labels: files.map(\.label), paths: files.map(\.path), patients: patients)
+                           labels: files.map(\.label), paths: files.map(\.path), patients: patients, bitDepthCounts: depths)
     }
 
     /// 1 for the scans of class `positive`, 0 for the others (the labels of the binary metrics).

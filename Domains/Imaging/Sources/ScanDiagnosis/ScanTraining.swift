@@ -77,6 +77,13 @@ public enum ScanTraining {
         }, metric: { l, s, _ in rocAUC(labels: l, scores: s) })
     }
 
+    /// The bit depths of the files `data` was decoded from, e.g. "8-bit 2,300, 16-bit 128" (nil when unknown).
+    public static func bitDepthLine(_ data: ImageFolder) -> String? {
+        guard !data.bitDepthCounts.isEmpty else { return nil }
+        let patients = data.patients.map { ", \(Set($0).count) patients" } ?? ""
+        return "source PNGs: " + data.bitDepthCounts.keys.sorted().map { "\($0)-bit \(data.bitDepthCounts[$0]!)" }.joined(separator: ", ") + patients
+    }
+
     /// A summary of the data before training: classes with their counts, image size.
     public static func dataLines(_ train: ImageFolder, _ val: ImageFolder) -> [String] {
         func balance(_ d: ImageFolder) -> String {

@@ -61,7 +61,7 @@ struct Train: ParsableCommand {
         let target = ScanResize(width: folder.images.shape[3], height: folder.images.shape[2], fit: fitMode)
         let (train, validation) = try val.map { (folder, try ImageFolder.load(source: $0, classNames: folder.classNames, resize: target)) }
             ?? ScanTraining.split(folder, seed: common.seed)
-        ScanTraining.dataLines(train, validation).forEach(console.note)
+        (ScanTraining.dataLines(train, validation) + [ScanTraining.bitDepthLine(folder)].compactMap { $0 }).forEach(console.note)
         var recipe = CNNRecipe()
         (recipe.model, recipe.epochs, recipe.batchSize, recipe.learningRate) = (model, epochs, batchSize, learningRate)
         (recipe.seed, recipe.threads) = (common.seed, common.threads.resolved)

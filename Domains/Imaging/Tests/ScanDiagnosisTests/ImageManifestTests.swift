@@ -32,6 +32,8 @@ final class ImageManifestTests: XCTestCase {
         XCTAssertEqual(set.count, patients.count)
         XCTAssertEqual(set.patients, patients)
         XCTAssertEqual(set.images[3, 0, 0, 0], 3 / 255, accuracy: 1e-6)
+        XCTAssertEqual(set.bitDepthCounts, [8: patients.count])
+        XCTAssertEqual(ScanTraining.bitDepthLine(set), "source PNGs: 8-bit \(patients.count), 40 patients")
         for seed in 0..<5 as Range<UInt64> {
             let (train, val) = ScanTraining.split(set, seed: seed)
             XCTAssertEqual(train.count + val.count, set.count)
