@@ -25,9 +25,9 @@ public enum ScanTraining {
         return (data.subset(fold.indices.filter { fold[$0] != 0 }), data.subset(fold.indices.filter { fold[$0] == 0 }))
     }
 
-    /// With `calibrate`, a logistic calibration is fitted on the validation scans (``ScanModel/fitCalibration(logits:labels:positive:)``).
+    /// `calibration` is fitted on the validation scans (``CalibrationMethod``: Platt scaling by default).
     public static func run(train: ImageFolder, val: ImageFolder, recipe: CNNRecipe, positive: String?, rule: OperatingPointRule,
-                           seed: UInt64, calibrate: Bool = true) throws -> Result {
+                           seed: UInt64, calibration: CalibrationMethod = .platt) throws -> Result {
         guard train.classNames.count >= 2 else {
             throw DataError(file: train.paths.first.map { ($0 as NSString).deletingLastPathComponent } ?? "", message: "only one class (\(train.classNames.joined()))",
                             hint: "a classifier needs a subfolder per class, at least two.")
@@ -49,11 +49,17 @@ public enum ScanTraining {
                                   intensity: recipe.intensity)
         var model = ScanModel(network: outcome.network, spec: spec, ensemble: others)
         let labels = val.binaryLabels(positive: positiveIndex)
-        // Calibration on the validation scans (Platt scaling), then the operating point on the calibrated probabilities.
+        // Calibration on the validation scans, then the operating point on the calibrated probabilities.
         let logits = model.logits(val.images)
-        if calibrate, Set(labels).count == 2, let fitted = try? ScanModel.fitCalibration(logits: logits, labels: labels, positive: positiveIndex),
-           fitted[0] > 0 {
-            spec.calibration = fitted
+        if Set(labels).count == 2 {
+            switch calibration {
+            case .platt:
+                if let fitted = try? ScanModel.fitCalibration(logits: logits, labels: labels, positive: positiveIndex), fitted[0] > 0 {
+                    spec.calibration = fitted
+                }
+            case .temperature: spec.calibration = ScanModel.fitTemperature(logits: logits, labels: labels, positive: positiveIndex)
+            case .none: break
+            }
         }
         let scores = ScanModel.positiveProbabilities(logits: logits, positive: positiveIndex, calibration: spec.calibration)
         spec.threshold = rule.threshold(labels: labels, scores: scores) ?? 0.5

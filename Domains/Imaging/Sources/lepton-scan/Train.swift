@@ -27,6 +27,7 @@ struct Train: ParsableCommand {
     @Option(help: "Learning-rate schedule: plateau (constant, cut on plateaus of validation AUC) or cosine (warm-up, then cosine decay).") var schedule = "plateau"
     @Option(help: "Warm-up epochs of the cosine schedule.") var warmupEpochs = 2
     @Option(help: "Class weights in the loss: none, or balanced (every class weighs the same).") var classWeights = "none"
+    @Option(help: "Calibration fitted on the validation scans: platt (σ(a·m + b)), temperature (σ(m / T)) or none.") var calibration = "platt"
     @Option(help: "Bring every scan to this size, N or WxH (default: the scans' own size, which must then be one).") var size: String?
     @Option(help: "How scans of another size or aspect ratio are resized: stretch, letterbox or crop (centre); stored in the model.") var fit = "stretch"
     @Option(help: "Per-scan intensity window: none, minmax, or percentiles LOW-HIGH such as p1-p99 (for 16-bit scans); stored in the model.") var window = "none"
@@ -104,8 +105,11 @@ struct Train: ParsableCommand {
             recipe.augmentation = augmentation
         }
         let cv = cvFolds >= 2 ? try ScanTraining.crossValidate(folder, recipe: recipe, positive: positive, folds: cvFolds, seed: common.seed) : nil
+        guard let calibrationMethod = CalibrationMethod(rawValue: calibration) else {
+            throw DataError("--calibration \(calibration) is not a method", hint: "give platt, temperature or none.")
+        }
         var result = try ScanTraining.run(train: train, val: validation, recipe: recipe, positive: positive, rule: try Train.rule(operatingPoint),
-                                          seed: common.seed)
+                                          seed: common.seed, calibration: calibrationMethod)
         let provenance = RunProvenance.current(tool: "lepton-scan", seed: common.seed, dataFile: data, fingerprint: .some(nil))
         result.model.spec.fit = fitMode
         try result.model.write(to: out, metrics: ["val_auc": result.validation.value("auc")], provenance: provenance)

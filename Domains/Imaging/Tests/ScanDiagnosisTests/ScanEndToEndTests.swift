@@ -65,7 +65,8 @@ final class ScanEndToEndTests: XCTestCase {
         XCTAssertNotEqual(noSize.status, 0)
         XCTAssertTrue(noSize.err.contains("pass --size"), noSize.err)
         for (option, value, message) in [("--size", "20x", "--size 20x is not a size"), ("--fit", "squash", "--fit squash is not a fit"),
-                                         ("--class-weights", "inverse", "--class-weights inverse is not a choice")] {
+                                         ("--class-weights", "inverse", "--class-weights inverse is not a choice"),
+                                         ("--calibration", "isotonic", "--calibration isotonic is not a method")] {
             let bad = try scan.run(["train", "--data", train, option, value, "--out", dir.file("w.lepton")])
             XCTAssertNotEqual(bad.status, 0)
             XCTAssertTrue(bad.err.contains(message), bad.err)
@@ -83,7 +84,7 @@ final class ScanEndToEndTests: XCTestCase {
 
         // AdamW with warm-up + cosine and balanced class weights.
         let cosine = try scan.run(["train", "--data", train, "--weight-decay", "1e-4", "--schedule", "cosine", "--warmup-epochs", "1",
-                                   "--class-weights", "balanced", "--epochs", "3", "--batch-size", "32", "--positive", "finding",
+                                   "--class-weights", "balanced", "--calibration", "temperature", "--epochs", "3", "--batch-size", "32", "--positive", "finding",
                                    "--out", dir.file("cosine.lepton"), "--json", "--quiet"])
         XCTAssertEqual(cosine.status, 0, cosine.err)
         XCTAssertNotNil(try cosine.json()["val_auc"] as? Double)
