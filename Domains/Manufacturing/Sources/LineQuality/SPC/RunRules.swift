@@ -19,17 +19,8 @@ public enum RuleSet: String, Sendable, CaseIterable, Codable {
     /// beyond 2σ on one side; 6 four of five beyond 1σ on one side; 7 fifteen in a row within 1σ
     /// (either side); 8 eight in a row beyond 1σ, none within, with points on both sides of the centre.
     public func violations(points: [Double], center: [Double], lcl: [Double], ucl: [Double]) -> [(index: Int, rule: Int)] {
-        let n = points.count
-        precondition(center.count == n && lcl.count == n && ucl.count == n, "RuleSet: one centre and limit pair per point")
-        // z: signed distance from the centre in σ units (NaN points break every run).
-        let z: [Double] = (0..<n).map { i in
-            let up = (ucl[i] - center[i]) / 3
-            let down = (center[i] - lcl[i]) / 3
-            let d = points[i] - center[i]
-            let width = d >= 0 ? up : (lcl[i] <= 0 && center[i] - 3 * up < 0 ? up : down)
-            guard width > 0, width.isFinite else { return d == 0 ? 0 : (d > 0 ? .infinity : -.infinity) }
-            return d / width
-        }
+        let z = Self.sigmaDistances(points: points, center: center, lcl: lcl, ucl: ucl)
+        let n = z.count
         // One pass with running counts: each rule is O(1) per point (tested against the pattern definitions).
         var found: [(Int, Int)] = []
         var above = 0, below = 0, rising = 0, falling = 0, alternating = 0, within = 0, outside = 0
@@ -89,12 +80,13 @@ public enum RuleSet: String, Sendable, CaseIterable, Codable {
         return found
     }
 
-    /// The naive twin of ``violations(points:center:lcl:ucl:)``: each rule checks its whole window at every point.
-    func violationsNaive(points: [Double], center: [Double], lcl: [Double], ucl: [Double]) -> [(index: Int, rule: Int)] {
+    /// Signed distance of each point from its centre in σ units, σ = (UCL − centre) / 3 above and
+    /// (centre − LCL) / 3 below (the upper width when the lower limit was clamped at 0); NaN
+    /// points give NaN, which breaks every run.
+    static func sigmaDistances(points: [Double], center: [Double], lcl: [Double], ucl: [Double]) -> [Double] {
         let n = points.count
         precondition(center.count == n && lcl.count == n && ucl.count == n, "RuleSet: one centre and limit pair per point")
-        // z: signed distance from the centre in σ units (NaN points break every run).
-        let z: [Double] = (0..<n).map { i in
+        return (0..<n).map { i in
             let up = (ucl[i] - center[i]) / 3
             let down = (center[i] - lcl[i]) / 3
             let d = points[i] - center[i]
@@ -102,6 +94,12 @@ public enum RuleSet: String, Sendable, CaseIterable, Codable {
             guard width > 0, width.isFinite else { return d == 0 ? 0 : (d > 0 ? .infinity : -.infinity) }
             return d / width
         }
+    }
+
+    /// The naive twin of ``violations(points:center:lcl:ucl:)``: each rule checks its whole window at every point.
+    func violationsNaive(points: [Double], center: [Double], lcl: [Double], ucl: [Double]) -> [(index: Int, rule: Int)] {
+        let z = Self.sigmaDistances(points: points, center: center, lcl: lcl, ucl: ucl)
+        let n = z.count
         var found: [(Int, Int)] = []
         func beyond(_ i: Int, _ k: Double, _ side: Double) -> Bool { side > 0 ? z[i] > k : z[i] < -k }
         /// m of the last `window` points (ending at i) beyond k σ on one side.
