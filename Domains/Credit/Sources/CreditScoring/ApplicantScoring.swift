@@ -375,6 +375,8 @@ final class BoostedRowScorer: CreditRowScorer {
     let idIndex: Int?
     var features: [Float]
     var bins: [Int]
+    /// SHAP for the reasons of declines, built at the first decline.
+    lazy var explainer = SHAPExplainer(model: model.trees)
     private(set) var unseenCategories = 0
     private(set) var outOfRange = 0
 
@@ -448,8 +450,7 @@ final class BoostedRowScorer: CreditRowScorer {
             for _ in 0..<reasonCount { out.append("") }
             return out
         }
-        let phi = model.trees.shap(FeatureColumns(columnMajor: features, rowCount: 1, names: model.trees.featureNames,
-                                                  kinds: model.trees.featureKinds), threads: 1)
+        let phi = explainer.contributions(row: features)
         let reasons = phi.withUnsafeBufferPointer {
             BoostedCreditModel.reasons(phi: UnsafeBufferPointer(rebasing: $0[0..<features.count]), count: reasonCount)
         }

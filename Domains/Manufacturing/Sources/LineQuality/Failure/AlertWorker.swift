@@ -20,6 +20,8 @@ public final class AlertWorker: BatchWorker {
     let extraColumns: [(column: Int, slot: Int)]
     var slots: [Double]
     var row: [Float]
+    /// SHAP for the trees' alerts, built at the first alert.
+    lazy var explainer: SHAPExplainer? = model.trees.map { SHAPExplainer(model: $0) }
     public private(set) var alerts = 0
     public private(set) var unseenCategories = 0
     public private(set) var nonFiniteDerived = 0
@@ -110,9 +112,8 @@ public final class AlertWorker: BatchWorker {
     /// The three readings that pushed this part's score most: `Torque [Nm]=62.1 (+1.23)`.
     func topReadings() -> [String] {
         var contributions: [Double]
-        if let trees = model.trees {
-            contributions = Array(trees.shap(FeatureColumns(columns: row.map { [$0] }, names: names, kinds: model.spec.schema.kinds), threads: 1)
-                .dropLast())
+        if let explainer {
+            contributions = explainer.contributions(row: row).dropLast()
         } else {
             let medians = model.spec.medians ?? [], scales = model.spec.scales ?? []
             contributions = row.indices.map { j in row[j].isNaN ? 0 : abs((Double(row[j]) - medians[j]) / scales[j]) }
