@@ -54,6 +54,26 @@ final class ParallelBatchJobTests: XCTestCase {
                 try String(contentsOfFile: summary.rejectsPath, encoding: .utf8))
     }
 
+    /// A quoted field over the default 1 MiB limit, whose lines look like records: one record
+    /// refused, the rows after it kept, and nothing made up from the field's lines — sequentially,
+    /// in parts and in shards.
+    func testAnOverLongQuotedFieldIsOneRejectOnEveryPath() throws {
+        var text = "id,amount,note\n1,10,plain\n2,20,\""
+        for i in 0..<120_000 { text += "\(i),99,plain\n" }
+        text += "\"\n3,30,plain\n4,40,plain\n"
+        let path = try dir.write("long-field.csv", text)
+        let (one, outOne, rejOne) = try run(path, threads: 1, name: "long-one")
+        XCTAssertEqual([one.read, one.written, one.rejected], [4, 3, 1])
+        XCTAssertEqual(outOne, "row,doubled\n2,20.0\n4,60.0\n5,80.0\n", "rows numbered by record, the header being row 1")
+        XCTAssertTrue(rejOne.contains("longer than"), rejOne)
+        for threads in [2, 3] {
+            let (many, out, rej) = try run(path, threads: threads, name: "long-\(threads)")
+            XCTAssertEqual([many.read, many.written, many.rejected], [4, 3, 1], "\(threads) threads")
+            XCTAssertEqual(out, outOne)
+            XCTAssertEqual(rej, rejOne)
+        }
+    }
+
     func testAnyThreadCountGivesTheSequentialFiles() throws {
         for seed: UInt64 in [1, 2, 3] {
             let path = try input(rows: 3_000, seed: seed)

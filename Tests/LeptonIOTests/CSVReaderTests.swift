@@ -91,15 +91,17 @@ final class CSVReaderTests: XCTestCase {
         }
     }
 
-    func testUnterminatedQuoteInTheMiddleIsBoundedByTheFieldLimit() throws {
-        var options = CSVOptions()
-        options.maxFieldBytes = 1000
-        var text = "a,b\n1,\"open\n"
-        for i in 0..<500 { text += "\(i),\(i)\n" }
-        let path = try dir.write("open.csv", text)
-        let (_, rows) = try readAll(path, options: options)
-        XCTAssertEqual(rows.first?.problem, .fieldTooLong(limit: 1000))
-        XCTAssertGreaterThan(rows.count, 300, "reading resumes after the over-long field")
+    /// Invalid UTF-8 in a column name is refused like invalid UTF-8 in a field read as text:
+    /// naming row 1 and the column's position (never silently turned into U+FFFD).
+    func testInvalidUTF8InTheHeaderIsRefusedWithItsColumn() throws {
+        let path = dir.file("latin1.csv")
+        try Data([UInt8]("id,caf".utf8) + [0xE9] + [UInt8](",x\n1,2,3\n".utf8)).write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try CSVReader(path: path)) { error in
+            XCTAssertEqual(error as? CSVFileError, .headerNotUTF8(path: path, column: 2))
+            XCTAssertTrue("\(error)".contains("row 1 (header), column 2"), "\(error)")
+        }
+        // Without a header the first row is data, refused only when read as text.
+        XCTAssertNoThrow(try CSVReader(path: path, options: CSVOptions(hasHeader: false)))
     }
 
     func testOtherDelimitersAndNoHeader() throws {

@@ -20,6 +20,25 @@ final class PNGErrorTests: XCTestCase {
         return end
     }
 
+    /// A file whose header is followed by IEND and no IDAT: a message about missing image
+    /// data, not about the width and height (which are fine).
+    func testHeaderWithoutImageDataSaysSo() throws {
+        let good = try pngFixtureBytes("gray8.png")
+        var at = 8, chunks: [(type: String, range: Range<Int>)] = []
+        while at + 8 <= good.count {
+            let length = good[at..<at + 4].reduce(0) { $0 << 8 | Int($1) }
+            chunks.append((String(decoding: good[at + 4..<at + 8], as: UTF8.self), at..<(at + 12 + length)))
+            at += 12 + length
+        }
+        let kept = chunks.filter { $0.type != "IDAT" }.flatMap { good[$0.range] }
+        let error = assertPNGError({ _ = try PNG.decode(Array(good[0..<8]) + kept, as: .gray) }) {
+            if case .noImageData = $0 { return true }
+            return false
+        }
+        XCTAssertTrue(error?.description.contains("no image data") ?? false)
+        XCTAssertFalse(error?.description.contains("width") ?? true)
+    }
+
     /// Cutting a good file at every byte before its image data ends gives a typed error,
     /// never a crash or a silent success. (Cuts after the last IDAT, in trailing text
     /// chunks or IEND, lose nothing: libpng stops reading once the image is complete.)

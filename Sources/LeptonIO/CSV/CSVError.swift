@@ -4,6 +4,8 @@ public enum CSVFileError: Error, CustomStringConvertible, Equatable {
     case readFailed(path: String, reason: String)
     case empty(path: String)
     case duplicateColumn(path: String, name: String)
+    /// A column name in the header is not valid UTF-8 (`column` counts from 1).
+    case headerNotUTF8(path: String, column: Int)
     case missingColumn(path: String, name: String, available: [String])
 
     public var description: String {
@@ -16,6 +18,8 @@ public enum CSVFileError: Error, CustomStringConvertible, Equatable {
             return "\(path): the file is empty. Hint: a CSV file needs at least a header row."
         case let .duplicateColumn(path, name):
             return "\(path): row 1 (header) names column '\(name)' twice. Hint: give every column a unique name."
+        case let .headerNotUTF8(path, column):
+            return "\(path): row 1 (header), column \(column): the name is not valid UTF-8. Hint: save the file as UTF-8 (in Excel: \"CSV UTF-8\"), or convert it with iconv -f LATIN1 -t UTF-8."
         case let .missingColumn(path, name, available):
             let shown = available.prefix(12).joined(separator: ", ")
             return "\(path): no column '\(name)' in the header (columns: \(shown)\(available.count > 12 ? ", …" : "")). Hint: check the spelling and the delimiter."

@@ -77,8 +77,8 @@ struct CSVRangeReader {
         var offset = start
         var first = true
         var stop = false
-        /// Bytes to drop until the next terminator, after a libcsv error (resynchronisation).
-        var skippingToLineEnd = false
+        /// The rest of a refused record, dropped up to its end (resynchronisation).
+        var skipper: CSVRecordSkipper?
         let quote = UInt8(ascii: "\"")
         let delimiter = options.delimiter
 
@@ -96,9 +96,13 @@ struct CSVRangeReader {
         func feedLibcsv(_ data: UnsafeMutablePointer<UInt8>, _ count: Int) throws {
             var position = 0
             while position < count && !stop {
-                if skippingToLineEnd {
-                    while position < count, data[position] != 0x0A, data[position] != 0x0D { position += 1 }
-                    if position < count { skippingToLineEnd = false }
+                if skipper != nil {
+                    if let next = skipper!.skip(data + position, count - position) {
+                        position += next
+                        skipper = nil
+                    } else {
+                        position = count
+                    }
                     continue
                 }
                 // A field grows by at most one byte per byte fed, so a piece no longer than the
@@ -113,16 +117,15 @@ struct CSVRangeReader {
                     collector.rowProblem = collector.rowProblem ?? .malformedQuoting
                     collector.endRow()
                     parser.reset()
-                    skippingToLineEnd = true
+                    skipper = CSVRecordSkipper(state: .toLineEnd, delimiter: delimiter)
                 } else if parser.pendingFieldBytes > options.maxFieldBytes {
-                    // Resume from the byte where the field crossed the limit (the piece ended
-                    // there, see above), so the rows after an unterminated quote survive.
-                    let overshoot = parser.pendingFieldBytes - options.maxFieldBytes
-                    position = max(position - piece, position - overshoot)
+                    // The piece ended on the byte that crossed the limit (see above): the rest of
+                    // the field, and of its record, is skipped with its quotes followed, so a
+                    // quoted field's lines never come back as rows of their own.
                     collector.rowProblem = collector.rowProblem ?? .fieldTooLong(limit: options.maxFieldBytes)
                     collector.endRow()
+                    skipper = CSVRecordSkipper(state: parser.skipState, delimiter: delimiter)
                     parser.reset()
-                    skippingToLineEnd = true
                 }
                 try deliverCollected()
             }
@@ -196,7 +199,7 @@ struct CSVRangeReader {
                     // until it is back between records.
                     try feedLibcsv(data + lineStart, min(lineEnd + 1, count) - lineStart)
                     i = min(lineEnd + 1, count)
-                    while (!parser.atRecordBoundary || skippingToLineEnd) && i < count && !stop {
+                    while (!parser.atRecordBoundary || skipper != nil) && i < count && !stop {
                         var end = i
                         while end < count, data[end] != 0x0A, data[end] != 0x0D { end += 1 }
                         try feedLibcsv(data + i, min(end + 1, count) - i)
@@ -259,7 +262,7 @@ struct CSVRangeReader {
             let segment = buffer + dataStart
             let segmentCount = cut - dataStart
             if segmentCount > 0 {
-                let useFast = options.fastPathForUnquotedData && endsAtRecordEnd && !skippingToLineEnd
+                let useFast = options.fastPathForUnquotedData && endsAtRecordEnd && skipper == nil
                     && parser.atRecordBoundary
                 if useFast {
                     // The sentinel promised to line hooks; the carried byte under it is put back.
@@ -272,7 +275,7 @@ struct CSVRangeReader {
                 }
             }
             if atEnd {
-                counts.endedBetweenRecords = parser.atRecordBoundary && !skippingToLineEnd
+                counts.endedBetweenRecords = parser.atRecordBoundary && skipper == nil
                 if !stop {
                     if !parser.finish() {
                         collector.rowProblem = collector.rowProblem ?? .unterminatedQuote

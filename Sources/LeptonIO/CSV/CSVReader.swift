@@ -51,12 +51,18 @@ public final class CSVReader: Sendable {
         let headerEnd = CSVBoundaries.recordStart(atOrAfter: 0, countingQuotesFrom: 0, fd: fd, fileSize: fileSize)
         var firstRecord: [String]?
         var headerProblem: CSVRowProblem?
+        var invalidColumn: Int?
         let reader = CSVRangeReader(fd: fd, path: path, start: 0, end: headerEnd, options: options, skipByteOrderMark: true)
         do {
             _ = try reader.forEachRecord { base, bounds, count, problem, _ in
                 headerProblem = problem
                 firstRecord = (0..<count).map { i in
-                    String(decoding: UnsafeBufferPointer(start: base + bounds[2 * i], count: bounds[2 * i + 1] - bounds[2 * i]), as: UTF8.self)
+                    let bytes = UnsafeBufferPointer(start: base + bounds[2 * i], count: bounds[2 * i + 1] - bounds[2 * i])
+                    guard let name = String(validating: bytes, as: UTF8.self) else {
+                        if invalidColumn == nil { invalidColumn = i + 1 }
+                        return ""
+                    }
+                    return name
                 }
                 return false
             }
@@ -71,6 +77,11 @@ public final class CSVReader: Sendable {
         if let headerProblem {
             close(fd)
             throw CSVFileError.readFailed(path: path, reason: "row 1 (header): \(headerProblem)")
+        }
+        // Only a header's names: data fields are checked when they are read as text.
+        if options.hasHeader, let invalidColumn {
+            close(fd)
+            throw CSVFileError.headerNotUTF8(path: path, column: invalidColumn)
         }
         let columns: [String]
         if options.hasHeader {

@@ -164,6 +164,18 @@ final class LibcsvParser {
     /// True when the parser is between records.
     var atRecordBoundary: Bool { parser.pstate == 0 && parser.entry_pos == 0 && !collector.hasPartialRow }
 
+    /// Where the parser stands inside the current record, for skipping the rest of it: inside a
+    /// quoted field (libcsv's FIELD_BEGUN with `quoted`), just after a quote in one
+    /// (FIELD_MIGHT_HAVE_ENDED), or outside quotes.
+    var skipState: CSVRecordSkipper.State {
+        switch (parser.pstate, parser.quoted != 0) {
+        case (2, true): return .inQuotes
+        case (3, _): return .quoteInQuotes
+        case (0, _), (1, _): return .unquoted(atFieldStart: true)
+        default: return .unquoted(atFieldStart: false)
+        }
+    }
+
     /// Bytes of the field being accumulated inside libcsv.
     var pendingFieldBytes: Int { parser.entry_pos }
 

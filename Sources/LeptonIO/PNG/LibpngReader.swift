@@ -68,6 +68,7 @@ struct LibpngReader {
         // only reads `bytes.count` bytes from it, and the caller keeps them alive until this
         // function returns, after the last libpng call on this image.
         guard png_image_begin_read_from_memory(image, bytes.baseAddress!, bytes.count) != 0 else {
+            if PNGContainer.headerFields(bytes) != nil && PNGContainer.endsWithoutImageData(bytes) { throw .noImageData(name: name) }
             throw .invalidHeader(name: name, message: message(of: image))
         }
         var reader = try LibpngReader(image: image, bytes: bytes, name: name, maxPixels: maxPixels)

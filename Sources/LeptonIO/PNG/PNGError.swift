@@ -14,6 +14,8 @@ public enum PNGError: Error, CustomStringConvertible, Equatable, Sendable {
     /// libpng refused the signature or header chunks (zero or out-of-range size, bad IHDR,
     /// bad CRC, data ending before the first image data); `message` is libpng's.
     case invalidHeader(name: String?, message: String)
+    /// The header is there but no image data (IDAT chunk) follows it.
+    case noImageData(name: String?)
     /// The header is valid but the image has more pixels than allowed; refused before
     /// any pixel memory was allocated.
     case tooManyPixels(name: String?, width: Int, height: Int, limit: Int)
@@ -39,6 +41,8 @@ public enum PNGError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(Self.label(name)): not a PNG file (the first 8 bytes are not the PNG signature). Hint: check the file type; convert JPEG or other formats to PNG first."
         case let .invalidHeader(name, message):
             return "\(Self.label(name)): invalid PNG header (libpng: \(message)). Hint: the file is truncated or damaged, or its width or height is zero or over 1,000,000; re-export it."
+        case let .noImageData(name):
+            return "\(Self.label(name)): the PNG has a header but no image data (no IDAT chunk before IEND). Hint: the file was cut short or written by a tool that failed; re-export it."
         case let .tooManyPixels(name, width, height, limit):
             return "\(Self.label(name)): \(width)×\(height) = \(width * height) pixels is over the limit of \(limit). Hint: this guards against decompression bombs; raise PNGDecodeOptions.maxPixels if the image is genuine."
         case let .corruptData(name, message):

@@ -93,6 +93,20 @@ enum PNGContainer {
         return ranges
     }
 
+    /// Whether the chunks reach IEND with no IDAT before it: a complete file with a header and
+    /// no image (a file cut short before its IDAT is not one).
+    static func endsWithoutImageData(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var at = 8
+        while at + 8 <= bytes.count {
+            let length = Int(bytes[at]) << 24 | Int(bytes[at + 1]) << 16 | Int(bytes[at + 2]) << 8 | Int(bytes[at + 3])
+            let type = UInt32(bytes[at + 4]) << 24 | UInt32(bytes[at + 5]) << 16 | UInt32(bytes[at + 6]) << 8 | UInt32(bytes[at + 7])
+            if type == chunkIDAT { return false }
+            if type == chunkIEND { return true }
+            at += 12 + length
+        }
+        return false
+    }
+
     /// `bytes` without the given (sorted, disjoint) ranges.
     static func removing(_ ranges: [Range<Int>], from bytes: UnsafeRawBufferPointer) -> [UInt8] {
         var kept: [UInt8] = []
