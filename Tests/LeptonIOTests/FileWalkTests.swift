@@ -10,7 +10,8 @@ final class FileWalkTests: XCTestCase {
     func testWalkEqualsTheFoundationEnumerator() throws {
         let dir = try TemporaryDirectory("filewalk")
         defer { dir.remove() }
-        for path in ["a/1.png", "a/2.PNG", "a/notes.txt", "b/c/d/3.png", "b/.hidden.png", ".cache/4.png", "z.png", "b/c/5.pngx"] {
+        for path in ["a/1.png", "a/2.PNG", "a/notes.txt", "b/c/d/3.png", "b/.hidden.png", ".cache/4.png", "z.png", "b/c/5.pngx",
+                     "b.png", "b-2/6.png", "b/c.png"] {
             try FileManager.default.createDirectory(atPath: (dir.file(path) as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try dir.write(path, "x")
         }
@@ -24,7 +25,38 @@ final class FileWalkTests: XCTestCase {
             if name.lowercased().hasSuffix(".png"), !components.contains(where: { $0.hasPrefix(".") }) { naive.append(dir.path + "/" + name) }
         }
         XCTAssertEqual(walked, naive.sorted())
-        XCTAssertEqual(walked.map { String($0.dropFirst(dir.path.count + 1)) }, ["a/1.png", "a/2.PNG", "b/c/d/3.png", "b/link.png", "z.png"])
+        XCTAssertEqual(walked.map { String($0.dropFirst(dir.path.count + 1)) }, ["a/1.png", "a/2.PNG", "b-2/6.png", "b.png", "b/c.png", "b/c/d/3.png",
+                                                                                   "b/link.png", "z.png"],
+                       "sorted as whole paths: a folder's files after a sibling file whose name sorts before '/'")
         XCTAssertEqual(FileWalk.files(under: dir.file("missing"), suffix: ".png"), [])
+    }
+
+    /// Files stream out in order while the walk goes on (the body can stop it by throwing).
+    func testWalkStreamsAndStopsWhenTheBodyThrows() throws {
+        let dir = try TemporaryDirectory("filewalk-stream")
+        defer { dir.remove() }
+        for k in 0..<50 { try dir.write(String(format: "%03d.png", k), "x") }
+        struct Enough: Error {}
+        var seen: [String] = []
+        XCTAssertThrowsError(try FileWalk.forEachFile(under: dir.path, suffix: ".png") { path in
+            seen.append(path)
+            if seen.count == 10 { throw Enough() }
+        })
+        XCTAssertEqual(seen.map { ($0 as NSString).lastPathComponent }, (0..<10).map { String(format: "%03d.png", $0) })
+    }
+}
+
+final class TextLinesTests: XCTestCase {
+    func testLinesWithLFAndCRLFAndNoFinalLineEnd() throws {
+        let dir = try TemporaryDirectory("textlines")
+        defer { dir.remove() }
+        let path = try dir.write("list.txt", "a.png\r\n\nb c.png\nlast.png")
+        var lines: [(Int, String)] = []
+        try TextLines.forEach(path: path) { lines.append(($0, $1)) }
+        XCTAssertEqual(lines.map(\.0), [1, 2, 3, 4])
+        XCTAssertEqual(lines.map(\.1), ["a.png", "", "b c.png", "last.png"])
+        XCTAssertThrowsError(try TextLines.forEach(path: dir.file("missing.txt")) { _, _ in }) {
+            XCTAssertTrue("\($0)".contains("missing.txt"), "\($0)")
+        }
     }
 }
