@@ -15,6 +15,7 @@ struct Classify: ParsableCommand {
     @Option(help: "The CSV to write (path, probability, decision, flag).") var output: String
     @Option(help: "Where to write unreadable scans with their reason (default: <output>.rejects.csv).") var rejects: String?
     @Option(help: "Largest tolerated share of rejected scans; above it the outputs are written and the exit code is 3.") var maxRejectRate = 0.01
+    @Option(help: "Scans per inference batch (the next batch decodes while one is classified).") var batchSize = 256
     @Option(help: "Write a saliency overlay (PNG) for every flagged scan into this folder.") var saliency: String?
     @Option(help: "Saliency map: gradcam (the last convolutional block; occlusion for models without one) or occlusion.") var saliencyMethod = "gradcam"
 
@@ -29,7 +30,7 @@ struct Classify: ParsableCommand {
         let started = Date()  // throughput counts finding the files too, as a user waits for it
         let progress = console.progress("classifying", unit: "scans")
         let s = try ScanClassification.run(model: scanModel, input: input, output: output, rejects: rejects ?? output + ".rejects.csv",
-                                           threads: common.threads.resolved, saliency: saliency, saliencyMethod: method) { progress.update(items: $0) }
+                                           threads: common.threads.resolved, batchSize: max(1, batchSize), saliency: saliency, saliencyMethod: method) { progress.update(items: $0) }
         progress.finish()
         let seconds = Date().timeIntervalSince(started)
         let summary = BatchSummary(read: s.read, written: s.written, rejected: s.rejected, outputPath: output,

@@ -127,6 +127,31 @@ final class ScanEndToEndTests: XCTestCase {
         XCTAssertEqual(maps.count, summary["flagged"] as? Int, "one saliency map per flagged scan")
         let rejects = try String(contentsOfFile: out + ".rejects.csv", encoding: .utf8)
         XCTAssertTrue(rejects.contains("corrupt.png") && rejects.contains("notes.png"), rejects)
+        // Small batches (several in flight, rejects among them), a list file and a manifest give the same rows
+        // (probabilities to float rounding: the batch's matrix products block differently).
+        let csv = try String(contentsOfFile: out, encoding: .utf8)
+        func assertSameRows(_ a: String, _ b: String, _ what: String) {
+            let x = a.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+            let y = b.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+            XCTAssertEqual(x.count, y.count, what)
+            for (r, s) in zip(x, y) {
+                XCTAssertEqual([r[0], r[2], r[3]], [s[0], s[2], s[3]], what)
+                if let p = Double(r[1]), let q = Double(s[1]) { XCTAssertEqual(p, q, accuracy: 1e-5, what) } else { XCTAssertEqual(r[1], s[1], what) }
+            }
+        }
+        let small = dir.file("small-batches.csv")
+        XCTAssertEqual(try scan.run(["classify", "--model", model, "--input", test, "--output", small, "--batch-size", "7",
+                                     "--max-reject-rate", "0.1", "--quiet"]).status, 0)
+        assertSameRows(try String(contentsOfFile: small, encoding: .utf8), csv, "batches of 7")
+        XCTAssertEqual(try String(contentsOfFile: small + ".rejects.csv", encoding: .utf8), rejects)
+        let paths = csv.split(separator: "\n").dropFirst().map { String($0.split(separator: ",")[0]) }
+        let list = try dir.write("list.txt", paths.joined(separator: "\n") + "\n")
+        let manifest = try dir.write("manifest.csv", "path\n" + paths.joined(separator: "\n") + "\n")
+        for input in [list, manifest] {
+            let listed = dir.file("listed.csv")
+            XCTAssertEqual(try scan.run(["classify", "--model", model, "--input", input, "--output", listed, "--batch-size", "5", "--quiet"]).status, 0)
+            assertSameRows(try String(contentsOfFile: listed, encoding: .utf8), csv, input)
+        }
         // Over the reject limit: outputs written, exit code 3.
         let strict = try scan.run(["classify", "--model", model, "--input", test, "--output", dir.file("strict.csv"), "--quiet"])
         XCTAssertEqual(strict.status, 3, strict.err)
