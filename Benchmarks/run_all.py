@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEERS = os.path.join(HERE, "peers")
@@ -162,6 +163,73 @@ def bench_qc(binary, args):
     a, b = best_of_alternating(ours, peer, "seconds", False)
     report(f"Failure scoring 1M parts, CSV → score (+ SHAP top 3 per alert) → CSV, 2 cores, vs pandas + LightGBM "
            f"(ours {a['read'] / a['seconds']:,.0f} rows/s)", a, b, "seconds", "s", False, 5.0)
+    follow_delay(qc, model, parts, folder)
+
+
+def follow_delay(qc, model, parts, folder, rows=3000, rate=300.0):
+    """`lepton-qc score --follow`: a writer appends `rows` lines of the parts log at `rate` lines/s
+    (each flushed on its own); a watcher reads the output as it grows and notes when each row's
+    line appears. Delay = appearance − append, per row; the target is p99 under 100 ms."""
+    import threading
+    log, alerts = os.path.join(folder, "live.csv"), os.path.join(folder, "live-alerts.csv")
+    for path in (log, alerts, alerts + ".rejects.csv"):
+        if os.path.exists(path):
+            os.remove(path)
+    with open(parts) as source:
+        header = source.readline()
+        lines = [source.readline() for _ in range(rows)]
+    with open(log, "w") as f:
+        f.write(header)
+    follower = subprocess.Popen([qc, "score", "--model", model, "--input", log, "--output", alerts, "--follow",
+                                 "--idle-seconds", "2", "--json", "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    appended, seen = {}, {}
+    done = threading.Event()
+
+    def watch():
+        offset, pending = 0, b""
+        while not done.is_set() or len(seen) < rows:
+            if os.path.exists(alerts):
+                with open(alerts, "rb") as f:
+                    f.seek(offset)
+                    chunk = f.read()
+                now = time.perf_counter()
+                offset += len(chunk)
+                pending += chunk
+                *complete, pending = pending.split(b"\n")
+                for line in complete:
+                    key = line.split(b",", 1)[0]
+                    if key.isdigit():
+                        seen.setdefault(int(key), now)
+            if done.is_set() and time.perf_counter() - done_at[0] > 5:
+                break
+            time.sleep(0.001)
+
+    done_at = [0.0]
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    time.sleep(0.5)  # the follower opens the log and its header
+    with open(log, "a") as f:
+        start = time.perf_counter()
+        for k, line in enumerate(lines):
+            target = start + k / rate
+            while time.perf_counter() < target:
+                time.sleep(0.0002)
+            f.write(line)
+            f.flush()
+            appended[int(line.split(",", 1)[0])] = time.perf_counter()
+    done_at[0] = time.perf_counter()
+    done.set()
+    watcher.join()
+    follower.wait(timeout=30)
+    delays = sorted((seen[k] - t) * 1000 for k, t in appended.items() if k in seen)
+    if not delays:
+        print("| follow-mode delay | no rows seen | | | |")
+        return
+    p50, p99 = delays[len(delays) // 2], delays[min(len(delays) - 1, int(0.99 * len(delays)))]
+    verdict = "meets" if p99 < 100 and len(delays) == rows else "below"
+    print(f"| score --follow: append → alert line, {rows:,} lines at {rate:.0f}/s ({len(delays):,} seen) | p50 {p50:.1f} ms, "
+          f"p99 {p99:.1f} ms, max {delays[-1]:.1f} ms | | | p99 < 100 ms ({verdict}) |")
+    sys.stdout.flush()
 
 
 def alternating_runs(ours, peer, rounds=2):
