@@ -61,15 +61,27 @@ public enum IsolationForest {
                 for k in (t * chunk)..<min(config.trees, (t + 1) * chunk) {
                     // Each tree's stream depends on the seed and its index only: thread-count independent.
                     var rng = SeededGenerator(seed: config.seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(k + 1))
-                    var sample = Array(0..<n)
-                    for i in 0..<sampleSize { sample.swapAt(i, Int.random(in: i..<n, using: &rng)) }
-                    slots.value[k] = IsolationTree.grow(columns, rows: Array(sample[0..<sampleSize]),
+                    slots.value[k] = IsolationTree.grow(columns, rows: sampleWithoutReplacement(sampleSize, from: n, using: &rng),
                                                         heightLimit: heightLimit, using: &rng)
                 }
             }
         }
         return IsolationForestModel(trees: trees.map { $0! }, sampleSize: sampleSize, featureCount: columns.count,
                                     config: config)
+    }
+
+    /// `k` distinct indices of `0..<n` drawn uniformly (Floyd's algorithm: k draws and a set of
+    /// k, not an array of n), in the order drawn.
+    static func sampleWithoutReplacement(_ k: Int, from n: Int, using rng: inout SeededGenerator) -> [Int] {
+        var chosen = Set<Int>(minimumCapacity: k), order: [Int] = []
+        order.reserveCapacity(k)
+        for j in (n - k)..<n {
+            let t = Int.random(in: 0...j, using: &rng)
+            let pick = chosen.contains(t) ? j : t
+            chosen.insert(pick)
+            order.append(pick)
+        }
+        return order
     }
 
     /// c(m): the average path length of an unsuccessful search in a binary search tree of m nodes.
@@ -159,10 +171,40 @@ public struct IsolationForestModel: Sendable, Codable, Equatable {
     public let sampleSize: Int
     public let featureCount: Int
     public let config: IsolationForestConfig
+    /// The trees as complete binary trees for branch-free scoring (derived, not stored; nil for
+    /// trees too tall, which keep the pointer walk).
+    let layout: CompleteIsolationForest?
+
+    enum CodingKeys: String, CodingKey { case trees, sampleSize, featureCount, config }
+
+    init(trees: [IsolationTree], sampleSize: Int, featureCount: Int, config: IsolationForestConfig) {
+        (self.trees, self.sampleSize, self.featureCount, self.config) = (trees, sampleSize, featureCount, config)
+        layout = CompleteIsolationForest(trees: trees, height: Int(ceil(log2(Double(max(sampleSize, 2))))))
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(trees: try c.decode([IsolationTree].self, forKey: .trees), sampleSize: try c.decode(Int.self, forKey: .sampleSize),
+                  featureCount: try c.decode(Int.self, forKey: .featureCount), config: try c.decode(IsolationForestConfig.self, forKey: .config))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(trees, forKey: .trees)
+        try c.encode(sampleSize, forKey: .sampleSize)
+        try c.encode(featureCount, forKey: .featureCount)
+        try c.encode(config, forKey: .config)
+    }
 
     /// Anomaly scores s(x) ∈ (0, 1] of each row of `columns` (same features as in fitting); 0.5
     /// for every row when the forest was fitted on a single row.
     public func scores(_ columns: [[Float]]) throws -> [Double] {
+        try scores(columns, useLayout: true)
+    }
+
+    /// ``scores(_:)`` through the complete-tree layout or (`useLayout` false, the naive twin) the
+    /// pointer walk of each tree; the two are equal.
+    func scores(_ columns: [[Float]], useLayout: Bool) throws -> [Double] {
         guard columns.count == featureCount else {
             throw IsolationForestError.shapeMismatch("the model has \(featureCount) features, the data \(columns.count)")
         }
@@ -172,13 +214,35 @@ public struct IsolationForestModel: Sendable, Codable, Equatable {
         // Fitted on one row, no tree can isolate anything (c(1) = 0): every score is the neutral 0.5.
         guard normaliser > 0 else { return [Double](repeating: 0.5, count: n) }
         var result = [Double](repeating: 0, count: n)
+        let f = featureCount, treeCount = Double(trees.count)
         result.withUnsafeMutableBufferPointer { out in
             let out = UncheckedSendableBox(out)
             forEachRowBlock(rows: n, blocks: ThreadCount.resolve(config.threads)) { _, range in
-                for i in range {
-                    var total = 0.0
-                    for tree in trees { total += Double(tree.pathLength { columns[$0][i] }) }
-                    out.value[i] = exp2(-(total / Double(trees.count)) / normaliser)
+                guard useLayout, let layout else {
+                    for i in range {
+                        var total = 0.0
+                        for tree in trees { total += Double(tree.pathLength { columns[$0][i] }) }
+                        out.value[i] = exp2(-(total / treeCount) / normaliser)
+                    }
+                    return
+                }
+                // Blocks of rows, transposed to row-major, walk every tree while it sits in cache.
+                let block = 256
+                let rows = UnsafeMutablePointer<Float>.allocate(capacity: block * max(1, f))
+                defer { rows.deallocate() }
+                var start = range.lowerBound
+                while start < range.upperBound {
+                    let end = min(range.upperBound, start + block)
+                    for j in 0..<f {
+                        columns[j].withUnsafeBufferPointer { col in
+                            for i in start..<end { rows[(i - start) * f + j] = col[i] }
+                        }
+                    }
+                    let totals = out.value.baseAddress! + start
+                    for i in 0..<(end - start) { totals[i] = 0 }
+                    layout.accumulatePathLengths(rows: rows, count: end - start, featureCount: f, into: totals)
+                    for i in 0..<(end - start) { totals[i] = exp2(-(totals[i] / treeCount) / normaliser) }
+                    start = end
                 }
             }
         }

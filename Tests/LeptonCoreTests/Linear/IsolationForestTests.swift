@@ -1,3 +1,4 @@
+import Foundation
 @testable import LeptonCore
 import XCTest
 
@@ -75,5 +76,53 @@ final class IsolationForestTests: XCTestCase {
         let model = try IsolationForest.fit([[Float](repeating: 4, count: 50)])
         let scores = try model.scores([[4, 5]])
         XCTAssertEqual(scores[0], scores[1], "no cut exists, every point ends in the root leaf")
+    }
+
+    /// The complete-tree layout (branch-free walk) scores exactly as the pointer walk, for
+    /// several sample sizes, ties and constant columns, and rows to score with NaN and ±inf.
+    func testCompleteTreeLayoutEqualsThePointerWalk() throws {
+        var rng = SeededGenerator(seed: 9)
+        for sampleSize in [2, 3, 17, 256, 1000] {
+            var columns = data(n: 3000, outliers: 30, seed: UInt64(sampleSize))
+            columns.append([Float](repeating: 4, count: 3000))                          // constant
+            columns.append((0..<3000).map { _ in Float(Int.random(in: 0..<3, using: &rng)) })  // three values, ties
+            var config = IsolationForestConfig()
+            (config.trees, config.sampleSize, config.seed, config.threads) = (37, sampleSize, 3, 2)
+            let model = try IsolationForest.fit(columns, config: config)
+            XCTAssertNotNil(model.layout, "ψ = \(sampleSize)")
+            var probe = columns.map { Array($0.prefix(603)) }
+            probe[0][5] = .nan; probe[1][6] = .infinity; probe[2][7] = -.infinity; probe[3][8] = .nan
+            XCTAssertEqual(try model.scores(probe, useLayout: true), try model.scores(probe, useLayout: false), "ψ = \(sampleSize)")
+        }
+        // Too tall for the layout (ψ = 10,000: height 14): the pointer walk serves.
+        let big = data(n: 10_000, outliers: 0, seed: 1)
+        var config = IsolationForestConfig()
+        (config.trees, config.sampleSize) = (2, 10_000)
+        let model = try IsolationForest.fit(big, config: config)
+        XCTAssertNil(model.layout)
+        XCTAssertEqual(try model.scores(big).count, 10_000)
+    }
+
+    func testSamplingWithoutReplacementIsDistinctAndCoversTheRange() {
+        var rng = SeededGenerator(seed: 4)
+        var seen = Set<Int>()
+        for _ in 0..<200 {
+            let sample = IsolationForest.sampleWithoutReplacement(5, from: 8, using: &rng)
+            XCTAssertEqual(Set(sample).count, 5)
+            XCTAssertTrue(sample.allSatisfy { (0..<8).contains($0) })
+            seen.formUnion(sample)
+        }
+        XCTAssertEqual(seen, Set(0..<8))
+        XCTAssertEqual(IsolationForest.sampleWithoutReplacement(3, from: 3, using: &rng).sorted(), [0, 1, 2])
+    }
+
+    /// A model written and read back scores the same (the layout is rebuilt, not stored).
+    func testCodableRoundTripRebuildsTheLayout() throws {
+        let columns = data(n: 500, outliers: 5, seed: 2)
+        let model = try IsolationForest.fit(columns, config: IsolationForestConfig())
+        let back = try JSONDecoder().decode(IsolationForestModel.self, from: try JSONEncoder().encode(model))
+        XCTAssertEqual(back, model)
+        XCTAssertEqual(try back.scores(columns), try model.scores(columns))
+        XCTAssertFalse(String(decoding: try JSONEncoder().encode(model), as: UTF8.self).contains("layout"))
     }
 }
