@@ -172,14 +172,24 @@ public struct IsolationForestModel: Sendable, Codable, Equatable {
     public let featureCount: Int
     public let config: IsolationForestConfig
     /// The trees as complete binary trees for branch-free scoring (derived, not stored; nil for
-    /// trees too tall, which keep the pointer walk).
-    let layout: CompleteIsolationForest?
+    /// trees too tall, which keep the pointer walk). Held by reference: copies of the model share it.
+    private let layoutBox: LayoutBox
+    var layout: CompleteIsolationForest? { layoutBox.layout }
+
+    private final class LayoutBox: Sendable {
+        let layout: CompleteIsolationForest?
+        init(_ layout: CompleteIsolationForest?) { self.layout = layout }
+    }
+
+    public static func == (a: IsolationForestModel, b: IsolationForestModel) -> Bool {
+        a.trees == b.trees && a.sampleSize == b.sampleSize && a.featureCount == b.featureCount && a.config == b.config
+    }
 
     enum CodingKeys: String, CodingKey { case trees, sampleSize, featureCount, config }
 
     init(trees: [IsolationTree], sampleSize: Int, featureCount: Int, config: IsolationForestConfig) {
         (self.trees, self.sampleSize, self.featureCount, self.config) = (trees, sampleSize, featureCount, config)
-        layout = CompleteIsolationForest(trees: trees, height: Int(ceil(log2(Double(max(sampleSize, 2))))))
+        layoutBox = LayoutBox(CompleteIsolationForest(trees: trees, height: Int(ceil(log2(Double(max(sampleSize, 2)))))))
     }
 
     public init(from decoder: any Decoder) throws {
