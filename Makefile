@@ -9,7 +9,7 @@ APT_PACKAGES := pkgconf libpng-dev libcsv-dev libopenblas-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 VENV := Benchmarks/peers/.venv
 
-.PHONY: deps build test eval bench demo clean peers peers-imaging
+.PHONY: deps build test eval bench demo clean peers peers-imaging fuzz fuzz-build
 
 ## deps: install the C libraries (apt) when any is missing
 deps:
@@ -64,6 +64,16 @@ demo: deps
 	  if [ -x "$$bin/$$tool" ]; then echo "== $$tool demo"; "$$bin/$$tool" demo || exit 1; ran=$$((ran+1)); fi; \
 	done; \
 	[ $$ran -gt 0 ] || echo "make demo: no domain executable is built yet (lepton-credit, lepton-scan, lepton-qc land with their issues)."
+
+## fuzz: every fuzz target (Tests/Fuzz) for FUZZ_SECONDS each under libFuzzer + AddressSanitizer, then a
+## table ending in `crashes: N` (exit 1 when N > 0). The instrumented build lives in .build/fuzz.
+FUZZ_SECONDS ?= 300
+FUZZ_BUILD := LEPTON_FUZZ=1 $(SWIFT) build -c release --build-path .build/fuzz --product lepton-fuzz \
+	-Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=fuzzer-no-link,address
+fuzz-build: deps
+	$(FUZZ_BUILD)
+fuzz: fuzz-build
+	python3 Tests/Fuzz/run_fuzz.py --binary "$$($(FUZZ_BUILD) --show-bin-path)/lepton-fuzz" --seconds $(FUZZ_SECONDS)
 
 clean:
 	rm -rf .build

@@ -128,3 +128,12 @@ let package = Package(
                     path: "Domains/Credit/Tests/CreditScoringTests"),
     ]
 )
+
+// The fuzz targets (Tests/Fuzz): one executable whose `main` is libFuzzer's, so it exists only in
+// the instrumented build `make fuzz` runs (LEPTON_FUZZ=1 … -Xswiftc -sanitize=fuzzer,address).
+if Context.environment["LEPTON_FUZZ"] != nil {
+    package.products.append(.executable(name: "lepton-fuzz", targets: ["LeptonFuzz"]))
+    package.targets.append(.executableTarget(
+        name: "LeptonFuzz", dependencies: ["LeptonIO", "LeptonCore", "CreditScoring", "LineQuality", "ScanDiagnosis"],
+        path: "Tests/Fuzz/Sources/LeptonFuzz", swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+}

@@ -1,3 +1,4 @@
+import Foundation
 @testable import LeptonIO
 import LeptonTestSupport
 import XCTest
@@ -98,5 +99,34 @@ final class CSVLongQuotedFieldTests: XCTestCase {
         XCTAssertEqual(skip("ta\"il\nnext", from: .unquoted(atFieldStart: false)), 6, "a quote inside an unquoted field is data")
         XCTAssertEqual(skip("anything\"\nnext", from: .toLineEnd), 10)
         XCTAssertNil(skip("never closes\n,\n", from: .inQuotes))
+    }
+
+    /// Found by `make fuzz` (csv-fast-vs-libcsv): a plain field over the limit gave its whole
+    /// record on the fast path and the fields before it through libcsv. Now a refused record is
+    /// the same on both, with the limits measured as libcsv measures them (a plain field's
+    /// trailing spaces count; the row limit counts the fields' text, an over-long field's
+    /// record ends before it).
+    func testRefusedRecordsAreTheSameRecordOnTheFastPathAndThroughLibcsv() throws {
+        var options = CSVOptions()
+        options.maxFieldBytes = 8
+        options.maxRowBytes = 12
+        let texts = [
+            "x,y\r1,2\r" + String(repeating: "§", count: 4) + "3,\r",       // the fuzzer's shape, 8 bytes of § plus "3"
+            "a,b,c\n1,abcdefg   ,2\n3,4,5\n",                             // 7 bytes and 3 trailing spaces: over 8
+            "a,b,c\n1,\"abcdefghi\",2\n3,4,5\n",                          // quoted, 9 bytes
+            "a,b,c,d\n1234,5678,9012,3\n1,2,3,4\n",                        // the row's text over 12: the third field kept empty
+            "a,b,c,d\n1234,5678,9012,\"\"\n1,2,3,4\n",
+        ]
+        for (k, text) in texts.enumerated() {
+            let path = try dir.write("limits\(k).csv", text)
+            try assertFastPathMatchesLibcsv(path, options: options)
+        }
+        let fuzzInput = try Data(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../Fuzz/regressions/csv-fast-vs-libcsv-field-limit-trailing.csv").standardized)
+        let path = dir.file("fuzz.csv")
+        try fuzzInput.write(to: URL(fileURLWithPath: path))
+        options.maxFieldBytes = 64
+        options.maxRowBytes = 256
+        try assertFastPathMatchesLibcsv(path, options: options)
     }
 }

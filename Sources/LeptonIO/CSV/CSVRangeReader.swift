@@ -67,11 +67,36 @@ struct CSVRangeReader {
         var fastBounds = UnsafeMutablePointer<Int>.allocate(capacity: 256)
         var fastBoundsCapacity = 256
         defer { fastBounds.deallocate() }
+        /// Per field of the fast paths, the length libcsv holds it at when it checks the field
+        /// limit: from the first byte after leading spaces to the raw end (trailing spaces
+        /// included) for a plain field, the content for a quoted one.
+        var limitLengths = UnsafeMutablePointer<Int>.allocate(capacity: 128)
+        defer { limitLengths.deallocate() }
         /// Makes room for one more field's (start, end) pair after `fields` fields.
         func reserveBounds(after fields: Int) {
             guard 2 * fields + 2 > fastBoundsCapacity else { return }
             fastBounds = fastBounds.movedToAllocation(capacity: fastBoundsCapacity * 2, count: 2 * fields)
+            limitLengths = limitLengths.movedToAllocation(capacity: fastBoundsCapacity, count: fields)
             fastBoundsCapacity *= 2
+        }
+        /// Applies the field and row limits to a fast path's fields exactly as libcsv's reading
+        /// does, so that a refused record is the same record on every path: a field over the
+        /// limit ends the record before it (the rest is skipped); a field that would take the
+        /// record's text over the row limit is kept empty. Returns the fields kept and the problem.
+        func applyLimits(_ fields: Int) -> (fields: Int, problem: CSVRowProblem?) {
+            var problem: CSVRowProblem?
+            var rowBytes = 0
+            for f in 0..<fields {
+                if limitLengths[f] > options.maxFieldBytes { return (f, problem ?? .fieldTooLong(limit: options.maxFieldBytes)) }
+                let length = fastBounds[2 * f + 1] - fastBounds[2 * f]
+                if rowBytes + length > options.maxRowBytes {
+                    problem = problem ?? .rowTooLong(limit: options.maxRowBytes)
+                    fastBounds[2 * f + 1] = fastBounds[2 * f]
+                } else {
+                    rowBytes += length
+                }
+            }
+            return (fields, problem)
         }
         var carry = 0
         var offset = start
@@ -149,6 +174,7 @@ struct CSVRangeReader {
                     guard next == end || data[next] == delimiter else { return nil }   // `""`, `"a"b`, `"a" ,`
                     fastBounds[2 * fields] = f + 1
                     fastBounds[2 * fields + 1] = q
+                    limitLengths[fields] = q - (f + 1)
                 } else {
                     next = ByteScan.firstOf(delimiter, quote, in: data, from: f, end: end)
                     if next < end, data[next] == quote { return nil }                      // a quote inside a plain field
@@ -157,6 +183,7 @@ struct CSVRangeReader {
                     while e > s, (data[e - 1] == 0x20 || data[e - 1] == 0x09) && data[e - 1] != delimiter { e -= 1 }
                     fastBounds[2 * fields] = s
                     fastBounds[2 * fields + 1] = e
+                    limitLengths[fields] = next - s
                 }
                 fields += 1
                 if next >= end { return fields }
@@ -184,12 +211,8 @@ struct CSVRangeReader {
                 }
                 if blank { continue }
                 if sawQuote {
-                    if let fields = simpleQuotedFields(data, lineStart, lineEnd) {
-                        var problem: CSVRowProblem?
-                        for f in 0..<fields where fastBounds[2 * f + 1] - fastBounds[2 * f] > options.maxFieldBytes {
-                            problem = .fieldTooLong(limit: options.maxFieldBytes)
-                        }
-                        if problem == nil, lineEnd - lineStart > options.maxRowBytes { problem = .rowTooLong(limit: options.maxRowBytes) }
+                    if let found = simpleQuotedFields(data, lineStart, lineEnd) {
+                        let (fields, problem) = applyLimits(found)
                         counts.records += 1
                         if try !body(UnsafePointer(data), fastBounds, fields, problem, counts.records) { stop = true }
                         continue
@@ -207,8 +230,7 @@ struct CSVRangeReader {
                     }
                     continue
                 }
-                var fields = 0
-                var problem: CSVRowProblem?
+                var found = 0
                 var fieldStart = lineStart
                 var j = lineStart
                 while true {
@@ -216,17 +238,17 @@ struct CSVRangeReader {
                         var s = fieldStart, e = j
                         while s < e, (data[s] == 0x20 || data[s] == 0x09) && data[s] != delimiter { s += 1 }
                         while e > s, (data[e - 1] == 0x20 || data[e - 1] == 0x09) && data[e - 1] != delimiter { e -= 1 }
-                        reserveBounds(after: fields)
-                        if e - s > options.maxFieldBytes, problem == nil { problem = .fieldTooLong(limit: options.maxFieldBytes) }
-                        fastBounds[2 * fields] = s
-                        fastBounds[2 * fields + 1] = e
-                        fields += 1
+                        reserveBounds(after: found)
+                        fastBounds[2 * found] = s
+                        fastBounds[2 * found + 1] = e
+                        limitLengths[found] = j - s
+                        found += 1
                         if j == lineEnd { break }
                         fieldStart = j + 1
                     }
                     j += 1
                 }
-                if problem == nil, lineEnd - lineStart > options.maxRowBytes { problem = .rowTooLong(limit: options.maxRowBytes) }
+                let (fields, problem) = applyLimits(found)
                 counts.records += 1
                 if try !body(UnsafePointer(data), fastBounds, fields, problem, counts.records) { stop = true }
             }

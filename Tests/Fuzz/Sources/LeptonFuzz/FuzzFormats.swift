@@ -1,0 +1,42 @@
+import CreditScoring
+import Foundation
+import LeptonCore
+import LeptonIO
+import LineQuality
+import ScanDiagnosis
+
+/// Targets for the binary and JSON formats and the expression language.
+enum FuzzFormats {
+    static func png(_ bytes: [UInt8]) {
+        var options = PNGDecodeOptions()
+        options.maxPixels = 4 << 20
+        _ = try? PNG.decode(bytes, as: .gray, options: options)
+        _ = try? PNG.decodeFloat(bytes, as: .rgb, options: options)
+    }
+
+    static func modelFile(_ bytes: [UInt8]) {
+        let path = Scratch.write(bytes, name: "model.lepton")
+        _ = try? ModelFile.read(path: path)
+        _ = try? GBDTModel.read(path: path)
+        _ = try? NeuralNetwork.load(from: path)
+        _ = try? NeuralNetwork.loadEnsemble(from: path)
+        _ = try? CreditModel.read(path: path)
+        _ = try? FailureModelFile.read(path: path)
+        _ = try? ScanModel.read(path: path)
+    }
+
+    static func creditSchema(_ bytes: [UInt8]) {
+        _ = try? CreditSchema.read(path: Scratch.write(bytes, name: "schema.json"))
+    }
+
+    /// Parses the bytes as `NAME = EXPR` and evaluates what parses over three columns.
+    static func expression(_ bytes: [UInt8]) {
+        guard let expression = try? FeatureExpression(String(decoding: bytes, as: UTF8.self)) else { return }
+        let header = ["a", "b", "Torque [Nm]"]
+        guard (try? expression.check(against: header)) != nil else { return }
+        let compiled = expression.compiled(slots: ["a": 0, "b": 1, "Torque [Nm]": 2])
+        for values in [[1.0, 2.0, 3.0], [0, 0, 0], [-1e308, .infinity, .nan]] {
+            _ = values.withUnsafeBufferPointer { compiled.evaluate($0) }
+        }
+    }
+}
