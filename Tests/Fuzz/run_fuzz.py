@@ -33,7 +33,8 @@ def run(binary, target, seconds, work):
             shutil.copy(os.path.join(seeds, name), os.path.join(corpus, name))
     env = dict(os.environ, LEPTON_FUZZ_TARGET=target,
                ASAN_OPTIONS="detect_leaks=0:allocator_may_return_null=1:" + os.environ.get("ASAN_OPTIONS", ""))
-    command = [binary, f"-max_total_time={seconds}", "-print_final_stats=1", "-max_len=4096", "-rss_limit_mb=2048",
+    max_len = 65536 if target == "model-file" else 4096
+    command = [binary, f"-max_total_time={seconds}", "-print_final_stats=1", f"-max_len={max_len}", "-rss_limit_mb=2048",
                "-timeout=10", f"-artifact_prefix={crashes}/{target}-", corpus]
     result = subprocess.run(command, env=env, capture_output=True, text=True, errors="replace")
     log = result.stderr

@@ -59,8 +59,9 @@ struct CSVRangeReader {
         let collector = LibcsvCollector(maxFieldBytes: options.maxFieldBytes, maxRowBytes: options.maxRowBytes)
         let parser = LibcsvParser(delimiter: options.delimiter, collector: collector)
         // Two chunks (the carry is kept under one), one byte for the hook's sentinel and the
-        // read-ahead a hook may read past it, kept initialised.
-        let capacity = Self.chunkSize * 2 + 1 + Self.hookReadAhead
+        // read-ahead a hook may read past it, kept initialised. A short range gets short chunks.
+        let chunk = min(Self.chunkSize, max(1 << 12, end - start))
+        let capacity = chunk * 2 + 1 + Self.hookReadAhead
         let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
         buffer.initialize(repeating: 0, count: capacity)
         defer { buffer.deallocate() }
@@ -255,7 +256,7 @@ struct CSVRangeReader {
         }
 
         while !stop {
-            let wanted = min(Self.chunkSize, end - offset)
+            let wanted = min(chunk, end - offset)
             let got = try readFully(into: buffer + carry, count: wanted, at: offset)
             offset += got
             if countQuotes { counts.quotes += Self.count(quote, in: buffer + carry, got) }
@@ -276,7 +277,7 @@ struct CSVRangeReader {
                 while k >= dataStart, buffer[k] != 0x0A, buffer[k] != 0x0D { k -= 1 }
                 // With no terminator, or too long a tail to carry, libcsv takes the whole chunk:
                 // it keeps its own state across chunks, so the carry stays under one chunk.
-                if k >= dataStart && available - (k + 1) <= Self.chunkSize {
+                if k >= dataStart && available - (k + 1) <= chunk {
                     cut = k + 1
                     endsAtRecordEnd = true
                 }
