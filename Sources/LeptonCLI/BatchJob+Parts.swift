@@ -28,6 +28,7 @@ extension BatchJob {
             summary.tallies = worker.tallies
             return summary
         }
+        try checkDistinctFiles(input: input, configuration: configuration)
         let shard = try configuration.shard ?? Shard(index: 1, count: 1)
         let dataBytes = (input.fileSize - input.dataStart) / shard.count
         let parts = threads > 1 && dataBytes >= configuration.minimumPartBytes ? threads : 1

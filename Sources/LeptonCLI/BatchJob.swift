@@ -231,7 +231,7 @@ public enum BatchJob {
                  _ summary: inout BatchSummary) throws -> Void
     ) throws -> BatchSummary {
         let rejectsPath = configuration.resolvedRejectsPath
-        precondition(rejectsPath != configuration.outputPath, "BatchJob: the rejects file must differ from the output")
+        try checkDistinctFiles(input: input, configuration: configuration)
         let output = try CSVWriter(path: configuration.outputPath)
         let rejects: CSVWriter
         do {

@@ -32,6 +32,9 @@ extension ParsableCommand {
     /// ``LeptonExitCode/rejectRateExceeded``), and 1 with the error's message on standard error
     /// for any other error. Call it from the executable's `static func main()`.
     public static func mainWithLeptonExitCodes(_ arguments: [String]? = nil) -> Never {
+        // Over a file-size limit (`ulimit -f`) a write fails with EFBIG and the error says so,
+        // instead of the signal killing the process with its outputs half done.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             var command = try parseAsRoot(arguments)
             try command.run()

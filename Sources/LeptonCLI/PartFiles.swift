@@ -8,6 +8,7 @@ struct PartFiles {
     let rejects: [String]
 
     init(output: String, count: Int) {
+        StaleTemporaryFiles.remove(besides: output)
         let folder = (output as NSString).deletingLastPathComponent
         let base = (output as NSString).lastPathComponent
         let token = "\(getpid())-\(UInt64(Date().timeIntervalSince1970 * 1e6))-\(UInt32.random(in: 0...UInt32.max))"

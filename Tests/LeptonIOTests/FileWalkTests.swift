@@ -60,3 +60,19 @@ final class TextLinesTests: XCTestCase {
         }
     }
 }
+
+final class StaleTemporaryFilesTests: XCTestCase {
+    /// Hidden temporary files of dead processes go; those of live ones, and other files, stay.
+    func testRemovesOnlyTheFilesOfProcessesThatAreGone() throws {
+        let dir = try TemporaryDirectory("stale")
+        defer { dir.remove() }
+        let dead: Int32 = 4_000_000  // above Linux's pid_max (4,194,304 at most; 32,768 by default)
+        let live = getpid()
+        let names = [".out.csv.tmp-\(dead)-1a2b", ".out.csv.part0-\(dead)-17-9.csv", "..out.csv.part1-\(dead)-17-9.csv.tmp-\(dead)-ff",
+                     ".out.csv.tmp-\(live)-3c4d", ".out.csv.part0-\(live)-17-9.csv", ".other.csv.tmp-\(dead)-1", "out.csv", ".out.csv.tmp-x"]
+        for name in names { try dir.write(name, "x") }
+        XCTAssertEqual(StaleTemporaryFiles.remove(besides: dir.file("out.csv")), 3)
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        XCTAssertEqual(left, [".other.csv.tmp-\(dead)-1", ".out.csv.part0-\(live)-17-9.csv", ".out.csv.tmp-\(live)-3c4d", ".out.csv.tmp-x", "out.csv"])
+    }
+}

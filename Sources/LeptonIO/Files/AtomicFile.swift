@@ -28,9 +28,11 @@ public final class AtomicFile {
     private var used = 0
     private var finished = false
 
-    /// Creates the temporary file. Nothing appears under `path` until ``commit()``.
+    /// Creates the temporary file. Nothing appears under `path` until ``commit()``. Temporary
+    /// files of `path` left by killed runs are removed first (``StaleTemporaryFiles``).
     public init(path: String) throws {
         self.path = path
+        StaleTemporaryFiles.remove(besides: path)
         let slash = path.lastIndex(of: "/")
         let folder = slash.map { String(path[..<$0]) } ?? "."
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
