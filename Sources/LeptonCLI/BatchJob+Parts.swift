@@ -69,6 +69,7 @@ extension BatchJob {
             offsets.append(before)
             before += summary.read
         }
+        try input.checkUnchanged()
         try files.join(into: configuration.outputPath, rejects: configuration.resolvedRejectsPath, offsets: offsets,
                        shiftFirstField: firstFieldIsRowNumber)
         progress?.finish()

@@ -249,6 +249,7 @@ public enum BatchJob {
                                        rejectsPath: rejectsPath, shard: configuration.shard, maxRejectRate: configuration.maxRejectRate)
             try body(output, rejects, range, firstNumber, &summary)
             precondition(summary.read == summary.written + summary.rejected, "BatchJob: a record was lost")
+            try input.checkUnchanged()
             try output.commit()
             try rejects.commit()
             return summary

@@ -101,6 +101,12 @@ public final class CSVReader: Sendable {
 
     deinit { close(fd) }
 
+    /// The open file's size now (nil if it cannot be asked).
+    func currentSize() -> Int? {
+        var info = stat()
+        return fstat(fd, &info) == 0 ? Int(info.st_size) : nil
+    }
+
     /// Counts of one read.
     public struct Counts: Sendable, Equatable {
         /// Data records read (the header excluded; blank lines are not records).
