@@ -20,6 +20,18 @@ final class PNGErrorTests: XCTestCase {
         return end
     }
 
+    /// Found by `make fuzz` (png-decode, out of memory): a 306-byte file whose tEXt chunk
+    /// claims 1.95 GB made libpng allocate that much. Refused before libpng sees it, as corrupt.
+    func testChunkClaimingMoreBytesThanTheFileHasIsRefusedWithoutAllocatingThem() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../Fuzz/regressions/png-decode-forged-text-length.png").standardized
+        let bytes = [UInt8](try Data(contentsOf: url))
+        let error = assertPNGError({ _ = try PNG.decode(bytes, as: .gray, name: "forged.png") }) {
+            if case let .corruptData(name, message) = $0 { return name == "forged.png" && message.contains("tEXt") && message.contains("1952791139") }
+            return false
+        }
+        XCTAssertTrue(error?.description.contains("Hint:") ?? false)
+    }
+
     /// A file whose header is followed by IEND and no IDAT: a message about missing image
     /// data, not about the width and height (which are fine).
     func testHeaderWithoutImageDataSaysSo() throws {

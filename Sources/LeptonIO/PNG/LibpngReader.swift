@@ -67,6 +67,9 @@ struct LibpngReader {
         // Safe: bytes.count > 0 was checked by the caller, so baseAddress is non-nil; libpng
         // only reads `bytes.count` bytes from it, and the caller keeps them alive until this
         // function returns, after the last libpng call on this image.
+        if let chunk = PNGContainer.oversizedChunk(bytes) {
+            throw .corruptData(name: name, message: "chunk \(chunk.type) at byte \(chunk.offset) claims \(chunk.length) bytes; \(max(0, bytes.count - chunk.offset - 12)) follow")
+        }
         guard png_image_begin_read_from_memory(image, bytes.baseAddress!, bytes.count) != 0 else {
             if PNGContainer.headerFields(bytes) != nil && PNGContainer.endsWithoutImageData(bytes) { throw .noImageData(name: name) }
             throw .invalidHeader(name: name, message: message(of: image))
