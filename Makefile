@@ -5,11 +5,11 @@ LEPTON_DATASETS ?= ../shared/datasets
 export LEPTON_DATASETS
 # Release builds for benchmarks and demos; tests run in debug.
 RELEASE_FLAGS := -c release
-APT_PACKAGES := pkgconf libpng-dev libcsv-dev libopenblas-dev
+APT_PACKAGES := pkgconf libpng-dev libcsv-dev libopenblas-dev python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 VENV := Benchmarks/peers/.venv
 
-.PHONY: deps build test eval bench demo clean peers peers-imaging fuzz fuzz-build
+.PHONY: deps build test eval bench demo clean peers peers-imaging fuzz fuzz-build sanitize
 
 ## deps: install the C libraries (apt) when any is missing
 deps:
@@ -74,6 +74,14 @@ fuzz-build: deps
 	$(FUZZ_BUILD)
 fuzz: fuzz-build
 	python3 Tests/Fuzz/run_fuzz.py --binary "$$($(FUZZ_BUILD) --show-bin-path)/lepton-fuzz" --seconds $(FUZZ_SECONDS)
+
+## sanitize: the whole test suite under AddressSanitizer (C kernels with -fsanitize=address,undefined),
+## then under ThreadSanitizer, each in its own build folder
+sanitize: deps
+	$(SWIFT) build --build-tests --build-path .build/asan --sanitize=address -Xcc -fsanitize=address,undefined
+	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --skip-build --build-path .build/asan --sanitize=address
+	$(SWIFT) build --build-tests --build-path .build/tsan --sanitize=thread
+	TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --skip-build --build-path .build/tsan --sanitize=thread
 
 clean:
 	rm -rf .build

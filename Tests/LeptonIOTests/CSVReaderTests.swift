@@ -104,6 +104,26 @@ final class CSVReaderTests: XCTestCase {
         XCTAssertNoThrow(try CSVReader(path: path, options: CSVOptions(hasHeader: false)))
     }
 
+    /// A file whose first row never ends (a sparse file of NUL bytes, a binary file) is refused
+    /// after the row limit, not after reading all of it; a malformed header says what is wrong.
+    func testFirstRowWithoutAnEndIsRefusedWithinTheRowLimit() throws {
+        let path = dir.file("sparse.csv")
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: nil))
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: path))
+        try handle.truncate(atOffset: 1 << 30)  // 1 GiB of holes: nothing on disk
+        try handle.close()
+        var options = CSVOptions()
+        options.maxRowBytes = 1 << 16
+        XCTAssertThrowsError(try CSVReader(path: path, options: options)) { error in
+            XCTAssertEqual(error as? CSVFileError, .badHeader(path: path, reason: "no end of the first row in its first 65536 bytes"))
+            XCTAssertTrue("\(error)".contains("Hint: the first row must hold the column names"), "\(error)")
+        }
+        let quoted = try dir.write("quoted-header.csv", "a,\"b\"c\n1,2\n")
+        XCTAssertThrowsError(try CSVReader(path: quoted)) { error in
+            XCTAssertTrue("\(error)".contains("row 1 (header)") && !"\(error)".contains("disk"), "\(error)")
+        }
+    }
+
     func testOtherDelimitersAndNoHeader() throws {
         let path = try dir.write("semi.tsv", "1\t 2 \tx y\n3\t\t\n")
         var options = CSVOptions(delimiter: UInt8(ascii: "\t"), hasHeader: false)

@@ -48,7 +48,14 @@ public final class CSVReader: Sendable {
         }
         self.fd = fd
         fileSize = Int(info.st_size)
-        let headerEnd = CSVBoundaries.recordStart(atOrAfter: 0, countingQuotesFrom: 0, fd: fd, fileSize: fileSize)
+        // The first record ends within the row limit, or the file is refused without reading on
+        // (a 10 GB file of NUL bytes took a minute to be refused when the search went to its end).
+        let scanLimit = min(fileSize, options.maxRowBytes + 2)
+        let headerEnd = CSVBoundaries.recordStart(atOrAfter: 0, countingQuotesFrom: 0, fd: fd, fileSize: scanLimit)
+        if headerEnd == scanLimit && scanLimit < fileSize {
+            close(fd)
+            throw CSVFileError.badHeader(path: path, reason: "no end of the first row in its first \(options.maxRowBytes) bytes")
+        }
         var firstRecord: [String]?
         var headerProblem: CSVRowProblem?
         var invalidColumn: Int?
@@ -76,7 +83,7 @@ public final class CSVReader: Sendable {
         }
         if let headerProblem {
             close(fd)
-            throw CSVFileError.readFailed(path: path, reason: "row 1 (header): \(headerProblem)")
+            throw CSVFileError.badHeader(path: path, reason: "\(headerProblem)")
         }
         // Only a header's names: data fields are checked when they are read as text.
         if options.hasHeader, let invalidColumn {
