@@ -124,6 +124,17 @@ final class CSVReaderTests: XCTestCase {
         }
     }
 
+    func testTooManyColumnsIsRefusedWithTheCount() throws {
+        var options = CSVOptions()
+        options.maxColumns = 1000
+        let path = try dir.write("wide.csv", (0..<1001).map { "c\($0)" }.joined(separator: ",") + "\n")
+        XCTAssertThrowsError(try CSVReader(path: path, options: options)) { error in
+            XCTAssertEqual(error as? CSVFileError, .tooManyColumns(path: path, count: 1001, limit: 1000))
+        }
+        options.maxColumns = 1001
+        XCTAssertNoThrow(try CSVReader(path: path, options: options))
+    }
+
     func testOtherDelimitersAndNoHeader() throws {
         let path = try dir.write("semi.tsv", "1\t 2 \tx y\n3\t\t\n")
         var options = CSVOptions(delimiter: UInt8(ascii: "\t"), hasHeader: false)

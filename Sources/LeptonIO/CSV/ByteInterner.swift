@@ -38,7 +38,7 @@ struct ByteInterner {
         hashes = .allocate(capacity: codeCapacity)
         starts = .allocate(capacity: codeCapacity)
         lengths = .allocate(capacity: codeCapacity)
-        arenaCapacity = 1 << 12
+        arenaCapacity = max(64, 8 * expected)  // grows by doubling; small, as a wide file has one per column
         arena = .allocate(capacity: arenaCapacity)
     }
 

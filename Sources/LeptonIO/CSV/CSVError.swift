@@ -6,6 +6,8 @@ public enum CSVFileError: Error, CustomStringConvertible, Equatable {
     case duplicateColumn(path: String, name: String)
     /// The first row cannot be read as a row of column names (over a limit, malformed quoting).
     case badHeader(path: String, reason: String)
+    /// The first row has more fields than ``CSVOptions/maxColumns``.
+    case tooManyColumns(path: String, count: Int, limit: Int)
     /// A column name in the header is not valid UTF-8 (`column` counts from 1).
     case headerNotUTF8(path: String, column: Int)
     case missingColumn(path: String, name: String, available: [String])
@@ -22,6 +24,8 @@ public enum CSVFileError: Error, CustomStringConvertible, Equatable {
             return "\(path): row 1 (header) names column '\(name)' twice. Hint: give every column a unique name."
         case let .badHeader(path, reason):
             return "\(path): row 1 (header): \(reason). Hint: the first row must hold the column names; is this a CSV file, with the right delimiter?"
+        case let .tooManyColumns(path, count, limit):
+            return "\(path): row 1 has \(count) columns, over the limit of \(limit). Hint: check the delimiter; raise CSVOptions.maxColumns if the file is genuine."
         case let .headerNotUTF8(path, column):
             return "\(path): row 1 (header), column \(column): the name is not valid UTF-8. Hint: save the file as UTF-8 (in Excel: \"CSV UTF-8\"), or convert it with iconv -f LATIN1 -t UTF-8."
         case let .missingColumn(path, name, available):

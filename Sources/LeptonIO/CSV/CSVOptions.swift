@@ -11,6 +11,9 @@ public struct CSVOptions: Sendable {
     public var maxFieldBytes = 1 << 20
     /// A row longer than this many bytes, all fields together, is malformed.
     public var maxRowBytes = 8 << 20
+    /// A file whose first row has more columns than this is refused (memory for its columns is
+    /// reserved per column: a million columns would take gigabytes).
+    public var maxColumns = 1 << 16
     /// Use the built-in tokenizer for stretches of the file that contain no quote character.
     /// It gives exactly libcsv's records (tested); turn it off to force libcsv everywhere.
     public var fastPathForUnquotedData = true

@@ -85,6 +85,10 @@ public final class CSVReader: Sendable {
             close(fd)
             throw CSVFileError.badHeader(path: path, reason: "\(headerProblem)")
         }
+        if firstRecord.count > options.maxColumns {
+            close(fd)
+            throw CSVFileError.tooManyColumns(path: path, count: firstRecord.count, limit: options.maxColumns)
+        }
         // Only a header's names: data fields are checked when they are read as text.
         if options.hasHeader, let invalidColumn {
             close(fd)

@@ -99,7 +99,8 @@ final class TabularPart: CSVPartResult, @unchecked Sendable {  // Owned by one t
         maxRowBytes = options.maxRowBytes
         width = kinds.count
         let n = max(width, 1)
-        let rows = min(max(expectedRows, 1024), 1 << 24)
+        // At least 1,024 rows reserved per column, fewer for very wide files (16 at a million columns).
+        let rows = min(max(expectedRows, max(16, min(1024, (1 << 24) / n))), 1 << 24)
         kind = .allocate(capacity: n)
         kind.initialize(from: kinds.map { $0 == .numeric ? 0 : ($0 == .categorical ? 1 : 2) }, count: width)
         texts = kinds.map { _ in [] }

@@ -129,7 +129,10 @@ public struct TabularTable: Sendable {
     static func readParts(_ reader: CSVReader, ranges: [Range<Int>], kinds: [Kind], forced: [Kind?],
                           countQuotes: Bool = false) throws -> [TabularPart] {
         try Parallel.map(ranges.count, threads: ranges.count) { k in
-            let part = TabularPart(kinds: kinds, declared: forced.map { $0 != nil }, expectedRows: ranges[k].count / 64,
+            // A row takes at least two bytes per column (a value and a delimiter): a wide file's
+            // columns reserve few rows (1,000,000 columns once reserved 19 GB).
+            let bytesPerRow = max(64, 2 * kinds.count)
+            let part = TabularPart(kinds: kinds, declared: forced.map { $0 != nil }, expectedRows: ranges[k].count / bytesPerRow,
                                    context: reader.context, options: reader.options)
             // Runs of plain lines straight into the columns; any other line through the general reader.
             let hook: CSVRangeReader.LineHook = { data, start, end in
