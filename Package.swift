@@ -134,6 +134,6 @@ let package = Package(
 if Context.environment["LEPTON_FUZZ"] != nil {
     package.products.append(.executable(name: "lepton-fuzz", targets: ["LeptonFuzz"]))
     package.targets.append(.executableTarget(
-        name: "LeptonFuzz", dependencies: ["LeptonIO", "LeptonCore", "CreditScoring", "LineQuality", "ScanDiagnosis"],
+        name: "LeptonFuzz", dependencies: ["LeptonIO", "LeptonCore", "LeptonCLI", "CreditScoring", "LineQuality", "ScanDiagnosis"],
         path: "Tests/Fuzz/Sources/LeptonFuzz", swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
 }

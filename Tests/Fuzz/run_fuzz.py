@@ -13,13 +13,13 @@ import subprocess
 import sys
 
 TARGETS = ["csv-libcsv", "csv-fast-vs-libcsv", "csv-numeric-parts-vs-one", "csv-tabular-parts-vs-one",
-           "png-decode", "model-file", "credit-schema-json", "qc-expression"]
+           "batch-parts-vs-one", "png-decode", "model-file", "credit-schema-json", "qc-expression"]
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def seeds_for(target):
     """The committed seed folder of a target (the CSV targets share one)."""
-    return os.path.join(HERE, "corpus", "csv" if target.startswith("csv-") else target)
+    return os.path.join(HERE, "corpus", "csv" if target.startswith(("csv-", "batch-")) else target)
 
 
 def run(binary, target, seconds, work):

@@ -12,40 +12,47 @@ extension GBDTModel {
     /// The entries of a row sum to its raw margin (``predictRaw(_:threads:)``).
     public func shap(_ x: FeatureColumns, threads: Int = 0) -> [Double] {
         precondition(x.columnCount == featureCount, "model expects \(featureCount) features, got \(x.columnCount)")
-        let n = x.rowCount, f = featureCount, width = f + 1
-        var out = [Double](repeating: 0, count: n * width)
+        let f = featureCount
         let expected = baseScore + trees.reduce(0) { $0 + $1.expectedValue }
         let maxDepth = trees.map(\.depth).max() ?? 0
-        let pathCapacity = (maxDepth + 2) * (maxDepth + 3) / 2
-        x.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                let box = UncheckedSendableBox((src, dst))
-                parallelFor(n, threads: resolvedTreeThreads(threads), minimumPerThread: 64) { range in
-                    let (src, dst) = box.value
-                    let row = UnsafeMutablePointer<Float>.allocate(capacity: max(1, f))
-                    let path = UnsafeMutablePointer<SHAPPathElement>.allocate(capacity: pathCapacity)
-                    defer { row.deallocate(); path.deallocate() }
-                    for i in range {
-                        for j in 0..<f { row[j] = src[j * n + i] }
-                        let phi = dst.baseAddress! + i * width
-                        for t in trees where !t.nodes.isEmpty {
-                            t.nodes.withUnsafeBufferPointer { np in
-                                t.categoryBits.withUnsafeBufferPointer { bp in
-                                    var walker = SHAPWalker(tree: t, nodes: np.baseAddress!,
-                                                            bits: bp.baseAddress ?? UnsafePointer(bitPattern: 64)!,
-                                                            row: row, phi: phi)
-                                    walker.recurse(node: 0, depth: 0, parentPath: path, zeroFraction: 1, oneFraction: 1,
-                                                   feature: -1)
-                                }
-                            }
-                        }
-                        phi[f] = expected
+        return shapByRow(x, threads: threads, pathCapacity: (maxDepth + 2) * (maxDepth + 3) / 2) { row, phi, path in
+            for t in trees where !t.nodes.isEmpty {
+                t.nodes.withUnsafeBufferPointer { np in
+                    t.categoryBits.withUnsafeBufferPointer { bp in
+                        var walker = SHAPWalker(tree: t, nodes: np.baseAddress!, bits: bp.baseAddress ?? UnsafePointer(bitPattern: 64)!,
+                                                row: row, phi: phi)
+                        walker.recurse(node: 0, depth: 0, parentPath: path, zeroFraction: 1, oneFraction: 1, feature: -1)
                     }
                 }
             }
+            phi[f] = expected
         }
-        return out
     }
+}
+
+/// Row-major SHAP contributions of every row of `x` (`rowCount × (columnCount + 1)`, zeroed),
+/// rows shared among threads: `contribute(row, phi, path)` gets the row's raw features, its
+/// `columnCount + 1` outputs and a scratch path buffer of `pathCapacity` elements of its thread.
+func shapByRow(_ x: FeatureColumns, threads: Int, pathCapacity: Int,
+               _ contribute: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<SHAPPathElement>) -> Void) -> [Double] {
+    let n = x.rowCount, f = x.columnCount, width = f + 1
+    var out = [Double](repeating: 0, count: n * width)
+    x.withUnsafeBufferPointer { src in
+        out.withUnsafeMutableBufferPointer { dst in
+            let box = UncheckedSendableBox((src, dst))
+            parallelFor(n, threads: resolvedTreeThreads(threads), minimumPerThread: 64) { range in
+                let (src, dst) = box.value
+                let row = UnsafeMutablePointer<Float>.allocate(capacity: max(1, f))
+                let path = UnsafeMutablePointer<SHAPPathElement>.allocate(capacity: max(1, pathCapacity))
+                defer { row.deallocate(); path.deallocate() }
+                for i in range {
+                    for j in 0..<f { row[j] = src[j * n + i] }
+                    contribute(row, dst.baseAddress! + i * width, path)
+                }
+            }
+        }
+    }
+    return out
 }
 
 /// One element of the TreeSHAP path: a feature, the fractions of "zero" (feature unknown) and

@@ -197,23 +197,7 @@ public struct TreeSHAPTables: Sendable {
     /// SHAP contributions of every row, in the layout of ``GBDTModel/shap(_:threads:)``.
     public func shap(_ x: FeatureColumns, threads: Int = 0) -> [Double] {
         precondition(x.columnCount == model.featureCount, "model expects \(model.featureCount) features, got \(x.columnCount)")
-        let n = x.rowCount, f = model.featureCount, width = f + 1
-        var out = [Double](repeating: 0, count: n * width)
-        x.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                let box = UncheckedSendableBox((src, dst))
-                parallelFor(n, threads: resolvedTreeThreads(threads), minimumPerThread: 64) { range in
-                    let (src, dst) = box.value
-                    let row = UnsafeMutablePointer<Float>.allocate(capacity: max(1, f))
-                    defer { row.deallocate() }
-                    for i in range {
-                        for j in 0..<f { row[j] = src[j * n + i] }
-                        contributions(row: row, into: dst.baseAddress! + i * width)
-                    }
-                }
-            }
-        }
-        return out
+        return shapByRow(x, threads: threads, pathCapacity: 0) { row, phi, _ in contributions(row: row, into: phi) }
     }
 }
 

@@ -42,26 +42,25 @@ enum FuzzCSV {
     }
 
     static func numericPartsAgree(_ bytes: [UInt8]) {
-        let path = Scratch.write(bytes, name: "numeric.csv")
-        var options = CSVOptions()
-        options.maxFieldBytes = 64
-        func read(_ threads: Int) -> String {
-            guard let t = try? NumericTable.read(path: path, threads: threads, options: options) else { return "refused" }
+        partsAgree(bytes, name: "NumericTable") { path, options, threads in
+            let t = try NumericTable.read(path: path, threads: threads, options: options)
             return "\(t.rowsRead) \(t.values.map { $0.map(\.bitPattern) }) \(t.rejected.map { "\($0.row) \($0.reason)" })"
         }
-        let one = read(1), three = read(3)
-        if one != three { disagree("NumericTable: 1 part and 3 parts disagree on \(bytes.count) bytes") }
     }
 
     static func tabularPartsAgree(_ bytes: [UInt8]) {
-        let path = Scratch.write(bytes, name: "tabular.csv")
-        var options = CSVOptions()
-        options.maxFieldBytes = 64
-        func read(_ threads: Int) -> String {
-            guard let t = try? TabularTable.read(path: path, options: options, threads: threads) else { return "refused" }
+        partsAgree(bytes, name: "TabularTable") { path, options, threads in
+            let t = try TabularTable.read(path: path, options: options, threads: threads)
             return "\(t.rowsRead) \(t.rowCount) \(t.rejected.map { "\($0.row) \($0.reason)" })"
         }
-        let one = read(1), three = read(3)
-        if one != three { disagree("TabularTable: 1 part and 3 parts disagree on \(bytes.count) bytes") }
+    }
+
+    /// A table read in one part and in three describes itself the same (`describe`; "refused" when it throws).
+    static func partsAgree(_ bytes: [UInt8], name: String, _ describe: (String, CSVOptions, Int) throws -> String) {
+        let path = Scratch.write(bytes, name: "table.csv")
+        var options = CSVOptions()
+        options.maxFieldBytes = 64
+        let one = (try? describe(path, options, 1)) ?? "refused", three = (try? describe(path, options, 3)) ?? "refused"
+        if one != three { disagree("\(name): 1 part and 3 parts disagree on \(bytes.count) bytes") }
     }
 }

@@ -16,6 +16,8 @@ enum FuzzTarget: String, CaseIterable {
     case csvNumericPartsVsOne = "csv-numeric-parts-vs-one"
     /// ``TabularTable`` (typed columns, categories) in one part against three.
     case csvTabularPartsVsOne = "csv-tabular-parts-vs-one"
+    /// LeptonCLI's batch job on 3 threads (parts) against 1: the same files and counts.
+    case batchPartsVsOne = "batch-parts-vs-one"
     /// The PNG decoder with a 4-megapixel limit, gray and RGB.
     case pngDecode = "png-decode"
     /// The model-file reader and every kind's loader (GBDT, network, credit, QC, scan).
@@ -31,6 +33,7 @@ enum FuzzTarget: String, CaseIterable {
         case .csvFastVsLibcsv: FuzzCSV.fastAgreesWithLibcsv(bytes)
         case .csvNumericPartsVsOne: FuzzCSV.numericPartsAgree(bytes)
         case .csvTabularPartsVsOne: FuzzCSV.tabularPartsAgree(bytes)
+        case .batchPartsVsOne: FuzzBatch.parallelAgreesWithSequential(bytes)
         case .pngDecode: FuzzFormats.png(bytes)
         case .modelFile: FuzzFormats.modelFile(bytes)
         case .creditSchemaJSON: FuzzFormats.creditSchema(bytes)
