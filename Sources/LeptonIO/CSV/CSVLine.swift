@@ -133,12 +133,14 @@ public struct CSVLine {
 /// The CSV quoting rules that ``CSVWriter`` and ``CSVLine`` share (RFC 4180, plus quoting of
 /// leading/trailing blanks that a reader would trim).
 public enum CSVQuoting {
-    /// Whether `text` must be quoted: it contains the delimiter, a quote, CR or LF, or starts or
-    /// ends with a space or tab.
+    /// Whether `text` must be quoted: it contains the delimiter, a quote, CR or LF, starts or
+    /// ends with a space or tab, or starts with U+FEFF (a reader takes those bytes at the start of
+    /// a file for a byte-order mark and drops them; found by fuzzing the batch job).
     @inline(__always)
     public static func needsQuotes(_ text: UnsafeBufferPointer<UInt8>, delimiter: UInt8) -> Bool {
         guard let first = text.first, let last = text.last else { return false }
         if first == 0x20 || first == 0x09 || last == 0x20 || last == 0x09 { return true }
+        if first == 0xEF, text.count >= 3, text[1] == 0xBB, text[2] == 0xBF { return true }
         for b in text where b == delimiter || b == 0x22 || b == 0x0A || b == 0x0D { return true }
         return false
     }

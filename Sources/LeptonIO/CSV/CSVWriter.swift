@@ -1,8 +1,9 @@
 /// Writes CSV with RFC 4180 quoting through an ``AtomicFile``: the output appears under its
 /// final name only after ``commit()``.
 ///
-/// A field is quoted when it contains the delimiter, a quote, CR or LF, or starts or ends
-/// with a space or tab (which a reader would otherwise trim); quotes inside are doubled; an
+/// A field is quoted when it contains the delimiter, a quote, CR or LF, starts or ends with a
+/// space or tab (which a reader would otherwise trim), or starts with U+FEFF (a byte-order mark
+/// to a reader at the start of a file); quotes inside are doubled; an
 /// empty first field is written `""` so that the row never reads back as a blank line.
 public final class CSVWriter {
     public let delimiter: UInt8
