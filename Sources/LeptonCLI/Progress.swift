@@ -4,7 +4,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Synchronization
+import LeptonIO
 
 /// Progress of long work (training epochs, batch scoring, tuning) on standard error: a
 /// redrawn line with rate and time remaining when standard error is a terminal, plain log
@@ -28,7 +28,7 @@ public final class Progress: @unchecked Sendable {
     private let total: Int?
     private let sink: @Sendable (String) -> Void
     private let clock: @Sendable () -> Double
-    private let lock = Mutex(())
+    private let lock = Lock()
     private let start: Double
     private var items = 0
     private var fraction: Double?
@@ -64,7 +64,7 @@ public final class Progress: @unchecked Sendable {
     /// no-op (finish this one when the job is done).
     public func parts(weights: [Double]) -> [Progress] {
         let total = max(weights.reduce(0, +), 1e-300)
-        lock.withLock { _ in
+        lock.withLock {
             partItems = [Int](repeating: 0, count: weights.count)
             partFractions = [Double](repeating: 0, count: weights.count)
         }
@@ -77,7 +77,7 @@ public final class Progress: @unchecked Sendable {
 
     /// Records part `slot`'s state and shows the sum.
     private func updatePart(_ slot: Int, items: Int, fraction: Double?, weight: Double) {
-        lock.withLock { _ in
+        lock.withLock {
             partItems[slot] = items
             if let fraction { partFractions[slot] = min(max(fraction, 0), 1) * weight }
             self.items = partItems.reduce(0, +)
@@ -88,7 +88,7 @@ public final class Progress: @unchecked Sendable {
 
     /// Counts `n` more items done.
     public func advance(by n: Int = 1) {
-        lock.withLock { _ in
+        lock.withLock {
             items += n
             showIfDue()
         }
@@ -98,7 +98,7 @@ public final class Progress: @unchecked Sendable {
     /// (a batch job knows how far it is through its bytes, not how many rows are left).
     public func update(items: Int, fraction: Double? = nil) {
         if let parent { return parent.progress.updatePart(parent.slot, items: items, fraction: fraction, weight: parent.weight) }
-        lock.withLock { _ in
+        lock.withLock {
             self.items = items
             if let fraction { self.fraction = min(max(fraction, 0), 1) }
             showIfDue()
@@ -109,7 +109,7 @@ public final class Progress: @unchecked Sendable {
     /// in log mode a last line is written when work took longer than one interval.
     public func finish() {
         if parent != nil { return }
-        lock.withLock { _ in
+        lock.withLock {
             guard !finished else { return }
             finished = true
             switch mode {
@@ -124,7 +124,7 @@ public final class Progress: @unchecked Sendable {
     }
 
     /// The current status line (without control characters), for tests and summaries.
-    public var statusLine: String { lock.withLock { _ in line(now: clock(), final: false) } }
+    public var statusLine: String { lock.withLock { line(now: clock(), final: false) } }
 
     private func showIfDue() {
         guard !finished else { return }

@@ -34,7 +34,7 @@ public struct TrainedFailureModel: Sendable {
 
     public var lines: [String] {
         let spec = result.model.spec
-        var lines = ["trained a \(spec.kind == .gbdt ? "failure model (boosted trees)" : "anomaly model (isolation forest)") on \(data.count) parts, \(data.schema.names.count) features (\(spec.schema.derived.count) derived)"]
+        var lines = ["trained \(spec.kind == .gbdt ? "a failure model (boosted trees)" : "an anomaly model (isolation forest)") on \(data.count) parts, \(data.schema.names.count) features (\(spec.schema.derived.count) derived)"]
         if let cv = result.crossValidation {
             lines.append(String(format: "%d-fold cross-validated ROC-AUC %.4f (folds %@)", cv.foldValues.count, cv.mean,
                                 cv.foldValues.map { String(format: "%.3f", $0) }.joined(separator: " ")))
