@@ -116,6 +116,9 @@ final class CSVLongQuotedFieldTests: XCTestCase {
             "a,b,c\n1,\"abcdefghi\",2\n3,4,5\n",                          // quoted, 9 bytes
             "a,b,c,d\n1234,5678,9012,3\n1,2,3,4\n",                        // the row's text over 12: the third field kept empty
             "a,b,c,d\n1234,5678,9012,\"\"\n1,2,3,4\n",
+            "a,b\n1,\"12345678\"\n2,3\n",                                   // quoted, exactly 8 bytes: libcsv holds 9 with the quote
+            "a,b\n1,\"1234567\"\n2,3\n",                                    // 7 bytes
+            "a,b\n1,12345678\n2,3\n",                                        // plain, exactly 8
         ]
         for (k, text) in texts.enumerated() {
             let path = try dir.write("limits\(k).csv", text)

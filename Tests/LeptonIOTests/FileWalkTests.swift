@@ -55,6 +55,12 @@ final class TextLinesTests: XCTestCase {
         try TextLines.forEach(path: path) { lines.append(($0, $1)) }
         XCTAssertEqual(lines.map(\.0), [1, 2, 3, 4])
         XCTAssertEqual(lines.map(\.1), ["a.png", "", "b c.png", "last.png"])
+        for (text, expected) in [("a\rb\rc\r", ["a", "b", "c"]), ("a\r\nb", ["a", "b"]), ("\n\n", ["", ""]), ("x", ["x"]), ("a\r\rb\n", ["a", "", "b"])] {
+            let file = try dir.write("cr.txt", text)
+            var seen: [String] = []
+            try TextLines.forEach(path: file) { _, line in seen.append(line) }
+            XCTAssertEqual(seen, expected, text.debugDescription)
+        }
         XCTAssertThrowsError(try TextLines.forEach(path: dir.file("missing.txt")) { _, _ in }) {
             XCTAssertTrue("\($0)".contains("missing.txt"), "\($0)")
         }

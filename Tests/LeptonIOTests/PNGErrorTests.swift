@@ -32,6 +32,17 @@ final class PNGErrorTests: XCTestCase {
         XCTAssertTrue(error?.description.contains("Hint:") ?? false)
     }
 
+    /// A file cut inside a chunk after its image data decodes as before: the oversized-chunk
+    /// check looks only at the chunks before the first IDAT.
+    func testCutInsideATrailingChunkStillDecodes() throws {
+        let good = try pngFixtureBytes("gray8.png")
+        let end = endOfImageData(good)
+        // A tEXt chunk after the image data, cut in the middle.
+        var text: [UInt8] = [0, 0, 0, 40] + Array("tEXt".utf8) + Array("Comment\0".utf8) + [UInt8](repeating: 65, count: 10)
+        text = Array(good[..<end]) + text
+        XCTAssertNoThrow(try PNG.decode(text, as: .gray))
+    }
+
     /// A file whose header is followed by IEND and no IDAT: a message about missing image
     /// data, not about the width and height (which are fine).
     func testHeaderWithoutImageDataSaysSo() throws {

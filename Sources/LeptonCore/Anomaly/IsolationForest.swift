@@ -192,10 +192,30 @@ public struct IsolationForestModel: Sendable, Codable, Equatable {
         layoutBox = LayoutBox(CompleteIsolationForest(trees: trees, height: Int(ceil(log2(Double(max(sampleSize, 2)))))))
     }
 
+    /// Decodes a model, refusing trees whose nodes could send a walk out of its arrays or its
+    /// row (the layout walks through raw pointers): equal, non-empty arrays; features in
+    /// `-1..<featureCount`; children after their node and inside the tree.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(trees: try c.decode([IsolationTree].self, forKey: .trees), sampleSize: try c.decode(Int.self, forKey: .sampleSize),
-                  featureCount: try c.decode(Int.self, forKey: .featureCount), config: try c.decode(IsolationForestConfig.self, forKey: .config))
+        let trees = try c.decode([IsolationTree].self, forKey: .trees)
+        let featureCount = try c.decode(Int.self, forKey: .featureCount), sampleSize = try c.decode(Int.self, forKey: .sampleSize)
+        func corrupt(_ what: String) -> DecodingError {
+            DecodingError.dataCorrupted(DecodingError.Context(codingPath: c.codingPath, debugDescription: "isolation forest: \(what)"))
+        }
+        guard featureCount >= 1, sampleSize >= 1, !trees.isEmpty else { throw corrupt("no trees, features or sample") }
+        for (t, tree) in trees.enumerated() {
+            let n = tree.feature.count
+            guard n > 0, [tree.threshold.count, tree.left.count, tree.right.count, tree.leafPath.count].allSatisfy({ $0 == n }) else {
+                throw corrupt("tree \(t) has arrays of different lengths")
+            }
+            for k in 0..<n where tree.feature[k] >= 0 {
+                guard Int(tree.feature[k]) < featureCount, (k + 1..<n).contains(Int(tree.left[k])), (k + 1..<n).contains(Int(tree.right[k])) else {
+                    throw corrupt("tree \(t), node \(k): feature or child out of range")
+                }
+            }
+            guard tree.feature.allSatisfy({ $0 >= -1 }) else { throw corrupt("tree \(t): a feature below -1") }
+        }
+        self.init(trees: trees, sampleSize: sampleSize, featureCount: featureCount, config: try c.decode(IsolationForestConfig.self, forKey: .config))
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -47,6 +47,7 @@ public struct TreeSHAPTables: Sendable {
     /// features or the tables would exceed `maxTableEntries` doubles (use the recursive
     /// ``GBDTModel/shap(_:threads:)`` then).
     public init?(model: GBDTModel, maxPathFeatures: Int = 14, maxTableEntries: Int = 1 << 23) {
+        let maxPathFeatures = min(maxPathFeatures, 24)  // 2^d table entries per leaf
         self.model = model
         var treeLeafStart = [0], featureStart = [0], conditionStart = [0], tableStart: [Int] = []
         var features: [Int32] = [], oneMinusZ: [Double] = [], conditions: [Condition] = []
@@ -75,6 +76,7 @@ public struct TreeSHAPTables: Sendable {
                     if let existing = leafFeatures.firstIndex(of: n.feature) {
                         k = existing; z[k] *= ratio
                     } else {
+                        guard leafFeatures.count < maxPathFeatures else { return nil }
                         k = leafFeatures.count; leafFeatures.append(n.feature); z.append(ratio)
                     }
                     conditions.append(Condition(node: node, left: left ? 1 : 0, bit: UInt8(k)))

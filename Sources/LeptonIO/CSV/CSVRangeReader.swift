@@ -70,7 +70,7 @@ struct CSVRangeReader {
         defer { fastBounds.deallocate() }
         /// Per field of the fast paths, the length libcsv holds it at when it checks the field
         /// limit: from the first byte after leading spaces to the raw end (trailing spaces
-        /// included) for a plain field, the content for a quoted one.
+        /// included) for a plain field, the content and the closing quote for a quoted one.
         var limitLengths = UnsafeMutablePointer<Int>.allocate(capacity: 128)
         defer { limitLengths.deallocate() }
         /// Makes room for one more field's (start, end) pair after `fields` fields.
@@ -175,7 +175,7 @@ struct CSVRangeReader {
                     guard next == end || data[next] == delimiter else { return nil }   // `""`, `"a"b`, `"a" ,`
                     fastBounds[2 * fields] = f + 1
                     fastBounds[2 * fields + 1] = q
-                    limitLengths[fields] = q - (f + 1)
+                    limitLengths[fields] = q - f  // libcsv holds the closing quote when it checks the limit
                 } else {
                     next = ByteScan.firstOf(delimiter, quote, in: data, from: f, end: end)
                     if next < end, data[next] == quote { return nil }                      // a quote inside a plain field

@@ -11,6 +11,8 @@ import Darwin
 public enum StaleTemporaryFiles {
     /// Removes the hidden temporary files of `target` left by processes no longer running.
     /// Returns how many it removed. Files of live processes (another run writing now) are kept.
+    /// "Running" is asked of this host's process table (`kill(pid, 0)`): two hosts or containers
+    /// writing the same target on a shared folder must not run at once.
     @discardableResult
     public static func remove(besides target: String) -> Int {
         let slash = target.lastIndex(of: "/")

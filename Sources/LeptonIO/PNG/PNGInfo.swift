@@ -93,8 +93,8 @@ enum PNGContainer {
         return ranges
     }
 
-    /// The first chunk other than IDAT that claims more bytes than follow it (type, offset,
-    /// claimed length), or nil. libpng allocates such a chunk's whole claimed length before
+    /// The first chunk before the image data that claims more bytes than follow it (type,
+    /// offset, claimed length), or nil. libpng allocates such a chunk's whole claimed length before
     /// reading it (2 GB for a 300-byte file with a forged tEXt length, found by fuzzing); IDAT
     /// is streamed, and a cut one is reported as corrupt data.
     static func oversizedChunk(_ bytes: UnsafeRawBufferPointer) -> (type: String, offset: Int, length: Int)? {
@@ -102,8 +102,9 @@ enum PNGContainer {
         while at + 8 <= bytes.count {
             let length = Int(bytes[at]) << 24 | Int(bytes[at + 1]) << 16 | Int(bytes[at + 2]) << 8 | Int(bytes[at + 3])
             let type = UInt32(bytes[at + 4]) << 24 | UInt32(bytes[at + 5]) << 16 | UInt32(bytes[at + 6]) << 8 | UInt32(bytes[at + 7])
-            if type == chunkIEND { return nil }
-            if type != chunkIDAT && at + 12 + length > bytes.count {
+            // From the first IDAT on, libpng streams and stops once the image is complete.
+            if type == chunkIEND || type == chunkIDAT { return nil }
+            if at + 12 + length > bytes.count {
                 return (String(decoding: bytes[(at + 4)..<(at + 8)], as: UTF8.self), at, length)
             }
             at += 12 + length

@@ -125,4 +125,22 @@ final class IsolationForestTests: XCTestCase {
         XCTAssertEqual(try back.scores(columns), try model.scores(columns))
         XCTAssertFalse(String(decoding: try JSONEncoder().encode(model), as: UTF8.self).contains("layout"))
     }
+
+    /// A model file whose trees point outside their arrays or the row is refused when read.
+    func testCorruptTreesAreRefusedWhenDecoded() throws {
+        let model = try IsolationForest.fit(data(n: 300, outliers: 3, seed: 5), config: IsolationForestConfig())
+        var json = try XCTUnwrap(JSONSerialization.jsonObject(with: try JSONEncoder().encode(model)) as? [String: Any])
+        var trees = try XCTUnwrap(json["trees"] as? [[String: Any]])
+        for (key, value) in [("feature", 7), ("left", 100_000), ("right", 0)] {
+            var tree = trees[0]
+            var values = try XCTUnwrap(tree[key] as? [Int])
+            values[0] = value
+            tree[key] = values
+            trees[0] = tree
+            json["trees"] = trees
+            let bytes = try JSONSerialization.data(withJSONObject: json)
+            XCTAssertThrowsError(try JSONDecoder().decode(IsolationForestModel.self, from: bytes), key)
+            trees = try XCTUnwrap((try JSONSerialization.jsonObject(with: try JSONEncoder().encode(model)) as? [String: Any])?["trees"] as? [[String: Any]])
+        }
+    }
 }
