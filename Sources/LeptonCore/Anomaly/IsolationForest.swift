@@ -257,8 +257,8 @@ public struct IsolationForestModel: Sendable, Codable, Equatable {
                     return
                 }
                 // Blocks of rows, transposed to row-major, walk every tree while it sits in cache.
-                let block = 256
-                let rows = UnsafeMutablePointer<Float>.allocate(capacity: block * max(1, f))
+                let block = min(256, range.count)  // one row when a batch job scores row by row
+                let rows = UnsafeMutablePointer<Float>.allocate(capacity: max(1, block * f))
                 defer { rows.deallocate() }
                 var start = range.lowerBound
                 while start < range.upperBound {
