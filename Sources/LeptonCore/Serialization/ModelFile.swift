@@ -56,7 +56,7 @@ public enum ModelFileError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .notAModelFile(let p): return "\(p) is not a Lepton model file (bad magic)"
         case .unsupportedVersion(let major, let minor, let s):
-            return "model file format \(major).\(minor) is not supported (this tool reads major version \(s)); upgrade Lepton"
+            return "model file format \(major).\(minor) is not supported (this tool reads major versions 1 to \(s)); upgrade Lepton"
         case .truncated(let p, let e, let a): return "\(p) is truncated: \(a) bytes, the header declares \(e)"
         case .checksumMismatch(let p): return "\(p) is corrupted: checksum mismatch"
         case .wrongKind(let p, let e, let f): return "\(p) holds a '\(f)' model, expected '\(e)'"
@@ -94,8 +94,18 @@ public struct ModelFileContents: Sendable {
 /// checksum, and only then parse — every length is checked against the bytes that remain.
 public enum ModelFile {
     public static let magic: [UInt8] = Array("LEPTON".utf8) + [0, 0]
-    public static let majorVersion: UInt16 = 1
+    /// The newest major version this reader reads. Version 2 files hold compressed models
+    /// (the manifest has `extra.compression`: packed tensors a version-1 reader would misread),
+    /// so a version-1 reader refuses them with a version error; every other file is version 1.
+    public static let majorVersion: UInt16 = 2
+    /// The oldest major version this reader reads.
+    public static let oldestMajorVersion: UInt16 = 1
     public static let minorVersion: UInt16 = 0
+
+    /// The major version a file with this manifest is written with.
+    static func majorVersion(for manifest: ModelManifest) -> UInt16 {
+        manifest.extra["compression"] != nil ? 2 : 1
+    }
     static let headerSize = 32
 
     /// Serialises a manifest and named tensors to bytes.
@@ -106,7 +116,7 @@ public enum ModelFile {
         var out: [UInt8] = []
         out.reserveCapacity(headerSize + json.count + tensors.reduce(64) { $0 + 64 + $1.name.utf8.count + 4 * $1.tensor.count })
         out += magic
-        append(&out, majorVersion); append(&out, minorVersion); append(&out, UInt32(0))
+        append(&out, majorVersion(for: manifest)); append(&out, minorVersion); append(&out, UInt32(0))
         append(&out, UInt64(0))  // total length, patched below
         append(&out, UInt64(json.count))
         out += json
@@ -131,7 +141,10 @@ public enum ModelFile {
     }
 
     /// Parses bytes produced by ``encode(manifest:tensors:)``; `path` is used in error messages.
-    public static func decode(_ bytes: [UInt8], path: String = "<memory>", expectedKind: String? = nil) throws -> ModelFileContents {
+    /// `readerMajorVersion` stands for an older reader in tests (a reader of version 1 must refuse
+    /// a version-2 file with a clear error).
+    public static func decode(_ bytes: [UInt8], path: String = "<memory>", expectedKind: String? = nil,
+                              readerMajorVersion: UInt16 = majorVersion) throws -> ModelFileContents {
         guard bytes.count >= magic.count, Array(bytes[0..<magic.count]) == magic else {
             throw ModelFileError.notAModelFile(path: path)
         }
@@ -140,8 +153,8 @@ public enum ModelFile {
             throw ModelFileError.truncated(path: path, expected: UInt64(headerSize + 4), actual: UInt64(bytes.count))
         }
         let major: UInt16 = try r.read(), minor: UInt16 = try r.read()
-        guard major == majorVersion else {
-            throw ModelFileError.unsupportedVersion(major: major, minor: minor, supported: majorVersion)
+        guard major >= oldestMajorVersion, major <= readerMajorVersion else {
+            throw ModelFileError.unsupportedVersion(major: major, minor: minor, supported: readerMajorVersion)
         }
         _ = try r.read() as UInt32
         let total: UInt64 = try r.read()

@@ -87,6 +87,10 @@ extension GBDTModel {
 
     /// Rebuilds a model from decoded model-file contents, validating every structure.
     public init(contents: ModelFileContents, path: String = "<memory>") throws {
+        // A compressed model's compact tensors (Compression/CompactTreeFile.swift) are expanded
+        // first and then validated like any file's.
+        let contents = contents.manifest.extra["compression"] != nil && contents.manifest.kind == GBDTModel.modelKind
+            ? try GBDTModel.expandCompact(contents, path: path) : contents
         func bad(_ reason: String) -> ModelFileError { .malformed(path: path, reason: reason) }
         let m = contents.manifest
         guard m.kind == GBDTModel.modelKind else { throw ModelFileError.wrongKind(path: path, expected: GBDTModel.modelKind, found: m.kind) }

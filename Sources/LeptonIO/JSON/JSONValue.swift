@@ -141,3 +141,17 @@ public indirect enum JSONValue: Codable, Sendable, Equatable, ExpressibleByStrin
         return out + "\""
     }
 }
+
+import Foundation
+
+extension JSONValue {
+    /// Any `Encodable` value as a JSON value (through its JSON encoding).
+    public static func encoding<T: Encodable>(_ value: T) throws -> JSONValue {
+        try JSONDecoder().decode(JSONValue.self, from: try JSONEncoder().encode(value))
+    }
+
+    /// This JSON value decoded as `T`.
+    public func decoding<T: Decodable>(_ type: T.Type) throws -> T {
+        try JSONDecoder().decode(T.self, from: try JSONEncoder().encode(self))
+    }
+}
