@@ -72,6 +72,14 @@ public struct ModelFileContents: Sendable {
     /// Named tensors in file order.
     public var tensors: [(name: String, tensor: Tensor)]
     /// Tensors by name.
+    public init(manifest: ModelManifest, tensors: [(name: String, tensor: Tensor)]) {
+        self.manifest = manifest
+        self.tensors = tensors
+    }
+
+    /// The bytes of the model file (``ModelFile/encode(manifest:tensors:)``).
+    public func encoded() throws -> [UInt8] { try ModelFile.encode(manifest: manifest, tensors: tensors) }
+
     public var tensorsByName: [String: Tensor] {
         Dictionary(tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
     }

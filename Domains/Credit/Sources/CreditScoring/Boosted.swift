@@ -209,10 +209,14 @@ public struct BoostedModelSpec: Codable, Sendable {
 public struct BoostedCreditModel: Sendable {
     public var spec: BoostedModelSpec
     public let trees: GBDTModel
+    /// How the trees were compressed (`compress --method trees`), nil for a trained model: the
+    /// model file then stores them compactly (LeptonCore `CompactTreeFile`).
+    public var compression: TreeCompression?
 
-    public init(spec: BoostedModelSpec, trees: GBDTModel) {
+    public init(spec: BoostedModelSpec, trees: GBDTModel, compression: TreeCompression? = nil) {
         self.spec = spec
         self.trees = trees
+        self.compression = compression
     }
 
     /// score = round(offset − factor · f) for the log-odds of default f.

@@ -13,12 +13,18 @@ public enum ScorecardFile {
     /// domain manifest: ``ModelManifest/init(kind:domain:architecture:features:classNames:preprocessing:metrics:provenance:extra:)``).
     public static func write(_ scorecard: Scorecard, to path: String, metrics: [String: Double] = [:],
                              provenance: RunProvenance = .current(tool: "lepton-credit", seed: nil, dataFile: nil)) throws {
+        let c = try contents(scorecard, metrics: metrics, provenance: provenance)
+        try ModelFile.write(path: path, manifest: c.manifest, tensors: c.tensors)
+    }
+
+    /// The manifest (and no tensors) of a scorecard model file.
+    public static func contents(_ scorecard: Scorecard, metrics: [String: Double] = [:], provenance: RunProvenance) throws -> ModelFileContents {
         let json = try JSONDecoder().decode(JSONValue.self, from: try JSONEncoder().encode(scorecard))
         let manifest = ModelManifest(kind: kind, domain: "credit", architecture: "woe-logistic-scorecard",
                                      features: scorecard.characteristicNames,
                                      classNames: [scorecard.outcome.goodValue, scorecard.outcome.badValue], metrics: metrics,
                                      provenance: provenance, extra: ["scorecard": json])
-        try ModelFile.write(path: path, manifest: manifest, tensors: [])
+        return ModelFileContents(manifest: manifest, tensors: [])
     }
 
     /// Reads a scorecard model file; a file of another kind, a damaged one or one from another
@@ -54,7 +60,14 @@ public enum BoostedModelFile {
     /// tensors and settings from LeptonCore, in the domain manifest every domain writes).
     public static func write(_ model: BoostedCreditModel, to path: String, metrics: [String: Double] = [:],
                              provenance: RunProvenance = .current(tool: "lepton-credit", seed: nil, dataFile: nil)) throws {
-        let contents = model.trees.modelFileContents(domain: "credit")
+        let c = try self.contents(model, metrics: metrics, provenance: provenance)
+        try ModelFile.write(path: path, manifest: c.manifest, tensors: c.tensors)
+    }
+
+    /// The manifest and tensors of a boosted model file (compact when the model is compressed).
+    public static func contents(_ model: BoostedCreditModel, metrics: [String: Double] = [:], provenance: RunProvenance) throws -> ModelFileContents {
+        let contents = try model.compression.map { try model.trees.compactModelFileContents(compression: $0, domain: "credit") }
+            ?? model.trees.modelFileContents(domain: "credit")
         var extra = contents.manifest.extra
         extra["credit"] = try JSONDecoder().decode(JSONValue.self, from: try JSONEncoder().encode(model.spec))
         let manifest = ModelManifest(kind: contents.manifest.kind, domain: "credit", architecture: "monotone-gbdt-credit",
@@ -62,7 +75,7 @@ public enum BoostedModelFile {
                                      classNames: [model.spec.outcome.goodValue, model.spec.outcome.badValue],
                                      preprocessing: contents.manifest.preprocessing, metrics: metrics, provenance: provenance,
                                      extra: extra)
-        try ModelFile.write(path: path, manifest: manifest, tensors: contents.tensors)
+        return ModelFileContents(manifest: manifest, tensors: contents.tensors)
     }
 
     /// The boosted model in decoded model-file contents of kind `gradient-boosted-trees`.
@@ -85,7 +98,7 @@ public enum BoostedModelFile {
             throw DataError("\(path): the characteristics of the credit part and of the trees differ",
                               hint: "the model file is damaged; train again.")
         }
-        return BoostedCreditModel(spec: spec, trees: trees)
+        return BoostedCreditModel(spec: spec, trees: trees, compression: GBDTModel.compression(of: contents.manifest))
     }
 
     /// Reads a boosted credit model file.
@@ -108,6 +121,32 @@ public enum CreditModel: Sendable {
         default:
             throw DataError("\(path): a model of kind '\(contents.manifest.kind)', not a credit model",
                               hint: "give a model file written by lepton-credit train.")
+        }
+    }
+
+    /// The model file's contents (what ``TrainedCreditModel/write(to:provenance:)`` writes).
+    public func fileContents(metrics: [String: Double] = [:], provenance: RunProvenance) throws -> ModelFileContents {
+        switch self {
+        case let .scorecard(card): return try ScorecardFile.contents(card, metrics: metrics, provenance: provenance)
+        case let .boosted(boosted): return try BoostedModelFile.contents(boosted, metrics: metrics, provenance: provenance)
+        }
+    }
+
+    /// Writes the model file atomically.
+    public func write(to path: String, metrics: [String: Double] = [:], provenance: RunProvenance) throws {
+        let c = try fileContents(metrics: metrics, provenance: provenance)
+        try ModelFile.write(path: path, manifest: c.manifest, tensors: c.tensors)
+    }
+
+    /// The same model approving at or above `cutoff`.
+    public func withCutoff(_ cutoff: Int) -> CreditModel {
+        switch self {
+        case var .scorecard(card):
+            card.cutoff = cutoff
+            return .scorecard(card)
+        case var .boosted(boosted):
+            boosted.spec.cutoff = cutoff
+            return .boosted(boosted)
         }
     }
 

@@ -288,6 +288,16 @@ extension Scorecard {
     /// The scores of every row of a dataset (characteristics matched by name; a characteristic
     /// absent from the data counts as missing).
     public func scores(of data: CreditDataset) -> [Int] {
+        let binIndices = bins(of: data)
+        var bins = [Int](repeating: 0, count: entries.count)
+        return (0..<data.count).map { i in
+            for j in entries.indices { bins[j] = Int(binIndices[j][i]) }
+            return score(bins: bins)
+        }
+    }
+
+    /// Each entry's bin of every row of a dataset, one column per entry (matched as in ``scores(of:)``).
+    public func bins(of data: CreditDataset) -> [[Int32]] {
         let byName = Dictionary(data.characteristics.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let binIndices: [[Int32]] = entries.map { entry in
             guard let c = byName[entry.binning.name] else {
@@ -304,11 +314,7 @@ extension Scorecard {
                 return entry.binning.binIndices(c.values)
             }
         }
-        var bins = [Int](repeating: 0, count: entries.count)
-        return (0..<data.count).map { i in
-            for j in entries.indices { bins[j] = Int(binIndices[j][i]) }
-            return score(bins: bins)
-        }
+        return binIndices
     }
 }
 

@@ -8,6 +8,9 @@ public struct SelectionConfig: Codable, Sendable, Equatable {
     public var maxCorrelation = 0.7
     /// While a characteristic's variance inflation factor exceeds this, the one with the largest is dropped.
     public var maxVIF = 5.0
+    /// At most this many characteristics, those of highest IV among the ones the filters keep
+    /// (`compress --method characteristics`); nil: no limit.
+    public var maxCharacteristics: Int?
 
     public init() {}
 }
@@ -50,6 +53,13 @@ public enum CharacteristicSelection {
             guard let worst = vifs.indices.max(by: { vifs[$0] < vifs[$1] }), vifs[worst] > config.maxVIF else { break }
             let j = kept.remove(at: worst)
             excluded.append(.init(name: names[j], iv: ivs[j], reason: "VIF \(fixed(vifs[worst], 2)) above \(fixed(config.maxVIF, 2))"))
+        }
+        if let limit = config.maxCharacteristics, kept.count > max(1, limit) {
+            // `kept` is in decreasing IV order: the tail has the least information.
+            for j in kept[max(1, limit)...] {
+                excluded.append(.init(name: names[j], iv: ivs[j], reason: "beyond the \(max(1, limit)) characteristics of highest IV kept"))
+            }
+            kept = Array(kept.prefix(max(1, limit)))
         }
         return (kept, excluded)
     }

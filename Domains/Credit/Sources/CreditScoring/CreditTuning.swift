@@ -1,0 +1,164 @@
+import Foundation
+import LeptonCore
+import LeptonIO
+
+/// One candidate of `lepton-credit tune`: a model family and size, a compression and a thread count.
+public struct CreditTuneCandidate: Sendable, Equatable {
+    public enum Compression: Sendable, Equatable {
+        case none
+        /// The fewest trees within the tolerance, leaves at this precision.
+        case trees(LeafPrecision)
+        /// A scorecard on the fewest characteristics within the tolerance.
+        case characteristics
+    }
+
+    public var kind: CreditModelKind
+    /// Scorecard: most bins per characteristic.
+    public var maxBins = 6
+    /// Boosted: rounds, leaves, learning rate.
+    public var rounds = 300
+    public var maxLeaves = 6
+    public var learningRate = 0.03
+    public var compression: Compression = .none
+    public var threads = 1
+
+    /// A name that says what it is: `gbdt-300x6-trees-int8-t2`.
+    public var name: String {
+        var s = kind == .scorecard ? "scorecard-bins\(maxBins)" : "gbdt-\(rounds)x\(maxLeaves)"
+        switch compression {
+        case .none: break
+        case .trees(let p): s += "-trees-" + (p == .float64 ? "f64" : (p == .float16 ? "f16" : "int8"))
+        case .characteristics: s += "-fewer-characteristics"
+        }
+        return threads > 1 ? s + "-t\(threads)" : s
+    }
+
+    /// What trains the model (compression and threads aside): candidates sharing it share one fit.
+    var trainingKey: String { kind == .scorecard ? "scorecard-\(maxBins)" : "gbdt-\(rounds)-\(maxLeaves)-\(learningRate)" }
+
+    /// The candidate space: scorecards at two bin counts, with and without fewer characteristics;
+    /// boosted models at three sizes, uncompressed and with fewer trees at 8 and 16 bits; and
+    /// the boosted candidates' batch scoring on two threads (so the thread count is measured, not assumed).
+    public static let space: [CreditTuneCandidate] = {
+        var out: [CreditTuneCandidate] = []
+        for bins in [6, 4] {
+            out.append(CreditTuneCandidate(kind: .scorecard, maxBins: bins))
+            out.append(CreditTuneCandidate(kind: .scorecard, maxBins: bins, compression: .characteristics))
+        }
+        for (rounds, leaves, rate) in [(300, 6, 0.03), (600, 4, 0.02), (150, 15, 0.05)] {
+            for compression in [CreditTuneCandidate.Compression.none, .trees(.int8), .trees(.float16)] {
+                out.append(CreditTuneCandidate(kind: .gbdt, rounds: rounds, maxLeaves: leaves, learningRate: rate, compression: compression))
+            }
+        }
+        out.append(CreditTuneCandidate(kind: .gbdt, compression: .trees(.int8), threads: 2))
+        out.append(CreditTuneCandidate(kind: .gbdt, threads: 2))
+        return out
+    }()
+}
+
+/// `lepton-credit tune`: trains, compresses and measures every candidate of
+/// ``CreditTuneCandidate/space`` by successive halving (a third of the boosting rounds at rung 0),
+/// measures them on held-out loans, and chooses.
+public final class CreditTuning {
+    /// The metric the navigator ranks credit models by, and its default tolerance.
+    public static let metricName = "auc"
+    public static let defaultTolerance = 0.005
+
+    public let candidates: [CreditTuneCandidate]
+    let training: CreditDataset
+    let holdout: CreditDataset
+    let config: ScorecardConfig
+    let seed: UInt64
+    let cost: CostModel
+    /// Fitted models by training key and fidelity (compressions and thread counts of one fit share it).
+    private var fits: [String: (model: CreditModel, seconds: Double)] = [:]
+    /// Each candidate's model at the highest fidelity it reached.
+    public private(set) var models: [CreditModel?]
+    /// Training-cache hits and the seconds they saved.
+    public private(set) var cacheHits = 0
+    public private(set) var cacheSecondsSaved = 0.0
+
+    /// `holdout`: loans to measure on (`--val`); nil: a seeded stratified quarter of `data` is
+    /// held out and the models are fitted on the rest.
+    public init(data: CreditDataset, holdout: CreditDataset?, config: ScorecardConfig, seed: UInt64, cost: CostModel,
+                candidates: [CreditTuneCandidate] = CreditTuneCandidate.space) {
+        if let holdout {
+            (training, self.holdout) = (data, holdout)
+        } else {
+            let folds = stratifiedFolds(labels: data.labels, folds: 4, seed: seed)
+            training = data.subset(folds.indices.filter { folds[$0] != 0 })
+            self.holdout = data.subset(folds.indices.filter { folds[$0] == 0 })
+        }
+        self.config = config
+        self.seed = seed
+        self.cost = cost
+        self.candidates = candidates
+        models = [CreditModel?](repeating: nil, count: candidates.count)
+    }
+
+    /// Rows the models are fitted on and measured on.
+    public var trainingRows: Int { training.count }
+    public var holdoutRows: Int { holdout.count }
+
+    /// Trains (or reuses), compresses and measures candidate `i` at `fidelity`.
+    public func evaluate(_ i: Int, fidelity: Double) throws -> NavigatorCandidate {
+        let c = candidates[i]
+        let key = "\(c.trainingKey)@\(fidelity)"
+        let base: (model: CreditModel, seconds: Double)
+        if let hit = fits[key] {
+            base = hit
+            cacheHits += 1
+            cacheSecondsSaved += hit.seconds
+        } else {
+            let t0 = SpeedMeter.now()
+            var cfg = config
+            cfg.binning.maxBins = c.maxBins
+            let model: CreditModel
+            switch c.kind {
+            case .scorecard:
+                model = .scorecard(try ScorecardTrainer.fit(training, config: cfg, threads: 1).scorecard)
+            case .gbdt:
+                var boosting = BoostingConfig()
+                boosting.rounds = max(10, Int((Double(c.rounds) * fidelity).rounded()))
+                boosting.maxLeaves = c.maxLeaves
+                boosting.learningRate = c.learningRate
+                boosting.seed = seed
+                model = .boosted(try BoostedTrainer.fit(training, config: cfg, boosting: boosting, threads: 1).model)
+            }
+            base = (model, SpeedMeter.now() - t0)
+            fits[key] = base
+        }
+        let t0 = SpeedMeter.now()
+        var settings = CreditCompressionSettings()
+        settings.tolerance = Self.defaultTolerance
+        settings.seed = seed
+        settings.training = training
+        let model: CreditModel
+        switch (c.compression, base.model) {
+        case (.none, _): model = base.model
+        case let (.trees(precision), .boosted(boosted)):
+            settings.leafPrecision = precision
+            model = CreditCompression.compressTrees(boosted, holdout: CreditHoldout(holdout, model: base.model), settings: settings).0
+        case let (.characteristics, .scorecard(card)):
+            model = try CreditCompression.compressCharacteristics(card, settings: settings) { candidate in
+                let m = CreditModel.scorecard(candidate)
+                return rocAUC(labels: self.holdout.labels, scores: m.score(CreditHoldout(self.holdout, model: m)).pd) ?? .nan
+            }.0
+        default:
+            throw DataError("candidate \(c.name) pairs a compression with a model it does not apply to", hint: "")
+        }
+        let compressSeconds = SpeedMeter.now() - t0
+        models[i] = model
+        let measuredOn = CreditHoldout(holdout, model: model)
+        let scores = model.score(measuredOn, reasonCount: 0)
+        let auc = rocAUC(labels: measuredOn.labels, scores: scores.pd) ?? .nan
+        let speed = model.measureSpeed(on: measuredOn, batch: CreditCompression.batchSize, threads: c.threads)
+        let bytes = try model.fileContents(provenance: RunProvenance.current(tool: "lepton-credit", seed: seed, dataFile: nil)).encoded().count
+        let trainingSeconds = base.seconds + compressSeconds
+        return NavigatorCandidate(name: c.name, metric: auc, speed: speed, bytes: bytes,
+                                  costPerMillion: cost.costPerMillion(cpuSecondsPerPrediction: speed.cpuSecondsPerRecord),
+                                  trainingSeconds: trainingSeconds, trainingCost: cost.cost(cpuSeconds: trainingSeconds),
+                                  extra: ["ece": expectedCalibrationError(labels: measuredOn.labels, probabilities: scores.pd) ?? .nan],
+                                  fidelity: fidelity)
+    }
+}
