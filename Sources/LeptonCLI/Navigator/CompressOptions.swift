@@ -95,3 +95,8 @@ public struct CompressionSummary: Sendable {
         return out
     }
 }
+
+/// The size of a file in bytes (what `compress` reports: the files as written).
+public func fileSize(_ path: String) throws -> Int {
+    (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+}

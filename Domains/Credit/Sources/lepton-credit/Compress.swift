@@ -70,7 +70,7 @@ struct Compress: ParsableCommand {
                                                          : "monotone trends: a constraint is violated"))
         }
         let summary = CompressionSummary(method: method.rawValue, description: r.description, metricName: "auc",
-                                         bytesBefore: r.bytesBefore, bytesAfter: r.bytesAfter, metric: r.auc, speedup: r.speedup,
+                                         bytesBefore: try fileSize(options.model), bytesAfter: try fileSize(options.out), metric: r.auc, speedup: r.speedup,
                                          throughputBefore: r.throughputBefore, throughputAfter: r.throughputAfter,
                                          batchSize: r.batchSize, threads: 1, checks: checks, outPath: options.out)
         console.result(human: summary.lines, summary: summary.json)
