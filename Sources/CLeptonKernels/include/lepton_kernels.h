@@ -13,6 +13,7 @@
 #define LEPTON_KERNELS_H
 
 #include <stddef.h>
+#include "lepton_int8.h"
 
 #ifdef __cplusplus
 extern "C" {

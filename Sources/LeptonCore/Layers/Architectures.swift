@@ -10,13 +10,19 @@ public struct ArchitectureSpec: Codable, Sendable, Equatable {
     public var outputs: Int
     /// Hidden layer widths of `mlp` (ignored by the other architectures).
     public var hiddenUnits: [Int]
+    /// Convolution widths of a channel-pruned `cnn-small` (its three convolutions; nil: 16, 32, 64).
+    public var channels: [Int]?
 
-    public init(name: String, inputShape: [Int], outputs: Int, hiddenUnits: [Int] = [128, 64]) {
+    public init(name: String, inputShape: [Int], outputs: Int, hiddenUnits: [Int] = [128, 64], channels: [Int]? = nil) {
         self.name = name
         self.inputShape = inputShape
         self.outputs = outputs
         self.hiddenUnits = hiddenUnits
+        self.channels = channels
     }
+
+    /// The convolution widths of `cnn-small`: ``channels`` or the defaults.
+    public static let cnnSmallChannels = [16, 32, 64]
 }
 
 /// Why an architecture could not be built.
@@ -42,7 +48,8 @@ public enum ArchitectureError: Error, Equatable, CustomStringConvertible {
 /// - `logistic`: Flatten → Dense(F → outputs).
 /// - `mlp`: Flatten → [Dense → ReLU] per hidden width → Dense(→ outputs).
 /// - `cnn-small`: 3×3 convs with padding 1: 1→16, ReLU, 2×2 max-pool; 16→32, ReLU, 2×2 max-pool;
-///   32→64, ReLU; global average pool; Dense 64→outputs (23,426 parameters for 1 channel, 2 outputs).
+///   32→64, ReLU; global average pool; Dense 64→outputs (23,426 parameters for 1 channel, 2 outputs);
+///   a channel-pruned one has other widths (``ArchitectureSpec/channels``).
 /// - `resnet18`: ResNet-18 for small images (MedMNIST style): 3×3 stride-1 stem conv → BN → ReLU,
 ///   no stem max-pool, BasicBlocks [2, 2, 2, 2] at 64/128/256/512 channels (strides 1, 2, 2, 2),
 ///   global average pool, Dense 512→outputs (≈ 11.2 M parameters); it computes channels last
@@ -73,11 +80,15 @@ public enum ModelRegistry {
             guard h >= 4, w >= 4 else {
                 throw ArchitectureError.invalidInputShape(model: spec.name, shape: spec.inputShape, expected: "(C, H ≥ 4, W ≥ 4)")
             }
+            let widths = spec.channels ?? ArchitectureSpec.cnnSmallChannels
+            guard widths.count == 3, widths.allSatisfy({ $0 >= 1 && $0 <= 4096 }) else {
+                throw ArchitectureError.invalidInputShape(model: spec.name, shape: widths, expected: "three convolution widths from 1 to 4096")
+            }
             return Sequential([
-                Conv2D(c, 16, kernelSize: 3, padding: 1, using: &rng), ReLU(), MaxPool2D(kernelSize: 2),
-                Conv2D(16, 32, kernelSize: 3, padding: 1, using: &rng), ReLU(), MaxPool2D(kernelSize: 2),
-                Conv2D(32, 64, kernelSize: 3, padding: 1, using: &rng), ReLU(),
-                GlobalAvgPool(), Dense(64, spec.outputs, using: &rng),
+                Conv2D(c, widths[0], kernelSize: 3, padding: 1, using: &rng), ReLU(), MaxPool2D(kernelSize: 2),
+                Conv2D(widths[0], widths[1], kernelSize: 3, padding: 1, using: &rng), ReLU(), MaxPool2D(kernelSize: 2),
+                Conv2D(widths[1], widths[2], kernelSize: 3, padding: 1, using: &rng), ReLU(),
+                GlobalAvgPool(), Dense(widths[2], spec.outputs, using: &rng),
             ])
         },
         "resnet18": { spec, rng in

@@ -9,12 +9,24 @@ public final class NeuralNetwork {
     public let model: Sequential
     /// Class names, in output order (may be empty).
     public var classNames: [String]
+    /// How the network was compressed (nil: as trained). An int8 network's ``model`` is one
+    /// ``Int8ConvNet``; the other methods keep ordinary layers.
+    public let compression: NetworkCompression?
+
+    /// A network made of `model` (a compressed one, built by LeptonCore's `Compression/`).
+    public init(architecture: ArchitectureSpec, model: Sequential, classNames: [String], compression: NetworkCompression?) {
+        self.architecture = architecture
+        self.model = model
+        self.classNames = classNames
+        self.compression = compression
+    }
 
     /// Builds `architecture` with weights initialised from `seed`.
     public init(_ architecture: ArchitectureSpec, seed: UInt64, classNames: [String] = []) throws {
         self.architecture = architecture
         self.model = try ModelRegistry.build(architecture, seed: seed)
         self.classNames = classNames
+        self.compression = nil
     }
 
     /// Trainable scalars.
@@ -63,6 +75,8 @@ public final class NeuralNetwork {
         if m.classNames.isEmpty { m.classNames = classNames }
         m.extra["outputs"] = .int(architecture.outputs)
         m.extra["hiddenUnits"] = .array(architecture.hiddenUnits.map { .int($0) })
+        if let channels = architecture.channels { m.extra["channels"] = .array(channels.map { .int($0) }) }
+        if let compression { m.extra["compression"] = try? JSONValue.encoding(compression) }
         return m
     }
 
@@ -78,9 +92,11 @@ public final class NeuralNetwork {
     /// them back; ``load(from:)`` reads this network alone.
     public func save(to path: String, details: ModelManifest?, ensemble: [NeuralNetwork]) throws {
         precondition(ensemble.allSatisfy { $0.architecture == architecture }, "save: ensemble members of another architecture")
+        precondition(ensemble.isEmpty || compression == nil, "save: a compressed network is saved alone")
         var m = manifest(details)
         if !ensemble.isEmpty { m.extra["ensembleMembers"] = .int(ensemble.count + 1) }
-        let tensors = model.stateSnapshot() + ensemble.enumerated().flatMap { k, member in
+        let own = compression.map { $0.encode(model.stateSnapshot()) } ?? model.stateSnapshot()
+        let tensors = own + ensemble.enumerated().flatMap { k, member in
             member.model.stateSnapshot().map { ("member\(k + 1).\($0.name)", $0.tensor) }
         }
         try ModelFile.write(path: path, manifest: m, tensors: tensors)
@@ -117,23 +133,45 @@ public final class NeuralNetwork {
             throw ModelFileError.malformed(path: path, reason: "manifest lacks architecture or outputs")
         }
         let hidden = (m.extra["hiddenUnits"]?.array ?? []).compactMap { $0.number }.map { Int(max(0, min($0, 1e9))) }
-        let spec = ArchitectureSpec(name: name, inputShape: m.inputShape, outputs: Int(outputs), hiddenUnits: hidden)
+        let channels = m.extra["channels"]?.array?.compactMap { $0.number }.map { Int(max(0, min($0, 1e9))) }
+        let spec = ArchitectureSpec(name: name, inputShape: m.inputShape, outputs: Int(outputs), hiddenUnits: hidden, channels: channels)
+        var compression: NetworkCompression?
+        if let json = m.extra["compression"] {
+            do { compression = try json.decoding(NetworkCompression.self) } catch {
+                throw ModelFileError.malformed(path: path, reason: "the compression record is malformed (\(error))")
+            }
+        }
         // Guard against a manifest that would build an absurdly large network before the tensors
-        // are compared: the saved tensors bound the real size.
-        let savedScalars = contents.tensors.reduce(0) { $0 + $1.tensor.count }
+        // are compared: the saved tensors bound the real size (codes are packed up to 8 to a cell).
+        let savedScalars = contents.tensors.reduce(0) { $0 + $1.tensor.count } * (compression == nil ? 1 : 32)
         let declared = spec.inputShape.reduce(1) { $0.multipliedReportingOverflow(by: max($1, 0)).partialValue }
         guard spec.inputShape.allSatisfy({ $0 > 0 && $0 < 1 << 20 }), declared < 1 << 28,
-              spec.outputs <= savedScalars, spec.hiddenUnits.allSatisfy({ $0 <= savedScalars }) else {
+              spec.outputs <= savedScalars, spec.hiddenUnits.allSatisfy({ $0 <= savedScalars }),
+              (spec.channels ?? []).allSatisfy({ $0 >= 1 && $0 <= savedScalars }) else {
             throw ModelFileError.malformed(path: path, reason: "manifest shapes do not match the stored tensors")
         }
-        let network: NeuralNetwork
+        var network: NeuralNetwork
+        let tensors = try compression.map { try $0.decode(contents.tensors, path: path) } ?? contents.tensors
         do {
             network = try NeuralNetwork(spec, seed: m.seed ?? 0, classNames: m.classNames)
-            try network.model.loadState(contents.tensorsByName)
+            if compression?.method == .int8 {
+                let int8 = try Int8Quantizer.skeleton(of: network.model, inputShape: spec.inputShape)
+                // Saved as layer 0 of a Sequential: names "0.stage0.weight_q"….
+                try int8.load(Dictionary(tensors.map { ($0.name.hasPrefix("0.") ? String($0.name.dropFirst(2)) : $0.name, $0.tensor) },
+                                         uniquingKeysWith: { a, _ in a }))
+                network = NeuralNetwork(architecture: spec, model: Sequential([int8]), classNames: m.classNames, compression: compression)
+            } else {
+                try network.model.loadState(Dictionary(tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a }))
+                if compression != nil {
+                    network = NeuralNetwork(architecture: spec, model: network.model, classNames: m.classNames, compression: compression)
+                }
+            }
+        } catch let error as ModelFileError {
+            throw error
         } catch {
             throw ModelFileError.malformed(path: path, reason: "\(error)")
         }
-        let ownTensors = contents.tensors.filter { !$0.name.hasPrefix("member") }.count
+        let ownTensors = tensors.filter { !$0.name.hasPrefix("member") }.count
         guard network.model.namedParameters.count == ownTensors else {
             throw ModelFileError.malformed(path: path, reason: "the file has \(ownTensors) tensors, \(name) has \(network.model.namedParameters.count)")
         }

@@ -1,0 +1,63 @@
+// Int8 inference kernels for 3×3 convolutions (stride 1, padding 1), called by
+// LeptonCore/Compression/Int8 (Int8Kernels.swift). Three paths compute the same int32 sums:
+// AVX-512 VNNI (vpdpbusd), AVX2 (vpmaddubsw + vpmaddwd) and a naive C loop. The vector paths
+// are compiled for their instruction sets alone (per-function target attributes): callers
+// check `lepton_int8_vnni_available()` / `lepton_int8_avx2_available()` first.
+//
+// Activations are unsigned 7-bit codes (0…127) so that vpmaddubsw's pairwise sums of u8 × s8
+// products (at most 2 · 127 · 127 = 32,258) never saturate int16: every path gives the same sums.
+// Weights are signed 8-bit (−127…127).
+//
+// Layouts:
+// - a padded channels-last image: pixel (y, x) of the (h + 2) × (w + 2) image at
+//   `src + (y·(w + 2) + x)·cin4` bytes, `cin4` (a multiple of 4) channels per pixel; the image at
+//   rows and columns 1…h, 1…w, its border filled with the input's zero point.
+// - packed weights: [9 taps][cin4 / 4 groups][cout16 / 16 blocks][16 channels][4 inputs], tap
+//   t = 3u + v, inputs 4g…4g+3 of the group; unused channels are zero.
+// - sums: int32 [h·w pixels][cout16].
+#ifndef LEPTON_INT8_H
+#define LEPTON_INT8_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// 1 when this processor supports AVX-512F, AVX-512BW and AVX-512 VNNI.
+int lepton_int8_vnni_available(void);
+/// 1 when this processor supports AVX2.
+int lepton_int8_avx2_available(void);
+
+/// `out[p][o] = Σ_{t, c} w[t][c][o] · src[window(p) + t][c]`: the 3×3 convolution's int32 sums of
+/// one sample. `path`: 2 VNNI, 1 AVX2, 0 naive (the reference); a path the processor lacks must
+/// not be asked for.
+void lepton_qconv3x3_s32(const uint8_t *src, int cin4, int h, int w, const int8_t *weights, int cout16,
+                         int32_t *out, int path);
+
+/// Quantizes `c` float planes of h × w (contiguous) into the interior of a padded channels-last
+/// image with `cin4` channels per pixel: `q = clamp(round(x · inv_scale) + zero, 0, 127)`.
+void lepton_q_quantize_planes(const float *src, int c, int h, int w, float inv_scale, int zero, uint8_t *dst, int cin4);
+
+/// The epilogue of a convolution followed by ReLU: for pixel p and channel o < cout,
+/// `f = (sums[p][o] − zsum[o]) · scale[o] + bias[o]`, `q = clamp(round(max(f, 0) · inv_out), 0, 127)`,
+/// written to `dst + (p / w)·dst_row + (p mod w)·dst_pixel + o`.
+void lepton_q_requantize_relu(const int32_t *sums, int h, int w, int cout16, int cout, const int32_t *zsum,
+                              const float *scale, const float *bias, float inv_out, uint8_t *dst,
+                              ptrdiff_t dst_row, ptrdiff_t dst_pixel);
+
+/// 2×2 / stride-2 max-pool of an h × w channels-last block of `c` channels (contiguous pixels),
+/// written to `dst + i·dst_row + j·dst_pixel` for output pixel (i, j).
+void lepton_q_pool2x2(const uint8_t *src, int h, int w, int c, uint8_t *dst, ptrdiff_t dst_row, ptrdiff_t dst_pixel);
+
+/// The epilogue of a last convolution followed by ReLU and global average pooling:
+/// `mean[o] = (1 / P) Σ_p max((sums[p][o] − zsum[o]) · scale[o] + bias[o], 0)`.
+void lepton_q_relu_mean(const int32_t *sums, int pixels, int cout16, int cout, const int32_t *zsum,
+                        const float *scale, const float *bias, float *mean);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

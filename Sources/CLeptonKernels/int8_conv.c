@@ -1,0 +1,236 @@
+// Int8 3×3 convolution kernels: see include/lepton_int8.h for the layouts and the guarantee that
+// the three paths give identical sums.
+//
+// Both vector kernels are register-blocked outer products read straight from the padded image
+// (an implicit im2col): for a run of `pb` neighbouring output pixels and `rv` vectors of output
+// channels they keep pb·rv int32 accumulators; per tap and group of 4 input channels they
+// broadcast each pixel's 4 bytes (one 32-bit load, channels being contiguous) and load rv weight
+// vectors. VNNI: one vpdpbusd per accumulator (16 channels × 4 products). AVX2: vpmaddubsw
+// (pairs of products to int16) then vpmaddwd against ones (pairs of pairs to int32).
+#include "lepton_int8.h"
+#include "lk_clones.h"
+#include <math.h>
+#include <string.h>
+
+static inline int32_t load_u32(const uint8_t *p) {
+    int32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+// MARK: Naive reference
+
+static void naive_s32(const uint8_t *src, int cin4, int h, int w, const int8_t *weights, int cout16, int32_t *out) {
+    const ptrdiff_t row = (ptrdiff_t)(w + 2) * cin4;
+    const int groups = cin4 / 4, blocks = cout16 / 16;
+    for (int oy = 0; oy < h; oy++) {
+        for (int ox = 0; ox < w; ox++) {
+            int32_t *o = out + ((ptrdiff_t)oy * w + ox) * cout16;
+            for (int c = 0; c < cout16; c++) o[c] = 0;
+            for (int t = 0; t < 9; t++) {
+                const uint8_t *s = src + (oy + t / 3) * row + (ptrdiff_t)(ox + t % 3) * cin4;
+                for (int g = 0; g < groups; g++) {
+                    for (int c = 0; c < cout16; c++) {
+                        const int8_t *wv = weights + (((ptrdiff_t)t * groups + g) * blocks + c / 16) * 64 + (c % 16) * 4;
+                        int32_t sum = 0;
+                        for (int i = 0; i < 4; i++) sum += (int32_t)s[4 * g + i] * (int32_t)wv[i];
+                        o[c] += sum;
+                    }
+                }
+            }
+        }
+    }
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define LK_VNNI __attribute__((target("avx512f,avx512bw,avx512vnni")))
+#define LK_AVX2 __attribute__((target("avx2")))
+#define LK_INLINE static inline __attribute__((always_inline))
+
+int lepton_int8_vnni_available(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni");
+}
+
+int lepton_int8_avx2_available(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2");
+}
+
+// MARK: AVX-512 VNNI
+
+/// `pb` pixels (one row, `cin4` bytes apart) × 16-channel blocks r0 … r0+rv−1.
+LK_VNNI LK_INLINE void vnni_tile(const uint8_t *s, ptrdiff_t row, int cin4, const int8_t *weights, int blocks, int r0,
+                                 int32_t *out, int cout16, const int pb, const int rv) {
+    __m512i acc[16];
+    for (int i = 0; i < pb * rv; i++) acc[i] = _mm512_setzero_si512();
+    const int groups = cin4 / 4;
+    for (int t = 0; t < 9; t++) {
+        const uint8_t *base = s + (t / 3) * row + (t % 3) * cin4;
+        const int8_t *wt = weights + (ptrdiff_t)t * groups * blocks * 64;
+        for (int g = 0; g < groups; g++) {
+            __m512i a[4];
+            for (int k = 0; k < pb; k++) a[k] = _mm512_set1_epi32(load_u32(base + k * cin4 + 4 * g));
+            const int8_t *wg = wt + ((ptrdiff_t)g * blocks + r0) * 64;
+            for (int r = 0; r < rv; r++) {
+                const __m512i wv = _mm512_loadu_si512((const void *)(wg + r * 64));
+                for (int k = 0; k < pb; k++) acc[k * rv + r] = _mm512_dpbusd_epi32(acc[k * rv + r], a[k], wv);
+            }
+        }
+    }
+    for (int k = 0; k < pb; k++)
+        for (int r = 0; r < rv; r++) _mm512_storeu_si512((void *)(out + (ptrdiff_t)k * cout16 + (r0 + r) * 16), acc[k * rv + r]);
+}
+
+LK_VNNI LK_INLINE void vnni_run(const uint8_t *s, ptrdiff_t row, int cin4, const int8_t *weights, int blocks, int32_t *out,
+                                int cout16, const int pb) {
+    int r0 = 0;
+    for (; r0 + 4 <= blocks; r0 += 4) vnni_tile(s, row, cin4, weights, blocks, r0, out, cout16, pb, 4);
+    switch (blocks - r0) {
+    case 3: vnni_tile(s, row, cin4, weights, blocks, r0, out, cout16, pb, 3); break;
+    case 2: vnni_tile(s, row, cin4, weights, blocks, r0, out, cout16, pb, 2); break;
+    case 1: vnni_tile(s, row, cin4, weights, blocks, r0, out, cout16, pb, 1); break;
+    default: break;
+    }
+}
+
+LK_VNNI static void vnni_s32(const uint8_t *src, int cin4, int h, int w, const int8_t *weights, int cout16, int32_t *out) {
+    const ptrdiff_t row = (ptrdiff_t)(w + 2) * cin4;
+    const int blocks = cout16 / 16;
+    for (int oy = 0; oy < h; oy++) {
+        int ox = 0;
+        for (; ox + 4 <= w; ox += 4)
+            vnni_run(src + oy * row + (ptrdiff_t)ox * cin4, row, cin4, weights, blocks, out + ((ptrdiff_t)oy * w + ox) * cout16, cout16, 4);
+        for (; ox < w; ox++)
+            vnni_run(src + oy * row + (ptrdiff_t)ox * cin4, row, cin4, weights, blocks, out + ((ptrdiff_t)oy * w + ox) * cout16, cout16, 1);
+    }
+}
+
+// MARK: AVX2
+
+/// `pb` pixels × 8-channel vectors e0 … e0+rv−1 (vector e is half e mod 2 of 16-channel block e / 2).
+LK_AVX2 LK_INLINE void avx2_tile(const uint8_t *s, ptrdiff_t row, int cin4, const int8_t *weights, int blocks, int e0,
+                                 int32_t *out, int cout16, const int pb, const int rv) {
+    __m256i acc[8];
+    for (int i = 0; i < pb * rv; i++) acc[i] = _mm256_setzero_si256();
+    const __m256i ones = _mm256_set1_epi16(1);
+    const int groups = cin4 / 4;
+    for (int t = 0; t < 9; t++) {
+        const uint8_t *base = s + (t / 3) * row + (t % 3) * cin4;
+        const int8_t *wt = weights + (ptrdiff_t)t * groups * blocks * 64;
+        for (int g = 0; g < groups; g++) {
+            __m256i a[2];
+            for (int k = 0; k < pb; k++) a[k] = _mm256_set1_epi32(load_u32(base + k * cin4 + 4 * g));
+            const int8_t *wg = wt + (ptrdiff_t)g * blocks * 64;
+            for (int r = 0; r < rv; r++) {
+                const int e = e0 + r;
+                const __m256i wv = _mm256_loadu_si256((const __m256i *)(wg + (e / 2) * 64 + (e % 2) * 32));
+                for (int k = 0; k < pb; k++) {
+                    const __m256i pairs = _mm256_maddubs_epi16(a[k], wv);  // no saturation: 7-bit activations
+                    acc[k * rv + r] = _mm256_add_epi32(acc[k * rv + r], _mm256_madd_epi16(pairs, ones));
+                }
+            }
+        }
+    }
+    for (int k = 0; k < pb; k++)
+        for (int r = 0; r < rv; r++) _mm256_storeu_si256((__m256i *)(out + (ptrdiff_t)k * cout16 + (e0 + r) * 8), acc[k * rv + r]);
+}
+
+LK_AVX2 LK_INLINE void avx2_run(const uint8_t *s, ptrdiff_t row, int cin4, const int8_t *weights, int blocks, int32_t *out,
+                                int cout16, const int pb) {
+    const int vectors = cout16 / 8;
+    int e0 = 0;
+    for (; e0 + 4 <= vectors; e0 += 4) avx2_tile(s, row, cin4, weights, blocks, e0, out, cout16, pb, 4);
+    if (e0 + 2 <= vectors) { avx2_tile(s, row, cin4, weights, blocks, e0, out, cout16, pb, 2); e0 += 2; }
+}
+
+LK_AVX2 static void avx2_s32(const uint8_t *src, int cin4, int h, int w, const int8_t *weights, int cout16, int32_t *out) {
+    const ptrdiff_t row = (ptrdiff_t)(w + 2) * cin4;
+    const int blocks = cout16 / 16;
+    for (int oy = 0; oy < h; oy++) {
+        int ox = 0;
+        for (; ox + 2 <= w; ox += 2)
+            avx2_run(src + oy * row + (ptrdiff_t)ox * cin4, row, cin4, weights, blocks, out + ((ptrdiff_t)oy * w + ox) * cout16, cout16, 2);
+        for (; ox < w; ox++)
+            avx2_run(src + oy * row + (ptrdiff_t)ox * cin4, row, cin4, weights, blocks, out + ((ptrdiff_t)oy * w + ox) * cout16, cout16, 1);
+    }
+}
+
+void lepton_qconv3x3_s32(const uint8_t *src, int cin4, int h, int w, const int8_t *weights, int cout16, int32_t *out, int path) {
+    if (path == 2) vnni_s32(src, cin4, h, w, weights, cout16, out);
+    else if (path == 1) avx2_s32(src, cin4, h, w, weights, cout16, out);
+    else naive_s32(src, cin4, h, w, weights, cout16, out);
+}
+
+#else
+
+int lepton_int8_vnni_available(void) { return 0; }
+int lepton_int8_avx2_available(void) { return 0; }
+void lepton_qconv3x3_s32(const uint8_t *src, int cin4, int h, int w, const int8_t *weights, int cout16, int32_t *out, int path) {
+    (void)path;
+    naive_s32(src, cin4, h, w, weights, cout16, out);
+}
+
+#endif
+
+// MARK: Epilogues (plain C, built for AVX-512 and the baseline; the same on every kernel path)
+
+static inline uint8_t code7(float v) {
+    const float r = nearbyintf(v);
+    return (uint8_t)(r < 0 ? 0 : (r > 127 ? 127 : r));
+}
+
+LK_CLONES void lepton_q_quantize_planes(const float *src, int c, int h, int w, float inv_scale, int zero, uint8_t *dst, int cin4) {
+    const ptrdiff_t row = (ptrdiff_t)(w + 2) * cin4;
+    for (int ch = 0; ch < c; ch++)
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                const float v = src[((ptrdiff_t)ch * h + y) * w + x];
+                dst[(y + 1) * row + (ptrdiff_t)(x + 1) * cin4 + ch] = code7(v * inv_scale + (float)zero);
+            }
+}
+
+LK_CLONES void lepton_q_requantize_relu(const int32_t *sums, int h, int w, int cout16, int cout, const int32_t *zsum,
+                                        const float *scale, const float *bias, float inv_out, uint8_t *dst,
+                                        ptrdiff_t dst_row, ptrdiff_t dst_pixel) {
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            const int32_t *s = sums + ((ptrdiff_t)y * w + x) * cout16;
+            uint8_t *d = dst + y * dst_row + x * dst_pixel;
+            for (int o = 0; o < cout; o++) {
+                float f = (float)(s[o] - zsum[o]) * scale[o] + bias[o];
+                f = f > 0 ? f : 0;
+                d[o] = code7(f * inv_out);
+            }
+        }
+}
+
+LK_CLONES void lepton_q_pool2x2(const uint8_t *src, int h, int w, int c, uint8_t *dst, ptrdiff_t dst_row, ptrdiff_t dst_pixel) {
+    const int ho = h / 2, wo = w / 2;
+    for (int i = 0; i < ho; i++)
+        for (int j = 0; j < wo; j++) {
+            const uint8_t *a = src + ((ptrdiff_t)(2 * i) * w + 2 * j) * c, *b = a + c, *d0 = a + (ptrdiff_t)w * c, *d1 = d0 + c;
+            uint8_t *o = dst + i * dst_row + j * dst_pixel;
+            for (int k = 0; k < c; k++) {
+                uint8_t m = a[k] > b[k] ? a[k] : b[k];
+                const uint8_t n = d0[k] > d1[k] ? d0[k] : d1[k];
+                o[k] = m > n ? m : n;
+            }
+        }
+}
+
+LK_CLONES void lepton_q_relu_mean(const int32_t *sums, int pixels, int cout16, int cout, const int32_t *zsum,
+                                  const float *scale, const float *bias, float *mean) {
+    for (int o = 0; o < cout; o++) mean[o] = 0;
+    for (int p = 0; p < pixels; p++) {
+        const int32_t *s = sums + (ptrdiff_t)p * cout16;
+        for (int o = 0; o < cout; o++) {
+            const float f = (float)(s[o] - zsum[o]) * scale[o] + bias[o];
+            mean[o] += f > 0 ? f : 0;
+        }
+    }
+    const float inv = 1.0f / (float)pixels;
+    for (int o = 0; o < cout; o++) mean[o] *= inv;
+}

@@ -1,0 +1,39 @@
+import CLeptonKernels
+import Foundation
+
+/// Which int8 convolution kernel runs (CLeptonKernels/int8_conv.c). All three give identical
+/// int32 sums (7-bit activations: no int16 saturation on the AVX2 path).
+public enum Int8KernelPath: String, Sendable, CaseIterable {
+    /// Plain C: the reference, on every processor.
+    case naive
+    /// vpmaddubsw + vpmaddwd, for processors with AVX2 but without AVX-512 VNNI.
+    case avx2
+    /// vpdpbusd (AVX-512 VNNI).
+    case vnni
+
+    var code: Int32 {
+        switch self {
+        case .naive: return 0
+        case .avx2: return 1
+        case .vnni: return 2
+        }
+    }
+
+    /// Whether this processor runs the path.
+    public var isAvailable: Bool {
+        switch self {
+        case .naive: return true
+        case .avx2: return lepton_int8_avx2_available() != 0
+        case .vnni: return lepton_int8_vnni_available() != 0
+        }
+    }
+
+    /// The fastest path this processor runs, unless `LEPTON_INT8_PATH` (naive, avx2, vnni) names
+    /// an available one (benchmarks force the AVX2 path on a VNNI machine this way).
+    public static let best: Int8KernelPath = {
+        if let name = ProcessInfo.processInfo.environment["LEPTON_INT8_PATH"], let forced = Int8KernelPath(rawValue: name), forced.isAvailable {
+            return forced
+        }
+        return [.vnni, .avx2].first { $0.isAvailable } ?? .naive
+    }()
+}

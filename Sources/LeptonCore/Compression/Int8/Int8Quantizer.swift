@@ -1,0 +1,134 @@
+/// Why a network cannot be quantized.
+public struct QuantizationError: Error, CustomStringConvertible, Equatable {
+    public var description: String
+}
+
+/// Post-training static quantization of a float network to an ``Int8ConvNet``.
+public enum Int8Quantizer {
+    /// The layers of a quantizable network: 3×3 / stride 1 / padding 1 channels-first
+    /// convolutions, each followed by ReLU and optionally a 2×2 / stride-2 max-pool, then a
+    /// global average pool and a dense layer.
+    struct Pattern {
+        var convolutions: [(conv: Conv2D, pool: Bool)]
+        var dense: Dense
+    }
+
+    static func match(_ model: Sequential) -> Pattern? {
+        let layers = model.layers
+        var i = 0
+        var convs: [(Conv2D, Bool)] = []
+        while i + 1 < layers.count, let conv = layers[i] as? Conv2D, layers[i + 1] is ReLU {
+            guard conv.kernelHeight == 3, conv.kernelWidth == 3, conv.stride == 1, conv.padding == 1, conv.layout == .channelsFirst else { return nil }
+            i += 2
+            var pool = false
+            if i < layers.count, let p = layers[i] as? MaxPool2D {
+                guard p.kernelSize == 2, p.stride == 2 else { return nil }
+                pool = true
+                i += 1
+            }
+            convs.append((conv, pool))
+        }
+        guard !convs.isEmpty, i + 2 == layers.count, let gap = layers[i] as? GlobalAvgPool, gap.layout == .channelsFirst,
+              let dense = layers[i + 1] as? Dense, dense.inputFeatures == convs.last!.0.outChannels else { return nil }
+        return Pattern(convolutions: convs, dense: dense)
+    }
+
+    /// Whether ``quantize(_:inputShape:calibration:method:)`` takes this network.
+    public static func supports(_ model: Sequential) -> Bool { match(model) != nil }
+
+    /// Quantizes `model` for inputs (C, H, W) = `inputShape`, with activation ranges from
+    /// `calibration` (N, C, H, W) — at least 2 samples, of the network's input size.
+    public static func quantize(_ model: Sequential, inputShape: [Int], calibration: Tensor,
+                                method: ActivationCalibration) throws -> Int8ConvNet {
+        guard let pattern = match(model) else {
+            throw QuantizationError(description: "int8 quantization takes networks of 3×3 convolutions (stride 1, padding 1) with ReLU and 2×2 max-pools, a global average pool and a dense layer (cnn-small); this network is another shape")
+        }
+        guard inputShape.count == 3 else { throw QuantizationError(description: "the input must be (C, H, W), got \(inputShape)") }
+        guard calibration.rank == 4, Array(calibration.shape.dropFirst()) == inputShape else {
+            throw QuantizationError(description: "calibration images must be (N, \(inputShape.map(String.init).joined(separator: ", "))), got \(calibration.shape)")
+        }
+        guard calibration.shape[0] >= 2 else {
+            throw QuantizationError(description: "calibration needs at least 2 images, got \(calibration.shape[0]); 100 or more represent the data well")
+        }
+        // Each convolution's input on the calibration data: run the float layers one at a time.
+        var inputs: [[Float]] = []
+        var x = calibration
+        var h = inputShape[1], w = inputShape[2]
+        var geometry: [(h: Int, w: Int)] = []
+        var layerIndex = 0
+        for (conv, pool) in pattern.convolutions {
+            inputs.append(x.scalars)
+            geometry.append((h, w))
+            x = model.layers[layerIndex].forward(x, training: false)
+            x = model.layers[layerIndex + 1].forward(x, training: false)
+            layerIndex += 2
+            if pool {
+                x = model.layers[layerIndex].forward(x, training: false)
+                layerIndex += 1
+                h /= 2; w /= 2
+            }
+            _ = conv
+        }
+        guard geometry.allSatisfy({ $0.h >= 1 && $0.w >= 1 }) else { throw QuantizationError(description: "the input is too small for the pools") }
+        var stages: [Int8ConvNet.Stage] = []
+        for (k, (conv, pool)) in pattern.convolutions.enumerated() {
+            let (scale, zero): (Float, Int32)
+            if k == 0 {
+                // The network input can be negative: an asymmetric range covering [min, max] (clipped like the rest by `method` on |x|).
+                let values = inputs[0].filter(\.isFinite)
+                let low = min(0, values.min() ?? 0), high = max(0, values.max() ?? 1)
+                let clipHigh = method == .minmax ? high : min(high, method.threshold(values.filter { $0 > 0 }))
+                let clipLow = method == .minmax ? low : -min(-low, method.threshold(values.filter { $0 < 0 }.map { -$0 }))
+                scale = max((clipHigh - clipLow) / 127, 1e-8)
+                zero = Int32(max(0, min(127, (-clipLow / scale).rounded())))
+            } else {
+                scale = max(method.threshold(inputs[k]) / 127, 1e-8)
+                zero = 0
+            }
+            stages.append(stage(conv, pool: pool, h: geometry[k].h, w: geometry[k].w, inputScale: scale, inputZero: zero))
+        }
+        return Int8ConvNet(stages: stages, denseWeight: pattern.dense.weight.value.scalars, denseBias: pattern.dense.bias.value.scalars)
+    }
+
+    /// The stage of one convolution: per-channel symmetric codes, packed for the kernels.
+    static func stage(_ conv: Conv2D, pool: Bool, h: Int, w: Int, inputScale: Float, inputZero: Int32) -> Int8ConvNet.Stage {
+        let cin = conv.inChannels, cout = conv.outChannels
+        var s = Int8ConvNet.Stage(cin: cin, cout: cout, h: h, w: w, pool: pool, weights: [], weightScale: [], bias: [],
+                                  inputScale: inputScale, inputZero: inputZero)
+        let groups = s.cin4 / 4, blocks = s.cout16 / 16
+        var packed = [Int8](repeating: 0, count: 9 * groups * blocks * 64)
+        let weights = conv.weight.value.scalars  // (O, C, 3, 3)
+        for o in 0..<cout {
+            let row = weights[(o * cin * 9)..<((o + 1) * cin * 9)]
+            let m = row.reduce(Float(0)) { max($0, abs($1)) }
+            let scale = m > 0 ? m / 127 : 1
+            s.weightScale.append(scale)
+            for c in 0..<cin {
+                for t in 0..<9 {
+                    let q = Int8(max(-127, min(127, (weights[(o * cin + c) * 9 + t] / scale).rounded())))
+                    packed[((t * groups + c / 4) * blocks + o / 16) * 64 + (o % 16) * 4 + c % 4] = q
+                }
+            }
+        }
+        s.weights = packed
+        s.bias = conv.bias?.value.scalars ?? [Float](repeating: 0, count: cout)
+        return s
+    }
+
+    /// An ``Int8ConvNet`` of the shapes of `model` with empty values, for a model file's tensors
+    /// to be loaded into (``Int8ConvNet/load(_:)``).
+    public static func skeleton(of model: Sequential, inputShape: [Int]) throws -> Int8ConvNet {
+        guard let pattern = match(model), inputShape.count == 3 else {
+            throw QuantizationError(description: "the model file says int8, but its architecture is not one int8 runs")
+        }
+        var h = inputShape[1], w = inputShape[2]
+        var stages: [Int8ConvNet.Stage] = []
+        for (conv, pool) in pattern.convolutions {
+            var s = stage(conv, pool: pool, h: h, w: w, inputScale: 1, inputZero: 0)
+            s.weights = [Int8](repeating: 0, count: s.weights.count)
+            stages.append(s)
+            if pool { h /= 2; w /= 2 }
+        }
+        return Int8ConvNet(stages: stages, denseWeight: pattern.dense.weight.value.scalars, denseBias: pattern.dense.bias.value.scalars)
+    }
+}
