@@ -20,15 +20,21 @@ static inline int32_t load_u32(const uint8_t *p) {
 
 // MARK: Naive reference
 
-static void naive_s32(const uint8_t *src, int cin4, int h, int w, const int8_t *weights, int cout16, int32_t *out) {
+/// Byte offset of tap t from a window's top-left pixel: 3×3 taps (u, v) = (t / 3, t mod 3), or
+/// the centre (1, 1) for a 1×1 convolution.
+static inline ptrdiff_t tap_offset(int t, int ksize, ptrdiff_t row, int cin4) {
+    return ksize == 3 ? (t / 3) * row + (ptrdiff_t)(t % 3) * cin4 : row + cin4;
+}
+
+static void naive_s32(const uint8_t *src, int cin4, int h, int w, int ksize, const int8_t *weights, int cout16, int32_t *out) {
     const ptrdiff_t row = (ptrdiff_t)(w + 2) * cin4;
-    const int groups = cin4 / 4, blocks = cout16 / 16;
+    const int groups = cin4 / 4, blocks = cout16 / 16, taps = ksize * ksize;
     for (int oy = 0; oy < h; oy++) {
         for (int ox = 0; ox < w; ox++) {
             int32_t *o = out + ((ptrdiff_t)oy * w + ox) * cout16;
             for (int c = 0; c < cout16; c++) o[c] = 0;
-            for (int t = 0; t < 9; t++) {
-                const uint8_t *s = src + (oy + t / 3) * row + (ptrdiff_t)(ox + t % 3) * cin4;
+            for (int t = 0; t < taps; t++) {
+                const uint8_t *s = src + oy * row + (ptrdiff_t)ox * cin4 + tap_offset(t, ksize, row, cin4);
                 for (int g = 0; g < groups; g++) {
                     for (int c = 0; c < cout16; c++) {
                         const int8_t *wv = weights + (((ptrdiff_t)t * groups + g) * blocks + c / 16) * 64 + (c % 16) * 4;
@@ -59,20 +65,26 @@ int lepton_int8_avx2_available(void) {
     return __builtin_cpu_supports("avx2");
 }
 
+/// The window top-left of each of `pb` consecutive output pixels from flat index p (they may
+/// span rows: the padded layout puts the next row `row` bytes on).
+static inline void window_bases(const uint8_t *src, ptrdiff_t row, int cin4, int w, int p, int pb, const uint8_t **base) {
+    for (int k = 0; k < pb; k++) base[k] = src + ((p + k) / w) * row + (ptrdiff_t)((p + k) % w) * cin4;
+}
+
 // MARK: AVX-512 VNNI
 
-/// `pb` pixels (one row, `cin4` bytes apart) × 16-channel blocks r0 … r0+rv−1.
-LK_VNNI LK_INLINE void vnni_tile(const uint8_t *s, ptrdiff_t row, int cin4, const int8_t *weights, int blocks, int r0,
-                                 int32_t *out, int cout16, const int pb, const int rv) {
+/// `pb` pixels × 16-channel blocks r0 … r0+rv−1.
+LK_VNNI LK_INLINE void vnni_tile(const uint8_t **base, ptrdiff_t row, int cin4, int ksize, const int8_t *weights, int blocks,
+                                 int r0, int32_t *out, int cout16, const int pb, const int rv) {
     __m512i acc[16];
     for (int i = 0; i < pb * rv; i++) acc[i] = _mm512_setzero_si512();
-    const int groups = cin4 / 4;
-    for (int t = 0; t < 9; t++) {
-        const uint8_t *base = s + (t / 3) * row + (t % 3) * cin4;
+    const int groups = cin4 / 4, taps = ksize * ksize;
+    for (int t = 0; t < taps; t++) {
+        const ptrdiff_t off = tap_offset(t, ksize, row, cin4);
         const int8_t *wt = weights + (ptrdiff_t)t * groups * blocks * 64;
         for (int g = 0; g < groups; g++) {
-            __m512i a[4];
-            for (int k = 0; k < pb; k++) a[k] = _mm512_set1_epi32(load_u32(base + k * cin4 + 4 * g));
+            __m512i a[8];
+            for (int k = 0; k < pb; k++) a[k] = _mm512_set1_epi32(load_u32(base[k] + off + 4 * g));
             const int8_t *wg = wt + ((ptrdiff_t)g * blocks + r0) * 64;
             for (int r = 0; r < rv; r++) {
                 const __m512i wv = _mm512_loadu_si512((const void *)(wg + r * 64));
@@ -84,45 +96,55 @@ LK_VNNI LK_INLINE void vnni_tile(const uint8_t *s, ptrdiff_t row, int cin4, cons
         for (int r = 0; r < rv; r++) _mm512_storeu_si512((void *)(out + (ptrdiff_t)k * cout16 + (r0 + r) * 16), acc[k * rv + r]);
 }
 
-LK_VNNI LK_INLINE void vnni_run(const uint8_t *s, ptrdiff_t row, int cin4, const int8_t *weights, int blocks, int32_t *out,
-                                int cout16, const int pb) {
+/// Pixels p … p+pb−1, every channel block, in passes of up to four blocks. The caller picks pb
+/// by the block count (8 for one or two blocks, 4 for more): 8 to 16 independent
+/// accumulators, enough to hide vpdpbusd's latency without spilling.
+LK_VNNI LK_INLINE void vnni_pixels(const uint8_t **base, ptrdiff_t row, int cin4, int ksize, const int8_t *weights, int blocks,
+                                   int32_t *out, int cout16, const int pb) {
     int r0 = 0;
-    for (; r0 + 4 <= blocks; r0 += 4) vnni_tile(s, row, cin4, weights, blocks, r0, out, cout16, pb, 4);
+    for (; r0 + 4 <= blocks; r0 += 4) vnni_tile(base, row, cin4, ksize, weights, blocks, r0, out, cout16, pb, 4);
     switch (blocks - r0) {
-    case 3: vnni_tile(s, row, cin4, weights, blocks, r0, out, cout16, pb, 3); break;
-    case 2: vnni_tile(s, row, cin4, weights, blocks, r0, out, cout16, pb, 2); break;
-    case 1: vnni_tile(s, row, cin4, weights, blocks, r0, out, cout16, pb, 1); break;
+    case 3: vnni_tile(base, row, cin4, ksize, weights, blocks, r0, out, cout16, pb, 3); break;
+    case 2: vnni_tile(base, row, cin4, ksize, weights, blocks, r0, out, cout16, pb, 2); break;
+    case 1: vnni_tile(base, row, cin4, ksize, weights, blocks, r0, out, cout16, pb, 1); break;
     default: break;
     }
 }
 
-LK_VNNI static void vnni_s32(const uint8_t *src, int cin4, int h, int w, const int8_t *weights, int cout16, int32_t *out) {
+LK_VNNI static void vnni_s32(const uint8_t *src, int cin4, int h, int w, int ksize, const int8_t *weights, int cout16, int32_t *out) {
     const ptrdiff_t row = (ptrdiff_t)(w + 2) * cin4;
-    const int blocks = cout16 / 16;
-    for (int oy = 0; oy < h; oy++) {
-        int ox = 0;
-        for (; ox + 4 <= w; ox += 4)
-            vnni_run(src + oy * row + (ptrdiff_t)ox * cin4, row, cin4, weights, blocks, out + ((ptrdiff_t)oy * w + ox) * cout16, cout16, 4);
-        for (; ox < w; ox++)
-            vnni_run(src + oy * row + (ptrdiff_t)ox * cin4, row, cin4, weights, blocks, out + ((ptrdiff_t)oy * w + ox) * cout16, cout16, 1);
+    const int blocks = cout16 / 16, pixels = h * w;
+    // Pixels per tile: the most the widest pass keeps in registers.
+    const int step = blocks <= 2 ? 8 : 4;
+    const uint8_t *base[8];
+    int p = 0;
+    for (; p + step <= pixels; p += step) {
+        window_bases(src, row, cin4, w, p, step, base);
+        int32_t *o = out + (ptrdiff_t)p * cout16;
+        if (step == 8) vnni_pixels(base, row, cin4, ksize, weights, blocks, o, cout16, 8);
+        else vnni_pixels(base, row, cin4, ksize, weights, blocks, o, cout16, 4);
+    }
+    for (; p < pixels; p++) {
+        window_bases(src, row, cin4, w, p, 1, base);
+        vnni_pixels(base, row, cin4, ksize, weights, blocks, out + (ptrdiff_t)p * cout16, cout16, 1);
     }
 }
 
 // MARK: AVX2
 
 /// `pb` pixels × 8-channel vectors e0 … e0+rv−1 (vector e is half e mod 2 of 16-channel block e / 2).
-LK_AVX2 LK_INLINE void avx2_tile(const uint8_t *s, ptrdiff_t row, int cin4, const int8_t *weights, int blocks, int e0,
-                                 int32_t *out, int cout16, const int pb, const int rv) {
+LK_AVX2 LK_INLINE void avx2_tile(const uint8_t **base, ptrdiff_t row, int cin4, int ksize, const int8_t *weights, int blocks,
+                                 int e0, int32_t *out, int cout16, const int pb, const int rv) {
     __m256i acc[8];
     for (int i = 0; i < pb * rv; i++) acc[i] = _mm256_setzero_si256();
     const __m256i ones = _mm256_set1_epi16(1);
-    const int groups = cin4 / 4;
-    for (int t = 0; t < 9; t++) {
-        const uint8_t *base = s + (t / 3) * row + (t % 3) * cin4;
+    const int groups = cin4 / 4, taps = ksize * ksize;
+    for (int t = 0; t < taps; t++) {
+        const ptrdiff_t off = tap_offset(t, ksize, row, cin4);
         const int8_t *wt = weights + (ptrdiff_t)t * groups * blocks * 64;
         for (int g = 0; g < groups; g++) {
-            __m256i a[2];
-            for (int k = 0; k < pb; k++) a[k] = _mm256_set1_epi32(load_u32(base + k * cin4 + 4 * g));
+            __m256i a[4];
+            for (int k = 0; k < pb; k++) a[k] = _mm256_set1_epi32(load_u32(base[k] + off + 4 * g));
             const int8_t *wg = wt + (ptrdiff_t)g * blocks * 64;
             for (int r = 0; r < rv; r++) {
                 const int e = e0 + r;
@@ -138,48 +160,62 @@ LK_AVX2 LK_INLINE void avx2_tile(const uint8_t *s, ptrdiff_t row, int cin4, cons
         for (int r = 0; r < rv; r++) _mm256_storeu_si256((__m256i *)(out + (ptrdiff_t)k * cout16 + (e0 + r) * 8), acc[k * rv + r]);
 }
 
-LK_AVX2 LK_INLINE void avx2_run(const uint8_t *s, ptrdiff_t row, int cin4, const int8_t *weights, int blocks, int32_t *out,
-                                int cout16, const int pb) {
+LK_AVX2 LK_INLINE void avx2_pixels(const uint8_t **base, ptrdiff_t row, int cin4, int ksize, const int8_t *weights, int blocks,
+                                   int32_t *out, int cout16, const int pb) {
     const int vectors = cout16 / 8;
     int e0 = 0;
-    for (; e0 + 4 <= vectors; e0 += 4) avx2_tile(s, row, cin4, weights, blocks, e0, out, cout16, pb, 4);
-    if (e0 + 2 <= vectors) { avx2_tile(s, row, cin4, weights, blocks, e0, out, cout16, pb, 2); e0 += 2; }
+    for (; e0 + 2 <= vectors; e0 += 2) avx2_tile(base, row, cin4, ksize, weights, blocks, e0, out, cout16, pb, 2);
 }
 
-LK_AVX2 static void avx2_s32(const uint8_t *src, int cin4, int h, int w, const int8_t *weights, int cout16, int32_t *out) {
+LK_AVX2 static void avx2_s32(const uint8_t *src, int cin4, int h, int w, int ksize, const int8_t *weights, int cout16, int32_t *out) {
     const ptrdiff_t row = (ptrdiff_t)(w + 2) * cin4;
-    const int blocks = cout16 / 16;
-    for (int oy = 0; oy < h; oy++) {
-        int ox = 0;
-        for (; ox + 2 <= w; ox += 2)
-            avx2_run(src + oy * row + (ptrdiff_t)ox * cin4, row, cin4, weights, blocks, out + ((ptrdiff_t)oy * w + ox) * cout16, cout16, 2);
-        for (; ox < w; ox++)
-            avx2_run(src + oy * row + (ptrdiff_t)ox * cin4, row, cin4, weights, blocks, out + ((ptrdiff_t)oy * w + ox) * cout16, cout16, 1);
+    const int blocks = cout16 / 16, pixels = h * w;
+    const uint8_t *base[4];
+    int p = 0;
+    for (; p + 4 <= pixels; p += 4) {
+        window_bases(src, row, cin4, w, p, 4, base);
+        avx2_pixels(base, row, cin4, ksize, weights, blocks, out + (ptrdiff_t)p * cout16, cout16, 4);
+    }
+    for (; p < pixels; p++) {
+        window_bases(src, row, cin4, w, p, 1, base);
+        avx2_pixels(base, row, cin4, ksize, weights, blocks, out + (ptrdiff_t)p * cout16, cout16, 1);
     }
 }
 
-void lepton_qconv3x3_s32(const uint8_t *src, int cin4, int h, int w, const int8_t *weights, int cout16, int32_t *out, int path) {
-    if (path == 2) vnni_s32(src, cin4, h, w, weights, cout16, out);
-    else if (path == 1) avx2_s32(src, cin4, h, w, weights, cout16, out);
-    else naive_s32(src, cin4, h, w, weights, cout16, out);
+void lepton_qconv_s32(const uint8_t *src, int cin4, int h, int w, int ksize, const int8_t *weights, int cout16, int32_t *out, int path) {
+    if (path == 2) vnni_s32(src, cin4, h, w, ksize, weights, cout16, out);
+    else if (path == 1) avx2_s32(src, cin4, h, w, ksize, weights, cout16, out);
+    else naive_s32(src, cin4, h, w, ksize, weights, cout16, out);
 }
 
 #else
 
 int lepton_int8_vnni_available(void) { return 0; }
 int lepton_int8_avx2_available(void) { return 0; }
-void lepton_qconv3x3_s32(const uint8_t *src, int cin4, int h, int w, const int8_t *weights, int cout16, int32_t *out, int path) {
+void lepton_qconv_s32(const uint8_t *src, int cin4, int h, int w, int ksize, const int8_t *weights, int cout16, int32_t *out, int path) {
     (void)path;
-    naive_s32(src, cin4, h, w, weights, cout16, out);
+    naive_s32(src, cin4, h, w, ksize, weights, cout16, out);
 }
 
 #endif
 
+void lepton_q_im2col_single(const uint8_t *src, int h, int w, uint8_t *dst) {
+    const ptrdiff_t srow = w + 2, drow = (ptrdiff_t)(w + 2) * 12;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            uint8_t *d = dst + (y + 1) * drow + (ptrdiff_t)(x + 1) * 12;
+            for (int t = 0; t < 9; t++) d[t] = src[(y + t / 3) * srow + x + t % 3];
+            d[9] = d[10] = d[11] = 0;
+        }
+}
+
 // MARK: Epilogues (plain C, built for AVX-512 and the baseline; the same on every kernel path)
 
+/// v rounded half up and clamped to 0…127 (clamp first, so the truncating conversion of v + ½
+/// rounds: it vectorises, where a call to a rounding function would not).
 static inline uint8_t code7(float v) {
-    const float r = nearbyintf(v);
-    return (uint8_t)(r < 0 ? 0 : (r > 127 ? 127 : r));
+    const float c = v > 0 ? (v < 127 ? v : 127) : 0;  // NaN → 0
+    return (uint8_t)(int32_t)(c + 0.5f);
 }
 
 LK_CLONES void lepton_q_quantize_planes(const float *src, int c, int h, int w, float inv_scale, int zero, uint8_t *dst, int cin4) {

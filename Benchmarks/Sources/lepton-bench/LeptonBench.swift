@@ -20,5 +20,6 @@ struct LeptonBench: ParsableCommand {
             GBDTBench.self,
             ChartSpeedBench.self,
             IsolationForestBench.self,
+            CompressBench.self,
         ])
 }

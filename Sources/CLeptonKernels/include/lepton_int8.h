@@ -30,11 +30,18 @@ int lepton_int8_vnni_available(void);
 /// 1 when this processor supports AVX2.
 int lepton_int8_avx2_available(void);
 
-/// `out[p][o] = Σ_{t, c} w[t][c][o] · src[window(p) + t][c]`: the 3×3 convolution's int32 sums of
-/// one sample. `path`: 2 VNNI, 1 AVX2, 0 naive (the reference); a path the processor lacks must
-/// not be asked for.
-void lepton_qconv3x3_s32(const uint8_t *src, int cin4, int h, int w, const int8_t *weights, int cout16,
-                         int32_t *out, int path);
+/// `out[p][o] = Σ_{t, c} w[t][c][o] · src[window(p) + t][c]`: the int32 sums of one sample's 3×3
+/// convolution (`ksize` 3: taps t = 3u + v) or 1×1 convolution (`ksize` 1: one tap, the window's
+/// centre, weights [1][cin4 / 4][cout16 / 16][16][4]) over the padded image. `path`: 2 VNNI,
+/// 1 AVX2, 0 naive (the reference); a path the processor lacks must not be asked for.
+void lepton_qconv_s32(const uint8_t *src, int cin4, int h, int w, int ksize, const int8_t *weights, int cout16,
+                      int32_t *out, int path);
+
+/// A one-channel padded image (row `w + 2` bytes, no channel padding) unfolded into the interior
+/// of a padded channels-last image of 12 channels: pixel (y, x) gets its 3×3 window's 9 codes
+/// (t = 3u + v) and 3 zeros. A first convolution with one input channel then runs as a 1×1
+/// convolution over 12 channels: 3 groups of 4 per pixel instead of 9 taps of one.
+void lepton_q_im2col_single(const uint8_t *src, int h, int w, uint8_t *dst);
 
 /// Quantizes `c` float planes of h × w (contiguous) into the interior of a padded channels-last
 /// image with `cin4` channels per pixel: `q = clamp(round(x · inv_scale) + zero, 0, 127)`.

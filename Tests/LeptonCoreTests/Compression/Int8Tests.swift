@@ -9,17 +9,17 @@ final class Int8Tests: XCTestCase {
         XCTAssert(paths.contains(.naive))
         var rng = SeededGenerator(seed: 4)
         for trial in 0..<60 {
-            let cin4 = 4 * (1 + rng.nextInt(below: 10)), cout16 = 16 * (1 + rng.nextInt(below: 5))
+            let cin4 = 4 * (1 + rng.nextInt(below: 10)), cout16 = 16 * (1 + rng.nextInt(below: 5)), ksize = trial % 3 == 0 ? 1 : 3
             let h = 1 + rng.nextInt(below: 9), w = 1 + rng.nextInt(below: 11)
             // Extremes included: 127 activations against ±127 weights is the saturation edge of vpmaddubsw.
             let extreme = trial % 4 == 0
             let src = (0..<((h + 2) * (w + 2) * cin4)).map { _ in UInt8(extreme ? 127 : rng.nextInt(below: 128)) }
-            let weights = (0..<(9 * cin4 / 4 * cout16 / 16 * 64)).map { _ in Int8(extreme ? (rng.nextInt(below: 2) == 0 ? 127 : -127) : rng.nextInt(below: 255) - 127) }
+            let weights = (0..<(ksize * ksize * cin4 / 4 * cout16 / 16 * 64)).map { _ in Int8(extreme ? (rng.nextInt(below: 2) == 0 ? 127 : -127) : rng.nextInt(below: 255) - 127) }
             var reference = [Int32](repeating: 0, count: h * w * cout16)
-            lepton_qconv3x3_s32(src, Int32(cin4), Int32(h), Int32(w), weights, Int32(cout16), &reference, Int8KernelPath.naive.code)
+            lepton_qconv_s32(src, Int32(cin4), Int32(h), Int32(w), Int32(ksize), weights, Int32(cout16), &reference, Int8KernelPath.naive.code)
             for path in paths where path != .naive {
                 var sums = [Int32](repeating: -1, count: h * w * cout16)
-                lepton_qconv3x3_s32(src, Int32(cin4), Int32(h), Int32(w), weights, Int32(cout16), &sums, path.code)
+                lepton_qconv_s32(src, Int32(cin4), Int32(h), Int32(w), Int32(ksize), weights, Int32(cout16), &sums, path.code)
                 XCTAssertEqual(sums, reference, "\(path) trial \(trial) cin4 \(cin4) cout16 \(cout16) \(h)×\(w)")
             }
         }

@@ -5,6 +5,9 @@ import Foundation
 /// convolutions, each followed by ReLU and optionally a 2×2 max-pool, then a global average pool
 /// and a dense layer (the shape of `cnn-small`, pruned or not).
 ///
+/// A one-channel first convolution runs as a 1×1 convolution over each pixel's unfolded 3×3
+/// window (three groups of four codes instead of nine taps of one).
+///
 /// Quantization (post-training, static):
 /// - weights per output channel, symmetric: `s_w[o] = max|W[o]| / 127`, `q = round(W / s_w[o])`;
 /// - activations per tensor, calibrated on sample data (``ActivationCalibration``), as 7-bit
@@ -30,7 +33,11 @@ public final class Int8ConvNet: Layer {
         var inputScale: Float
         var inputZero: Int32
 
-        var cin4: Int { (cin + 3) / 4 * 4 }
+        /// A one-channel first convolution runs as a 1×1 convolution over its unfolded 3×3
+        /// windows (9 codes and 3 zeros per pixel: lepton_q_im2col_single).
+        var unfolded: Bool { cin == 1 }
+        var cin4: Int { unfolded ? 12 : (cin + 3) / 4 * 4 }
+        var ksize: Int { unfolded ? 1 : 3 }
         var cout16: Int { (cout + 15) / 16 * 16 }
         var outH: Int { pool ? h / 2 : h }
         var outW: Int { pool ? w / 2 : w }
@@ -134,7 +141,7 @@ public final class Int8ConvNet: Layer {
     /// Per-stage constants of the epilogues.
     struct Plan {
         var zsum: [[Int32]], scale: [[Float]], nextInverse: [Float]
-        var bufferBytes: [Int], sumCount: Int, poolBytes: Int
+        var bufferBytes: [Int], sumCount: Int, poolBytes: Int, singleBytes: Int
 
         init(_ stages: [Stage]) {
             zsum = stages.map { s in s.weightSums.map { $0 &* s.inputZero } }
@@ -143,14 +150,17 @@ public final class Int8ConvNet: Layer {
             bufferBytes = stages.map { ($0.h + 2) * ($0.w + 2) * $0.cin4 }
             sumCount = stages.map { $0.h * $0.w * $0.cout16 }.max() ?? 0
             poolBytes = stages.map { $0.h * $0.w * $0.cout }.max() ?? 0
+            singleBytes = stages.first.map { ($0.h + 2) * ($0.w + 2) } ?? 0
         }
     }
 
-    /// One thread's buffers: a padded image per stage, the int32 sums, the pre-pool codes, the means.
+    /// One thread's buffers: a padded image per stage, the int32 sums, the pre-pool codes, the
+    /// means, and the one-channel input of an unfolded first stage.
     struct Scratch {
-        var buffers: [[UInt8]], sums: [Int32], pooled: [UInt8], means: [Float]
+        var buffers: [[UInt8]], sums: [Int32], pooled: [UInt8], means: [Float], single: [UInt8]
         init(_ plan: Plan) {
             buffers = plan.bufferBytes.map { [UInt8](repeating: 0, count: $0) }
+            single = [UInt8](repeating: 0, count: plan.singleBytes)
             sums = [Int32](repeating: 0, count: plan.sumCount)
             pooled = [UInt8](repeating: 0, count: plan.poolBytes)
             means = []
@@ -159,17 +169,27 @@ public final class Int8ConvNet: Layer {
 
     private func run(sample: UnsafePointer<Float>, plan: Plan, scratch: inout Scratch, logits: UnsafeMutablePointer<Float>) {
         let first = stages[0]
-        scratch.buffers[0].withUnsafeMutableBufferPointer { b in
-            b.update(repeating: UInt8(first.inputZero))
-            lepton_q_quantize_planes(sample, Int32(first.cin), Int32(first.h), Int32(first.w), 1 / first.inputScale, first.inputZero,
-                                     b.baseAddress!, Int32(first.cin4))
+        if first.unfolded {
+            scratch.single.withUnsafeMutableBufferPointer { one in
+                one.update(repeating: UInt8(first.inputZero))
+                lepton_q_quantize_planes(sample, 1, Int32(first.h), Int32(first.w), 1 / first.inputScale, first.inputZero, one.baseAddress!, 1)
+                scratch.buffers[0].withUnsafeMutableBufferPointer { b in
+                    lepton_q_im2col_single(one.baseAddress!, Int32(first.h), Int32(first.w), b.baseAddress!)
+                }
+            }
+        } else {
+            scratch.buffers[0].withUnsafeMutableBufferPointer { b in
+                b.update(repeating: UInt8(first.inputZero))
+                lepton_q_quantize_planes(sample, Int32(first.cin), Int32(first.h), Int32(first.w), 1 / first.inputScale, first.inputZero,
+                                         b.baseAddress!, Int32(first.cin4))
+            }
         }
         for (k, s) in stages.enumerated() {
             scratch.buffers[k].withUnsafeBufferPointer { src in
                 s.weights.withUnsafeBufferPointer { w in
                     scratch.sums.withUnsafeMutableBufferPointer { sums in
-                        lepton_qconv3x3_s32(src.baseAddress!, Int32(s.cin4), Int32(s.h), Int32(s.w), w.baseAddress!, Int32(s.cout16),
-                                            sums.baseAddress!, path.code)
+                        lepton_qconv_s32(src.baseAddress!, Int32(s.cin4), Int32(s.h), Int32(s.w), Int32(s.ksize), w.baseAddress!,
+                                         Int32(s.cout16), sums.baseAddress!, path.code)
                     }
                 }
             }

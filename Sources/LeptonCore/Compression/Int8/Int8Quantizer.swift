@@ -96,7 +96,7 @@ public enum Int8Quantizer {
         var s = Int8ConvNet.Stage(cin: cin, cout: cout, h: h, w: w, pool: pool, weights: [], weightScale: [], bias: [],
                                   inputScale: inputScale, inputZero: inputZero)
         let groups = s.cin4 / 4, blocks = s.cout16 / 16
-        var packed = [Int8](repeating: 0, count: 9 * groups * blocks * 64)
+        var packed = [Int8](repeating: 0, count: s.ksize * s.ksize * groups * blocks * 64)
         let weights = conv.weight.value.scalars  // (O, C, 3, 3)
         for o in 0..<cout {
             let row = weights[(o * cin * 9)..<((o + 1) * cin * 9)]
@@ -106,7 +106,9 @@ public enum Int8Quantizer {
             for c in 0..<cin {
                 for t in 0..<9 {
                     let q = Int8(max(-127, min(127, (weights[(o * cin + c) * 9 + t] / scale).rounded())))
-                    packed[((t * groups + c / 4) * blocks + o / 16) * 64 + (o % 16) * 4 + c % 4] = q
+                    // Unfolded (one input channel): input "channel" t of the single 1×1 tap.
+                    let (tap, channel) = s.unfolded ? (0, t) : (t, c)
+                    packed[((tap * groups + channel / 4) * blocks + o / 16) * 64 + (o % 16) * 4 + channel % 4] = q
                 }
             }
         }

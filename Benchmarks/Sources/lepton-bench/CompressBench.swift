@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import LeptonCore
+import ScanDiagnosis
+
+/// `lepton-bench compress`: what int8 quantization and channel pruning of cnn-small buy on this
+/// machine — throughput of each against our fp32 at batch 256 (interleaved rounds, same threads),
+/// validation AUC before and after, and file sizes.
+struct CompressBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compress",
+        abstract: "Int8 (VNNI and forced AVX2) and pruned cnn-small against our fp32: throughput at batch 256, AUC drop, file size.")
+
+    @Option(help: "Folder with one subfolder of PNG images per class (training).") var train: String
+    @Option(help: "Validation folder.") var val: String
+    @Option(help: "Training epochs of the fp32 network.") var epochs = 12
+    @Option(help: "Threads.") var threads = 2
+    @Option(help: "Interleaved timing rounds.") var rounds = 7
+    @Option(help: "Calibration: minmax, percentile or entropy.") var calibration = "percentile"
+    @Option(help: "A trained cnn-small model file to start from (instead of training).") var model: String?
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() throws {
+        Threading.setCount(threads)
+        let trainFolder = try ImageFolder.load(train), valFolder = try ImageFolder.load(val)
+        let network: NeuralNetwork, stats: (mean: Float, std: Float)
+        if let model {
+            let m = try ScanModel.read(path: model)
+            (network, stats) = (m.network, (m.spec.mean, m.spec.std))
+        } else {
+            var recipe = CNNRecipe()
+            recipe.epochs = epochs
+            recipe.threads = threads
+            let outcome = try trainCNN(recipe, train: trainFolder, val: valFolder, test: nil, positiveName: nil)
+            (network, stats) = (outcome.network, outcome.normalization)
+        }
+        let vx = standardized(valFolder.images, mean: stats.mean, std: stats.std)
+        let calibrationImages = standardized(trainFolder.evenlySpaced(512).images, mean: stats.mean, std: stats.std)
+        let positive = 1
+        let labels = valFolder.binaryLabels(positive: positive)
+        func auc(_ net: NeuralNetwork) -> Double {
+            let p = Softmax.rows(net.predict(vx))
+            return rocAUC(labels: labels, scores: (0..<labels.count).map { Double(p[flat: $0 * 2 + positive]) }) ?? .nan
+        }
+        guard let method = ActivationCalibration(rawValue: calibration) else { throw ValidationError("--calibration: minmax, percentile or entropy") }
+        let q = try Int8Quantizer.quantize(network.model, inputShape: network.architecture.inputShape, calibration: calibrationImages, method: method)
+        let int8 = NeuralNetwork(architecture: network.architecture, model: Sequential([q]), classNames: network.classNames,
+                                 compression: NetworkCompression(method: .int8, calibration: method))
+        let batch = vx.sliceBatch(0..<min(256, vx.shape[0]))
+        let records = batch.shape[0]
+        var rows: [(String, Double, Double, Double)] = []  // name, throughput ratio, fp32, other
+        func compare(_ name: String, _ other: () -> Void) {
+            let r = SpeedMeter.interleavedSpeedup(records: records, rounds: rounds, minimumSeconds: 0.1,
+                                                  a: { _ = network.predict(batch) }, b: other)
+            rows.append((name, r.speedup, r.throughputA, r.throughputB))
+        }
+        q.path = .best
+        compare("int8-\(q.path.rawValue)") { _ = int8.predict(batch) }
+        if Int8KernelPath.avx2.isAvailable && q.path != .avx2 {
+            q.path = .avx2
+            compare("int8-avx2") { _ = int8.predict(batch) }
+            q.path = .best
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lepton-compress-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try network.save(to: dir + "/f.lepton")
+        try int8.save(to: dir + "/q.lepton")
+        let fp32Bytes = try FileManager.default.attributesOfItem(atPath: dir + "/f.lepton")[.size] as! Int
+        let int8Bytes = try FileManager.default.attributesOfItem(atPath: dir + "/q.lepton")[.size] as! Int
+        let before = auc(network), after = auc(int8)
+        if json {
+            var o: [String: Any] = ["auc_fp32": before, "auc_int8": after, "auc_drop": before - after, "bytes_fp32": fp32Bytes,
+                                    "bytes_int8": int8Bytes, "size_ratio": Double(int8Bytes) / Double(fp32Bytes), "threads": threads,
+                                    "batch": records, "calibration": calibration]
+            for (name, ratio, a, b) in rows {
+                o["\(name)_speedup"] = ratio
+                o["\(name)_images_per_second"] = b
+                o["fp32_images_per_second"] = a
+            }
+            print(String(data: try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]), encoding: .utf8)!)
+        } else {
+            print(String(format: "validation AUC fp32 %.4f, int8 %.4f (drop %.4f); file %d → %d bytes (%.2f×)", before, after, before - after,
+                         fp32Bytes, int8Bytes, Double(int8Bytes) / Double(fp32Bytes)))
+            for (name, ratio, a, b) in rows {
+                print(String(format: "%@: %.0f images/s vs fp32 %.0f images/s at batch %d on %d threads: %.2f×", name, b, a, records, threads, ratio))
+            }
+        }
+    }
+}
