@@ -10,7 +10,8 @@ import Foundation
 ///     ∂ℓₙ/∂s = α · T · (q − p) + (1 − α) · (softmax(s) − onehot(c))
 ///
 /// (T² keeps the soft term's gradients on the scale of the hard term's). Weighted mean over the
-/// batch like every loss here.
+/// batch like every loss here. Targets of shape (N) — classes only, as a validation set has —
+/// give the hard term alone (softmax cross-entropy).
 public struct DistillationLoss: Loss {
     public var temperature: Float
     public var alpha: Float
@@ -38,7 +39,8 @@ public struct DistillationLoss: Loss {
 
     public func evaluate(output: Tensor, target: Tensor, sampleWeights: [Float]?) -> (value: Float, gradient: Tensor) {
         let n = output.shape[0], k = output.shape[1]
-        precondition(target.shape == [n, k + 1], "distillation: targets must be (N, K + 1), got \(target.shape)")
+        if target.shape == [n] { return SoftmaxCrossEntropy().evaluate(output: output, target: target, sampleWeights: sampleWeights) }
+        precondition(target.shape == [n, k + 1], "distillation: targets must be (N, K + 1) or (N), got \(target.shape)")
         let total = Double(sampleWeights?.reduce(0, +) ?? Float(n))
         var grad = Tensor(shape: output.shape)
         guard total > 0 else { return (0, grad) }

@@ -8,6 +8,8 @@ import LeptonIO
 public struct CNNRecipe: @unchecked Sendable {  // `initial` is only read
     public init() {}
     public var model = "cnn-small"
+    /// Convolution widths of a smaller cnn-small (nil: 16, 32, 64).
+    public var channels: [Int]?
     public var epochs = 30
     public var batchSize = 128
     public var learningRate: Float = 1e-3
@@ -75,7 +77,7 @@ public func trainCNN(_ recipe: CNNRecipe, train: ImageFolder, val: ImageFolder, 
     let x = standardized(train.images, mean: stats.mean, std: stats.std)
     let vx = standardized(val.images, mean: stats.mean, std: stats.std)
     let spec = ArchitectureSpec(name: recipe.model, inputShape: Array(train.images.shape.dropFirst()),
-                                outputs: max(2, train.classNames.count))
+                                outputs: max(2, train.classNames.count), channels: recipe.model == "cnn-small" ? recipe.channels : nil)
     let network = try NeuralNetwork(spec, seed: recipe.seed, classNames: train.classNames)
     if let initial = recipe.initial { try network.transferWeights(from: initial) }
     if recipe.frozenBlocks > 0 {

@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import LeptonCLI
+import LeptonCore
+import LeptonIO
+import ScanDiagnosis
+
+struct Tune: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Find the scan classifier that meets a quality bar at the lowest measured latency, size and cost: cnn-small at two widths, int8, pruned, clustered and distilled, on 1 or 2 threads.",
+        discussion: "Candidates are explored by successive halving (a third of the epochs first) with promotion by Pareto rank over AUC, latency, size and cost. "
+            + "Without --val a seeded fifth of --data is held out for the measurements; the rest is split into training and early-stopping scans. "
+            + "Without constraints the cheapest candidate within \(ScanTuning.defaultTolerance) AUC of the best is chosen. "
+            + "--min-sensitivity-lower-ci bounds the lower end of the 95% CI of the sensitivity at each candidate's operating point.\n\n" + LeptonExitCode.helpText)
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var tune: TuneOptions
+    @Option(help: "Training scans: a folder with one subfolder per class, or a CSV manifest.") var data: String
+    @Option(help: "Held-out scans to measure on (default: a fifth of --data).") var val: String?
+    @Option(help: "Most epochs of the full-fidelity base networks.") var epochs = 30
+    @Option(help: "Smallest acceptable lower bound of the sensitivity's 95% CI at the operating point.") var minSensitivityLowerCi: Double?
+
+    func run() throws {
+        Threading.setCount(common.threads.resolved)
+        let dataset = try ImageFolder.load(source: data)
+        let holdout = try val.map { try ImageFolder.load(source: $0, classNames: dataset.classNames) }
+        var recipe = CNNRecipe()
+        recipe.epochs = epochs
+        recipe.threads = common.threads.resolved
+        let candidatesFolder = "\(tune.out)/candidates"
+        try NavigatorOutput.makeFolder(tune.out)
+        try NavigatorOutput.makeFolder(candidatesFolder)
+        let tuning = ScanTuning(data: dataset, holdout: holdout, recipe: recipe, seed: common.seed, cost: tune.costModel, folder: candidatesFolder)
+        let counts = tuning.counts
+        try TuneRun.run(options: tune, common: common, domain: "imaging", metricName: ScanTuning.metricName,
+                        defaultTolerance: ScanTuning.defaultTolerance, names: tuning.candidates.map(\.name), fidelities: [1.0 / 3, 1],
+                        minimums: minSensitivityLowerCi.map { ["sensitivity_lower_ci": $0] } ?? [:], dataFile: data,
+                        extraSummary: { [("training_scans", .int(counts.train)), ("early_stopping_scans", .int(counts.val)),
+                                         ("holdout_scans", .int(counts.holdout)), ("training_cache_hits", .int(tuning.cacheHits)),
+                                         ("training_seconds_saved", .double(tuning.cacheSecondsSaved))] },
+                        evaluate: { try tuning.evaluate($0, fidelity: $1) },
+                        save: { i, path, _ in
+                            guard let file = tuning.files[i] else { return }
+                            try AtomicFile.write(Array(try Data(contentsOf: URL(fileURLWithPath: file))), to: path)
+                        })
+    }
+}
