@@ -67,6 +67,8 @@ public struct FailureModel: Sendable {
     public var spec: Spec
     public var trees: GBDTModel?
     public var forest: IsolationForestModel?
+    /// How the trees were compressed (`compress --method trees`); the file then stores them compactly.
+    public var compression: TreeCompression? = nil
 
     /// Scores of `features`: failure probability, or anomaly score in (0, 1].
     public func scores(_ features: FeatureColumns, threads: Int = 0) throws -> [Double] {

@@ -14,7 +14,8 @@ public enum FailureModelFile {
         var tensors: [(name: String, tensor: Tensor)] = []
         var kind = anomalyKind, preprocessing: [String: JSONValue] = [:]
         if let trees = model.trees {
-            let contents = trees.modelFileContents(domain: "manufacturing")
+            let contents = try model.compression.map { try trees.compactModelFileContents(compression: $0, domain: "manufacturing") }
+                ?? trees.modelFileContents(domain: "manufacturing")
             (kind, tensors, preprocessing) = (contents.manifest.kind, contents.tensors, contents.manifest.preprocessing)
             extra.merge(contents.manifest.extra) { ours, _ in ours }
         } else if let forest = model.forest {
@@ -34,7 +35,8 @@ public enum FailureModelFile {
         }
         let spec: FailureModel.Spec = try decode(qc, path: path)
         if contents.manifest.kind == GBDTModel.modelKind {
-            return FailureModel(spec: spec, trees: try GBDTModel(contents: contents, path: path), forest: nil)
+            return FailureModel(spec: spec, trees: try GBDTModel(contents: contents, path: path), forest: nil,
+                                compression: GBDTModel.compression(of: contents.manifest))
         }
         guard let forest = contents.manifest.extra["forest"] else {
             throw DataError(file: path, message: "the anomaly model has no forest", hint: "the file is damaged; train again.")

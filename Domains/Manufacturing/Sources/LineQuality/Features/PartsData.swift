@@ -37,6 +37,15 @@ public struct PartsData: Sendable {
     public var texts: [String: [String]] = [:]
 
     public var count: Int { columns.first?.count ?? labels.count }
+
+    /// The rows `rows` (in that order): columns, labels and text columns alike.
+    public func subset(_ rows: [Int]) -> PartsData {
+        var out = self
+        out.columns = columns.map { c in rows.map { c[$0] } }
+        out.labels = labels.isEmpty ? [] : rows.map { labels[$0] }
+        out.texts = texts.mapValues { t in rows.map { t[$0] } }
+        return out
+    }
     public var features: FeatureColumns { FeatureColumns(columns: columns, names: schema.names, kinds: schema.kinds) }
 
     /// Reads `path`: every column but the target, `drop` and (for scoring) those the schema does

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import LeptonCLI
+import LeptonCore
+import LeptonIO
+import LineQuality
+
+struct Compress: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Make a failure model smaller and faster (fewer trees, 8- or 16-bit leaves) and re-check it on held-out parts: ROC-AUC and PR-AUC changes with CIs, recall at the target false-alarm rate, calibration, speed.",
+        discussion: "Method: trees (a failure model of boosted trees). int8, prune, cluster and distill apply to neural networks (lepton-scan).\n\n" + LeptonExitCode.helpText)
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var options: CompressOptions
+    @Option(help: "Trees to keep (default: the fewest within --tolerance of the best held-out PR-AUC).") var trees: Int?
+    @Option(help: "Bits per leaf value: 8, 16 or 64.") var leafBits = 8
+    @Flag(help: "Keep the stored alert threshold instead of re-selecting it (by the model's rule) on the held-out parts.") var keepThreshold = false
+
+    func validate() throws {
+        guard [8, 16, 64].contains(leafBits) else { throw ValidationError("--leaf-bits \(leafBits): 8, 16 or 64.") }
+        if let trees, trees < 1 { throw ValidationError("--trees \(trees): at least 1.") }
+    }
+
+    func run() throws {
+        let console = Console(options: common)
+        guard options.method == "trees" else {
+            let known = ["int8", "prune", "cluster", "distill"].contains(options.method)
+            throw DataError(known ? "--method \(options.method) applies to neural networks, not to failure models"
+                                  : "--method \(options.method) is not a compression method for failure models",
+                            hint: "failure models take --method trees.")
+        }
+        let model = try FailureModelFile.read(path: options.model)
+        let holdoutPath = try options.holdout()
+        guard let target = model.spec.target, let positive = model.spec.positive else {
+            throw DataError(file: options.model, message: "the model has no outcome column (an anomaly model)",
+                            hint: "compress a failure model (train --kind gbdt --target … --positive …).")
+        }
+        let holdout = try PartsData.load(path: holdoutPath, target: target, positive: positive, schema: model.spec.schema,
+                                         threads: common.threads.resolved)
+        let r = try FailureCompression.compress(model, holdout: holdout, trees: trees,
+                                                leafPrecision: leafBits == 8 ? .int8 : (leafBits == 16 ? .float16 : .float64),
+                                                tolerance: options.tolerance, reselectThreshold: !keepThreshold, seed: common.seed)
+        try FailureModelFile.write(r.model, to: options.out, metrics: ["holdout_pr_auc": r.prAUC.after],
+                                   provenance: RunProvenance.current(tool: "lepton-qc", seed: common.seed, dataFile: holdoutPath))
+        var checks: [(key: String, value: JSONValue, line: String)] = [
+            ("pr_auc_before", .double(r.prAUC.before), ""), ("pr_auc_after", .double(r.prAUC.after),
+             String(format: "PR-AUC: %.4f → %.4f%@", r.prAUC.before, r.prAUC.after,
+                    r.prAUC.difference.map { String(format: " (change %+.4f, 95%% CI %+.4f to %+.4f)", $0.estimate, $0.lower, $0.upper) } ?? "")),
+            ("threshold_before", .double(r.thresholdBefore), ""), ("threshold_after", .double(r.thresholdAfter),
+             String(format: "alert threshold: %.4f → %.4f%@", r.thresholdBefore, r.thresholdAfter, keepThreshold ? " (kept)" : " (re-selected on the held-out parts)")),
+            ("ece_before", .double(r.eceBefore), ""), ("ece_after", .double(r.eceAfter), String(format: "calibration (ECE): %.4f → %.4f", r.eceBefore, r.eceAfter)),
+            ("parts", .int(r.parts), ""),
+        ]
+        if let rate = r.targetFalseAlarmRate {
+            checks += [("target_false_alarm_rate", .double(rate), ""), ("recall_before", .double(r.recallBefore ?? .nan), ""),
+                       ("recall_after", .double(r.recallAfter ?? .nan),
+                        String(format: "recall at the target false-alarm rate %.3g: %.3f → %.3f", rate, r.recallBefore ?? .nan, r.recallAfter ?? .nan))]
+        }
+        let summary = CompressionSummary(method: "trees", description: r.description, metricName: "roc_auc",
+                                         bytesBefore: try fileSize(options.model), bytesAfter: try fileSize(options.out), metric: r.rocAUC,
+                                         speedup: r.speedup, throughputBefore: r.throughputBefore, throughputAfter: r.throughputAfter,
+                                         batchSize: r.batchSize, threads: 1, checks: checks, outPath: options.out)
+        console.result(human: summary.lines, summary: summary.json)
+    }
+}
