@@ -45,21 +45,15 @@ extension GBDTModel {
     /// `f_t(x) = f₀ + Σ_{s<t} tree_s(x)`, computed in one pass over the trees.
     public func stagedRaw(_ x: FeatureColumns, counts: [Int]) -> [[Double]] {
         precondition(counts == counts.sorted() && counts.allSatisfy { $0 >= 0 && $0 <= trees.count }, "stagedRaw: ascending counts within the model")
-        let n = x.rowCount
-        var margin = [Double](repeating: baseScore, count: n)
+        var margin = [Double](repeating: baseScore, count: x.rowCount)
         var out: [[Double]] = []
         var next = 0
-        var row = [Float](repeating: 0, count: featureCount)
         for t in 0...trees.count {
             while next < counts.count && counts[next] == t { out.append(margin); next += 1 }
             if t == trees.count || next == counts.count { break }
+            // One tree's contribution to every row, through the batch predictor.
             let single = GBDTModel(objective: objective, baseScore: 0, trees: [trees[t]], featureNames: featureNames, featureKinds: featureKinds)
-            x.withUnsafeBufferPointer { cols in
-                for i in 0..<n {
-                    for j in 0..<featureCount { row[j] = cols[j * n + i] }
-                    margin[i] += single.predictRaw(row: row)
-                }
-            }
+            for (i, v) in single.predictRaw(x, threads: 1).enumerated() { margin[i] += v }
         }
         return out
     }

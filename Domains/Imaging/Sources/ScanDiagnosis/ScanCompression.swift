@@ -76,7 +76,7 @@ public enum ScanCompression {
                 throw DataError("the \(what) scans are \(w)×\(h), the model takes \(model.spec.width)×\(model.spec.height)",
                                 hint: "give scans of the model's size (as train saw them).")
             }
-            guard folder.classNames == model.spec.classNames else {
+            guard what == "calibration" || folder.classNames == model.spec.classNames else {
                 throw DataError("the \(what) scans have classes \(folder.classNames.joined(separator: ", ")), the model \(model.spec.classNames.joined(separator: ", "))",
                                 hint: "give folders with the model's classes.")
             }
@@ -220,7 +220,8 @@ public enum ScanCompression {
                          teacher: NeuralNetwork?, settings: ScanCompressionSettings) throws {
         let (train, val) = ScanTraining.split(data, seed: seed)
         let x = model.prepared(train.images), vx = model.prepared(val.images)
-        let config = TrainerConfig(epochs: epochs, batchSize: 128, seed: seed, schedule: .constant(teacher == nil ? 3e-4 : 1e-3),
+        // Batches of 128 as train uses; 32 on small sets, so that a few epochs are still enough steps.
+        let config = TrainerConfig(epochs: epochs, batchSize: train.count < 1000 ? 32 : 128, seed: seed, schedule: .constant(teacher == nil ? 3e-4 : 1e-3),
                                    earlyStoppingPatience: teacher == nil ? 3 : 6, restoreBestWeights: true,
                                    reduceOnPlateau: teacher == nil ? nil : PlateauSettings(factor: 0.3, patience: 2), threads: .fixed(threads))
         let metric = Metric.rocAUC(positiveClass: model.spec.positiveClass)

@@ -51,7 +51,8 @@ struct Compress: ParsableCommand {
             try ImageFolder.load(source: path, classNames: model.spec.classNames)
         }
         let holdout = try load(holdoutPath)
-        let calibration = try options.calibration.map(load)
+        // Calibration scans need no labels: any folder (or manifest) of scans of the model's size.
+        let calibration = try options.calibration.map { try ImageFolder.load(source: $0) }
         let training = try data.map(load)
         var settings = ScanCompressionSettings()
         settings.ratio = ratio

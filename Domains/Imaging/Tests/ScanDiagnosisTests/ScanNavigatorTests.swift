@@ -1,0 +1,75 @@
+import Foundation
+import LeptonCore
+import LeptonTestSupport
+import ScanDiagnosis
+import XCTest
+
+/// `lepton-scan compress` and `tune` on generated phantoms, through the built binary.
+final class ScanNavigatorTests: XCTestCase {
+    let scan = BuiltExecutable("lepton-scan")
+    var dir: TemporaryDirectory!
+    override func setUpWithError() throws { dir = try TemporaryDirectory("scan-nav") }
+    override func tearDown() { dir.remove() }
+
+    func synth(_ name: String, count: Int, size: Int = 16, seed: Int) throws -> String {
+        let path = dir.file(name)
+        XCTAssertEqual(try scan.run(["synth", "--count", "\(count)", "--size", "\(size)", "--seed", "\(seed)", "--out", path, "--quiet"]).status, 0)
+        return path
+    }
+
+    func testEveryMethodWritesAModelTheClassifierReadsWithTheContractedFigures() throws {
+        let train = try synth("train", count: 200, seed: 1), val = try synth("val", count: 80, seed: 2)
+        let model = dir.file("m.lepton")
+        let t = try scan.run(["train", "--data", train, "--epochs", "6", "--batch-size", "32", "--positive", "finding", "--out", model, "-q"])
+        XCTAssertEqual(t.status, 0, t.err)
+        let plainBytes = try FileManager.default.attributesOfItem(atPath: model)[.size] as! Int
+        for (method, extra) in [("int8", ["--calibration", train]), ("cluster", ["--clusters", "16"]),
+                                ("prune", ["--data", train, "--ratio", "0.5", "--epochs", "2"]),
+                                ("prune", ["--structure", "unstructured", "--ratio", "0.7"]),
+                                ("distill", ["--data", train, "--student-epochs", "20", "--student-channels", "8,16,32"])] {
+            let out = dir.file("\(method)-\(extra.count).lepton")
+            let r = try scan.run(["compress", "--model", model, "--method", method, "--val", val, "--out", out, "--json", "-q"] + extra)
+            XCTAssertEqual(r.status, 0, "\(method): \(r.err)")
+            let s = try r.json()
+            for key in ["bytes", "metric_before", "metric_after", "speedup", "sensitivity_before", "sensitivity_after"] {
+                XCTAssertNotNil(s[key], "\(method) \(key)")
+            }
+            XCTAssertLessThan(s["bytes"] as? Int ?? .max, plainBytes, "\(method) \(extra) is smaller")
+            XCTAssertGreaterThan(s["metric_after"] as? Double ?? 0, 0.6, "\(method) still ranks")
+            // The compressed model classifies and evaluates through the same paths.
+            let c = try scan.run(["classify", "--model", out, "--input", val, "--output", dir.file("c.csv"), "--saliency", dir.file("sal-\(method)"), "-q"])
+            XCTAssertEqual(c.status, 0, "\(method): \(c.err)")
+            let e = try scan.run(["evaluate", "--model", out, "--data", val, "--json", "-q"])
+            XCTAssertEqual(e.status, 0, e.err)
+        }
+        // Bad input: one calibration scan, scans of another size, a ratio outside (0, 1), a method for trees.
+        let one = dir.file("one")
+        try FileManager.default.createDirectory(atPath: one + "/finding", withIntermediateDirectories: true)
+        let firstScan = try FileManager.default.contentsOfDirectory(atPath: train + "/finding").sorted()[0]
+        try FileManager.default.copyItem(atPath: "\(train)/finding/\(firstScan)", toPath: "\(one)/finding/\(firstScan)")
+        let bigger = try synth("bigger", count: 20, size: 20, seed: 3)
+        for (args, words) in [(["--method", "int8", "--calibration", one], "at least 2 scans"),
+                              (["--method", "int8", "--calibration", bigger], "20×20, the model takes 16×16"),
+                              (["--method", "prune", "--ratio", "1.5"], "not a pruning ratio"),
+                              (["--method", "trees"], "tree and scorecard models")] {
+            let r = try scan.run(["compress", "--model", model, "--val", val, "--out", dir.file("bad.lepton")] + args)
+            XCTAssertNotEqual(r.status, 0)
+            XCTAssert(r.err.contains(words), "\(args): \(r.err)")
+        }
+    }
+
+    func testTuneExploresEveryMethodAndHonoursTheSensitivityConstraint() throws {
+        let train = try synth("train", count: 160, seed: 4)
+        let out = dir.file("tune")
+        let r = try scan.run(["tune", "--data", train, "--epochs", "3", "--out", out, "--min-sensitivity-lower-ci", "0.2", "--json", "-q"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let s = try r.json()
+        let pareto = s["pareto"] as? [[String: Any]] ?? []
+        XCTAssertGreaterThanOrEqual(pareto.count, 12)
+        let names = pareto.compactMap { $0["name"] as? String }
+        for method in ["int8", "cluster", "prune", "sparse", "distill"] { XCTAssert(names.contains { $0.contains(method) }, method) }
+        XCTAssertEqual(pareto.filter { $0["chosen"] as? Bool == true }.count, 1)
+        XCTAssert(FileManager.default.fileExists(atPath: "\(out)/chosen.lepton") || FileManager.default.fileExists(atPath: "\(out)/closest-fails-constraints.lepton"))
+        XCTAssertNoThrow(try ScanModel.read(path: (s["chosen_model"] as? String) ?? ""))
+    }
+}
