@@ -20,3 +20,21 @@ public enum EmbeddedData {
         return found
     }
 }
+
+/// Splits a file of one-line records for a demo: the header to both outputs, every `every`-th
+/// data line held out, the rest to train (deterministic, no seed needed). Files whose records
+/// span lines (quoted line breaks) need a real splitter; the embedded data have none.
+public enum DemoSplit {
+    /// Writes `train` and `heldOut`; returns their data line counts.
+    @discardableResult
+    public static func write(_ source: String, every: Int, train: String, heldOut: String) throws -> (train: Int, heldOut: Int) {
+        precondition(every >= 2, "hold out every 2nd line or fewer")
+        let lines = try String(contentsOfFile: source, encoding: .utf8).split(whereSeparator: \.isNewline)  // "\r\n" is one Character
+        guard let header = lines.first else { throw DataError(file: source, message: "the file is empty", hint: "give the demo data.") }
+        var a = [String(header)], b = [String(header)]
+        for (i, line) in lines.dropFirst().enumerated() { if i % every == every - 1 { b.append(String(line)) } else { a.append(String(line)) } }
+        try AtomicFile.write(text: a.joined(separator: "\n") + "\n", to: train)
+        try AtomicFile.write(text: b.joined(separator: "\n") + "\n", to: heldOut)
+        return (a.count - 1, b.count - 1)
+    }
+}

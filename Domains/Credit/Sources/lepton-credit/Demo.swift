@@ -72,6 +72,22 @@ struct Demo: ParsableCommand {
             summary += [("rows", .int(s.read)), ("written", .int(s.written)), ("rejected", .int(s.rejected)),
                         ("score_seconds", .double(seconds)), ("rows_per_second", .double(Double(s.read) / seconds))]
         }
+        // 3. The navigator (shown without --json): a boosted model on three quarters of the loans,
+        //    compressed and re-checked on the other quarter; then tune over every candidate.
+        if !common.json {
+            let (trainCSV, heldOut) = (outDir + "/german-train.csv", outDir + "/german-heldout.csv")
+            let (n, m) = try DemoSplit.write(source, every: 4, train: trainCSV, heldOut: heldOut)
+            print("", "== The speed/cost navigator: a boosted model on \(n) loans, compressed and re-checked on \(m) held-out ones (lepton-credit compress)")
+            let gbdt = outDir + "/german-gbdt.lepton"
+            let train = try Train.parse(["--data", trainCSV, "--target", "creditability", "--bad", "bad", "--kind", "gbdt", "--out", gbdt, "--quiet"])
+            try train.run()
+            let compress = try Compress.parse(["--model", gbdt, "--method", "trees", "--val", heldOut, "--out", outDir + "/german-gbdt-small.lepton", "--quiet"])
+            try compress.run()
+            print("", "== Tune: scorecards and boosted models, compressed or not, on 1 or 2 threads (lepton-credit tune)")
+            let tune = try Tune.parse(["--data", trainCSV, "--val", heldOut, "--target", "creditability", "--bad", "bad", "--out", outDir + "/tune",
+                                       "--budget-minutes", "3", "--quiet", "--seed", String(common.seed)])
+            try tune.run()
+        }
         if common.json { console.result(human: [], summary: summary) }
     }
 }

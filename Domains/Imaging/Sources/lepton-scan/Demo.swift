@@ -47,5 +47,22 @@ struct Demo: ParsableCommand {
                       classified.written, classified.flagged, classified.rejected, outDir + "/classified.csv"),
                "Grad-CAM saliency maps of the flagged scans in \(outDir)/saliency"]
         console.result(human: lines, summary: [("model", .string(modelPath))] + evaluation.jsonFields)
+
+        // The navigator (shown without --json): int8 and a distilled student, re-checked on the new
+        // phantoms, then tune over widths, every compression and thread counts.
+        if !common.json {
+            print("", "== The speed/cost navigator: int8 quantization, re-checked on the new phantoms (lepton-scan compress)")
+            let int8 = try Compress.parse(["--model", modelPath, "--method", "int8", "--calibration", train, "--val", test,
+                                           "--out", outDir + "/phantoms-int8.lepton", "--quiet"])
+            try int8.run()
+            print("", "== A cnn-small student of half the width distilled from the model (lepton-scan compress --method distill)")
+            let distill = try Compress.parse(["--model", modelPath, "--method", "distill", "--data", train, "--val", test,
+                                              "--out", outDir + "/phantoms-student.lepton", "--quiet"])
+            try distill.run()
+            print("", "== Tune: widths, int8, pruning, clustering and distillation, on 1 or 2 threads (lepton-scan tune)")
+            let tune = try Tune.parse(["--data", train, "--val", test, "--epochs", "15", "--out", outDir + "/tune", "--budget-minutes", "3",
+                                       "--quiet", "--seed", String(common.seed)])
+            try tune.run()
+        }
     }
 }

@@ -92,5 +92,20 @@ struct Demo: ParsableCommand {
         console.result(human: lines, summary: [("chart_violations", .int(chart.charts.map(\.violations.count).reduce(0, +))),
                                                ("cv_roc_auc", .double(result.crossValidation?.mean ?? .nan)),
                                                ("new_batch", .object(validation.evaluation.jsonFields)), ("alerts", .string(alerts))])
+
+        // 5. The navigator (shown without --json): the failure model compressed and re-checked on the
+        //    new batch, then tune over model sizes, compressions and thread counts.
+        if !common.json {
+            print("", "== The speed/cost navigator: the failure model compressed, re-checked on the new batch (lepton-qc compress)")
+            let compress = try Compress.parse(["--model", modelPath, "--method", "trees", "--val", batch, "--out", outDir + "/failure-small.lepton", "--quiet"])
+            try compress.run()
+            print("", "== Tune: failure models of four sizes, compressed or not, on 1 or 2 threads (lepton-qc tune)")
+            var arguments = ["--data", parts, "--val", batch, "--target", "Machine failure", "--positive", "1",
+                             "--drop", PhysicsFeatures.ai4iNonFeatures.joined(separator: ","), "--out", outDir + "/tune",
+                             "--budget-minutes", "3", "--quiet", "--seed", String(common.seed)]
+            for feature in PhysicsFeatures.ai4i { arguments += ["--feature", feature] }
+            let tune = try Tune.parse(arguments)
+            try tune.run()
+        }
     }
 }
