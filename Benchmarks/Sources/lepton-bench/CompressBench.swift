@@ -18,6 +18,7 @@ struct CompressBench: ParsableCommand {
     @Option(help: "Interleaved timing rounds.") var rounds = 7
     @Option(help: "Calibration: minmax, percentile or entropy.") var calibration = "percentile"
     @Option(help: "A trained cnn-small model file to start from (instead of training).") var model: String?
+    @Option(help: "Fine-tuning epochs after pruning half the filters (0: no pruning figure).") var pruneEpochs = 5
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
@@ -61,6 +62,20 @@ struct CompressBench: ParsableCommand {
             compare("int8-avx2") { _ = int8.predict(batch) }
             q.path = .best
         }
+        // Structured pruning of half the filters, fine-tuned, against the same fp32 network.
+        var pruned: (network: NeuralNetwork, auc: Double)?
+        if pruneEpochs > 0 {
+            let p = try ChannelPruning.prune(network, ratio: 0.5)
+            let (t, v) = ScanTraining.split(trainFolder, seed: 0)
+            let config = TrainerConfig(epochs: pruneEpochs, batchSize: 128, seed: 0, schedule: .constant(3e-4), earlyStoppingPatience: 3,
+                                       restoreBestWeights: true, threads: .fixed(threads))
+            _ = try p.fit(Trainer(config), optimizer: Adam(), loss: SoftmaxCrossEntropy(),
+                          inputs: standardized(t.images, mean: stats.mean, std: stats.std), targets: t.targets,
+                          validation: (standardized(v.images, mean: stats.mean, std: stats.std), v.targets),
+                          metric: .rocAUC(positiveClass: positive))
+            pruned = (p, auc(p))
+            compare("prune50") { _ = p.predict(batch) }
+        }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lepton-compress-\(getpid())").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -74,14 +89,20 @@ struct CompressBench: ParsableCommand {
                                     "bytes_int8": int8Bytes, "size_ratio": Double(int8Bytes) / Double(fp32Bytes), "threads": threads,
                                     "batch": records, "calibration": calibration]
             for (name, ratio, a, b) in rows {
-                o["\(name)_speedup"] = ratio
-                o["\(name)_images_per_second"] = b
+                let key = name.replacingOccurrences(of: "-", with: "_")
+                o["\(key)_speedup"] = ratio
+                o["\(key)_images_per_second"] = b
                 o["fp32_images_per_second"] = a
+            }
+            if let pruned {
+                o["prune50_auc"] = pruned.auc
+                o["prune50_auc_drop"] = before - pruned.auc
             }
             print(String(data: try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]), encoding: .utf8)!)
         } else {
             print(String(format: "validation AUC fp32 %.4f, int8 %.4f (drop %.4f); file %d → %d bytes (%.2f×)", before, after, before - after,
                          fp32Bytes, int8Bytes, Double(int8Bytes) / Double(fp32Bytes)))
+            if let pruned { print(String(format: "pruned 50%% of the filters, fine-tuned %d epochs: AUC %.4f (drop %.4f)", pruneEpochs, pruned.auc, before - pruned.auc)) }
             for (name, ratio, a, b) in rows {
                 print(String(format: "%@: %.0f images/s vs fp32 %.0f images/s at batch %d on %d threads: %.2f×", name, b, a, records, threads, ratio))
             }
