@@ -1,6 +1,6 @@
 """`make bench`: Lepton and its peers side by side, in one run, with ratios.
 
-Usage: run_all.py LEPTON_BENCH_BINARY [--only csv,png,logistic,gbdt,credit,qc,cnn,resnet,scan,gemm] [--datasets DIR]
+Usage: run_all.py LEPTON_BENCH_BINARY [--only csv,png,logistic,gbdt,credit,qc,cnn,resnet,scan,gemm,compress] [--datasets DIR]
 
 Each benchmark runs ours and the peer alternately (ours, peer, ours, peer) and keeps each
 one's best, so that load from other work on a shared machine hits both alike. The table it
@@ -356,9 +356,83 @@ def bench_gemm(binary, args):
     sys.stdout.flush()
 
 
+def report_figure(title, ours_text, base_text, value, text, target, at_most=False, unit=""):
+    """A row whose figure is not a plain ours / peer ratio (a speed-up measured inside one
+    process, an AUC drop, a file-size ratio): `value` is checked against `target`, printed as `text`."""
+    ok = value <= target if at_most else value >= target
+    print(f"| {title} | {ours_text} | {base_text} | {text} | {'≤' if at_most else '≥'} {target}{unit} "
+          f"({'meets' if ok else 'misses'}) |")
+    sys.stdout.flush()
+
+
+def bench_compress(binary, args):
+    """`lepton-bench compress`: int8 (VNNI, and the AVX2 path forced) and 50 % channel pruning of
+    cnn-small against our fp32 (speed-ups measured by interleaved rounds inside one process, at
+    batch 256 on 2 threads), the AUC drops on PneumoniaMNIST val and the file-size ratio; and our
+    int8 against ONNX Runtime's static int8 (QDQ, per-channel) of the same network shape."""
+    train = pneumonia_train(args)
+    if train is None:
+        return
+    val = os.path.join(os.path.dirname(train), "val")
+    if not os.path.isdir(val):
+        print(f"| compress | skipped: no {val} | | | |")
+        return
+    ours = [binary, "compress", "--train", train, "--val", val, "--epochs", "12", "--threads", "2", "--json"]
+    peer = [PYTHON, os.path.join(PEERS, "cnn_onnx_int8.py"), "--train", train, "--threads", "2",
+            "--inference-batch", "256"]
+    mine, theirs = alternating_runs(ours, peer, rounds=2)
+
+    def speedup(key, title, target):
+        """A speed-up over our fp32: the best run's (each run times both in alternating rounds)."""
+        runs = [r for r in mine if f"{key}_speedup" in r]
+        if not runs:
+            print(f"| {title} | skipped: not measured on this machine | | | |")
+            return
+        run = max(runs, key=lambda r: r[f"{key}_speedup"])
+        report_figure(title, f"{run[f'{key}_images_per_second']:,.0f} images/s",
+                      f"our fp32: {run['fp32_images_per_second']:,.0f} images/s", run[f"{key}_speedup"],
+                      f"{run[f'{key}_speedup']:.2f}×", target, unit="×")
+
+    def auc_drop(prefix, title, target):
+        """Quality is not a speed figure: no best-of, the worst run counts (the runs are seeded,
+        so they normally agree)."""
+        runs = [r for r in mine if f"{prefix}auc_drop" in r]
+        if not runs:
+            return
+        run = max(runs, key=lambda r: r[f"{prefix}auc_drop"])
+        auc = run["auc_int8"] if prefix == "" else run[f"{prefix}auc"]
+        report_figure(title, f"AUC {auc:.4f}", f"our fp32: AUC {run['auc_fp32']:.4f}", run[f"{prefix}auc_drop"],
+                      f"drop {run[f'{prefix}auc_drop']:+.4f}", target, at_most=True)
+
+    speedup("int8_vnni", "int8 cnn-small (VNNI) at batch 256, 2 threads, vs our fp32", 2.0)
+    speedup("int8_avx2", "int8 cnn-small (AVX2 path forced) at batch 256, 2 threads, vs our fp32", 1.5)
+    auc_drop("", f"int8 cnn-small validation AUC drop ({mine[0]['calibration']} calibration)", 0.005)
+    run = max(mine, key=lambda r: r["size_ratio"])  # deterministic; the larger if not
+    report_figure("int8 cnn-small model file size vs fp32 file", f"{run['bytes_int8']:,} bytes",
+                  f"our fp32: {run['bytes_fp32']:,} bytes", run["size_ratio"], f"{run['size_ratio']:.2f}×", 0.3,
+                  at_most=True, unit="×")
+    # Against the peer: each side's best int8 throughput over the alternating runs.
+    vnni = [r["int8_vnni_images_per_second"] for r in mine if "int8_vnni_images_per_second" in r]
+    b = best(theirs, "int8_images_per_s", True)
+    if vnni:
+        report(f"int8 cnn-small (VNNI) at batch 256, 2 threads, vs ONNX Runtime int8 (QDQ, static, per-channel, "
+               f"{theirs[0]['calibration']} calibration)", {"images_per_s": max(vnni)},
+               {"tool": b["tool"], "images_per_s": b["int8_images_per_s"]}, "images_per_s", "images/s", True, 1.5)
+    else:
+        print("| int8 cnn-small (VNNI) vs ONNX Runtime int8 | skipped: no VNNI on this machine | | | |")
+    # Context, no target: ONNX Runtime's own int8 over its fp32, in its best int8 run.
+    run = max(theirs, key=lambda r: r["int8_images_per_s"])
+    print(f"|  ONNX Runtime int8 vs its own fp32, same run | | {run['int8_images_per_s']:,.0f} vs "
+          f"{run['fp32_images_per_s']:,.0f} images/s | {run['int8_speedup_over_fp32']:.2f}× | |")
+    speedup("prune50", "cnn-small with 50 % of channels pruned (structured), fine-tuned, at batch 256, 2 threads, "
+                       "vs our fp32", 1.6)
+    auc_drop("prune50_", "cnn-small with 50 % of channels pruned, fine-tuned: validation AUC drop", 0.01)
+    sys.stdout.flush()
+
+
 BENCHMARKS = {"csv": bench_csv, "png": bench_png, "logistic": bench_logistic, "gbdt": bench_gbdt,
               "credit": bench_credit, "qc": bench_qc, "cnn": bench_cnn, "resnet": bench_resnet, "scan": bench_scan,
-              "gemm": bench_gemm}
+              "gemm": bench_gemm, "compress": bench_compress}
 
 
 def main():

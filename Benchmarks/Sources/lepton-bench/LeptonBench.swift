@@ -21,5 +21,6 @@ struct LeptonBench: ParsableCommand {
             ChartSpeedBench.self,
             IsolationForestBench.self,
             CompressBench.self,
+            NavigatorBench.self,
         ])
 }

@@ -6,6 +6,11 @@ import LeptonIO
 /// model's file name, the Pareto table, report and summary. A domain gives its candidates'
 /// evaluation and how to save one of them.
 public enum TuneRun {
+    /// The rungs of successive halving: a ninth, a third, then all of the training (rounds or
+    /// epochs); with η = 3 the full rung sees a ninth of the candidates, so the search spends
+    /// about a third of what training every candidate fully would.
+    public static let fidelities = [1.0 / 9, 1.0 / 3, 1]
+
     /// Where the chosen model goes: `DIR/chosen.lepton`, or, when no candidate meets the
     /// constraints, `DIR/closest-fails-constraints.lepton` (the name says it is not a pass).
     public static func chosenPath(_ dir: String, meetsConstraints: Bool) -> String {
@@ -14,9 +19,9 @@ public enum TuneRun {
 
     /// Runs the search and writes everything; returns the summary fields and lines.
     public static func run(options: TuneOptions, common: CommonOptions, domain: String, metricName: String, defaultTolerance: Double,
-                           names: [String], fidelities: [Double], minimums: [String: Double] = [:], dataFile: String,
+                           names: [String], fidelities: [Double] = TuneRun.fidelities, minimums: [String: Double] = [:], dataFile: String,
                            extraSummary: () -> [(String, JSONValue)] = { [] },
-                           evaluate: (Int, Double) throws -> NavigatorCandidate,
+                           evaluate: (Int, Double) throws -> (candidate: NavigatorCandidate, computeSeconds: Double),
                            save: (_ index: Int, _ path: String, _ provenance: RunProvenance) throws -> Void) throws {
         let console = Console(options: common)
         try NavigatorOutput.makeFolder(options.out)
@@ -28,11 +33,12 @@ public enum TuneRun {
         var done = 0
         let result = NavigatorSearch.run(count: names.count, fidelities: fidelities, constraints: constraints, tolerance: tolerance,
                                          shouldStop: { StopSignals.requested || SpeedMeter.now() > deadline }) { i, fidelity in
-            let c = try evaluate(i, fidelity)
+            let r = try evaluate(i, fidelity)
+            let c = r.candidate
             done += 1
             console.note(String(format: "[%d] %@ at fidelity %.2f: %@ %.4f, p50 %.1f µs, %d bytes", done, c.name, fidelity, metricName,
                                 c.metric, c.speed.latencyP50Microseconds, c.bytes))
-            return c
+            return r
         }
         let provenance = RunProvenance.current(tool: "lepton-\(domain == "credit" ? "credit" : (domain == "imaging" ? "scan" : "qc"))",
                                                seed: common.seed, dataFile: dataFile)
@@ -52,7 +58,7 @@ public enum TuneRun {
             summary += [("chosen", .string(c.name)), ("meets_constraints", .bool(choice.meetsConstraints)), ("reason", .string(choice.reason)),
                         ("violations", .array(choice.violations.map { .string($0) })), ("chosen_at_full_fidelity", .bool(result.choiceAtFullFidelity))]
         }
-        summary += [("candidates", .int(names.count)), ("measured", .int(result.measured.compactMap { $0 }.count)),
+        summary += [("candidates", .int(names.count)), ("peak_rss_mb", .double(PeakMemory.residentMegabytes)), ("measured", .int(result.measured.compactMap { $0 }.count)),
                     ("tolerance", .double(tolerance)), ("cpu_hour_price", .double(options.cpuHourPrice)),
                     ("compute_seconds", .double(result.computeSeconds)), ("seconds", .double(SpeedMeter.now() - started)),
                     ("stopped_early", .bool(result.stoppedEarly)), ("interrupted", .bool(StopSignals.requested))]

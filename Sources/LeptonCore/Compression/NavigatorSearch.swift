@@ -20,16 +20,18 @@ public enum NavigatorSearch {
     }
 
     /// Runs the search. `evaluate(i, fidelity)` trains candidate i at `fidelity` (1 = full)
-    /// and measures it; `shouldStop` is asked before each evaluation (budget, SIGINT).
+    /// and measures it, returning the candidate and the compute seconds this evaluation really
+    /// spent (less than the candidate's training seconds when it reused a model trained for
+    /// another candidate); `shouldStop` is asked before each evaluation (budget, SIGINT).
     public static func run(count: Int, fidelities: [Double], eta: Int = 3, constraints: NavigatorConstraints,
                            tolerance: Double, shouldStop: () -> Bool,
-                           evaluate: (_ candidate: Int, _ fidelity: Double) throws -> NavigatorCandidate) -> Result {
+                           evaluate: (_ candidate: Int, _ fidelity: Double) throws -> (candidate: NavigatorCandidate, computeSeconds: Double)) -> Result {
         var measured = [NavigatorCandidate?](repeating: nil, count: count)
         let search = SuccessiveHalving.run(count: count, fidelities: fidelities, eta: eta, directions: NavigatorCandidate.directions,
                                            shouldStop: shouldStop) { i, _, fidelity in
-            let c = try evaluate(i, fidelity)
+            let (c, spent) = try evaluate(i, fidelity)
             measured[i] = c
-            return SuccessiveHalving.Evaluation(objectives: c.objectives, computeSeconds: c.trainingSeconds)
+            return SuccessiveHalving.Evaluation(objectives: c.objectives, computeSeconds: spent)
         }
         var errors: [Int: String] = [:]
         for o in search.outcomes { if let e = o.error { errors[o.candidate] = e } }

@@ -22,15 +22,21 @@ public struct CreditTuneCandidate: Sendable, Equatable {
     public var compression: Compression = .none
     public var threads = 1
 
-    /// A name that says what it is: `gbdt-300x6-trees-int8-t2`.
+    /// A name that says what it is: `gbdt-300x6-lr0.03-trees-int8-t2`.
     public var name: String {
-        var s = kind == .scorecard ? "scorecard-bins\(maxBins)" : "gbdt-\(rounds)x\(maxLeaves)"
+        var s = kind == .scorecard ? "scorecard-bins\(maxBins)" : "gbdt-\(rounds)x\(maxLeaves)-lr\(learningRate)"
         switch compression {
         case .none: break
         case .trees(let p): s += "-trees-" + (p == .float64 ? "f64" : (p == .float16 ? "f16" : "int8"))
         case .characteristics: s += "-fewer-characteristics"
         }
         return threads > 1 ? s + "-t\(threads)" : s
+    }
+
+    public init(kind: CreditModelKind, maxBins: Int = 6, rounds: Int = 300, maxLeaves: Int = 6, learningRate: Double = 0.03,
+                compression: Compression = .none, threads: Int = 1) {
+        self.kind = kind; self.maxBins = maxBins; self.rounds = rounds; self.maxLeaves = maxLeaves
+        self.learningRate = learningRate; self.compression = compression; self.threads = threads
     }
 
     /// What trains the model (compression and threads aside): candidates sharing it share one fit.
@@ -57,8 +63,9 @@ public struct CreditTuneCandidate: Sendable, Equatable {
 }
 
 /// `lepton-credit tune`: trains, compresses and measures every candidate of
-/// ``CreditTuneCandidate/space`` by successive halving (a third of the boosting rounds at rung 0),
-/// measures them on held-out loans, and chooses.
+/// ``CreditTuneCandidate/space`` by successive halving (a cheap fidelity f fits on a share f of
+/// the training rows, at least 200, and boosts √f of the rounds: fewer rounds alone would
+/// rank slow learning rates too low), measures them on held-out loans, and chooses.
 public final class CreditTuning {
     /// The metric the navigator ranks credit models by, and its default tolerance.
     public static let metricName = "auc"
@@ -96,15 +103,24 @@ public final class CreditTuning {
         models = [CreditModel?](repeating: nil, count: candidates.count)
     }
 
+    /// The training rows at `fidelity`: all at 1, else a seeded stratified share (at least 200 rows).
+    func sample(_ fidelity: Double) -> CreditDataset {
+        guard fidelity < 1, training.count > 200 else { return training }
+        let keep = max(200, Int(Double(training.count) * fidelity))
+        let folds = stratifiedFolds(labels: training.labels, folds: max(2, training.count / keep), seed: seed &+ 7)
+        return training.subset(folds.indices.filter { folds[$0] == 0 })
+    }
+
     /// Rows the models are fitted on and measured on.
     public var trainingRows: Int { training.count }
     public var holdoutRows: Int { holdout.count }
 
     /// Trains (or reuses), compresses and measures candidate `i` at `fidelity`.
-    public func evaluate(_ i: Int, fidelity: Double) throws -> NavigatorCandidate {
+    public func evaluate(_ i: Int, fidelity: Double) throws -> (candidate: NavigatorCandidate, computeSeconds: Double) {
         let c = candidates[i]
         let key = "\(c.trainingKey)@\(fidelity)"
         let base: (model: CreditModel, seconds: Double)
+        var spent = 0.0
         if let hit = fits[key] {
             base = hit
             cacheHits += 1
@@ -113,13 +129,15 @@ public final class CreditTuning {
             let t0 = SpeedMeter.now()
             var cfg = config
             cfg.binning.maxBins = c.maxBins
+            // A cheap fidelity also fits on a seeded stratified sample of the rows (at least 200).
+            let training = sample(fidelity)
             let model: CreditModel
             switch c.kind {
             case .scorecard:
                 model = .scorecard(try ScorecardTrainer.fit(training, config: cfg, threads: 1).scorecard)
             case .gbdt:
                 var boosting = BoostingConfig()
-                boosting.rounds = max(10, Int((Double(c.rounds) * fidelity).rounded()))
+                boosting.rounds = max(10, Int((Double(c.rounds) * fidelity.squareRoot()).rounded()))
                 boosting.maxLeaves = c.maxLeaves
                 boosting.learningRate = c.learningRate
                 boosting.seed = seed
@@ -127,6 +145,7 @@ public final class CreditTuning {
             }
             base = (model, SpeedMeter.now() - t0)
             fits[key] = base
+            spent = base.seconds
         }
         let t0 = SpeedMeter.now()
         var settings = CreditCompressionSettings()
@@ -155,10 +174,11 @@ public final class CreditTuning {
         let speed = model.measureSpeed(on: measuredOn, batch: CreditCompression.batchSize, threads: c.threads)
         let bytes = try model.fileContents(provenance: RunProvenance.current(tool: "lepton-credit", seed: seed, dataFile: nil)).encoded().count
         let trainingSeconds = base.seconds + compressSeconds
-        return NavigatorCandidate(name: c.name, metric: auc, speed: speed, bytes: bytes,
+        spent += compressSeconds
+        return (NavigatorCandidate(name: c.name, metric: auc, speed: speed, bytes: bytes,
                                   costPerMillion: cost.costPerMillion(cpuSecondsPerPrediction: speed.cpuSecondsPerRecord),
                                   trainingSeconds: trainingSeconds, trainingCost: cost.cost(cpuSeconds: trainingSeconds),
                                   extra: ["ece": expectedCalibrationError(labels: measuredOn.labels, probabilities: scores.pd) ?? .nan],
-                                  fidelity: fidelity)
+                                  fidelity: fidelity), spent)
     }
 }

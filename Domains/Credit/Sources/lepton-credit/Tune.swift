@@ -7,7 +7,7 @@ import LeptonIO
 struct Tune: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Find the credit model that meets a quality bar at the lowest measured latency, size and cost: scorecards and boosted models, compressed or not, on 1 or 2 threads.",
-        discussion: "Candidates are explored by successive halving (a third of the boosting rounds first) with promotion by Pareto rank over AUC, latency, size and cost. "
+        discussion: "Candidates are explored by successive halving (a ninth of the boosting rounds, then a third, then all) with promotion by Pareto rank over AUC, latency, size and cost. "
             + "Without --val a seeded stratified quarter of --data is held out for the measurements and the models are fitted on the rest. "
             + "Without constraints the cheapest candidate within \(CreditTuning.defaultTolerance) AUC of the best is chosen.\n\n" + LeptonExitCode.helpText)
 
@@ -28,7 +28,7 @@ struct Tune: ParsableCommand {
         let tuning = CreditTuning(data: dataset, holdout: holdout, config: ScorecardConfig(), seed: common.seed, cost: tune.costModel)
         try TuneRun.run(options: tune, common: common, domain: "credit", metricName: CreditTuning.metricName,
                         defaultTolerance: CreditTuning.defaultTolerance, names: tuning.candidates.map(\.name),
-                        fidelities: [1.0 / 3, 1], dataFile: data,
+                         dataFile: data,
                         extraSummary: { [("training_rows", .int(tuning.trainingRows)), ("holdout_rows", .int(tuning.holdoutRows)),
                                          ("training_cache_hits", .int(tuning.cacheHits)), ("training_seconds_saved", .double(tuning.cacheSecondsSaved))] },
                         evaluate: { try tuning.evaluate($0, fidelity: $1) },

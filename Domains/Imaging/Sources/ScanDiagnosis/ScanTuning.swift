@@ -87,12 +87,13 @@ public final class ScanTuning: @unchecked Sendable {  // used from one thread
 
     public var counts: (train: Int, val: Int, holdout: Int) { (train.count, val.count, holdout.count) }
 
-    func base(_ channels: [Int]?, fidelity: Double) throws -> (model: ScanModel, seconds: Double) {
+    /// The base model, the seconds it took to train, and whether it came from the cache.
+    func base(_ channels: [Int]?, fidelity: Double) throws -> (model: ScanModel, seconds: Double, hit: Bool) {
         let key = "\(channels ?? [])@\(fidelity)"
         if let hit = bases[key] {
             cacheHits += 1
             cacheSecondsSaved += hit.seconds
-            return hit
+            return (hit.model, hit.seconds, true)
         }
         var r = recipe
         r.epochs = max(2, Int((Double(recipe.epochs) * fidelity).rounded()))
@@ -102,13 +103,13 @@ public final class ScanTuning: @unchecked Sendable {  // used from one thread
         let model = try ScanTraining.run(train: train, val: val, recipe: r, positive: nil, rule: .youden, seed: seed).model
         let fitted = (model, SpeedMeter.now() - t0)
         bases[key] = fitted
-        return fitted
+        return (fitted.0, fitted.1, false)
     }
 
     /// Trains (or reuses), compresses and measures candidate `i` at `fidelity`.
-    public func evaluate(_ i: Int, fidelity: Double) throws -> NavigatorCandidate {
+    public func evaluate(_ i: Int, fidelity: Double) throws -> (candidate: NavigatorCandidate, computeSeconds: Double) {
         let c = candidates[i]
-        let (baseModel, baseSeconds) = try base(c.channels, fidelity: fidelity)
+        let (baseModel, baseSeconds, hit) = try base(c.channels, fidelity: fidelity)
         var settings = ScanCompressionSettings()
         settings.seed = seed
         settings.threads = 2
@@ -133,7 +134,8 @@ public final class ScanTuning: @unchecked Sendable {  // used from one thread
             model = try apply(.distill, to: model) { $0.studentChannels = widths }
             if int8 { model = try apply(.int8, to: model) { _ in } }
         }
-        let trainingSeconds = baseSeconds + (SpeedMeter.now() - t0)
+        let compressSeconds = SpeedMeter.now() - t0
+        let trainingSeconds = baseSeconds + compressSeconds
         let path = "\(folder)/\(c.name).lepton"
         try model.write(to: path, metrics: [:], provenance: RunProvenance.current(tool: "lepton-scan", seed: seed, dataFile: nil))
         files[i] = path
@@ -142,13 +144,13 @@ public final class ScanTuning: @unchecked Sendable {  // used from one thread
         let evaluation = ScanEvaluation(labels: labels, scores: scores, threshold: model.spec.threshold, seed: seed, replicates: 500)
         let sensitivity = evaluation.figures.first { $0.name == "sensitivity" }
         let speed = measure(model, threads: c.threads)
-        return NavigatorCandidate(name: c.name, metric: rocAUC(labels: labels, scores: scores) ?? .nan, speed: speed,
+        return (NavigatorCandidate(name: c.name, metric: rocAUC(labels: labels, scores: scores) ?? .nan, speed: speed,
                                   bytes: (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0,
                                   costPerMillion: cost.costPerMillion(cpuSecondsPerPrediction: speed.cpuSecondsPerRecord),
                                   trainingSeconds: trainingSeconds, trainingCost: cost.cost(cpuSeconds: trainingSeconds * 2),
                                   extra: ["sensitivity": sensitivity?.value ?? .nan, "sensitivity_lower_ci": sensitivity?.interval?.lower ?? .nan,
                                           "ece": evaluation.ece],
-                                  fidelity: fidelity)
+                                  fidelity: fidelity), (hit ? 0 : baseSeconds) + compressSeconds)
     }
 
     /// p50/p99 of one scan, and throughput at batch 256, on `threads` threads.

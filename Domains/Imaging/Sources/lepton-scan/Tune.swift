@@ -8,7 +8,7 @@ import ScanDiagnosis
 struct Tune: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Find the scan classifier that meets a quality bar at the lowest measured latency, size and cost: cnn-small at two widths, int8, pruned, clustered and distilled, on 1 or 2 threads.",
-        discussion: "Candidates are explored by successive halving (a third of the epochs first) with promotion by Pareto rank over AUC, latency, size and cost. "
+        discussion: "Candidates are explored by successive halving (a ninth of the epochs, then a third, then all) with promotion by Pareto rank over AUC, latency, size and cost. "
             + "Without --val a seeded fifth of --data is held out for the measurements; the rest is split into training and early-stopping scans. "
             + "Without constraints the cheapest candidate within \(ScanTuning.defaultTolerance) AUC of the best is chosen. "
             + "--min-sensitivity-lower-ci bounds the lower end of the 95% CI of the sensitivity at each candidate's operating point.\n\n" + LeptonExitCode.helpText)
@@ -33,7 +33,7 @@ struct Tune: ParsableCommand {
         let tuning = ScanTuning(data: dataset, holdout: holdout, recipe: recipe, seed: common.seed, cost: tune.costModel, folder: candidatesFolder)
         let counts = tuning.counts
         try TuneRun.run(options: tune, common: common, domain: "imaging", metricName: ScanTuning.metricName,
-                        defaultTolerance: ScanTuning.defaultTolerance, names: tuning.candidates.map(\.name), fidelities: [1.0 / 3, 1],
+                        defaultTolerance: ScanTuning.defaultTolerance, names: tuning.candidates.map(\.name), 
                         minimums: minSensitivityLowerCi.map { ["sensitivity_lower_ci": $0] } ?? [:], dataFile: data,
                         extraSummary: { [("training_scans", .int(counts.train)), ("early_stopping_scans", .int(counts.val)),
                                          ("holdout_scans", .int(counts.holdout)), ("training_cache_hits", .int(tuning.cacheHits)),

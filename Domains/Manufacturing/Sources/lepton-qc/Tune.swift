@@ -8,7 +8,7 @@ import LineQuality
 struct Tune: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Find the failure model that meets a quality bar at the lowest measured latency, size and cost: boosted models of four sizes, compressed or not, on 1 or 2 threads.",
-        discussion: "Candidates are explored by successive halving (a third of the rounds first) with promotion by Pareto rank over PR-AUC, latency, size and cost. "
+        discussion: "Candidates are explored by successive halving (a ninth of the rounds, then a third, then all) with promotion by Pareto rank over PR-AUC, latency, size and cost. "
             + "Without --val a seeded stratified quarter of --data is held out for the measurements. "
             + "Without constraints the cheapest candidate within \(FailureTuning.defaultTolerance) PR-AUC of the best is chosen; recall at the target false-alarm rate is reported beside it.\n\n" + LeptonExitCode.helpText)
 
@@ -38,7 +38,7 @@ struct Tune: ParsableCommand {
         let tuning = FailureTuning(data: data, holdout: holdout, config: config, target: target, positive: positive, cost: tune.costModel, folder: folder)
         let counts = tuning.counts
         try TuneRun.run(options: tune, common: common, domain: "manufacturing", metricName: FailureTuning.metricName,
-                        defaultTolerance: FailureTuning.defaultTolerance, names: tuning.candidates.map(\.name), fidelities: [1.0 / 3, 1],
+                        defaultTolerance: FailureTuning.defaultTolerance, names: tuning.candidates.map(\.name), 
                         dataFile: self.data,
                         extraSummary: { [("training_parts", .int(counts.train)), ("holdout_parts", .int(counts.holdout)),
                                          ("training_cache_hits", .int(tuning.cacheHits)), ("training_seconds_saved", .double(tuning.cacheSecondsSaved))] },

@@ -77,10 +77,11 @@ public final class FailureTuning: @unchecked Sendable {  // used from one thread
 
     public var counts: (train: Int, holdout: Int) { (train.count, holdout.count) }
 
-    public func evaluate(_ i: Int, fidelity: Double) throws -> NavigatorCandidate {
+    public func evaluate(_ i: Int, fidelity: Double) throws -> (candidate: NavigatorCandidate, computeSeconds: Double) {
         let c = candidates[i]
         let key = "\(c.trainingKey)@\(fidelity)"
         let fitted: (model: FailureModel, seconds: Double)
+        var spent = 0.0
         if let hit = fits[key] {
             fitted = hit
             cacheHits += 1
@@ -96,6 +97,7 @@ public final class FailureTuning: @unchecked Sendable {  // used from one thread
             let model = try FailureTraining.fit(train, config: config, target: target, positive: positive).model
             fitted = (model, SpeedMeter.now() - t0)
             fits[key] = fitted
+            spent = fitted.seconds
         }
         let t0 = SpeedMeter.now()
         var model = fitted.model
@@ -104,6 +106,7 @@ public final class FailureTuning: @unchecked Sendable {  // used from one thread
                                                     tolerance: Self.defaultTolerance, seed: base.seed).model
         }
         let seconds = fitted.seconds + SpeedMeter.now() - t0
+        spent += SpeedMeter.now() - t0
         models[i] = model
         let x = holdout.features
         let scores = try model.scores(x, threads: 1)
@@ -122,11 +125,11 @@ public final class FailureTuning: @unchecked Sendable {  // used from one thread
         let path = "\(folder)/\(c.name).lepton"
         try FailureModelFile.write(model, to: path, metrics: [:], provenance: RunProvenance.current(tool: "lepton-qc", seed: base.seed, dataFile: nil))
         files[i] = path
-        return NavigatorCandidate(name: c.name, metric: averagePrecision(labels: labels, scores: scores) ?? .nan, speed: speed,
+        return (NavigatorCandidate(name: c.name, metric: averagePrecision(labels: labels, scores: scores) ?? .nan, speed: speed,
                                   bytes: (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0,
                                   costPerMillion: cost.costPerMillion(cpuSecondsPerPrediction: speed.cpuSecondsPerRecord),
                                   trainingSeconds: seconds, trainingCost: cost.cost(cpuSeconds: seconds),
                                   extra: ["roc_auc": rocAUC(labels: labels, scores: scores) ?? .nan, "recall_at_target_false_alarm_rate": recall],
-                                  fidelity: fidelity)
+                                  fidelity: fidelity), spent)
     }
 }
