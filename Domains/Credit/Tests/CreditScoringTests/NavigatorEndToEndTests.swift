@@ -117,6 +117,34 @@ final class NavigatorEndToEndTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(impossible)/chosen.lepton"))
     }
 
+    func testSIGINTStopsTuneWhichKeepsWhatItMeasuredAndSaysSo() throws {
+        let (train, val) = try split()
+        let out = dir.file("interrupted")
+        let process = Process()
+        process.executableURL = credit.url
+        process.arguments = ["tune", "--data", train, "--val", val, "--target", "creditability", "--bad", "bad", "--out", out, "--json"]
+        let stdout = Pipe(), stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        // Wait for the first measured candidate (a progress note), then interrupt.
+        var seen = Data()
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline {
+            seen += stderr.fileHandleForReading.availableData
+            if String(decoding: seen, as: UTF8.self).contains("[1] ") { break }
+        }
+        process.interrupt()
+        let output = stdout.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+        let s = try json(String(decoding: output, as: UTF8.self))
+        XCTAssertEqual(s["interrupted"] as? Bool, true)
+        XCTAssertEqual(s["stopped_early"] as? Bool, true)
+        XCTAssertGreaterThanOrEqual((s["pareto"] as? [Any])?.count ?? 0, 1, "what was measured is kept")
+        XCTAssert(FileManager.default.fileExists(atPath: "\(out)/pareto.json"))
+    }
+
     func testTuneStopsAtTheBudgetAndKeepsWhatItMeasured() throws {
         let (train, _) = try split()
         let out = dir.file("short")
