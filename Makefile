@@ -27,7 +27,7 @@ build: deps
 ## test: deps, build, run every test
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build 2>&1 | tee .build/test.log; exit $${PIPESTATUS[0]}
+	LEPTON_CACHE_DIR="$(CURDIR)/.build/test-data-cache" $(SWIFT) test --skip-build 2>&1 | tee .build/test.log; exit $${PIPESTATUS[0]}
 
 ## eval: real-data quality gates on $(LEPTON_DATASETS); skipped, saying so, when it is absent
 eval: deps

@@ -1,4 +1,5 @@
 import ArgumentParser
+import LeptonIO
 import LeptonCore
 
 /// The options `tune` takes in every executable: where to write, the budget, the constraints
@@ -33,4 +34,32 @@ public struct TuneOptions: ParsableArguments, Sendable {
     }
 
     public var costModel: CostModel { CostModel(cpuHourPrice: cpuHourPrice) }
+}
+
+/// `--cache-dir` and `--no-cache`: where decoded and preprocessed data are kept between runs
+/// (LeptonCore `DataCache`), and the `data_cache` summary fields.
+public struct CacheOptions: ParsableArguments, Sendable {
+    @Option(help: "Folder of the on-disk cache of decoded data (default: $LEPTON_CACHE_DIR, else ~/.cache/lepton).") public var cacheDir: String?
+    @Option(help: "Largest size of the cache folder, in MB (least recently used entries go first).") public var cacheMaxMb = 1024
+    @Flag(help: "Decode the data again instead of reading the on-disk cache.") public var noCache = false
+
+    public init() {}
+
+    /// The cache, or nil with `--no-cache`.
+    public func cache() -> DataCache? {
+        noCache ? nil : DataCache(directory: cacheDir ?? DataCache.defaultDirectory, maxBytes: max(1, cacheMaxMb) << 20)
+    }
+
+    /// `data_cache`: hits, misses, hit rate and seconds saved (an empty object without a cache).
+    public static func summary(_ cache: DataCache?) -> (String, JSONValue) {
+        guard let cache else { return ("data_cache", .object([])) }
+        return ("data_cache", .object([("hits", .int(cache.hits)), ("misses", .int(cache.misses)), ("hit_rate", .double(cache.hitRate)),
+                                       ("seconds_saved", .double(cache.secondsSaved)), ("folder", .string(cache.directory))]))
+    }
+
+    /// A line for people.
+    public static func line(_ cache: DataCache?) -> String? {
+        guard let cache, cache.hits + cache.misses > 0 else { return nil }
+        return String(format: "data cache: %d hit(s), %d miss(es), %.2f s saved (%@)", cache.hits, cache.misses, cache.secondsSaved, cache.directory)
+    }
 }

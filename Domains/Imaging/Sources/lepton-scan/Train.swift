@@ -12,6 +12,7 @@ struct Train: ParsableCommand {
         discussion: LeptonExitCode.helpText)
 
     @OptionGroup var common: CommonOptions
+    @OptionGroup var caching: CacheOptions
     @Option(help: "Training scans: a folder with one subfolder of PNGs per class, or a CSV manifest path,label[,patient_id] (patients are never split).") var data: String
     @Option(help: "Validation scans, folder or manifest (default: a seeded stratified fifth of --data, by patient when the manifest has patient ids).") var val: String?
     @Option(help: "Model: logistic, mlp, cnn-small, resnet18.") var model = "cnn-small"
@@ -58,9 +59,10 @@ struct Train: ParsableCommand {
             guard let s = ScanResize.parseSize(text) else { throw DataError("--size \(text) is not a size", hint: "give N (square) or WxH, e.g. 28 or 64x48.") }
             return ScanResize(width: s.width, height: s.height, fit: fitMode)
         }
-        let folder = try ImageFolder.load(source: data, resize: requested)
+        let cache = caching.cache()
+        let folder = try ImageFolder.load(source: data, resize: requested, cache: cache)
         let target = ScanResize(width: folder.images.shape[3], height: folder.images.shape[2], fit: fitMode)
-        let (train, validation) = try val.map { (folder, try ImageFolder.load(source: $0, classNames: folder.classNames, resize: target)) }
+        let (train, validation) = try val.map { (folder, try ImageFolder.load(source: $0, classNames: folder.classNames, resize: target, cache: cache)) }
             ?? ScanTraining.split(folder, seed: common.seed)
         (ScanTraining.dataLines(train, validation) + [ScanTraining.bitDepthLine(folder)].compactMap { $0 }).forEach(console.note)
         var recipe = CNNRecipe()
@@ -124,11 +126,11 @@ struct Train: ParsableCommand {
             + ["\(model): best epoch \(result.bestEpoch) of \(result.epochs), \(String(format: "%.2f", result.secondsPerEpoch)) s per epoch",
                "validation (the operating point is chosen on these scans):"] + result.validation.lines.map { "  " + $0 }
             + (cv.map { [String(format: "%d-fold cross-validated AUC on --data %.4f (folds %@)", cvFolds, $0.mean,
-                                $0.foldValues.map { String(format: "%.4f", $0) }.joined(separator: " "))] } ?? []) + ["wrote \(out)"] + (report.map { ["wrote \($0)"] } ?? [])
+                                $0.foldValues.map { String(format: "%.4f", $0) }.joined(separator: " "))] } ?? []) + [CacheOptions.line(cache)].compactMap { $0 } + ["wrote \(out)"] + (report.map { ["wrote \($0)"] } ?? [])
         console.result(human: lines, summary: [("model", .string(out)), ("architecture", .string(model)), ("train_images", .int(result.trainCount)),
                                                ("val_images", .int(result.valCount)), ("epochs", .int(result.epochs)), ("best_epoch", .int(result.bestEpoch)),
                                                ("seconds_per_epoch", .double(result.secondsPerEpoch)),
-                                               ("cv_auc", cv.map { .double($0.mean) } ?? .null)]
+                                               ("cv_auc", cv.map { .double($0.mean) } ?? .null), CacheOptions.summary(cache)]
                            + result.validation.jsonFields.map { ("val_" + $0.0, $0.1) })
     }
 }

@@ -15,6 +15,7 @@ struct Tune: ParsableCommand {
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var tune: TuneOptions
+    @OptionGroup var caching: CacheOptions
     @Option(help: "Training scans: a folder with one subfolder per class, or a CSV manifest.") var data: String
     @Option(help: "Held-out scans to measure on (default: a fifth of --data).") var val: String?
     @Option(help: "Most epochs of the full-fidelity base networks.") var epochs = 30
@@ -22,8 +23,9 @@ struct Tune: ParsableCommand {
 
     func run() throws {
         Threading.setCount(common.threads.resolved)
-        let dataset = try ImageFolder.load(source: data)
-        let holdout = try val.map { try ImageFolder.load(source: $0, classNames: dataset.classNames) }
+        let cache = caching.cache()
+        let dataset = try ImageFolder.load(source: data, cache: cache)
+        let holdout = try val.map { try ImageFolder.load(source: $0, classNames: dataset.classNames, cache: cache) }
         var recipe = CNNRecipe()
         recipe.epochs = epochs
         recipe.threads = common.threads.resolved
@@ -37,7 +39,7 @@ struct Tune: ParsableCommand {
                         minimums: minSensitivityLowerCi.map { ["sensitivity_lower_ci": $0] } ?? [:], dataFile: data,
                         extraSummary: { [("training_scans", .int(counts.train)), ("early_stopping_scans", .int(counts.val)),
                                          ("holdout_scans", .int(counts.holdout)), ("training_cache_hits", .int(tuning.cacheHits)),
-                                         ("training_seconds_saved", .double(tuning.cacheSecondsSaved))] },
+                                         ("training_seconds_saved", .double(tuning.cacheSecondsSaved)), CacheOptions.summary(cache)] },
                         evaluate: { try tuning.evaluate($0, fidelity: $1) },
                         save: { i, path, _ in
                             guard let file = tuning.files[i] else { return }

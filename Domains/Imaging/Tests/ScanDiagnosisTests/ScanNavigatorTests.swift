@@ -73,3 +73,26 @@ final class ScanNavigatorTests: XCTestCase {
         XCTAssertNoThrow(try ScanModel.read(path: (s["chosen_model"] as? String) ?? ""))
     }
 }
+
+final class ImageFolderCacheTests: XCTestCase {
+    func testACachedFolderIsTheDecodedOne() throws {
+        let dir = try TemporaryDirectory("scan-cache")
+        defer { dir.remove() }
+        try Phantoms.write(count: 30, seed: 3, to: dir.file("scans"))
+        let cache = DataCache(directory: dir.file("cache"))
+        let decoded = try ImageFolder.load(source: dir.file("scans"))
+        let first = try ImageFolder.load(source: dir.file("scans"), cache: cache)
+        let second = try ImageFolder.load(source: dir.file("scans"), cache: cache)
+        XCTAssertEqual([cache.hits, cache.misses], [1, 1])
+        for f in [first, second] {
+            XCTAssertEqual(f.images, decoded.images)
+            XCTAssertEqual(f.labels, decoded.labels)
+            XCTAssertEqual(f.paths, decoded.paths)
+            XCTAssertEqual(f.classNames, decoded.classNames)
+            XCTAssertEqual(f.bitDepthCounts, decoded.bitDepthCounts)
+        }
+        // Another resize is another entry.
+        _ = try ImageFolder.load(source: dir.file("scans"), resize: ScanResize(width: 8, height: 8, fit: .stretch), cache: cache)
+        XCTAssertEqual(cache.misses, 2)
+    }
+}
