@@ -99,6 +99,24 @@ final class Int8Tests: XCTestCase {
         }
     }
 
+    func testDamagedInt8TensorsAreRefusedOrRunWithoutTrapping() throws {
+        let float = try network()
+        let q = try Int8Quantizer.quantize(float.model, inputShape: [1, 12, 12], calibration: images(8, seed: 5), method: .minmax)
+        let tensors = q.namedParameters.map { ($0.name, $0.parameter.value) }
+        var rng = SeededGenerator(seed: 12)
+        let x = images(2, seed: 13)
+        for _ in 0..<200 {
+            var damaged = Dictionary(tensors, uniquingKeysWith: { a, _ in a })
+            let (name, t) = tensors[rng.nextInt(below: tensors.count)]
+            var scalars = t.scalars
+            if scalars.isEmpty { continue }
+            scalars[rng.nextInt(below: scalars.count)] = Float(bitPattern: UInt32(truncatingIfNeeded: rng.next()))
+            damaged[name] = Tensor(shape: t.shape, scalars: scalars)
+            let skeleton = try Int8Quantizer.skeleton(of: float.model, inputShape: [1, 12, 12])
+            if (try? skeleton.load(damaged)) != nil { _ = skeleton.forward(x, training: false) }
+        }
+    }
+
     func testCalibrationThresholds() {
         var rng = SeededGenerator(seed: 8)
         var values = (0..<20_000).map { _ in abs(rng.nextNormal()) }

@@ -18,7 +18,11 @@ enum FuzzFormats {
         let path = Scratch.write(bytes, name: "model.lepton")
         _ = try? ModelFile.read(path: path)
         _ = try? GBDTModel.read(path: path)
-        _ = try? NeuralNetwork.load(from: path)
+        if let (network, _) = try? NeuralNetwork.load(from: path), network.compression != nil {
+            // A compressed network that loads must also run (int8 scales, decoded codebooks, sparse tensors).
+            let shape = network.architecture.inputShape
+            if shape.reduce(1, *) <= 4096 { _ = network.predict(Tensor(shape: [1] + shape)) }
+        }
         _ = try? NeuralNetwork.loadEnsemble(from: path)
         _ = try? CreditModel.read(path: path)
         _ = try? FailureModelFile.read(path: path)
