@@ -76,7 +76,7 @@ static inline void window_bases(const uint8_t *src, ptrdiff_t row, int cin4, int
 /// `pb` pixels × 16-channel blocks r0 … r0+rv−1.
 LK_VNNI LK_INLINE void vnni_tile(const uint8_t **base, ptrdiff_t row, int cin4, int ksize, const int8_t *weights, int blocks,
                                  int r0, int32_t *out, int cout16, const int pb, const int rv) {
-    __m512i acc[16];
+    __m512i acc[32];  // pb·rv ≤ 16 at every call (vnni_s32 picks pb by the block count); sized for any pb ≤ 8, rv ≤ 4
     for (int i = 0; i < pb * rv; i++) acc[i] = _mm512_setzero_si512();
     const int groups = cin4 / 4, taps = ksize * ksize;
     for (int t = 0; t < taps; t++) {

@@ -35,7 +35,11 @@ struct NavigatorBench: ParsableCommand {
         var rows: [[String: Any]] = []
         for seed in 0..<UInt64(seeds) {
             func search(_ fidelities: [Double]) -> (best: Double, seconds: Double, name: String) {
-                let tuning = CreditTuning(data: dataset, holdout: nil, config: ScorecardConfig(), seed: seed, cost: CostModel(), candidates: grid)
+                let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lepton-navigator-\(getpid())").path
+                try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                defer { try? FileManager.default.removeItem(atPath: folder) }
+                let tuning = CreditTuning(data: dataset, holdout: nil, config: ScorecardConfig(), seed: seed, cost: CostModel(), folder: folder,
+                                          candidates: grid)
                 let r = NavigatorSearch.run(count: tuning.candidates.count, fidelities: fidelities, constraints: NavigatorConstraints(),
                                             tolerance: 0, shouldStop: { false }) { try tuning.evaluate($0, fidelity: $1) }
                 let best = r.finalists.compactMap { r.measured[$0] }.max { $0.metric < $1.metric }

@@ -98,5 +98,23 @@ public struct CompressionSummary: Sendable {
 
 /// The size of a file in bytes (what `compress` reports: the files as written).
 public func fileSize(_ path: String) throws -> Int {
-    (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+    guard let n = fileByteCount(path) else { throw DataError(file: path, message: "cannot read the file's size", hint: "check the path.") }
+    return n
+}
+
+/// The options of `compress --method trees` in the tree domains (credit, qc).
+public struct TreeCompressionOptions: ParsableArguments, Sendable {
+    @Option(help: "Trees to keep (default: the fewest within --tolerance of the best held-out metric).") public var trees: Int?
+    @Option(help: "Bits per leaf value: 8, 16 or 64.") public var leafBits = 8
+    @Option(help: "Fewer leaves: merge bottom splits whose loss reduction is below this (default: keep every leaf).") public var minGain: Double?
+
+    public init() {}
+
+    public func validate() throws {
+        guard [8, 16, 64].contains(leafBits) else { throw ValidationError("--leaf-bits \(leafBits): 8, 16 or 64.") }
+        if let trees, trees < 1 { throw ValidationError("--trees \(trees): at least 1.") }
+        if let minGain, !(minGain >= 0) { throw ValidationError("--min-gain \(minGain): a number ≥ 0.") }
+    }
+
+    public var leafPrecision: LeafPrecision { leafBits == 8 ? .int8 : (leafBits == 16 ? .float16 : .float64) }
 }

@@ -64,7 +64,7 @@ public enum NavigatorOutput {
             json += [("chosen", .string(c.name)), ("meets_constraints", .bool(choice.meetsConstraints)), ("reason", .string(choice.reason)),
                      ("violations", .array(choice.violations.map { .string($0) }))]
         }
-        json += [("cpu_hour_price", .double(cost.cpuHourPrice)), ("compute_seconds", .double(result.computeSeconds)),
+        json += [("cpu_hour_price", .double(cost.cpuHourPrice)), ("training_compute_seconds", .double(result.computeSeconds)),
                  ("stopped_early", .bool(result.stoppedEarly))]
         try AtomicFile.write(text: JSONValue.object(json).text + "\n", to: "\(dir)/pareto.json")
         let r = report(result, descriptions: descriptions, metricName: metricName, domain: domain, constraints: constraints,
@@ -82,7 +82,7 @@ public enum NavigatorOutput {
         if let choice = result.choice, let c = result.measured[choice.index] {
             r.addCallout("Chosen: \(c.name) — \(choice.reason)." + (choice.violations.isEmpty ? "" : " It fails: " + choice.violations.joined(separator: "; ") + "."))
         }
-        r.addParagraph(String(format: "%d candidates measured (%d at full fidelity) in %.0f compute seconds; cost at %.4g per CPU-hour; tolerance %.4g of the best %@.%@",
+        r.addParagraph(String(format: "%d candidates measured (%d at full fidelity) in %.0f training compute seconds (training and compressing, measuring aside); cost at %.4g per CPU-hour; tolerance %.4g of the best %@.%@",
                               measured.count, result.finalists.count, result.computeSeconds, cost.cpuHourPrice, tolerance, metricName,
                               result.stoppedEarly ? " The search was stopped before it finished (budget or interrupt): the table holds what was measured." : ""))
         let points = measured.map { i in (i, result.measured[i]!) }

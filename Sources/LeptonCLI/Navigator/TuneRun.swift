@@ -17,6 +17,12 @@ public enum TuneRun {
         meetsConstraints ? "\(dir)/chosen.lepton" : "\(dir)/closest-fails-constraints.lepton"
     }
 
+    /// Copies a candidate's model file (written while it was measured) to `path`, atomically.
+    public static func copyCandidate(_ file: String?, to path: String) throws {
+        guard let file else { return }
+        try AtomicFile.write(Array(try Data(contentsOf: URL(fileURLWithPath: file))), to: path)
+    }
+
     /// Runs the search and writes everything; returns the summary fields and lines.
     public static func run(options: TuneOptions, common: CommonOptions, domain: String, metricName: String, defaultTolerance: Double,
                            names: [String], fidelities: [Double] = TuneRun.fidelities, minimums: [String: Double] = [:], dataFile: String,
@@ -60,7 +66,7 @@ public enum TuneRun {
         }
         summary += [("candidates", .int(names.count)), ("peak_rss_mb", .double(PeakMemory.residentMegabytes)), ("measured", .int(result.measured.compactMap { $0 }.count)),
                     ("tolerance", .double(tolerance)), ("cpu_hour_price", .double(options.cpuHourPrice)),
-                    ("compute_seconds", .double(result.computeSeconds)), ("seconds", .double(SpeedMeter.now() - started)),
+                    ("training_compute_seconds", .double(result.computeSeconds)), ("seconds", .double(SpeedMeter.now() - started)),
                     ("stopped_early", .bool(result.stoppedEarly)), ("interrupted", .bool(StopSignals.requested))]
         summary += extraSummary()
         summary.append(("written", .array(written.map { .string($0) })))

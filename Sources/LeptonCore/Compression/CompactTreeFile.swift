@@ -19,7 +19,8 @@ import LeptonIO
 /// | `category_bits`     | [W]          | categorical bitsets                                          |
 ///
 /// Thresholds are exact (an index into the feature's table), so a compact file changes no
-/// split; only the leaf values are rounded, as ``GBDTModel/withLeafPrecision(_:)`` rounds them.
+/// split; the leaf values are rounded as ``GBDTModel/withLeafPrecision(_:)`` rounds them, and
+/// the split gains (used for importance only) are stored as Float.
 /// The file is written with model-file major version 2, so a reader of version 1 refuses it
 /// with a version error instead of misreading it.
 extension GBDTModel {

@@ -14,7 +14,7 @@ public enum NavigatorSearch {
         /// highest fidelity reached, which ``Result/choiceAtFullFidelity`` says).
         public var choice: NavigatorChoice?
         public var choiceAtFullFidelity: Bool
-        /// Compute seconds the search spent.
+        /// Training compute seconds the search spent (training and compressing; measuring aside).
         public var computeSeconds: Double
         public var stoppedEarly: Bool
     }
@@ -28,7 +28,8 @@ public enum NavigatorSearch {
                            evaluate: (_ candidate: Int, _ fidelity: Double) throws -> (candidate: NavigatorCandidate, computeSeconds: Double)) -> Result {
         var measured = [NavigatorCandidate?](repeating: nil, count: count)
         let search = SuccessiveHalving.run(count: count, fidelities: fidelities, eta: eta, directions: NavigatorCandidate.directions,
-                                           shouldStop: shouldStop) { i, _, fidelity in
+                                           shouldStop: shouldStop,
+                                           shortfall: { i in measured[i].map(constraints.distance) ?? .infinity }) { i, _, fidelity in
             let (c, spent) = try evaluate(i, fidelity)
             measured[i] = c
             return SuccessiveHalving.Evaluation(objectives: c.objectives, computeSeconds: spent)

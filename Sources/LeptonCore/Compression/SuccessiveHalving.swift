@@ -40,16 +40,18 @@ public enum SuccessiveHalving {
         public var outcomes: [Outcome]
         /// Candidates evaluated at full fidelity (the last rung).
         public var finalists: [Int]
-        /// Σ compute seconds of every evaluation.
+        /// Σ compute seconds of every evaluation (what `evaluate` reported: training and compressing).
         public var computeSeconds: Double
         /// Whether `shouldStop` ended the search before it finished.
         public var stoppedEarly: Bool
     }
 
     /// Runs the search over `count` candidates. `evaluate(candidate, rung, fidelity)` trains
-    /// and measures one candidate at one fidelity.
+    /// and measures one candidate at one fidelity. `shortfall(candidate)` (0 when it meets every
+    /// constraint, larger the further it is from them) is ranked before the Pareto rank, so that
+    /// a candidate meeting the constraints is never dropped for one that does not.
     public static func run(count: Int, fidelities: [Double], eta: Int = 3, directions: [ParetoFront.Direction],
-                           shouldStop: () -> Bool = { false },
+                           shouldStop: () -> Bool = { false }, shortfall: (Int) -> Double = { _ in 0 },
                            evaluate: (_ candidate: Int, _ rung: Int, _ fidelity: Double) throws -> Evaluation) -> Result {
         precondition(!fidelities.isEmpty && eta >= 2, "successive halving needs a fidelity and η ≥ 2")
         var outcomes = (0..<count).map { Outcome(candidate: $0, rung: 0, evaluation: nil, error: nil) }
@@ -60,7 +62,12 @@ public enum SuccessiveHalving {
         rungs: for (rung, fidelity) in fidelities.enumerated() {
             var measured: [Int] = []
             for c in alive {
-                if shouldStop() { stopped = true; break rungs }
+                if shouldStop() {
+                    stopped = true
+                    // Stopped in the last rung: what it measured there is at full fidelity.
+                    if rung == fidelities.count - 1 { finalists = measured }
+                    break rungs
+                }
                 do {
                     let e = try evaluate(c, rung, fidelity)
                     outcomes[c].rung = rung
@@ -73,18 +80,21 @@ public enum SuccessiveHalving {
             }
             if rung == fidelities.count - 1 { finalists = measured; break }
             let keep = max(1, (measured.count + eta - 1) / eta)
-            alive = Array(order(measured, outcomes, directions).prefix(keep))
+            alive = Array(order(measured, outcomes, directions, shortfall: shortfall).prefix(keep))
         }
         return Result(outcomes: outcomes, finalists: finalists, computeSeconds: spent, stoppedEarly: stopped)
     }
 
-    /// `candidates` best first: Pareto rank, then the first objective.
-    static func order(_ candidates: [Int], _ outcomes: [Outcome], _ directions: [ParetoFront.Direction]) -> [Int] {
+    /// `candidates` best first: shortfall from the constraints, then Pareto rank, then the first objective.
+    static func order(_ candidates: [Int], _ outcomes: [Outcome], _ directions: [ParetoFront.Direction],
+                      shortfall: (Int) -> Double = { _ in 0 }) -> [Int] {
         let points = candidates.map { outcomes[$0].evaluation!.objectives }
         let ranks = ParetoFront.ranks(points, directions)
         let first = points.map { ParetoFront.oriented($0[0], directions[0]) }
+        let short = candidates.map { c -> Double in let s = shortfall(c); return s.isNaN ? .infinity : s }
         return candidates.indices.sorted { a, b in
-            ranks[a] != ranks[b] ? ranks[a] < ranks[b] : (first[a] != first[b] ? first[a] > first[b] : candidates[a] < candidates[b])
+            if short[a] != short[b] { return short[a] < short[b] }
+            return ranks[a] != ranks[b] ? ranks[a] < ranks[b] : (first[a] != first[b] ? first[a] > first[b] : candidates[a] < candidates[b])
         }.map { candidates[$0] }
     }
 }

@@ -26,9 +26,12 @@ public struct TreeCompression: Sendable, Equatable, Codable {
     public var leafPrecision: LeafPrecision
     /// Scale of the 8-bit leaf codes (`v = code · leafScale`); 0 otherwise.
     public var leafScale: Double
+    /// Bottom splits with less gain were merged (``GBDTTree/pruned(minGain:)``); nil: none.
+    public var minGain: Double?
 
-    public init(trees: Int, originalTrees: Int, leafPrecision: LeafPrecision, leafScale: Double = 0) {
+    public init(trees: Int, originalTrees: Int, leafPrecision: LeafPrecision, leafScale: Double = 0, minGain: Double? = nil) {
         self.trees = trees; self.originalTrees = originalTrees; self.leafPrecision = leafPrecision; self.leafScale = leafScale
+        self.minGain = minGain
     }
 }
 
@@ -106,5 +109,23 @@ extension GBDTModel {
     static func int8Code(_ v: Double, scale: Double) -> Int8 {
         guard v.isFinite, scale > 0 else { return 0 }
         return Int8(max(-127, min(127, (v / scale).rounded())))
+    }
+}
+
+extension GBDTModel {
+    /// The compression every tree domain applies (`compress --method trees`): the first N trees
+    /// — `keep`, or the fewest whose `metric` of the margins on the `choice` rows is within
+    /// `tolerance / 2` of the best tree count — then bottom splits with gain below `minGain`
+    /// merged, then the leaves rounded to `precision`. Returns the model, the record the compact
+    /// file stores and a description for people.
+    public func compressed(keep: Int?, choice: FeatureColumns, tolerance: Double, metric: ([Double]) -> Double,
+                           minGain: Double?, precision: LeafPrecision) -> (model: GBDTModel, compression: TreeCompression, description: String) {
+        let n = keep.map { max(1, min($0, trees.count)) } ?? fewestTrees(validation: choice, tolerance: tolerance / 2, metric: metric).trees
+        let first = firstTrees(n)
+        let shaped = minGain.map { first.prunedLeaves(minGain: $0) } ?? first
+        let (rounded, scale) = shaped.withLeafPrecision(precision)
+        let record = TreeCompression(trees: n, originalTrees: trees.count, leafPrecision: precision, leafScale: scale, minGain: minGain)
+        let merged = minGain.map { ", splits with gain below \($0) merged (\(first.leafCount) → \(shaped.leafCount) leaves)" } ?? ""
+        return (rounded, record, "first \(n) of \(trees.count) trees\(merged), \(precision.rawValue) leaves, 8/16-bit threshold indices")
     }
 }

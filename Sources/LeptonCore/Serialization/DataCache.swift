@@ -48,7 +48,13 @@ public final class DataCache: @unchecked Sendable {  // used from one thread
         var parts: [String] = []
         FileWalk.forEachFile(under: root, suffix: suffix) { path in
             var info = stat()
-            if stat(path, &info) == 0 { parts.append("\(path)|\(info.st_size)|\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)") }
+            guard stat(path, &info) == 0 else { return }
+            #if os(Linux)
+            let time = info.st_mtim
+            #else
+            let time = info.st_mtimespec
+            #endif
+            parts.append("\(path)|\(info.st_size)|\(time.tv_sec).\(time.tv_nsec)")
         }
         return key(parts) + ":\(parts.count)"
     }

@@ -124,6 +124,15 @@ public final class NeuralNetwork {
         return (networks, manifest)
     }
 
+    /// The convolution weights a cnn-small of `spec`'s widths holds (0 for other architectures):
+    /// a file must store at least this many (packed) cells' worth, so a tiny file cannot make
+    /// the loader build a huge network.
+    static func convolutionWeights(_ spec: ArchitectureSpec) -> Int {
+        guard spec.name == "cnn-small", let w = spec.channels, w.count == 3, let c = spec.inputShape.first else { return 0 }
+        let (a, b, d) = (min(w[0], 1 << 20), min(w[1], 1 << 20), min(w[2], 1 << 20))
+        return 9 * (min(c, 1 << 20) * a + a * b + b * d)
+    }
+
     /// Loads a network saved by ``save(to:details:)``; returns it with its manifest.
     public static func load(from path: String) throws -> (network: NeuralNetwork, manifest: ModelManifest) {
         let contents = try ModelFile.read(path: path, expectedKind: kind)
@@ -147,7 +156,8 @@ public final class NeuralNetwork {
         let declared = spec.inputShape.reduce(1) { $0.multipliedReportingOverflow(by: max($1, 0)).partialValue }
         guard spec.inputShape.allSatisfy({ $0 > 0 && $0 < 1 << 20 }), declared < 1 << 28,
               spec.outputs <= savedScalars, spec.hiddenUnits.allSatisfy({ $0 <= savedScalars }),
-              (spec.channels ?? []).allSatisfy({ $0 >= 1 && $0 <= savedScalars }) else {
+              (spec.channels ?? []).allSatisfy({ $0 >= 1 && $0 <= savedScalars }),
+              NeuralNetwork.convolutionWeights(spec) <= savedScalars else {
             throw ModelFileError.malformed(path: path, reason: "manifest shapes do not match the stored tensors")
         }
         var network: NeuralNetwork

@@ -89,12 +89,13 @@ final class Int8Tests: XCTestCase {
         XCTAssertThrowsError(try Int8Quantizer.quantize(cnn.model, inputShape: [1, 12, 12], calibration: images(4, size: 10, seed: 1), method: .minmax)) {
             XCTAssert("\($0)".contains("calibration images must be (N, 1, 12, 12)"), "\($0)")
         }
-        // Constant and extreme calibration data never trap.
+        // Constant calibration data give finite outputs; extreme ones (±1e30) never trap.
         for value: Float in [0, 1e30, -1e30] {
             let constant = Tensor(shape: [3, 1, 12, 12], scalars: [Float](repeating: value, count: 3 * 144))
             for method in ActivationCalibration.allCases {
                 let q = try Int8Quantizer.quantize(cnn.model, inputShape: [1, 12, 12], calibration: constant, method: method)
-                XCTAssert(q.forward(images(2, seed: 3), training: false).scalars.allSatisfy(\.isFinite) || value != 0)
+                let out = q.forward(images(2, seed: 3), training: false)
+                if value == 0 { XCTAssert(out.scalars.allSatisfy(\.isFinite), "\(method)") }
             }
         }
     }

@@ -103,3 +103,25 @@ final class NavigatorTests: XCTestCase {
         XCTAssertLessThan(worse.difference!.upper, 0, "a much noisier score loses AUC with confidence")
     }
 }
+
+final class ConstrainedHalvingTests: XCTestCase {
+    func testCandidatesMeetingTheConstraintsAreNeverDroppedForOnesThatDoNot() {
+        // Quality rises with the index, but only candidates 0…2 meet the constraint.
+        let result = SuccessiveHalving.run(count: 9, fidelities: [0.5, 1], eta: 3, directions: [.maximize],
+                                           shortfall: { $0 < 3 ? 0 : 1 }) { c, _, f in
+            SuccessiveHalving.Evaluation(objectives: [Double(c) * f], computeSeconds: f)
+        }
+        XCTAssertEqual(result.finalists.sorted(), [0, 1, 2])
+    }
+
+    func testAStopInTheLastRungKeepsItsFullFidelityMeasurements() {
+        var calls = 0
+        let result = SuccessiveHalving.run(count: 9, fidelities: [0.5, 1], eta: 3, directions: [.maximize],
+                                           shouldStop: { calls >= 10 }) { c, _, _ in
+            calls += 1
+            return SuccessiveHalving.Evaluation(objectives: [Double(c)], computeSeconds: 1)
+        }
+        XCTAssertTrue(result.stoppedEarly)
+        XCTAssertEqual(result.finalists, [8], "9 at rung 0, then one of the three promoted before the stop")
+    }
+}

@@ -84,3 +84,42 @@ final class TreeCompressionTests: XCTestCase {
         }
     }
 }
+
+final class LeafPruningTests: XCTestCase {
+    func testMergingWeakSplitsKeepsStructureValidAndPredictionsClose() throws {
+        var c = GBDTConfig(objective: .binaryLogLoss, rounds: 30, learningRate: 0.1, maxLeaves: 15, seed: 5)
+        c.threads = 1
+        c.monotoneConstraints = [1, -1, 0, 0, 0, 0]
+        let (x, y) = syntheticBinary(rows: 2000, seed: 21)
+        let model = try GBDT(config: c).fit(x, labels: y)
+        let same = model.prunedLeaves(minGain: 0)
+        XCTAssertEqual(same.leafCount, model.leafCount, "gain 0 merges nothing")
+        XCTAssertEqual(same.predictRaw(x, threads: 1), model.predictRaw(x, threads: 1), "renumbered in pre-order, the same function")
+        let gains = model.trees.flatMap(\.splitGains).sorted()
+        let pruned = model.prunedLeaves(minGain: gains[gains.count / 2])
+        XCTAssertLessThan(pruned.leafCount, model.leafCount)
+        // Each tree's average prediction over the training rows is unchanged (merged leaves are cover means).
+        for (a, b) in zip(model.trees, pruned.trees) { XCTAssertEqual(a.expectedValue, b.expectedValue, accuracy: 1e-9) }
+        // The file round trip validates the renumbered trees.
+        let contents = pruned.modelFileContents()
+        let back = try GBDTModel(contents: try ModelFile.decode(try ModelFile.encode(manifest: contents.manifest, tensors: contents.tensors)))
+        XCTAssertEqual(back.predictRaw(x, threads: 1), pruned.predictRaw(x, threads: 1))
+        // Monotone constraints still hold on sweeps of the constrained features.
+        let grid = stride(from: -4.0 as Float, through: 4, by: 0.1).map { $0 }
+        for i in 0..<50 {
+            var row = x.row(i)
+            for (j, sign) in [(0, 1.0), (1, -1.0)] {
+                var previous = -Double.infinity * sign
+                for v in grid {
+                    row[j] = v
+                    let f = pruned.predictRaw(row: row)
+                    XCTAssert(sign > 0 ? f >= previous - 1e-12 : f <= previous + 1e-12)
+                    previous = f
+                }
+                row = x.row(i)
+            }
+        }
+        let everything = model.prunedLeaves(minGain: .infinity)
+        XCTAssert(everything.trees.allSatisfy { $0.leafCount == 1 }, "an infinite bar leaves stumps of one leaf")
+    }
+}

@@ -22,6 +22,8 @@ public struct CreditCompressionSettings: Sendable {
     /// Trees to keep (nil: chosen on the held-out loans).
     public var trees: Int?
     public var leafPrecision: LeafPrecision = .int8
+    /// Merge bottom splits whose gain is below this (fewer leaves); nil: keep every leaf.
+    public var minGain: Double?
     /// Characteristics to keep (nil: chosen on the held-out loans).
     public var keep: Int?
     /// Training data for a scorecard refit.
@@ -70,17 +72,24 @@ public struct CreditCompressionResult: Sendable {
     public var throughputAfter: Double
     public var batchSize: Int
     public var holdoutRows: Int
+    /// Whether the size was chosen on the same held-out loans the figures are measured on (the
+    /// figures after are then optimistic).
+    public var choiceOnHoldout = false
 }
 
 public enum CreditCompression {
     /// The batch size credit throughput is measured at.
     public static let batchSize = 1024
 
-    /// Compresses `model` with `method`, choosing sizes and re-checking on `holdoutPath` (loans
-    /// with outcomes the model was not trained on).
-    public static func compress(_ model: CreditModel, method: CreditCompressionMethod, holdoutPath: String,
+    /// Compresses `model` with `method`, re-checking on `holdoutPath` (loans with outcomes the
+    /// model was not trained on). Sizes (trees, characteristics) are chosen on `choicePath` when
+    /// given — other held-out loans, so the figures after are not biased by the choice — else on
+    /// the held-out loans themselves (``CreditCompressionResult/choiceOnHoldout`` says so).
+    public static func compress(_ model: CreditModel, method: CreditCompressionMethod, holdoutPath: String, choicePath: String? = nil,
                                 settings: CreditCompressionSettings) throws -> CreditCompressionResult {
         let holdout = try CreditHoldout.read(path: holdoutPath, model: model)
+        let choicePath = choicePath ?? holdoutPath
+        let choice = choicePath == holdoutPath ? holdout : try CreditHoldout.read(path: choicePath, model: model)
         guard holdout.labels.contains(1), holdout.labels.contains(0) else {
             throw DataError("\(holdoutPath): the held-out loans need both outcomes to measure AUC (\(holdout.count) rows, \(Int(holdout.labels.reduce(0, +))) bad)",
                             hint: "give a larger held-out file.")
@@ -88,9 +97,9 @@ public enum CreditCompression {
         let compressed: CreditModel, description: String
         switch (method, model) {
         case let (.trees, .boosted(boosted)):
-            (compressed, description) = compressTrees(boosted, holdout: holdout, settings: settings)
+            (compressed, description) = compressTrees(boosted, choice: choice, settings: settings)
         case let (.characteristics, .scorecard(card)):
-            (compressed, description) = try compressCharacteristics(card, holdoutPath: holdoutPath, settings: settings)
+            (compressed, description) = try compressCharacteristics(card, holdoutPath: choicePath, settings: settings)
         case (.trees, .scorecard):
             throw DataError("--method trees compresses a boosted model; this is a scorecard",
                             hint: "use --method characteristics for a scorecard (fewer characteristics by IV).")
@@ -98,27 +107,21 @@ public enum CreditCompression {
             throw DataError("--method characteristics compresses a scorecard; this is a boosted model",
                             hint: "use --method trees for a boosted model.")
         }
-        return try recheck(original: model, compressed: compressed, description: description, holdout: holdout,
-                           holdoutPath: holdoutPath, settings: settings)
+        var result = try recheck(original: model, compressed: compressed, description: description, holdout: holdout,
+                                 holdoutPath: holdoutPath, settings: settings)
+        result.choiceOnHoldout = choicePath == holdoutPath && (settings.trees == nil || method == .characteristics) && (settings.keep == nil || method == .trees)
+        return result
     }
 
-    /// Fewer trees and narrower leaves.
-    public static func compressTrees(_ boosted: BoostedCreditModel, holdout: CreditHoldout,
-                              settings: CreditCompressionSettings) -> (CreditModel, String) {
-        let x = holdout.featureColumns(0..<holdout.count, names: boosted.trees.featureNames)
-        let total = boosted.trees.trees.count
-        let keep: Int
-        if let n = settings.trees {
-            keep = max(1, min(n, total))
-        } else {
-            keep = boosted.trees.fewestTrees(validation: x, tolerance: settings.tolerance / 2) {
-                rocAUC(labels: holdout.labels, scores: $0) ?? .nan
-            }.trees
-        }
-        let (trees, scale) = boosted.trees.firstTrees(keep).withLeafPrecision(settings.leafPrecision)
-        let compression = TreeCompression(trees: keep, originalTrees: total, leafPrecision: settings.leafPrecision, leafScale: scale)
-        let model = BoostedCreditModel(spec: boosted.spec, trees: trees, compression: compression)
-        return (.boosted(model), "first \(keep) of \(total) trees, \(settings.leafPrecision.rawValue) leaves, 8/16-bit threshold indices")
+    /// Fewer trees and narrower leaves (LeptonCore's ``GBDTModel/compressed(keep:choice:tolerance:metric:minGain:precision:)``),
+    /// the tree count chosen by AUC on `choice`.
+    public static func compressTrees(_ boosted: BoostedCreditModel, choice: CreditHoldout,
+                                     settings: CreditCompressionSettings) -> (CreditModel, String) {
+        let x = choice.featureColumns(0..<choice.count, names: boosted.trees.featureNames)
+        let c = boosted.trees.compressed(keep: settings.trees, choice: x, tolerance: settings.tolerance,
+                                         metric: { rocAUC(labels: choice.labels, scores: $0) ?? .nan },
+                                         minGain: settings.minGain, precision: settings.leafPrecision)
+        return (.boosted(BoostedCreditModel(spec: boosted.spec, trees: c.model, compression: c.compression)), c.description)
     }
 
     /// A scorecard refitted on fewer characteristics.

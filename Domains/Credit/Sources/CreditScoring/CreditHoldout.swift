@@ -165,12 +165,12 @@ extension CreditModel {
         }
     }
 
-    /// Latency at batch 1 and throughput at `batch` records on `threads` threads.
+    /// Latency at batch 1 and throughput at `batch` records on `threads` threads, of the model's
+    /// scoring step on encoded records: bins for a scorecard (a sum of points), feature values for
+    /// boosted trees; reading the CSV and binning raw values are not in it.
     public func measureSpeed(on holdout: CreditHoldout, batch: Int = 1024, threads: Int = 1) -> SpeedMeasurement {
-        let latency = SpeedMeter.latency(warmup: 50, repeats: 1000, singleScorer(holdout))
-        let throughput = SpeedMeter.throughput(records: batch, batchScorer(holdout, batch: batch, threads: threads))
-        return SpeedMeasurement(latencyP50Microseconds: latency.p50, latencyP99Microseconds: latency.p99, throughput: throughput,
-                                batchSize: batch, threads: threads)
+        SpeedMeter.measure(records: batch, threads: threads, warmup: 50, repeats: 1000, single: singleScorer(holdout),
+                           batch: batchScorer(holdout, batch: batch, threads: threads))
     }
 }
 

@@ -72,35 +72,45 @@ public final class CreditTuning {
     public static let defaultTolerance = 0.005
 
     public let candidates: [CreditTuneCandidate]
+    /// Rows the models are fitted on, rows the compressions choose their size on, rows every
+    /// figure is measured on: three disjoint sets.
     let training: CreditDataset
+    let choice: CreditDataset
     let holdout: CreditDataset
     let config: ScorecardConfig
     let seed: UInt64
     let cost: CostModel
     /// Fitted models by training key and fidelity (compressions and thread counts of one fit share it).
-    private var fits: [String: (model: CreditModel, seconds: Double)] = [:]
-    /// Each candidate's model at the highest fidelity it reached.
+    public let fits = FitReuse<CreditModel>()
+    /// Each candidate's model, and its file, at the highest fidelity it reached.
     public private(set) var models: [CreditModel?]
-    /// Training-cache hits and the seconds they saved.
-    public private(set) var cacheHits = 0
-    public private(set) var cacheSecondsSaved = 0.0
+    public private(set) var files: [String?]
+    let folder: String
 
     /// `holdout`: loans to measure on (`--val`); nil: a seeded stratified quarter of `data` is
-    /// held out and the models are fitted on the rest.
-    public init(data: CreditDataset, holdout: CreditDataset?, config: ScorecardConfig, seed: UInt64, cost: CostModel,
+    /// held out. Of the rest, a seeded fifth chooses the compressions' sizes and the models are
+    /// fitted on the other four fifths.
+    public init(data: CreditDataset, holdout: CreditDataset?, config: ScorecardConfig, seed: UInt64, cost: CostModel, folder: String,
                 candidates: [CreditTuneCandidate] = CreditTuneCandidate.space) {
+        let rest: CreditDataset
         if let holdout {
-            (training, self.holdout) = (data, holdout)
+            (rest, self.holdout) = (data, holdout)
         } else {
             let folds = stratifiedFolds(labels: data.labels, folds: 4, seed: seed)
-            training = data.subset(folds.indices.filter { folds[$0] != 0 })
+            rest = data.subset(folds.indices.filter { folds[$0] != 0 })
             self.holdout = data.subset(folds.indices.filter { folds[$0] == 0 })
         }
+        // A fifth of the rest chooses the compressions' sizes (tree count, characteristics).
+        let folds = stratifiedFolds(labels: rest.labels, folds: 5, seed: seed &+ 3)
+        training = rest.subset(folds.indices.filter { folds[$0] != 0 })
+        choice = rest.subset(folds.indices.filter { folds[$0] == 0 })
         self.config = config
         self.seed = seed
         self.cost = cost
         self.candidates = candidates
         models = [CreditModel?](repeating: nil, count: candidates.count)
+        files = [String?](repeating: nil, count: candidates.count)
+        self.folder = folder
     }
 
     /// The training rows at `fidelity`: all at 1, else a seeded stratified share (at least 200 rows).
@@ -113,20 +123,13 @@ public final class CreditTuning {
 
     /// Rows the models are fitted on and measured on.
     public var trainingRows: Int { training.count }
+    public var choiceRows: Int { choice.count }
     public var holdoutRows: Int { holdout.count }
 
     /// Trains (or reuses), compresses and measures candidate `i` at `fidelity`.
     public func evaluate(_ i: Int, fidelity: Double) throws -> (candidate: NavigatorCandidate, computeSeconds: Double) {
         let c = candidates[i]
-        let key = "\(c.trainingKey)@\(fidelity)"
-        let base: (model: CreditModel, seconds: Double)
-        var spent = 0.0
-        if let hit = fits[key] {
-            base = hit
-            cacheHits += 1
-            cacheSecondsSaved += hit.seconds
-        } else {
-            let t0 = SpeedMeter.now()
+        let base = try fits.model("\(c.trainingKey)@\(fidelity)") { () throws -> CreditModel in
             var cfg = config
             cfg.binning.maxBins = c.maxBins
             // A cheap fidelity also fits on a seeded stratified sample of the rows (at least 200).
@@ -143,25 +146,24 @@ public final class CreditTuning {
                 boosting.seed = seed
                 model = .boosted(try BoostedTrainer.fit(training, config: cfg, boosting: boosting, threads: 1).model)
             }
-            base = (model, SpeedMeter.now() - t0)
-            fits[key] = base
-            spent = base.seconds
+            return model
         }
+        var spent = base.reused ? 0 : base.seconds
         let t0 = SpeedMeter.now()
         var settings = CreditCompressionSettings()
         settings.tolerance = Self.defaultTolerance
         settings.seed = seed
-        settings.training = training
+        settings.training = sample(fidelity)
         let model: CreditModel
         switch (c.compression, base.model) {
         case (.none, _): model = base.model
         case let (.trees(precision), .boosted(boosted)):
             settings.leafPrecision = precision
-            model = CreditCompression.compressTrees(boosted, holdout: CreditHoldout(holdout, model: base.model), settings: settings).0
+            model = CreditCompression.compressTrees(boosted, choice: CreditHoldout(choice, model: base.model), settings: settings).0
         case let (.characteristics, .scorecard(card)):
             model = try CreditCompression.compressCharacteristics(card, settings: settings) { candidate in
                 let m = CreditModel.scorecard(candidate)
-                return rocAUC(labels: self.holdout.labels, scores: m.score(CreditHoldout(self.holdout, model: m)).pd) ?? .nan
+                return rocAUC(labels: self.choice.labels, scores: m.score(CreditHoldout(self.choice, model: m)).pd) ?? .nan
             }.0
         default:
             throw DataError("candidate \(c.name) pairs a compression with a model it does not apply to", hint: "")
@@ -172,7 +174,11 @@ public final class CreditTuning {
         let scores = model.score(measuredOn, reasonCount: 0)
         let auc = rocAUC(labels: measuredOn.labels, scores: scores.pd) ?? .nan
         let speed = model.measureSpeed(on: measuredOn, batch: CreditCompression.batchSize, threads: c.threads)
-        let bytes = try model.fileContents(provenance: RunProvenance.current(tool: "lepton-credit", seed: seed, dataFile: nil)).encoded().count
+        // The size of the file as `tune` writes it (chosen.lepton is this file).
+        let path = "\(folder)/\(c.name).lepton"
+        try model.write(to: path, provenance: RunProvenance.current(tool: "lepton-credit", seed: seed, dataFile: nil))
+        files[i] = path
+        let bytes = fileByteCount(path) ?? 0
         let trainingSeconds = base.seconds + compressSeconds
         spent += compressSeconds
         return (NavigatorCandidate(name: c.name, metric: auc, speed: speed, bytes: bytes,

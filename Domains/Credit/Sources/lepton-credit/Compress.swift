@@ -13,16 +13,13 @@ struct Compress: ParsableCommand {
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var options: CompressOptions
-    @Option(help: "Trees to keep (default: the fewest within --tolerance of the best held-out AUC).") var trees: Int?
-    @Option(help: "Bits per leaf value: 8, 16 or 64.") var leafBits = 8
+    @OptionGroup var treeOptions: TreeCompressionOptions
     @Option(help: "Characteristics to keep (default: the fewest within --tolerance of the best held-out AUC).") var keep: Int?
     @Option(help: "Training CSV (a scorecard is refitted on it).") var data: String?
     @Option(help: "JSON schema of the training data (as given to train).") var schema: String?
     @Flag(help: "Keep the model's cut-off instead of storing the cost-optimal one re-selected on the held-out loans.") var keepCutoff = false
 
     func validate() throws {
-        guard [8, 16, 64].contains(leafBits) else { throw ValidationError("--leaf-bits \(leafBits): 8, 16 or 64.") }
-        if let trees, trees < 1 { throw ValidationError("--trees \(trees): at least 1.") }
         if let keep, keep < 1 { throw ValidationError("--keep \(keep): at least 1.") }
     }
 
@@ -38,9 +35,10 @@ struct Compress: ParsableCommand {
         let model = try CreditModel.read(path: options.model)
         var settings = CreditCompressionSettings()
         settings.tolerance = options.tolerance
-        settings.trees = trees
+        settings.trees = treeOptions.trees
+        settings.minGain = treeOptions.minGain
         settings.keep = keep
-        settings.leafPrecision = leafBits == 8 ? .int8 : (leafBits == 16 ? .float16 : .float64)
+        settings.leafPrecision = treeOptions.leafPrecision
         settings.threads = 1
         settings.seed = common.seed
         settings.reselectCutoff = !keepCutoff
@@ -50,7 +48,12 @@ struct Compress: ParsableCommand {
                                                        schema: try schema.map { try CreditSchema.read(path: $0) } ?? CreditSchema(),
                                                        threads: common.threads.resolved)
         }
-        let r = try CreditCompression.compress(model, method: method, holdoutPath: holdout, settings: settings)
+        // Sizes are chosen on --calibration when both are given, so the figures on --val are not biased by the choice.
+        let choice = options.val != nil ? options.calibration : nil
+        let r = try CreditCompression.compress(model, method: method, holdoutPath: holdout, choicePath: choice, settings: settings)
+        if r.choiceOnHoldout {
+            console.warning("the size was chosen on the same held-out loans the figures are measured on, so the figures after compression are optimistic; give other labelled loans with --calibration to choose on them.")
+        }
         let provenance = RunProvenance.current(tool: "lepton-credit", seed: common.seed, dataFile: holdout)
         try r.model.write(to: options.out, metrics: ["holdout_auc": r.auc.after], provenance: provenance)
         var checks: [(key: String, value: JSONValue, line: String)] = [
@@ -63,7 +66,7 @@ struct Compress: ParsableCommand {
             ("reason_agreement", .double(r.reasonAgreement),
              String(format: "top-3 reason codes agreement over %d declines: %.1f%%", r.declinesCompared, r.reasonAgreement * 100)),
             ("declines_compared", .int(r.declinesCompared), ""),
-            ("holdout_rows", .int(r.holdoutRows), ""),
+            ("holdout_rows", .int(r.holdoutRows), ""), ("chosen_on_holdout", .bool(r.choiceOnHoldout), ""),
         ]
         if let m = r.monotoneHolds {
             checks.append(("monotone_holds", .bool(m), m ? "monotone trends: every constraint still holds (swept on held-out records)"

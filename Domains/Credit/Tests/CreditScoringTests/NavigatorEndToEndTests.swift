@@ -48,6 +48,15 @@ final class NavigatorEndToEndTests: XCTestCase {
         XCTAssertEqual(e.status, 0, e.err)
         XCTAssertEqual(try json(e.out)["auc"] as? Double ?? 0, s["metric_after"] as? Double ?? -1, accuracy: 1e-9)
         XCTAssertEqual(try credit.run(["score", "--model", small, "--input", val, "--output", dir.file("s.csv"), "-q"]).status, 0)
+        // Fewer leaves: weak bottom splits merged.
+        let merged = try credit.run(["compress", "--model", gbdt, "--method", "trees", "--trees", "50", "--min-gain", "1e9", "--val", val,
+                                     "--out", dir.file("merged.lepton"), "--json", "-q"])
+        XCTAssertEqual(merged.status, 0, merged.err)
+        XCTAssert((try json(merged.out)["description"] as? String ?? "").contains("merged"), merged.out)
+        guard case let .boosted(m) = try CreditModel.read(path: dir.file("merged.lepton")),
+              case let .boosted(original) = try CreditModel.read(path: gbdt) else { return XCTFail("boosted models") }
+        XCTAssertLessThan(m.trees.leafCount, original.trees.firstTrees(50).leafCount)
+        XCTAssertEqual(try json(merged.out)["monotone_holds"] as? Bool, true)
         // An older reader refuses it with a version error.
         let bytesOnDisk = Array(try Data(contentsOf: URL(fileURLWithPath: small)))
         XCTAssertThrowsError(try ModelFile.decode(bytesOnDisk, path: small, readerMajorVersion: 1)) { error in

@@ -4,8 +4,9 @@ import LeptonIO
 
 extension ImageFolder {
     /// ``load(source:classNames:resize:)`` through an on-disk ``DataCache``: a folder of scans is
-    /// decoded once, then read back as one tensor while no file under it changes (the key holds
-    /// every PNG's path, size and modification time, the class names asked for and the resize).
+    /// decoded once, then read back as one tensor while nothing under it changes (the key holds
+    /// the entries of the folder, every PNG's path, size and modification time, the class names
+    /// asked for and the resize).
     /// Manifests and list files are decoded every time (their referenced files are not fingerprinted).
     public static func load(source: String, classNames expected: [String]? = nil, resize: ScanResize? = nil,
                             cache: DataCache?) throws -> ImageFolder {
@@ -13,7 +14,9 @@ extension ImageFolder {
         guard let cache, FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory), isDirectory.boolValue else {
             return try load(source: source, classNames: expected, resize: resize)
         }
-        let key = DataCache.key(["scan-folder-v1", URL(fileURLWithPath: source).standardizedFileURL.path,
+        // The class folders (an empty one must still be refused) and every PNG under them.
+        let entries = ((try? FileManager.default.contentsOfDirectory(atPath: source)) ?? []).sorted()
+        let key = DataCache.key(["scan-folder-v2", URL(fileURLWithPath: source).standardizedFileURL.path, entries.joined(separator: "/"),
                                  DataCache.folderFingerprint(source, suffix: ".png"), (expected ?? []).joined(separator: "/"),
                                  resize.map { "\($0.width)x\($0.height)-\($0.fit.rawValue)" } ?? "as-is"])
         var decodeError: Error?

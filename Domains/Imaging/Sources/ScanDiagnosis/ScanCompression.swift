@@ -58,6 +58,9 @@ public struct ScanCompressionResult: @unchecked Sendable {  // holds a ScanModel
     public var batchSize: Int
     public var threads: Int
     public var notes: [String]
+    /// Whether the threshold was re-selected on the held-out scans the figures are measured on
+    /// (the figures at it are then optimistic).
+    public var thresholdOnHoldout: Bool
 }
 
 public enum ScanCompression {
@@ -163,12 +166,18 @@ public enum ScanCompression {
                 compressed.spec.calibration = fitted
             }
         }
-        return try recheck(original: model, compressed: compressed, description: description, holdout: holdout, settings: settings, notes: notes)
+        // The threshold is re-selected on labelled calibration scans of the model's classes when
+        // there are such (other scans than the held-out ones), else on the held-out scans.
+        let thresholdScans = calibration.flatMap { c in
+            c.classNames == model.spec.classNames && Set(c.binaryLabels(positive: model.spec.positiveClass)).count == 2 ? c : nil
+        }
+        return try recheck(original: model, compressed: compressed, description: description, holdout: holdout, thresholdScans: thresholdScans,
+                           settings: settings, notes: notes)
     }
 
     /// AUC change (paired bootstrap), clinical figures with CIs at each model's threshold (the
     /// compressed one's re-selected on the held-out scans by the model's rule), speed.
-    static func recheck(original: ScanModel, compressed: ScanModel, description: String, holdout: ImageFolder,
+    static func recheck(original: ScanModel, compressed: ScanModel, description: String, holdout: ImageFolder, thresholdScans: ImageFolder?,
                         settings: ScanCompressionSettings, notes: [String]) throws -> ScanCompressionResult {
         var compressed = compressed
         let labels = holdout.binaryLabels(positive: original.spec.positiveClass)
@@ -176,7 +185,12 @@ public enum ScanCompression {
             throw DataError("the held-out scans need both classes to measure AUC and sensitivity", hint: "give a labelled folder with every class.")
         }
         let a = original.probabilities(holdout.images), b = compressed.probabilities(holdout.images)
-        if settings.reselectThreshold, let t = original.spec.rule.threshold(labels: labels, scores: b) { compressed.spec.threshold = t }
+        if settings.reselectThreshold {
+            let t = thresholdScans.map { on in
+                original.spec.rule.threshold(labels: on.binaryLabels(positive: original.spec.positiveClass), scores: compressed.probabilities(on.images))
+            } ?? original.spec.rule.threshold(labels: labels, scores: b)
+            if let t { compressed.spec.threshold = t }
+        }
         let change = pairedBootstrapDifference(labels: labels, before: a, after: b, replicates: 1000, seed: settings.seed) {
             rocAUC(labels: $0, scores: $1)
         } ?? MetricChange(before: .nan, after: .nan, difference: nil)
@@ -190,7 +204,7 @@ public enum ScanCompression {
             afterAtStoredThreshold: ScanEvaluation(labels: labels, scores: b, threshold: original.spec.threshold, seed: settings.seed),
             thresholdBefore: original.spec.threshold, thresholdAfter: compressed.spec.threshold, speedup: speed.speedup,
             throughputBefore: speed.throughputA, throughputAfter: speed.throughputB, batchSize: batch.shape[0], threads: Threading.count,
-            notes: notes)
+            notes: notes, thresholdOnHoldout: settings.reselectThreshold && thresholdScans == nil)
     }
 
     /// `size` images from `images`, cycling when there are fewer.

@@ -51,7 +51,7 @@ public struct ScanTuneCandidate: Sendable, Equatable {
     }()
 }
 
-/// `lepton-scan tune`: trains the base networks (a third of the epochs at rung 0), compresses
+/// `lepton-scan tune`: trains the base networks (a ninth, a third, then all of the epochs), compresses
 /// and measures every candidate on held-out scans, by successive halving.
 public final class ScanTuning: @unchecked Sendable {  // used from one thread
     public static let metricName = "auc"
@@ -64,9 +64,7 @@ public final class ScanTuning: @unchecked Sendable {  // used from one thread
     let cost: CostModel
     let folder: String
     /// Trained base models by widths and fidelity; compressions of one base share it.
-    private var bases: [String: (model: ScanModel, seconds: Double)] = [:]
-    public private(set) var cacheHits = 0
-    public private(set) var cacheSecondsSaved = 0.0
+    public let fits = FitReuse<ScanModel>()
     /// Each candidate's model file (in `folder`) at the highest fidelity it reached.
     public private(set) var files: [String?]
 
@@ -87,29 +85,23 @@ public final class ScanTuning: @unchecked Sendable {  // used from one thread
 
     public var counts: (train: Int, val: Int, holdout: Int) { (train.count, val.count, holdout.count) }
 
-    /// The base model, the seconds it took to train, and whether it came from the cache.
-    func base(_ channels: [Int]?, fidelity: Double) throws -> (model: ScanModel, seconds: Double, hit: Bool) {
-        let key = "\(channels ?? [])@\(fidelity)"
-        if let hit = bases[key] {
-            cacheHits += 1
-            cacheSecondsSaved += hit.seconds
-            return (hit.model, hit.seconds, true)
+    /// The base model, the seconds it took to train, and whether it was reused.
+    func base(_ channels: [Int]?, fidelity: Double) throws -> (model: ScanModel, seconds: Double, reused: Bool) {
+        try fits.model("\(channels ?? [])@\(fidelity)") {
+            var r = recipe
+            r.epochs = max(2, Int((Double(recipe.epochs) * fidelity).rounded()))
+            r.channels = channels
+            r.seed = seed
+            return try ScanTraining.run(train: train, val: val, recipe: r, positive: nil, rule: .youden, seed: seed).model
         }
-        var r = recipe
-        r.epochs = max(2, Int((Double(recipe.epochs) * fidelity).rounded()))
-        r.channels = channels
-        r.seed = seed
-        let t0 = SpeedMeter.now()
-        let model = try ScanTraining.run(train: train, val: val, recipe: r, positive: nil, rule: .youden, seed: seed).model
-        let fitted = (model, SpeedMeter.now() - t0)
-        bases[key] = fitted
-        return (fitted.0, fitted.1, false)
     }
 
     /// Trains (or reuses), compresses and measures candidate `i` at `fidelity`.
     public func evaluate(_ i: Int, fidelity: Double) throws -> (candidate: NavigatorCandidate, computeSeconds: Double) {
         let c = candidates[i]
         let (baseModel, baseSeconds, hit) = try base(c.channels, fidelity: fidelity)
+        // Calibration (int8) on at most 512 training scans, evenly spaced.
+        let calibrationScans = train.evenlySpaced(512)
         var settings = ScanCompressionSettings()
         settings.seed = seed
         settings.threads = 2
@@ -120,7 +112,7 @@ public final class ScanTuning: @unchecked Sendable {  // used from one thread
         func apply(_ method: ScanCompressionMethod, to m: ScanModel, _ change: (inout ScanCompressionSettings) -> Void) throws -> ScanModel {
             var s = settings
             change(&s)
-            return try ScanCompression.compress(m, method: method, holdout: val, calibration: train, training: train, settings: s).model
+            return try ScanCompression.compress(m, method: method, holdout: val, calibration: calibrationScans, training: train, settings: s).model
         }
         switch c.compression {
         case .none: break
@@ -145,9 +137,9 @@ public final class ScanTuning: @unchecked Sendable {  // used from one thread
         let sensitivity = evaluation.figures.first { $0.name == "sensitivity" }
         let speed = measure(model, threads: c.threads)
         return (NavigatorCandidate(name: c.name, metric: rocAUC(labels: labels, scores: scores) ?? .nan, speed: speed,
-                                  bytes: (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0,
+                                  bytes: fileByteCount(path) ?? 0,
                                   costPerMillion: cost.costPerMillion(cpuSecondsPerPrediction: speed.cpuSecondsPerRecord),
-                                  trainingSeconds: trainingSeconds, trainingCost: cost.cost(cpuSeconds: trainingSeconds * 2),
+                                  trainingSeconds: trainingSeconds, trainingCost: cost.cost(cpuSeconds: trainingSeconds * Double(recipe.threads)),
                                   extra: ["sensitivity": sensitivity?.value ?? .nan, "sensitivity_lower_ci": sensitivity?.interval?.lower ?? .nan,
                                           "ece": evaluation.ece],
                                   fidelity: fidelity), (hit ? 0 : baseSeconds) + compressSeconds)
@@ -159,10 +151,9 @@ public final class ScanTuning: @unchecked Sendable {  // used from one thread
         Threading.setCount(threads)
         defer { Threading.setCount(saved) }
         let singles = (0..<min(64, holdout.count)).map { holdout.images.sliceBatch($0..<($0 + 1)) }
-        let latency = SpeedMeter.latency(warmup: 10, repeats: 200) { i in _ = model.probabilities(singles[i % singles.count]) }
         let batch = ScanCompression.batchImages(holdout.images, size: 256)
-        let throughput = SpeedMeter.throughput(records: 256, rounds: 3, minimumSeconds: 0.1) { _ = model.probabilities(batch) }
-        return SpeedMeasurement(latencyP50Microseconds: latency.p50, latencyP99Microseconds: latency.p99, throughput: throughput,
-                                batchSize: 256, threads: threads)
+        return SpeedMeter.measure(records: 256, threads: threads, warmup: 10, repeats: 200, minimumSeconds: 0.1,
+                                  single: { i in _ = model.probabilities(singles[i % singles.count]) },
+                                  batch: { _ = model.probabilities(batch) })
     }
 }

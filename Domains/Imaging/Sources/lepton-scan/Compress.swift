@@ -70,6 +70,9 @@ struct Compress: ParsableCommand {
         settings.reselectThreshold = !keepThreshold
         let r = try ScanCompression.compress(model, method: method, holdout: holdout, calibration: calibration, training: training, settings: settings)
         r.notes.forEach(console.warning)
+        if r.thresholdOnHoldout {
+            console.warning("the threshold was re-selected on the held-out scans the figures are measured on, so the figures at it are optimistic; give labelled --calibration scans (class subfolders) to re-select on them.")
+        }
         let provenance = RunProvenance.current(tool: "lepton-scan", seed: common.seed, dataFile: holdoutPath)
         try r.model.write(to: options.out, metrics: ["holdout_auc": r.auc.after], provenance: provenance)
         func ci(_ e: ScanEvaluation, _ name: String) -> (Double, ConfidenceInterval?) {
@@ -88,10 +91,11 @@ struct Compress: ParsableCommand {
              String(format: "sensitivity of the compressed model at the stored threshold %.4f: %.3f %@", r.thresholdBefore, ss, range(ssi))),
             ("specificity_before", .double(pb), ""), ("specificity_after", .double(pa), String(format: "specificity: %.3f → %.3f", pb, pa)),
             ("threshold_before", .double(r.thresholdBefore), ""), ("threshold_after", .double(r.thresholdAfter),
-             String(format: "operating threshold: %.4f → %.4f%@", r.thresholdBefore, r.thresholdAfter, keepThreshold ? " (kept)" : " (re-selected on the held-out scans)")),
+             String(format: "operating threshold: %.4f → %.4f%@", r.thresholdBefore, r.thresholdAfter,
+                    keepThreshold ? " (kept)" : (r.thresholdOnHoldout ? " (re-selected on the held-out scans)" : " (re-selected on the calibration scans)"))),
             ("ece_before", .double(r.before.ece), ""), ("ece_after", .double(r.after.ece),
              String(format: "calibration (ECE): %.4f → %.4f", r.before.ece, r.after.ece)),
-            ("holdout_scans", .int(r.before.n), ""),
+            ("holdout_scans", .int(r.before.n), ""), ("threshold_on_holdout", .bool(r.thresholdOnHoldout), ""),
         ]
         if method == .int8 { checks.append(("kernel_path", .string(Int8KernelPath.best.rawValue), "int8 kernels: \(Int8KernelPath.best.rawValue)")) }
         let summary = CompressionSummary(method: method.rawValue, description: r.description, metricName: "auc",

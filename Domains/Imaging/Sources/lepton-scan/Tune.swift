@@ -38,12 +38,9 @@ struct Tune: ParsableCommand {
                         defaultTolerance: ScanTuning.defaultTolerance, names: tuning.candidates.map(\.name), 
                         minimums: minSensitivityLowerCi.map { ["sensitivity_lower_ci": $0] } ?? [:], dataFile: data,
                         extraSummary: { [("training_scans", .int(counts.train)), ("early_stopping_scans", .int(counts.val)),
-                                         ("holdout_scans", .int(counts.holdout)), ("training_cache_hits", .int(tuning.cacheHits)),
-                                         ("training_seconds_saved", .double(tuning.cacheSecondsSaved)), CacheOptions.summary(cache)] },
+                                         ("holdout_scans", .int(counts.holdout)), ("training_cache_hits", .int(tuning.fits.hits)),
+                                         ("training_seconds_saved", .double(tuning.fits.secondsSaved)), CacheOptions.summary(cache)] },
                         evaluate: { try tuning.evaluate($0, fidelity: $1) },
-                        save: { i, path, _ in
-                            guard let file = tuning.files[i] else { return }
-                            try AtomicFile.write(Array(try Data(contentsOf: URL(fileURLWithPath: file))), to: path)
-                        })
+                        save: { i, path, _ in try TuneRun.copyCandidate(tuning.files[i], to: path) })
     }
 }

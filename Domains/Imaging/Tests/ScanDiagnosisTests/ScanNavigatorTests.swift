@@ -68,7 +68,13 @@ final class ScanNavigatorTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(pareto.count, 12)
         let names = pareto.compactMap { $0["name"] as? String }
         for method in ["int8", "cluster", "prune", "sparse", "distill"] { XCTAssert(names.contains { $0.contains(method) }, method) }
-        XCTAssertEqual(pareto.filter { $0["chosen"] as? Bool == true }.count, 1)
+        let chosen = pareto.filter { $0["chosen"] as? Bool == true }
+        XCTAssertEqual(chosen.count, 1)
+        if s["meets_constraints"] as? Bool == true {
+            XCTAssertGreaterThanOrEqual(chosen.first?["sensitivity_lower_ci"] as? Double ?? 0, 0.2, "the constraint holds for the chosen model")
+        } else {
+            XCTAssert((s["violations"] as? [String] ?? []).contains { $0.contains("sensitivity_lower_ci") })
+        }
         XCTAssert(FileManager.default.fileExists(atPath: "\(out)/chosen.lepton") || FileManager.default.fileExists(atPath: "\(out)/closest-fails-constraints.lepton"))
         XCTAssertNoThrow(try ScanModel.read(path: (s["chosen_model"] as? String) ?? ""))
     }
@@ -91,8 +97,12 @@ final class ImageFolderCacheTests: XCTestCase {
             XCTAssertEqual(f.classNames, decoded.classNames)
             XCTAssertEqual(f.bitDepthCounts, decoded.bitDepthCounts)
         }
+        // A new class folder, even empty, is another entry (the decoding must see and refuse it).
+        try FileManager.default.createDirectory(atPath: dir.file("scans/zzz"), withIntermediateDirectories: true)
+        XCTAssertThrowsError(try ImageFolder.load(source: dir.file("scans"), cache: cache))
+        try FileManager.default.removeItem(atPath: dir.file("scans/zzz"))
         // Another resize is another entry.
         _ = try ImageFolder.load(source: dir.file("scans"), resize: ScanResize(width: 8, height: 8, fit: .stretch), cache: cache)
-        XCTAssertEqual(cache.misses, 2)
+        XCTAssertEqual(cache.misses, 3)
     }
 }

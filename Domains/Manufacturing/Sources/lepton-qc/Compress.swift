@@ -12,14 +12,8 @@ struct Compress: ParsableCommand {
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var options: CompressOptions
-    @Option(help: "Trees to keep (default: the fewest within --tolerance of the best held-out PR-AUC).") var trees: Int?
-    @Option(help: "Bits per leaf value: 8, 16 or 64.") var leafBits = 8
+    @OptionGroup var treeOptions: TreeCompressionOptions
     @Flag(help: "Keep the stored alert threshold instead of re-selecting it (by the model's rule) on the held-out parts.") var keepThreshold = false
-
-    func validate() throws {
-        guard [8, 16, 64].contains(leafBits) else { throw ValidationError("--leaf-bits \(leafBits): 8, 16 or 64.") }
-        if let trees, trees < 1 { throw ValidationError("--trees \(trees): at least 1.") }
-    }
 
     func run() throws {
         let console = Console(options: common)
@@ -37,15 +31,23 @@ struct Compress: ParsableCommand {
         }
         let holdout = try PartsData.load(path: holdoutPath, target: target, positive: positive, schema: model.spec.schema,
                                          threads: common.threads.resolved)
-        let r = try FailureCompression.compress(model, holdout: holdout, trees: trees,
-                                                leafPrecision: leafBits == 8 ? .int8 : (leafBits == 16 ? .float16 : .float64),
-                                                tolerance: options.tolerance, reselectThreshold: !keepThreshold, seed: common.seed)
+        // The tree count is chosen on --calibration when both are given, so the figures on --val are not biased by the choice.
+        let choice = try options.val != nil ? options.calibration.map {
+            try PartsData.load(path: $0, target: target, positive: positive, schema: model.spec.schema, threads: common.threads.resolved)
+        } : nil
+        let r = try FailureCompression.compress(model, holdout: holdout, choice: choice, trees: treeOptions.trees,
+                                                leafPrecision: treeOptions.leafPrecision, tolerance: options.tolerance,
+                                                minGain: treeOptions.minGain, reselectThreshold: !keepThreshold, seed: common.seed)
+        if r.choiceOnHoldout {
+            console.warning("the tree count was chosen on the same held-out parts the figures are measured on, so the figures after compression are optimistic; give other labelled parts with --calibration to choose on them.")
+        }
         try FailureModelFile.write(r.model, to: options.out, metrics: ["holdout_pr_auc": r.prAUC.after],
                                    provenance: RunProvenance.current(tool: "lepton-qc", seed: common.seed, dataFile: holdoutPath))
         var checks: [(key: String, value: JSONValue, line: String)] = [
-            ("pr_auc_before", .double(r.prAUC.before), ""), ("pr_auc_after", .double(r.prAUC.after),
-             String(format: "PR-AUC: %.4f → %.4f%@", r.prAUC.before, r.prAUC.after,
-                    r.prAUC.difference.map { String(format: " (change %+.4f, 95%% CI %+.4f to %+.4f)", $0.estimate, $0.lower, $0.upper) } ?? "")),
+            ("roc_auc_before", .double(r.rocAUC.before), ""), ("roc_auc_after", .double(r.rocAUC.after),
+             String(format: "ROC-AUC: %.4f → %.4f%@", r.rocAUC.before, r.rocAUC.after,
+                    r.rocAUC.difference.map { String(format: " (change %+.4f, 95%% CI %+.4f to %+.4f)", $0.estimate, $0.lower, $0.upper) } ?? "")),
+            ("chosen_on_holdout", .bool(r.choiceOnHoldout), ""),
             ("threshold_before", .double(r.thresholdBefore), ""), ("threshold_after", .double(r.thresholdAfter),
              String(format: "alert threshold: %.4f → %.4f%@", r.thresholdBefore, r.thresholdAfter, keepThreshold ? " (kept)" : " (re-selected on the held-out parts)")),
             ("ece_before", .double(r.eceBefore), ""), ("ece_after", .double(r.eceAfter), String(format: "calibration (ECE): %.4f → %.4f", r.eceBefore, r.eceAfter)),
@@ -56,8 +58,8 @@ struct Compress: ParsableCommand {
                        ("recall_after", .double(r.recallAfter ?? .nan),
                         String(format: "recall at the target false-alarm rate %.3g: %.3f → %.3f", rate, r.recallBefore ?? .nan, r.recallAfter ?? .nan))]
         }
-        let summary = CompressionSummary(method: "trees", description: r.description, metricName: "roc_auc",
-                                         bytesBefore: try fileSize(options.model), bytesAfter: try fileSize(options.out), metric: r.rocAUC,
+        let summary = CompressionSummary(method: "trees", description: r.description, metricName: "pr_auc",
+                                         bytesBefore: try fileSize(options.model), bytesAfter: try fileSize(options.out), metric: r.prAUC,
                                          speedup: r.speedup, throughputBefore: r.throughputBefore, throughputAfter: r.throughputAfter,
                                          batchSize: r.batchSize, threads: 1, checks: checks, outPath: options.out)
         console.result(human: summary.lines, summary: summary.json)

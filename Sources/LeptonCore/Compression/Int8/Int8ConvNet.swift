@@ -53,8 +53,11 @@ public final class Int8ConvNet: Layer {
     /// The dense layer after global average pooling, (outputs, last cout) row-major, and its bias.
     var denseWeight: [Float]
     var denseBias: [Float]
-    /// The kernel path (``Int8KernelPath/best`` unless a test or benchmark forces one).
-    public var path: Int8KernelPath = .best
+    /// The kernel path (``Int8KernelPath/best`` unless a test or benchmark forces one); a path
+    /// this processor lacks is a programmer error (it would end in SIGILL).
+    public var path: Int8KernelPath = .best {
+        didSet { precondition(path.isAvailable, "the \(path.rawValue) int8 kernels need a processor that has them") }
+    }
 
     init(stages: [Stage], denseWeight: [Float], denseBias: [Float]) {
         self.stages = stages

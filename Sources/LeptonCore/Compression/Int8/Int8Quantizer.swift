@@ -37,7 +37,8 @@ public enum Int8Quantizer {
     public static func supports(_ model: Sequential) -> Bool { match(model) != nil }
 
     /// Quantizes `model` for inputs (C, H, W) = `inputShape`, with activation ranges from
-    /// `calibration` (N, C, H, W) — at least 2 samples, of the network's input size.
+    /// `calibration` (N, C, H, W) — at least 2 samples, of the network's input size; of more than
+    /// 512, 512 evenly spaced ones are used (every layer's activations are kept while calibrating).
     public static func quantize(_ model: Sequential, inputShape: [Int], calibration: Tensor,
                                 method: ActivationCalibration) throws -> Int8ConvNet {
         guard let pattern = match(model) else {
@@ -52,7 +53,8 @@ public enum Int8Quantizer {
         }
         // Each convolution's input on the calibration data: run the float layers one at a time.
         var inputs: [[Float]] = []
-        var x = calibration
+        let n = calibration.shape[0]
+        var x = n > 512 ? calibration.gatherBatch((0..<512).map { $0 * n / 512 }) : calibration
         var h = inputShape[1], w = inputShape[2]
         var geometry: [(h: Int, w: Int)] = []
         var layerIndex = 0

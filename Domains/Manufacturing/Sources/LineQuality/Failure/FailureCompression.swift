@@ -6,6 +6,8 @@ import LeptonIO
 public struct FailureCompressionResult: Sendable {
     public var model: FailureModel
     public var description: String
+    /// Whether the tree count was chosen on the same parts the figures are measured on (then optimistic).
+    public var choiceOnHoldout: Bool
     /// ROC-AUC and PR-AUC on the held-out parts, with paired bootstrap intervals of the change.
     public var rocAUC: MetricChange
     public var prAUC: MetricChange
@@ -29,24 +31,38 @@ public struct FailureCompressionResult: Sendable {
 public enum FailureCompression {
     public static let batchSize = 1024
 
-    /// Compresses `model` (gbdt) on held-out labelled parts `holdout` (read with the model's schema).
-    public static func compress(_ model: FailureModel, holdout: PartsData, trees keep: Int?, leafPrecision: LeafPrecision, tolerance: Double,
-                                reselectThreshold: Bool = true, seed: UInt64) throws -> FailureCompressionResult {
+    /// The compressed model alone (LeptonCore's ``GBDTModel/compressed(keep:choice:tolerance:metric:minGain:precision:)``):
+    /// the tree count chosen by PR-AUC on the labelled parts `choice`.
+    public static func compressTrees(_ model: FailureModel, choice: PartsData, trees keep: Int?, leafPrecision: LeafPrecision, tolerance: Double,
+                                     minGain: Double? = nil) throws -> (model: FailureModel, description: String) {
         guard let trees = model.trees, model.compression == nil else {
             throw DataError(model.trees == nil ? "--method trees compresses a failure model (boosted trees); this is an anomaly model (isolation forest)"
                                                : "the model is already compressed; compress the model train wrote",
                             hint: model.trees == nil ? "train --kind gbdt on labelled parts to get a failure model." : "give the original model file.")
         }
+        guard choice.labels.contains(1), choice.labels.contains(0) else {
+            throw DataError("the labelled parts need failures and good parts to choose the tree count", hint: "give more labelled parts.")
+        }
+        let c = trees.compressed(keep: keep, choice: choice.features, tolerance: tolerance,
+                                 metric: { averagePrecision(labels: choice.labels, scores: $0) ?? .nan }, minGain: minGain, precision: leafPrecision)
+        return (FailureModel(spec: model.spec, trees: c.model, forest: nil, compression: c.compression), c.description)
+    }
+
+    /// Compresses `model` (gbdt) and re-checks it on held-out labelled parts `holdout` (read with
+    /// the model's schema). The tree count is chosen on `choice` when given (other labelled parts:
+    /// the figures after are then not biased by the choice), else on `holdout` itself.
+    public static func compress(_ model: FailureModel, holdout: PartsData, choice: PartsData? = nil, trees keep: Int?, leafPrecision: LeafPrecision,
+                                tolerance: Double, minGain: Double? = nil, reselectThreshold: Bool = true,
+                                seed: UInt64) throws -> FailureCompressionResult {
         let labels = holdout.labels
         guard labels.contains(1), labels.contains(0) else {
             throw DataError("the held-out parts need failures and good parts to measure the model", hint: "give more labelled parts (--val).")
         }
+        let (compressedModel, description) = try compressTrees(model, choice: choice ?? holdout, trees: keep, leafPrecision: leafPrecision,
+                                                               tolerance: tolerance, minGain: minGain)
+        var compressed = compressedModel
+        let trees = model.trees!, rounded = compressed.trees!
         let x = holdout.features
-        let n = keep.map { max(1, min($0, trees.trees.count)) }
-            ?? trees.fewestTrees(validation: x, tolerance: tolerance / 2) { averagePrecision(labels: labels, scores: $0) ?? .nan }.trees
-        let (rounded, scale) = trees.firstTrees(n).withLeafPrecision(leafPrecision)
-        var compressed = FailureModel(spec: model.spec, trees: rounded, forest: nil,
-                                      compression: TreeCompression(trees: n, originalTrees: trees.trees.count, leafPrecision: leafPrecision, leafScale: scale))
         let before = try model.scores(x, threads: 1), after = try compressed.scores(x, threads: 1)
         if reselectThreshold, let t = try? FailureTraining.chooseThreshold(model.spec.thresholdRule, labels: labels, scores: after) {
             compressed.spec.threshold = t
@@ -63,7 +79,7 @@ public enum FailureCompression {
                                                   b: { _ = rounded.predictRaw(batch, threads: 1) })
         let missing = MetricChange(before: .nan, after: .nan, difference: nil)
         return FailureCompressionResult(
-            model: compressed, description: "first \(n) of \(trees.trees.count) trees, \(leafPrecision.rawValue) leaves, 8/16-bit threshold indices",
+            model: compressed, description: description, choiceOnHoldout: choice == nil && keep == nil,
             rocAUC: roc ?? missing, prAUC: pr ?? missing, recallBefore: recall(before), recallAfter: recall(after), targetFalseAlarmRate: rate,
             thresholdBefore: model.spec.threshold, thresholdAfter: compressed.spec.threshold,
             eceBefore: expectedCalibrationError(labels: labels, probabilities: before) ?? .nan,

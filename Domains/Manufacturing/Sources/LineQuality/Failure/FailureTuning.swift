@@ -33,7 +33,7 @@ public struct FailureTuneCandidate: Sendable, Equatable {
     }()
 }
 
-/// `lepton-qc tune`: failure models trained (a third of the rounds at rung 0), compressed and
+/// `lepton-qc tune`: failure models trained (a ninth, a third, then all of the rounds), compressed and
 /// measured on held-out parts; the metric is PR-AUC (failures are rare), with recall at the
 /// target false-alarm rate beside it.
 public final class FailureTuning: @unchecked Sendable {  // used from one thread
@@ -41,30 +41,37 @@ public final class FailureTuning: @unchecked Sendable {  // used from one thread
     public static let defaultTolerance = 0.01
 
     public let candidates: [FailureTuneCandidate]
+    /// Parts the models are fitted on, parts the compressions choose their tree count on, parts
+    /// every figure is measured on: three disjoint sets.
     let train: PartsData
+    let choice: PartsData
     let holdout: PartsData
     let base: FailureConfig
     let cost: CostModel
     let target: String, positive: String
     /// Where each candidate's model file is written (its size is the file's).
     let folder: String
-    private var fits: [String: (model: FailureModel, seconds: Double)] = [:]
+    /// Fitted models by size and fidelity (compressions and thread counts of one fit share it).
+    public let fits = FitReuse<FailureModel>()
     public private(set) var models: [FailureModel?]
     /// Each candidate's model file at the highest fidelity it reached.
     public private(set) var files: [String?]
-    public private(set) var cacheHits = 0
-    public private(set) var cacheSecondsSaved = 0.0
 
-    /// `holdout` nil: a seeded stratified quarter of `data` is held out.
+    /// `holdout` nil: a seeded stratified quarter of `data` is held out. Of the rest, a seeded fifth
+    /// chooses the compressions' tree counts and the models are fitted on the other four fifths.
     public init(data: PartsData, holdout: PartsData?, config: FailureConfig, target: String, positive: String, cost: CostModel,
                 folder: String, candidates: [FailureTuneCandidate] = FailureTuneCandidate.space) {
+        let rest: PartsData
         if let holdout {
-            (train, self.holdout) = (data, holdout)
+            (rest, self.holdout) = (data, holdout)
         } else {
             let folds = stratifiedFolds(labels: data.labels, folds: 4, seed: config.seed)
-            train = data.subset(folds.indices.filter { folds[$0] != 0 })
+            rest = data.subset(folds.indices.filter { folds[$0] != 0 })
             self.holdout = data.subset(folds.indices.filter { folds[$0] == 0 })
         }
+        let folds = stratifiedFolds(labels: rest.labels, folds: 5, seed: config.seed &+ 3)
+        train = rest.subset(folds.indices.filter { folds[$0] != 0 })
+        choice = rest.subset(folds.indices.filter { folds[$0] == 0 })
         base = config
         self.cost = cost
         self.target = target
@@ -75,35 +82,25 @@ public final class FailureTuning: @unchecked Sendable {  // used from one thread
         files = [String?](repeating: nil, count: candidates.count)
     }
 
-    public var counts: (train: Int, holdout: Int) { (train.count, holdout.count) }
+    public var counts: (train: Int, choice: Int, holdout: Int) { (train.count, choice.count, holdout.count) }
 
     public func evaluate(_ i: Int, fidelity: Double) throws -> (candidate: NavigatorCandidate, computeSeconds: Double) {
         let c = candidates[i]
-        let key = "\(c.trainingKey)@\(fidelity)"
-        let fitted: (model: FailureModel, seconds: Double)
-        var spent = 0.0
-        if let hit = fits[key] {
-            fitted = hit
-            cacheHits += 1
-            cacheSecondsSaved += hit.seconds
-        } else {
+        let fitted = try fits.model("\(c.trainingKey)@\(fidelity)") { () throws -> FailureModel in
             var config = base
             config.rounds = max(10, Int((Double(c.rounds) * fidelity).rounded()))
             config.maxLeaves = c.maxLeaves
             config.learningRate = c.learningRate
             config.threads = 1
             config.folds = 3
-            let t0 = SpeedMeter.now()
-            let model = try FailureTraining.fit(train, config: config, target: target, positive: positive).model
-            fitted = (model, SpeedMeter.now() - t0)
-            fits[key] = fitted
-            spent = fitted.seconds
+            return try FailureTraining.fit(train, config: config, target: target, positive: positive).model
         }
+        var spent = fitted.reused ? 0 : fitted.seconds
         let t0 = SpeedMeter.now()
         var model = fitted.model
         if let precision = c.compression {
-            model = try FailureCompression.compress(model, holdout: train, trees: nil, leafPrecision: precision,
-                                                    tolerance: Self.defaultTolerance, seed: base.seed).model
+            model = try FailureCompression.compressTrees(model, choice: choice, trees: nil, leafPrecision: precision,
+                                                         tolerance: Self.defaultTolerance).model
         }
         let seconds = fitted.seconds + SpeedMeter.now() - t0
         spent += SpeedMeter.now() - t0
@@ -117,16 +114,15 @@ public final class FailureTuning: @unchecked Sendable {  // used from one thread
         }
         let trees = model.trees!
         let rows = (0..<x.rowCount).map { x.row($0) }
-        let latency = SpeedMeter.latency(warmup: 50, repeats: 1000) { i in _ = trees.predictRaw(row: rows[i % rows.count]) }
         let batch = FailureModel.rows(x, count: FailureCompression.batchSize)
-        let throughput = SpeedMeter.throughput(records: batch.rowCount) { _ = trees.predictRaw(batch, threads: c.threads) }
-        let speed = SpeedMeasurement(latencyP50Microseconds: latency.p50, latencyP99Microseconds: latency.p99, throughput: throughput,
-                                     batchSize: batch.rowCount, threads: c.threads)
+        let speed = SpeedMeter.measure(records: batch.rowCount, threads: c.threads, warmup: 50, repeats: 1000,
+                                       single: { i in _ = trees.predictRaw(row: rows[i % rows.count]) },
+                                       batch: { _ = trees.predictRaw(batch, threads: c.threads) })
         let path = "\(folder)/\(c.name).lepton"
         try FailureModelFile.write(model, to: path, metrics: [:], provenance: RunProvenance.current(tool: "lepton-qc", seed: base.seed, dataFile: nil))
         files[i] = path
         return (NavigatorCandidate(name: c.name, metric: averagePrecision(labels: labels, scores: scores) ?? .nan, speed: speed,
-                                  bytes: (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0,
+                                  bytes: fileByteCount(path) ?? 0,
                                   costPerMillion: cost.costPerMillion(cpuSecondsPerPrediction: speed.cpuSecondsPerRecord),
                                   trainingSeconds: seconds, trainingCost: cost.cost(cpuSeconds: seconds),
                                   extra: ["roc_auc": rocAUC(labels: labels, scores: scores) ?? .nan, "recall_at_target_false_alarm_rate": recall],
