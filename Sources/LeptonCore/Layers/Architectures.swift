@@ -10,7 +10,8 @@ public struct ArchitectureSpec: Codable, Sendable, Equatable {
     public var outputs: Int
     /// Hidden layer widths of `mlp` (ignored by the other architectures).
     public var hiddenUnits: [Int]
-    /// Convolution widths of a channel-pruned `cnn-small` (its three convolutions; nil: 16, 32, 64).
+    /// Convolution widths of a channel-pruned network: `cnn-small`'s three convolutions (nil: 16,
+    /// 32, 64), or `resnet18`'s eight inner block widths (nil: 64, 64, 128, 128, 256, 256, 512, 512).
     public var channels: [Int]?
 
     public init(name: String, inputShape: [Int], outputs: Int, hiddenUnits: [Int] = [128, 64], channels: [Int]? = nil) {
@@ -101,9 +102,14 @@ public enum ModelRegistry {
                 BatchNorm(64, layout: .channelsLast), ReLU(),
             ]
             var channels = 64
-            for (width, stride) in [(64, 1), (128, 2), (256, 2), (512, 2)] {
-                layers.append(ResidualBlock.basic(channels, width, stride: stride, layout: .channelsLast, using: &rng))
-                layers.append(ResidualBlock.basic(width, width, stride: 1, layout: .channelsLast, using: &rng))
+            // A channel-pruned ResNet-18 has other inner widths (one per block, 8); the rest stay.
+            let inner = spec.channels ?? [64, 64, 128, 128, 256, 256, 512, 512]
+            guard inner.count == 8, inner.allSatisfy({ $0 >= 1 && $0 <= 4096 }) else {
+                throw ArchitectureError.invalidInputShape(model: spec.name, shape: inner, expected: "eight inner block widths from 1 to 4096")
+            }
+            for (k, (width, stride)) in [(64, 1), (128, 2), (256, 2), (512, 2)].enumerated() {
+                layers.append(ResidualBlock.basic(channels, width, stride: stride, layout: .channelsLast, inner: inner[2 * k], using: &rng))
+                layers.append(ResidualBlock.basic(width, width, stride: 1, layout: .channelsLast, inner: inner[2 * k + 1], using: &rng))
                 channels = width
             }
             layers += [GlobalAvgPool(layout: .channelsLast), Dense(512, spec.outputs, using: &rng)]

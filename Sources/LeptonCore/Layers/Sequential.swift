@@ -169,13 +169,16 @@ public final class ResidualBlock: Layer {
     /// The ResNet BasicBlock: 3×3 conv (stride s) → BN → ReLU → 3×3 conv → BN, plus a
     /// 1×1 conv (stride s) → BN shortcut when the stride or channel count changes.
     /// `layout` is that of every convolution and BatchNorm in it.
+    /// `inner` is the width between the two convolutions (`outChannels` unless channel-pruned:
+    /// the residual sum keeps `outChannels`, so only the inner width can shrink).
     public static func basic(_ inChannels: Int, _ outChannels: Int, stride: Int = 1, layout: ActivationLayout = .channelsFirst,
-                             using rng: inout SeededGenerator) -> ResidualBlock {
+                             inner: Int? = nil, using rng: inout SeededGenerator) -> ResidualBlock {
+        let inner = inner ?? outChannels
         let main = Sequential([
-            Conv2D(inChannels, outChannels, kernelSize: 3, stride: stride, padding: 1, bias: false, layout: layout, using: &rng),
-            BatchNorm(outChannels, layout: layout),
+            Conv2D(inChannels, inner, kernelSize: 3, stride: stride, padding: 1, bias: false, layout: layout, using: &rng),
+            BatchNorm(inner, layout: layout),
             ReLU(),
-            Conv2D(outChannels, outChannels, kernelSize: 3, stride: 1, padding: 1, bias: false, layout: layout, using: &rng),
+            Conv2D(inner, outChannels, kernelSize: 3, stride: 1, padding: 1, bias: false, layout: layout, using: &rng),
             BatchNorm(outChannels, layout: layout),
         ])
         var shortcut: Sequential?

@@ -128,6 +128,10 @@ public final class NeuralNetwork {
     /// a file must store at least this many (packed) cells' worth, so a tiny file cannot make
     /// the loader build a huge network.
     static func convolutionWeights(_ spec: ArchitectureSpec) -> Int {
+        if spec.name == "resnet18", let w = spec.channels {
+            // Each inner width appears in two 3×3 convolutions against widths of at most 512.
+            return w.reduce(0) { $0 + 2 * 9 * 512 * min($1, 1 << 20) } / 8
+        }
         guard spec.name == "cnn-small", let w = spec.channels, w.count == 3, let c = spec.inputShape.first else { return 0 }
         let (a, b, d) = (min(w[0], 1 << 20), min(w[1], 1 << 20), min(w[2], 1 << 20))
         return 9 * (min(c, 1 << 20) * a + a * b + b * d)

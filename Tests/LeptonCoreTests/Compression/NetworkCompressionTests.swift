@@ -157,3 +157,36 @@ final class PrunedWidthGradientTests: XCTestCase {
         for (a, b) in zip(try gradients(true), try gradients(false)) { assertTensorsClose(a, b, "direct vs im2col", accuracy: 1e-4) }
     }
 }
+
+final class ResNetPruningTests: XCTestCase {
+    /// Dead inner filters of every BasicBlock (zero weights, BatchNorm giving 0) contribute
+    /// nothing, so pruning them leaves the outputs as they are; the residual widths stay.
+    func testPruningDeadInnerChannelsOfEveryBlockChangesNoOutput() throws {
+        let net = try NeuralNetwork(ArchitectureSpec(name: "resnet18", inputShape: [1, 8, 8], outputs: 2), seed: 4)
+        for block in net.model.layers.compactMap({ $0 as? ResidualBlock }) {
+            let conv = block.main.layers[0] as! Conv2D, norm = block.main.layers[1] as! BatchNorm
+            var w = conv.weight.value.scalars, beta = norm.bias.value.scalars, mean = norm.runningMean.value.scalars
+            let per = w.count / conv.outChannels
+            for o in stride(from: 1, to: conv.outChannels, by: 2) {
+                for i in 0..<per { w[o * per + i] = 0 }
+                beta[o] = 0
+                mean[o] = 0
+            }
+            conv.weight.value = Tensor(shape: conv.weight.value.shape, scalars: w)
+            norm.bias.value = Tensor(shape: [beta.count], scalars: beta)
+            norm.runningMean.value = Tensor(shape: [mean.count], scalars: mean)
+        }
+        let pruned = try ChannelPruning.prune(net, ratio: 0.5)
+        XCTAssertEqual(pruned.architecture.channels, [32, 32, 64, 64, 128, 128, 256, 256])
+        XCTAssertLessThan(pruned.parameterCount, net.parameterCount * 7 / 10)
+        var rng = SeededGenerator(seed: 1)
+        let x = Tensor(shape: [2, 1, 8, 8], scalars: (0..<128).map { _ in rng.nextNormal() })
+        assertTensorsClose(pruned.predict(x), net.predict(x), "dead inner channels pruned", accuracy: 1e-3)
+        let dir = try TemporaryDirectory("resnet-prune")
+        defer { dir.remove() }
+        try pruned.save(to: dir.file("r.lepton"))
+        let back = try NeuralNetwork.load(from: dir.file("r.lepton")).network
+        XCTAssertEqual(back.architecture.channels, pruned.architecture.channels)
+        XCTAssertEqual(back.predict(x).scalars, pruned.predict(x).scalars)
+    }
+}

@@ -119,7 +119,7 @@ public enum ScanCompression {
                 do {
                     network = try ChannelPruning.prune(model.network, ratio: settings.ratio)
                 } catch let error as QuantizationError {
-                    throw DataError("\(error)", hint: "prune a cnn-small with --structure channels, or any network with --structure unstructured.")
+                    throw DataError("\(error)", hint: "prune a cnn-small or resnet18 with --structure channels, or any network with --structure unstructured.")
                 }
                 if let training, settings.epochs > 0 {
                     try fineTune(network, model: model, data: training, epochs: settings.epochs, seed: settings.seed, threads: settings.threads, teacher: nil,
