@@ -109,3 +109,30 @@ struct CompressBench: ParsableCommand {
         }
     }
 }
+
+/// `lepton-bench prune-speed`: inference throughput of a channel-pruned ResNet-18 (each block's
+/// inner width halved) against the full one, same weights' shapes otherwise, at batch 64 on 2
+/// threads in alternating rounds. Speed does not depend on the weights' values, so both are
+/// seeded initialisations (no data needed); accuracy after fine-tuning is `lepton-scan compress`'s job.
+struct PruneSpeedBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "prune-speed",
+                                                    abstract: "Channel-pruned ResNet-18 against the full one: inference throughput.")
+    @Option(help: "Input size (square).") var size = 28
+    @Option(help: "Share of each block's inner channels removed.") var ratio = 0.5
+    @Option(help: "Batch size.") var batch = 64
+    @Option(help: "Threads.") var threads = 2
+    @Option(help: "Interleaved rounds.") var rounds = 5
+
+    func run() throws {
+        Threading.setCount(threads)
+        let full = try NeuralNetwork(ArchitectureSpec(name: "resnet18", inputShape: [1, size, size], outputs: 2), seed: 1)
+        let pruned = try ChannelPruning.prune(full, ratio: ratio)
+        var rng = SeededGenerator(seed: 2)
+        let x = Tensor(shape: [batch, 1, size, size], scalars: (0..<(batch * size * size)).map { _ in rng.nextNormal() })
+        let r = SpeedMeter.interleavedSpeedup(records: batch, rounds: rounds, minimumSeconds: 0.3,
+                                              a: { _ = full.predict(x) }, b: { _ = pruned.predict(x) })
+        print(String(format: "resnet18 %d×%d, inner widths %@: %.0f images/s vs full %.0f images/s at batch %d on %d threads: %.2f×; parameters %d → %d",
+                     size, size, (pruned.architecture.channels ?? []).map(String.init).joined(separator: "/"), r.throughputB, r.throughputA,
+                     batch, threads, r.speedup, full.parameterCount, pruned.parameterCount))
+    }
+}

@@ -22,5 +22,6 @@ struct LeptonBench: ParsableCommand {
             IsolationForestBench.self,
             CompressBench.self,
             NavigatorBench.self,
+            PruneSpeedBench.self,
         ])
 }
