@@ -39,6 +39,14 @@ public struct CNNRecipe: @unchecked Sendable {  // `initial` is only read
     public var intensity: IntensityNormalization?
     /// Networks trained (seeds `seed`, `seed + 1`, …) whose logits are averaged (``ScanModel/ensemble``).
     public var ensembleSize = 1
+    /// Asked after every epoch (a `tune` budget, SIGINT): true ends training with
+    /// ``TrainingStopped`` instead of a model trained for fewer epochs than asked.
+    public var shouldStop: (@Sendable () -> Bool)?
+}
+
+/// Training ended early because ``CNNRecipe/shouldStop`` said so.
+public struct TrainingStopped: Error, CustomStringConvertible {
+    public var description: String { "stopped before training finished (budget or interrupt)" }
 }
 
 /// What one `lepton-bench cnn` run measured.
@@ -110,13 +118,14 @@ public func trainCNN(_ recipe: CNNRecipe, train: ImageFolder, val: ImageFolder, 
                     format: "epoch %d: train loss %.4f, val AUC %.4f, lr %.2g, %.2f s\n", record.epoch,
                     record.trainLoss, record.metric ?? .nan, record.learningRate, record.seconds).utf8))
             }
-            return true
+            return !(recipe.shouldStop?() ?? false)
         }, augment: recipe.augmentation.map { a in { x, epoch, batch in a.apply(x, epoch: epoch, batch: batch) } })
     func fit(_ optimizer: some Optimizer) throws -> TrainingHistory {
         try network.fit(Trainer(config), optimizer: optimizer, loss: SoftmaxCrossEntropy(), inputs: x, targets: train.targets,
                         sampleWeights: weights, validation: (vx, val.targets), metric: auc, callbacks: callbacks)
     }
     let history = recipe.weightDecay > 0 ? try fit(AdamW(weightDecay: recipe.weightDecay)) : try fit(Adam())
+    if recipe.shouldStop?() ?? false { throw TrainingStopped() }
     let valOut = network.predict(vx)
     var outcome = CNNOutcome(
         network: network, history: history, valAUC: auc.evaluate(valOut, val.targets),

@@ -63,6 +63,9 @@ public final class ScanTuning: @unchecked Sendable {  // used from one thread
     let seed: UInt64
     let cost: CostModel
     let folder: String
+    /// Asked after every training epoch (the command's budget and SIGINT): a base network whose
+    /// training it stops is not measured (its candidates fail with ``TrainingStopped``).
+    public var shouldStop: (@Sendable () -> Bool)?
     /// Trained base models by widths and fidelity; compressions of one base share it.
     public let fits = FitReuse<ScanModel>()
     /// Each candidate's model file (in `folder`) at the highest fidelity it reached.
@@ -92,6 +95,7 @@ public final class ScanTuning: @unchecked Sendable {  // used from one thread
             r.epochs = max(2, Int((Double(recipe.epochs) * fidelity).rounded()))
             r.channels = channels
             r.seed = seed
+            r.shouldStop = shouldStop
             return try ScanTraining.run(train: train, val: val, recipe: r, positive: nil, rule: .youden, seed: seed).model
         }
     }

@@ -33,6 +33,9 @@ struct Tune: ParsableCommand {
         try NavigatorOutput.makeFolder(tune.out)
         try NavigatorOutput.makeFolder(candidatesFolder)
         let tuning = ScanTuning(data: dataset, holdout: holdout, recipe: recipe, seed: common.seed, cost: tune.costModel, folder: candidatesFolder)
+        // The budget and SIGINT also end a base network's training between epochs (an evaluation can take minutes).
+        let deadline = SpeedMeter.now() + tune.budgetMinutes * 60
+        tuning.shouldStop = { StopSignals.requested || SpeedMeter.now() > deadline }
         let counts = tuning.counts
         try TuneRun.run(options: tune, common: common, domain: "imaging", metricName: ScanTuning.metricName,
                         defaultTolerance: ScanTuning.defaultTolerance, names: tuning.candidates.map(\.name), 

@@ -58,6 +58,18 @@ final class ScanNavigatorTests: XCTestCase {
         }
     }
 
+    func testTheBudgetEndsTrainingBetweenEpochs() throws {
+        let train = try synth("train", count: 160, seed: 5)
+        let out = dir.file("short")
+        let started = Date()
+        // 300 epochs a candidate would take minutes; a 2-second budget ends the first one's training.
+        let r = try scan.run(["tune", "--data", train, "--epochs", "300", "--out", out, "--budget-minutes", "0.03", "--json", "-q"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 60)
+        XCTAssertEqual(try r.json()["stopped_early"] as? Bool, true)
+        XCTAssert(FileManager.default.fileExists(atPath: out + "/pareto.json"))
+    }
+
     func testTuneExploresEveryMethodAndHonoursTheSensitivityConstraint() throws {
         let train = try synth("train", count: 160, seed: 4)
         let out = dir.file("tune")
