@@ -63,24 +63,37 @@ public final class DataCache: @unchecked Sendable {  // used from one thread
     /// while the folder is over ``maxBytes``). A cache that cannot be written is skipped, silently:
     /// caching saves time and never changes a result.
     public func contents(key: String, build: () throws -> ModelFileContents) throws -> ModelFileContents {
+        if let cached = lookup(key: key) { return cached }
+        let t0 = SpeedMeter.now()
+        let built = try build()
+        store(key: key, built, buildSeconds: SpeedMeter.now() - t0)
+        return built
+    }
+
+    /// The entry under `key` (a hit), or nil (a miss: absent, damaged or of another key).
+    public func lookup(key: String) -> ModelFileContents? {
         let path = "\(directory)/\(key).lepton"
         let t0 = SpeedMeter.now()
-        if let cached = try? ModelFile.read(path: path, expectedKind: "data-cache"), cached.manifest.extra["key"]?.string == key {
-            hits += 1
-            secondsSaved += max(0, (cached.manifest.extra["buildSeconds"]?.number ?? 0) - (SpeedMeter.now() - t0))
-            utime(path, nil)  // most recently used
-            return cached
+        guard let cached = try? ModelFile.read(path: path, expectedKind: "data-cache"), cached.manifest.extra["key"]?.string == key else {
+            misses += 1
+            return nil
         }
-        misses += 1
-        var built = try build()
+        hits += 1
+        secondsSaved += max(0, (cached.manifest.extra["buildSeconds"]?.number ?? 0) - (SpeedMeter.now() - t0))
+        utime(path, nil)  // most recently used
+        return cached
+    }
+
+    /// Stores `contents` under `key` (what building it took is kept, for the seconds a hit saves).
+    public func store(key: String, _ contents: ModelFileContents, buildSeconds: Double) {
+        var built = contents
         built.manifest.kind = "data-cache"
         built.manifest.extra["key"] = .string(key)
-        built.manifest.extra["buildSeconds"] = .double(SpeedMeter.now() - t0)
+        built.manifest.extra["buildSeconds"] = .double(buildSeconds)
         if (try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)) != nil,
-           (try? ModelFile.write(path: path, manifest: built.manifest, tensors: built.tensors)) != nil {
+           (try? ModelFile.write(path: "\(directory)/\(key).lepton", manifest: built.manifest, tensors: built.tensors)) != nil {
             evict()
         }
-        return built
     }
 
     /// Removes the least recently modified entries until the folder holds at most ``maxBytes``.

@@ -36,12 +36,15 @@ struct Train: ParsableCommand {
         if kind == .gbdt, target == nil || positive == nil { throw ValidationError("--kind gbdt needs --target and --positive. Hint: --target 'Machine failure' --positive 1.") }
     }
 
+    @OptionGroup var caching: CacheOptions
+
     func run() throws {
         let console = Console(options: common)
+        let cache = caching.cache()
         let expressions = try features.map { try FeatureExpression($0) }
         let dropped = (drop ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } + (id.map { [$0] } ?? [])
         let parts = try PartsData.load(path: data, target: target, positive: positive, drop: dropped, derived: expressions,
-                                       threads: common.threads.resolved)
+                                       threads: common.threads.resolved, cache: cache)
         var config = FailureConfig()
         config.kind = kind
         config.seed = common.seed
@@ -54,7 +57,7 @@ struct Train: ParsableCommand {
         let provenance = RunProvenance.current(tool: "lepton-qc", seed: common.seed, dataFile: data)
         try FailureModelFile.write(result.model, to: out, metrics: outcome.metrics, provenance: provenance)
         if let report { try ReportFiles.writeHTML(outcome.report(provenance: Provenance(provenance, modelFile: out)), to: report) }
-        console.result(human: outcome.lines + ["wrote " + ([out] + (report.map { [$0] } ?? [])).joined(separator: " and ")],
-                       summary: [("kind", .string(kind.rawValue)), ("model", .string(out))] + outcome.jsonFields)
+        console.result(human: outcome.lines + [CacheOptions.line(cache)].compactMap { $0 } + ["wrote " + ([out] + (report.map { [$0] } ?? [])).joined(separator: " and ")],
+                       summary: [("kind", .string(kind.rawValue)), ("model", .string(out))] + outcome.jsonFields + [CacheOptions.summary(cache)])
     }
 }

@@ -14,6 +14,7 @@ struct Tune: ParsableCommand {
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var tune: TuneOptions
+    @OptionGroup var caching: CacheOptions
     @Option(help: "The per-part CSV with the outcome column.") var data: String
     @Option(help: "The outcome column.") var target: String
     @Option(help: "The outcome value meaning failure.") var positive: String
@@ -27,8 +28,9 @@ struct Tune: ParsableCommand {
         let derived = try features.map { try FeatureExpression($0) }
         let dropped = (drop ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let threads = common.threads.resolved
-        let data = try PartsData.load(path: data, target: target, positive: positive, drop: dropped, derived: derived, threads: threads)
-        let holdout = try val.map { try PartsData.load(path: $0, target: target, positive: positive, schema: data.schema, threads: threads) }
+        let cache = caching.cache()
+        let data = try PartsData.load(path: data, target: target, positive: positive, drop: dropped, derived: derived, threads: threads, cache: cache)
+        let holdout = try val.map { try PartsData.load(path: $0, target: target, positive: positive, schema: data.schema, threads: threads, cache: cache) }
         var config = FailureConfig()
         config.seed = common.seed
         config.threshold = .falseAlarmRate(falseAlarmRate)
@@ -41,7 +43,8 @@ struct Tune: ParsableCommand {
                         defaultTolerance: FailureTuning.defaultTolerance, names: tuning.candidates.map(\.name), 
                         dataFile: self.data,
                         extraSummary: { [("training_parts", .int(counts.train)), ("choice_parts", .int(counts.choice)), ("holdout_parts", .int(counts.holdout)),
-                                         ("training_cache_hits", .int(tuning.fits.hits)), ("training_seconds_saved", .double(tuning.fits.secondsSaved))] },
+                                         ("training_cache_hits", .int(tuning.fits.hits)), ("training_seconds_saved", .double(tuning.fits.secondsSaved)),
+                                         CacheOptions.summary(cache)] },
                         evaluate: { try tuning.evaluate($0, fidelity: $1) },
                         save: { i, path, _ in try TuneRun.copyCandidate(tuning.files[i], to: path) })
     }

@@ -59,3 +59,40 @@ final class QCNavigatorTests: XCTestCase {
         XCTAssertNoThrow(try FailureModelFile.read(path: "\(out)/chosen.lepton"))
     }
 }
+
+final class PartsDataCacheTests: XCTestCase {
+    func testACachedLogIsTheParsedOneAndAChangedFileIsReadAgain() throws {
+        let dir = try TemporaryDirectory("parts-cache")
+        defer { dir.remove() }
+        let csv = try dir.write("p.csv", "a,b [mm],Type,fail\n1,2,L,0\n3,4.5,H,1\n,7,L,0\n")
+        let cache = DataCache(directory: dir.file("cache"))
+        let derived = [try FeatureExpression(#"s = a + "b [mm]""#)]
+        let plain = try PartsData.load(path: csv, target: "fail", positive: "1", derived: derived)
+        let first = try PartsData.load(path: csv, target: "fail", positive: "1", derived: derived, cache: cache)
+        let second = try PartsData.load(path: csv, target: "fail", positive: "1", derived: derived, cache: cache)
+        XCTAssertEqual([cache.hits, cache.misses], [1, 1])
+        for d in [first, second] {
+            XCTAssertEqual(d.schema.names, plain.schema.names)
+            XCTAssertEqual(d.schema.kinds, plain.schema.kinds)
+            XCTAssertEqual(d.schema.inputs, plain.schema.inputs)
+            XCTAssertEqual(d.schema.derived.map(\.source), plain.schema.derived.map(\.source))
+            XCTAssertEqual(d.labels, plain.labels)
+            XCTAssertEqual(d.rowsRead, plain.rowsRead)
+            XCTAssertEqual(d.nonFiniteDerived, plain.nonFiniteDerived)
+            for (x, y) in zip(d.columns, plain.columns) { XCTAssertEqual(x.map(\.bitPattern), y.map(\.bitPattern)) }
+        }
+        // Another expression is another entry; a changed file is read again.
+        _ = try PartsData.load(path: csv, target: "fail", positive: "1", cache: cache)
+        XCTAssertEqual(cache.misses, 2)
+        Thread.sleep(forTimeInterval: 0.01)
+        _ = try dir.write("p.csv", "a,b [mm],Type,fail\n1,2,L,0\n3,4.5,H,1\n")
+        let changed = try PartsData.load(path: csv, target: "fail", positive: "1", derived: derived, cache: cache)
+        XCTAssertEqual(changed.count, 2)
+        // A file with a rejected row is never cached (the rejects' messages are not kept).
+        let bad = try dir.write("bad.csv", "a,fail\n1,0\n2,1\n\"3\"x,1\n4,0\n")
+        let r1 = try PartsData.load(path: bad, target: "fail", positive: "1", cache: cache)
+        let r2 = try PartsData.load(path: bad, target: "fail", positive: "1", cache: cache)
+        XCTAssertEqual(r1.rejected.count, r2.rejected.count)
+        XCTAssertGreaterThan(r2.rejected.count, 0)
+    }
+}
