@@ -22,12 +22,7 @@ public enum ChannelPruning {
         let convIndices = [0, 3, 6], denseIndex = 9
         let convs = convIndices.map { network.model.layers[$0] as! Conv2D }
         let dense = network.model.layers[denseIndex] as! Dense
-        let kept: [[Int]] = convs.map { conv in
-            let w = conv.weight.value.scalars, per = conv.inChannels * conv.kernelHeight * conv.kernelWidth
-            let norms = (0..<conv.outChannels).map { o in w[(o * per)..<((o + 1) * per)].reduce(Float(0)) { $0 + abs($1) } }
-            let keep = max(1, Int((Double(conv.outChannels) * (1 - ratio)).rounded(.up)))
-            return Array(norms.indices.sorted { norms[$0] != norms[$1] ? norms[$0] > norms[$1] : $0 < $1 }.prefix(keep)).sorted()
-        }
+        let kept = convs.map { keptFilters($0, ratio: ratio) }
         var spec = network.architecture
         spec.channels = kept.map(\.count)
         let pruned = try NeuralNetwork(spec, seed: 0, classNames: network.classNames)
@@ -50,13 +45,7 @@ public enum ChannelPruning {
     static func pruneResNet(_ network: NeuralNetwork, ratio: Double) throws -> NeuralNetwork {
         let blocks = network.model.layers.compactMap { $0 as? ResidualBlock }
         guard blocks.count == 8 else { throw QuantizationError(description: "a resnet18 with \(blocks.count) residual blocks, expected 8") }
-        let kept: [[Int]] = blocks.map { block in
-            let conv = block.main.layers[0] as! Conv2D
-            let w = conv.weight.value.scalars, per = conv.inChannels * conv.kernelHeight * conv.kernelWidth
-            let norms = (0..<conv.outChannels).map { o in w[(o * per)..<((o + 1) * per)].reduce(Float(0)) { $0 + abs($1) } }
-            let keep = max(1, Int((Double(conv.outChannels) * (1 - ratio)).rounded(.up)))
-            return Array(norms.indices.sorted { norms[$0] != norms[$1] ? norms[$0] > norms[$1] : $0 < $1 }.prefix(keep)).sorted()
-        }
+        let kept = blocks.map { keptFilters($0.main.layers[0] as! Conv2D, ratio: ratio) }
         var spec = network.architecture
         spec.channels = kept.map(\.count)
         let pruned = try NeuralNetwork(spec, seed: 0, classNames: network.classNames)
@@ -75,6 +64,14 @@ public enum ChannelPruning {
         }
         return NeuralNetwork(architecture: spec, model: pruned.model, classNames: network.classNames,
                              compression: NetworkCompression(method: .prune, pruning: "channels", ratio: ratio))
+    }
+
+    /// The ⌈(1 − ratio)·O⌉ filters (at least one) of largest L1 norm Σ|W[o]|, in their original order.
+    static func keptFilters(_ conv: Conv2D, ratio: Double) -> [Int] {
+        let w = conv.weight.value.scalars, per = conv.inChannels * conv.kernelHeight * conv.kernelWidth
+        let norms = (0..<conv.outChannels).map { o in w[(o * per)..<((o + 1) * per)].reduce(Float(0)) { $0 + abs($1) } }
+        let keep = max(1, Int((Double(conv.outChannels) * (1 - ratio)).rounded(.up)))
+        return Array(norms.indices.sorted { norms[$0] != norms[$1] ? norms[$0] > norms[$1] : $0 < $1 }.prefix(keep)).sorted()
     }
 
     /// Rows `rows` and columns `columns` of a (R, C, inner…) tensor.

@@ -90,3 +90,18 @@ public func crossValidate(labels: [Double], weights: [Double]? = nil, groups: [S
     return CrossValidationResult(outOfFoldScores: outOfFold, foldValues: values,
                                  mean: values.reduce(0, +) / Double(values.count))
 }
+
+/// The rows of a `tune` run, three disjoint sets: `holdout` every figure is measured on (a
+/// seeded stratified quarter, or none when `holdOut` is false because the caller has its own
+/// held-out data), `choice` the compressions choose their sizes on (a seeded stratified fifth of
+/// the rest) and `fit` the models are fitted on (the other four fifths). Indices into `labels`.
+public func tuningSplit(labels: [Double], holdOut: Bool, seed: UInt64) -> (fit: [Int], choice: [Int], holdout: [Int]) {
+    var rest = Array(labels.indices), holdout: [Int] = []
+    if holdOut {
+        let quarters = stratifiedFolds(labels: labels, folds: 4, seed: seed)
+        rest = labels.indices.filter { quarters[$0] != 0 }
+        holdout = labels.indices.filter { quarters[$0] == 0 }
+    }
+    let fifths = stratifiedFolds(labels: rest.map { labels[$0] }, folds: 5, seed: seed &+ 3)
+    return (rest.indices.filter { fifths[$0] != 0 }.map { rest[$0] }, rest.indices.filter { fifths[$0] == 0 }.map { rest[$0] }, holdout)
+}

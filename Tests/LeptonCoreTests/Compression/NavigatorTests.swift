@@ -125,3 +125,19 @@ final class ConstrainedHalvingTests: XCTestCase {
         XCTAssertEqual(result.finalists, [8], "9 at rung 0, then one of the three promoted before the stop")
     }
 }
+
+final class TuningSplitTests: XCTestCase {
+    func testThreeDisjointSetsCoverTheRowsAndKeepBothClasses() {
+        var rng = SeededGenerator(seed: 6)
+        for n in [20, 101, 1000] {
+            let labels = (0..<n).map { _ in Double(rng.nextInt(below: 4) == 0 ? 1 : 0) } + [1, 0]
+            for holdOut in [true, false] {
+                let s = tuningSplit(labels: labels, holdOut: holdOut, seed: 3)
+                XCTAssertEqual((s.fit + s.choice + s.holdout).sorted(), Array(labels.indices), "\(n) \(holdOut)")
+                XCTAssertEqual(s.holdout.isEmpty, !holdOut)
+                XCTAssert(s.choice.contains { labels[$0] == 1 } && s.choice.contains { labels[$0] == 0 } || n < 50)
+                XCTAssertEqual(tuningSplit(labels: labels, holdOut: holdOut, seed: 3).fit, s.fit, "seeded")
+            }
+        }
+    }
+}

@@ -92,18 +92,8 @@ public final class CreditTuning {
     /// fitted on the other four fifths.
     public init(data: CreditDataset, holdout: CreditDataset?, config: ScorecardConfig, seed: UInt64, cost: CostModel, folder: String,
                 candidates: [CreditTuneCandidate] = CreditTuneCandidate.space) {
-        let rest: CreditDataset
-        if let holdout {
-            (rest, self.holdout) = (data, holdout)
-        } else {
-            let folds = stratifiedFolds(labels: data.labels, folds: 4, seed: seed)
-            rest = data.subset(folds.indices.filter { folds[$0] != 0 })
-            self.holdout = data.subset(folds.indices.filter { folds[$0] == 0 })
-        }
-        // A fifth of the rest chooses the compressions' sizes (tree count, characteristics).
-        let folds = stratifiedFolds(labels: rest.labels, folds: 5, seed: seed &+ 3)
-        training = rest.subset(folds.indices.filter { folds[$0] != 0 })
-        choice = rest.subset(folds.indices.filter { folds[$0] == 0 })
+        let split = tuningSplit(labels: data.labels, holdOut: holdout == nil, seed: seed)
+        (training, choice, self.holdout) = (data.subset(split.fit), data.subset(split.choice), holdout ?? data.subset(split.holdout))
         self.config = config
         self.seed = seed
         self.cost = cost

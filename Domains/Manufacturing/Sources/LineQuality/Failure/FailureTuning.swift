@@ -61,17 +61,8 @@ public final class FailureTuning: @unchecked Sendable {  // used from one thread
     /// chooses the compressions' tree counts and the models are fitted on the other four fifths.
     public init(data: PartsData, holdout: PartsData?, config: FailureConfig, target: String, positive: String, cost: CostModel,
                 folder: String, candidates: [FailureTuneCandidate] = FailureTuneCandidate.space) {
-        let rest: PartsData
-        if let holdout {
-            (rest, self.holdout) = (data, holdout)
-        } else {
-            let folds = stratifiedFolds(labels: data.labels, folds: 4, seed: config.seed)
-            rest = data.subset(folds.indices.filter { folds[$0] != 0 })
-            self.holdout = data.subset(folds.indices.filter { folds[$0] == 0 })
-        }
-        let folds = stratifiedFolds(labels: rest.labels, folds: 5, seed: config.seed &+ 3)
-        train = rest.subset(folds.indices.filter { folds[$0] != 0 })
-        choice = rest.subset(folds.indices.filter { folds[$0] == 0 })
+        let split = tuningSplit(labels: data.labels, holdOut: holdout == nil, seed: config.seed)
+        (train, choice, self.holdout) = (data.subset(split.fit), data.subset(split.choice), holdout ?? data.subset(split.holdout))
         base = config
         self.cost = cost
         self.target = target
