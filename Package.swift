@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 // Lepton: one optimization core, a domain kit, and the domains built from them (ARCHITECTURE.md).
 // Dependency direction: executables → domain libraries → LeptonCore → LeptonIO, and LeptonReport (no
 // dependencies); LeptonCLI (what executables share) → LeptonCore, LeptonIO, LeptonReport. The core knows no domain.
@@ -24,6 +24,11 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Serving (LeptonServe only): Hummingbird 2 without its optional traits (no swift-configuration).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.20.0", traits: []),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
     ],
     targets: [
         // MARK: - C system libraries (a module map and one shim header each)
@@ -59,6 +64,21 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        // The HTTP scoring API every executable's `serve` runs: Hummingbird, service lifecycle,
+        // Prometheus metrics, dynamic batching; domains plug in a decoder, a scorer and an encoder.
+        .target(
+            name: "LeptonServe",
+            dependencies: [
+                "LeptonIO", "LeptonCore", "LeptonCLI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]),
+
         // MARK: - Domains: Credit
         // Credit-risk scoring: optimal binning, WOE scorecards, validation, batch scoring (Domains/Credit/README.md).
         .target(name: "CreditScoring", dependencies: ["LeptonCore", "LeptonIO", "LeptonReport"],
@@ -66,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "lepton-credit",
             dependencies: [
-                "CreditScoring", "LeptonCLI",
+                "CreditScoring", "LeptonCLI", "LeptonServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Domains/Credit/Sources/lepton-credit"),
@@ -78,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "lepton-qc",
             dependencies: [
-                "LineQuality", "LeptonCLI",
+                "LineQuality", "LeptonCLI", "LeptonServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Domains/Manufacturing/Sources/lepton-qc"),
@@ -90,7 +110,7 @@ let package = Package(
         .executableTarget(
             name: "lepton-scan",
             dependencies: [
-                "ScanDiagnosis", "LeptonCLI", "LeptonReport",
+                "ScanDiagnosis", "LeptonCLI", "LeptonReport", "LeptonServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Domains/Imaging/Sources/lepton-scan"),
@@ -122,6 +142,7 @@ let package = Package(
                 "LeptonCLI", "LeptonIO", "LeptonReport", "LeptonTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        .testTarget(name: "LeptonServeTests", dependencies: ["LeptonServe", "LeptonIO", "LeptonCLI", "LeptonTestSupport"]),
         .testTarget(name: "LineQualityTests", dependencies: ["LineQuality", "LeptonCore", "LeptonIO", "LeptonTestSupport"],
                     path: "Domains/Manufacturing/Tests/LineQualityTests", resources: [.copy("Fixtures")]),
         .testTarget(name: "CreditScoringTests", dependencies: ["CreditScoring", "LeptonCore", "LeptonTestSupport"],

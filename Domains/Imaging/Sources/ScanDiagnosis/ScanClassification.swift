@@ -86,8 +86,6 @@ public enum ScanClassification {
         let out = try CSVWriter(path: output), rej = try CSVWriter(path: rejects)
         var summary = Summary()
         do {
-            let positive = model.spec.classNames[model.spec.positiveClass]
-            let negative = model.spec.classNames.enumerated().first { $0.offset != model.spec.positiveClass }?.element ?? "negative"
             try out.writeRow(["path", "probability", "decision", "flag"])
             try rej.writeRow(["path", "reason"])
             if let saliency { try FileManager.default.createDirectory(atPath: saliency, withIntermediateDirectories: true) }
@@ -125,10 +123,8 @@ public enum ScanClassification {
                 if !kept.isEmpty {
                     let probabilities = model.probabilities(Tensor(shape: [kept.count, 1, h, w], scalars: pixels))
                     for (k, (path, p)) in zip(kept, probabilities).enumerated() {
-                        let decision = p >= model.spec.threshold
-                        // Flag: positive, or within 0.05 of the threshold (worth a second look).
-                        let flag = decision ? "positive" : (abs(p - model.spec.threshold) < 0.05 ? "borderline" : "")
-                        if !flag.isEmpty {
+                        let answer = ScanInMemory.Answer(probability: p, model: model)
+                        if !answer.flag.isEmpty {
                             summary.flagged += 1
                             if let saliency {
                                 let image = Array(pixels[(k * w * h)..<((k + 1) * w * h)])
@@ -137,7 +133,7 @@ public enum ScanClassification {
                                                           to: "\(saliency)/\(String(format: "%06d", summary.written))-\(name)-saliency.png")
                             }
                         }
-                        try out.writeRow([path, String(p), decision ? positive : negative, flag])
+                        try out.writeRow([path, String(p), answer.decision, answer.flag])
                         summary.written += 1
                     }
                 }

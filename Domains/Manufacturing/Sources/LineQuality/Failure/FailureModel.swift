@@ -70,6 +70,14 @@ public struct FailureModel: Sendable {
     /// How the trees were compressed (`compress --method trees`); the file then stores them compactly.
     public var compression: TreeCompression? = nil
 
+    /// The log columns scoring reads: the inputs, then the other columns derived features read
+    /// (what a record sent to `serve` must carry).
+    public var readColumns: [String] {
+        var names = spec.schema.inputs.map(\.name)
+        for expression in spec.schema.derived { for name in expression.columns where !names.contains(name) { names.append(name) } }
+        return names
+    }
+
     /// Scores of `features`: failure probability, or anomaly score in (0, 1].
     public func scores(_ features: FeatureColumns, threads: Int = 0) throws -> [Double] {
         if let trees { return trees.predictProbability(features, threads: threads) }

@@ -1,0 +1,287 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import LeptonIO
+import Logging
+import ServiceLifecycle
+import UnixSignals
+import Synchronization
+
+/// The HTTP scoring API every executable's `serve` runs, on Hummingbird.
+///
+/// | Method and path | Key needed | Answer |
+/// |---|---|---|
+/// | `POST /v1/score` | yes | one record's answer, or a list in request order |
+/// | `GET /v1/model` | yes | the model's manifest |
+/// | `POST /v1/admin/reload` | yes | reloads the model file (the old model stays on failure) |
+/// | `GET /healthz` | no | 200 while the process runs |
+/// | `GET /readyz` | no | 200 while serving, 503 while shutting down |
+/// | `GET /metrics` | no | Prometheus text |
+///
+/// Records of concurrent requests are scored together (``DynamicBatcher``). SIGTERM and SIGINT
+/// stop it gracefully (no new connections, in-flight requests finish); SIGHUP reloads the model.
+public final class ScoringServer<Model: ServedModel>: Sendable {
+    public let settings: ServeSettings
+    let load: @Sendable (String) throws -> Model
+    let current: Mutex<Model>
+    let batcher: DynamicBatcher<Model>
+    public let metrics = ServeMetrics()
+    let ready = Atomic<Bool>(false)
+    let logger: Logger
+
+    /// Loads the model at `settings.modelPath` with `load` (which also reloads it).
+    public init(settings: ServeSettings, load: @escaping @Sendable (String) throws -> Model) throws {
+        self.settings = settings
+        self.load = load
+        let model = try load(settings.modelPath)
+        current = Mutex(model)
+        let metrics = self.metrics
+        batcher = DynamicBatcher(settings: settings.batching) { metrics.batchRecords.record(Double($0)) }
+        var logger = Logger(label: "lepton.serve")
+        logger.logLevel = settings.accessLog ? .info : .notice
+        self.logger = logger
+        metrics.serving(kind: model.kind, version: model.version)
+    }
+
+    /// The model answering new requests.
+    public var model: Model { current.withLock { $0 } }
+
+    /// Serves until SIGTERM or SIGINT (or until the calling task is cancelled); `onListening`
+    /// gets the bound port once connections are accepted.
+    public func run(onListening: @escaping @Sendable (Int) -> Void) async throws {
+        let app = Application(
+            responder: ServeResponder(server: self),
+            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(max(30, settings.timeout * 2))))),
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "lepton",
+                                 backlog: 1024, availableConnectionsDelegate: MaximumAvailableConnections(settings.maxConnections)),
+            onServerRunning: { [self] channel in
+                ready.store(true, ordering: .releasing)
+                onListening(channel.localAddress?.port ?? settings.port)
+            },
+            logger: logger)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: app), .init(service: ReloadOnHangup(server: self)), .init(service: ReadinessOnShutdown(server: self))],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        defer { batcher.shutdown() }
+        try await group.run()
+    }
+
+    /// Reloads the model file: the new model answers new requests, in-flight ones finish on the
+    /// old; a file that does not load is refused and the old model kept.
+    @discardableResult
+    public func reload() -> Result<Model, any Error> {
+        do {
+            let model = try load(settings.modelPath)
+            current.withLock { $0 = model }
+            metrics.serving(kind: model.kind, version: model.version)
+            metrics.reload(result: "ok")
+            logger.notice("reloaded the model", metadata: ["model": .string(settings.modelPath), "version": .string(model.version)])
+            return .success(model)
+        } catch {
+            metrics.reload(result: "refused")
+            logger.error("refused to reload the model; the old one stays", metadata: ["model": .string(settings.modelPath), "error": .string("\(error)")])
+            return .failure(error)
+        }
+    }
+
+    // MARK: Requests
+
+    func respond(to request: Request) async -> Response {
+        let started = ContinuousClock.now
+        metrics.inFlight.increment()
+        let path = request.uri.path
+        var records = 0
+        let response: Response
+        if path.hasPrefix("/v1/"), let refusal = authorize(request) {
+            response = refusal
+        } else {
+            switch (request.method, path) {
+            case (.get, "/healthz"): response = Self.json(200, .object([("status", "ok")]))
+            case (.get, "/readyz"):
+                response = ready.load(ordering: .acquiring) ? Self.json(200, .object([("status", "ready")]))
+                    : Self.json(503, ServeError(status: 503, "not ready: starting or shutting down").json)
+            case (.get, "/metrics"):
+                response = Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                                    body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.text())))
+            case (.get, "/v1/model"):
+                let model = self.model
+                response = Self.json(200, .object([("kind", .string(model.kind)), ("version", .string(model.version)),
+                                                   ("manifest", model.manifest)]))
+            case (.post, "/v1/score"):
+                (response, records) = await score(request)
+            case (.post, "/v1/admin/reload"):
+                switch reload() {
+                case let .success(model): response = Self.json(200, .object([("status", "reloaded"), ("version", .string(model.version))]))
+                case let .failure(error):
+                    response = Self.json(422, ServeError(status: 422, "the model file did not load; the old model is still served: \(error)",
+                                                         hint: "fix or replace \(settings.modelPath) and reload again").json)
+                }
+            case (_, "/healthz"), (_, "/readyz"), (_, "/metrics"), (_, "/v1/model"), (_, "/v1/score"), (_, "/v1/admin/reload"):
+                response = Self.json(405, ServeError(status: 405, "\(request.method) is not allowed on \(path)").json)
+            default:
+                response = Self.json(404, ServeError(status: 404, "no such path: \(path)",
+                                                     hint: "POST /v1/score, GET /v1/model, GET /healthz, /readyz or /metrics").json)
+            }
+        }
+        let duration = ContinuousClock.now - started
+        metrics.inFlight.decrement()
+        metrics.request(path: path, status: Int(response.status.code), duration: duration)
+        if settings.accessLog {
+            logger.info("request", metadata: [
+                "method": .string(request.method.rawValue), "path": .string(ServeMetrics.route(path)),
+                "status": .stringConvertible(response.status.code), "records": .stringConvertible(records),
+                "ms": .string(String(format: "%.3f", Double(duration.components.attoseconds) / 1e15 + Double(duration.components.seconds) * 1000)),
+            ])
+        }
+        return response
+    }
+
+    /// 401 without a key, 403 with a wrong one, nil when accepted (or when no key is set).
+    func authorize(_ request: Request) -> Response? {
+        guard let key = settings.apiKey else { return nil }
+        switch key.check(authorization: request.headers[.authorization]) {
+        case .accepted: return nil
+        case .missing:
+            var response = Self.json(401, ServeError(status: 401, "an API key is needed", hint: "send 'Authorization: Bearer KEY'").json)
+            response.headers[.wwwAuthenticate] = "Bearer"
+            return response
+        case .wrong: return Self.json(403, ServeError(status: 403, "the API key is wrong").json)
+        }
+    }
+
+    /// Reads, decodes and scores one request within the time limit; the answer and its record count.
+    func score(_ request: Request) async -> (Response, Int) {
+        let model = self.model
+        let phase = RequestPhase()
+        let timeout = settings.timeout
+        let result: (Response, Int)? = await withTaskGroup(of: (Response, Int)?.self) { group in
+            group.addTask { await self.scoreWithinTask(request, model: model, phase: phase) }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(timeout))
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        if let result { return result }
+        let milliseconds = Int((timeout * 1000).rounded())
+        if !phase.scoring {
+            var response = Self.json(408, ServeError(status: 408, "the request body did not arrive within \(milliseconds) ms").json)
+            response.headers[.connection] = "close"
+            return (response, 0)
+        }
+        return (Self.json(504, ServeError.timedOut(after: milliseconds).json), 0)
+    }
+
+    func scoreWithinTask(_ request: Request, model: Model, phase: RequestPhase) async -> (Response, Int) {
+        let body: [UInt8]
+        switch await readBody(request) {
+        case let .success(bytes): body = bytes
+        case let .failure(error):
+            var response = Self.json(error.status, error.json)
+            if error.status == 413 { response.headers[.connection] = "close" }
+            return (response, 0)
+        }
+        if Task.isCancelled { return (Self.json(408, ServeError(status: 408, "the request body did not arrive in time").json), 0) }
+        phase.scoring = true
+        let contentType = request.headers[.contentType].map { $0.split(separator: ";").first.map { String($0).trimmingCharacters(in: .whitespaces).lowercased() } ?? "" }
+        let decoded: DecodedRequest<Model.Record>
+        do {
+            decoded = try model.decode(ScoreRequestBody(bytes: body, contentType: contentType, limits: settings.limits))
+        } catch {
+            return (Self.json(error.status, error.json), 0)
+        }
+        guard decoded.records.count <= settings.limits.maxRecords else {
+            let error = ServeError(status: 413, "\(decoded.records.count) records in one request; at most \(settings.limits.maxRecords)",
+                                   hint: "split the records over several requests")
+            return (Self.json(413, error.json), 0)
+        }
+        guard let outcomes = await batcher.score(decoded.records, with: model) else {
+            return (Self.json(504, ServeError.timedOut(after: Int(settings.timeout * 1000)).json), 0)
+        }
+        var answers: [JSONValue] = []
+        answers.reserveCapacity(outcomes.count)
+        for (k, outcome) in outcomes.enumerated() {
+            switch outcome {
+            case let .success(answer): answers.append(answer)
+            case var .failure(error):
+                metrics.recordsRefused.increment(by: Int64(outcomes.count))
+                if !decoded.single { error.message = "record \(k + 1): " + error.message }
+                return (Self.json(error.status, error.json), outcomes.count)
+            }
+        }
+        metrics.recordsScored.increment(by: Int64(outcomes.count))
+        return (Self.json(200, decoded.single ? answers[0] : .array(answers)), outcomes.count)
+    }
+
+    /// The body, at most `maxBodyBytes`; an over-long one is drained up to `drainBytes` more and refused (413).
+    func readBody(_ request: Request) async -> Result<[UInt8], ServeError> {
+        let limit = settings.maxBodyBytes
+        let tooLarge = ServeError(status: 413, "the request body is over \(limit) bytes",
+                                  hint: "send fewer records per request, or ask the operator to raise --max-body-bytes")
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit + settings.drainBytes {
+            return .failure(tooLarge)
+        }
+        var bytes: [UInt8] = []
+        var seen = 0
+        do {
+            for try await buffer in request.body {
+                seen += buffer.readableBytes
+                if seen <= limit {
+                    bytes.append(contentsOf: buffer.readableBytesView)
+                } else {
+                    bytes = []
+                    if seen > limit + settings.drainBytes { break }
+                }
+            }
+        } catch {
+            return .failure(ServeError(status: 400, "the request body could not be read: \(error)"))
+        }
+        return seen > limit ? .failure(tooLarge) : .success(bytes)
+    }
+
+    static func json(_ status: Int, _ value: JSONValue) -> Response {
+        Response(status: HTTPResponse.Status(code: status), headers: [.contentType: "application/json"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(string: value.text)))
+    }
+}
+
+/// Whether a request got past reading its body (a time-out then answers 504, not 408).
+final class RequestPhase: Sendable {
+    private let flag = Atomic<Bool>(false)
+    var scoring: Bool {
+        get { flag.load(ordering: .relaxed) }
+        set { flag.store(newValue, ordering: .relaxed) }
+    }
+}
+
+/// Hands every request to the server (one responder: the routes are few and fixed).
+struct ServeResponder<Model: ServedModel>: HTTPResponder {
+    typealias Context = BasicRequestContext
+    let server: ScoringServer<Model>
+
+    func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
+        await server.respond(to: request)
+    }
+}
+
+/// Reloads the model on SIGHUP until shutdown.
+struct ReloadOnHangup<Model: ServedModel>: Service {
+    let server: ScoringServer<Model>
+
+    func run() async throws {
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        for await _ in hangups.cancelOnGracefulShutdown() { server.reload() }
+    }
+}
+
+/// Turns `/readyz` to 503 as soon as a graceful shutdown begins, so load balancers stop sending.
+struct ReadinessOnShutdown<Model: ServedModel>: Service {
+    let server: ScoringServer<Model>
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        server.ready.store(false, ordering: .releasing)
+    }
+}

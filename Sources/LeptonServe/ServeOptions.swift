@@ -1,0 +1,70 @@
+import ArgumentParser
+import LeptonCLI
+
+/// The options of every executable's `serve` command.
+///
+/// `lepton-credit serve --model MODEL [--host 127.0.0.1] [--port 8080] [--api-key-file FILE]
+/// [--max-batch N] [--max-wait-ms T] [--threads auto|N]` (`--threads` is the common option:
+/// the scoring threads).
+public struct ServeOptions: ParsableArguments, Sendable {
+    @Option(help: "The model file to serve (reloaded on SIGHUP or POST /v1/admin/reload).")
+    public var model: String
+
+    @Option(help: "The address to listen on. Anything but a loopback address needs --api-key-file.")
+    public var host = "127.0.0.1"
+
+    @Option(help: "The TCP port (0: any free port, printed when listening).")
+    public var port = 8080
+
+    @Option(help: ArgumentHelp("A file whose first line is the API key clients send as 'Authorization: Bearer KEY' on every /v1/ path.",
+                               valueName: "file"))
+    public var apiKeyFile: String?
+
+    @Option(help: "Most records scored in one batch across concurrent requests.")
+    public var maxBatch: Int?
+
+    @Option(help: "Longest wait, in milliseconds, for a batch to fill (0: score what is queued at once).")
+    public var maxWaitMs: Double?
+
+    @Option(help: "Per-request time limit in milliseconds (reading the body and scoring); 504 past it.")
+    public var timeoutMs = 10_000
+
+    @Option(help: ArgumentHelp("Largest request body in bytes; a larger one is answered 413.", valueName: "bytes"))
+    public var maxBodyBytes: Int?
+
+    @Option(help: "Most records in one request (a JSON array or a list of images).")
+    public var maxRecords = 10_000
+
+    @Option(help: "Most fields in one JSON record.")
+    public var maxFields = 1_000
+
+    @Option(help: "Deepest JSON nesting accepted.")
+    public var maxJSONDepth = 16
+
+    @Option(help: "Most concurrent connections (more wait in the listen backlog).")
+    public var maxConnections = 4_096
+
+    @Flag(inversion: .prefixedNo, help: "Write one structured access-log line per request to standard error.")
+    public var accessLog = true
+
+    public init() {}
+
+    public func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("--port \(port): between 0 and 65535.") }
+        if let maxBatch, maxBatch < 1 { throw ValidationError("--max-batch \(maxBatch): at least 1.") }
+        if let maxWaitMs, !(maxWaitMs >= 0 && maxWaitMs <= 10_000) { throw ValidationError("--max-wait-ms \(maxWaitMs): between 0 and 10000.") }
+        guard timeoutMs >= 1 else { throw ValidationError("--timeout-ms \(timeoutMs): at least 1.") }
+        if let maxBodyBytes, maxBodyBytes < 1 { throw ValidationError("--max-body-bytes \(maxBodyBytes): at least 1.") }
+        guard maxRecords >= 1, maxFields >= 1, maxJSONDepth >= 2, maxConnections >= 1 else {
+            throw ValidationError("--max-records, --max-fields and --max-connections are at least 1, --max-json-depth at least 2.")
+        }
+        if apiKeyFile == nil && !ServeOptions.isLoopback(host) {
+            throw ValidationError("--host \(host) listens beyond this machine, and no --api-key-file was given. Hint: put a long random key in a file (e.g. `openssl rand -hex 32 > key`) and pass --api-key-file key, or keep the default --host 127.0.0.1.")
+        }
+    }
+
+    /// Whether `host` is a loopback address (only this machine can connect).
+    public static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+}

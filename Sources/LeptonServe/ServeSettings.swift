@@ -1,0 +1,54 @@
+import LeptonCLI
+
+/// Everything the scoring server needs to know beyond the model: the address, the limits and
+/// the batching, from ``ServeOptions`` and the domain's defaults.
+public struct ServeSettings: Sendable {
+    public var modelPath: String
+    public var host: String
+    public var port: Int
+    public var apiKey: APIKey?
+    public var batching: BatchingSettings
+    public var limits: RequestLimits
+    public var maxBodyBytes: Int
+    /// Bytes of an over-long body read and discarded before the 413 is answered, so that a
+    /// client still sending reads the status rather than a connection reset.
+    public var drainBytes: Int
+    /// Per-request limit for reading the body and scoring (seconds).
+    public var timeout: Double
+    public var maxConnections: Int
+    public var accessLog: Bool
+
+    /// The domain's defaults where the command line is silent.
+    public struct Defaults: Sendable {
+        public var maxBatch: Int
+        public var maxWaitMs: Double
+        public var maxBodyBytes: Int
+
+        public init(maxBatch: Int, maxWaitMs: Double, maxBodyBytes: Int) {
+            self.maxBatch = maxBatch
+            self.maxWaitMs = maxWaitMs
+            self.maxBodyBytes = maxBodyBytes
+        }
+
+        /// Tabular records: greedy batches (no waiting), 16 MiB bodies.
+        public static let tabular = Defaults(maxBatch: 256, maxWaitMs: 0, maxBodyBytes: 16 << 20)
+        /// Images: batches of up to 64 scans gathered for up to 5 ms, 64 MiB bodies.
+        public static let images = Defaults(maxBatch: 64, maxWaitMs: 5, maxBodyBytes: 64 << 20)
+    }
+
+    public init(options: ServeOptions, threads: Int, defaults: Defaults) throws {
+        modelPath = options.model
+        host = options.host
+        port = options.port
+        apiKey = try options.apiKeyFile.map { try APIKey(file: $0) }
+        batching = .init(maxBatch: options.maxBatch ?? defaults.maxBatch, maxWait: (options.maxWaitMs ?? defaults.maxWaitMs) / 1000,
+                         threads: threads)
+        limits = RequestLimits(maxRecords: options.maxRecords, maxFields: options.maxFields, maxDepth: options.maxJSONDepth)
+        maxBodyBytes = options.maxBodyBytes ?? defaults.maxBodyBytes
+        drainBytes = 128 << 20
+        timeout = Double(options.timeoutMs) / 1000
+        maxConnections = options.maxConnections
+        accessLog = options.accessLog
+    }
+}
+
