@@ -28,6 +28,7 @@ public final class ScoringServer<Model: ServedModel>: Sendable {
     public let metrics = ServeMetrics()
     let ready = Atomic<Bool>(false)
     let logger: Logger
+    let group = Mutex<ServiceGroup?>(nil)
 
     /// Loads the model at `settings.modelPath` with `load` (which also reloads it).
     public init(settings: ServeSettings, load: @escaping @Sendable (String) throws -> Model) throws {
@@ -59,11 +60,17 @@ public final class ScoringServer<Model: ServedModel>: Sendable {
                 onListening(channel.localAddress?.port ?? settings.port)
             },
             logger: logger)
-        let group = ServiceGroup(configuration: .init(
+        let services = ServiceGroup(configuration: .init(
             services: [.init(service: app), .init(service: ReloadOnHangup(server: self)), .init(service: ReadinessOnShutdown(server: self))],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        group.withLock { $0 = services }
         defer { batcher.shutdown() }
-        try await group.run()
+        try await services.run()
+    }
+
+    /// Stops as SIGTERM does: no new connections, in-flight requests finish, then `run` returns.
+    public func shutdown() async {
+        await group.withLock { $0 }?.triggerGracefulShutdown()
     }
 
     /// Reloads the model file: the new model answers new requests, in-flight ones finish on the
