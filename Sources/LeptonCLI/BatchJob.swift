@@ -51,7 +51,7 @@ public struct BatchConfiguration: Sendable {
 
     /// The configuration the command line asked for.
     public init(outputPath: String, options: BatchOptions, batchSize: Int = 1024) {
-        self.init(outputPath: outputPath, rejectsPath: options.rejects, shard: options.shard,
+        self.init(outputPath: outputPath, rejectsPath: options.rejects, shard: options.resolvedShard,
                   maxRejectRate: options.maxRejectRate, batchSize: batchSize)
         minimumPartBytes = options.minPartBytes
     }

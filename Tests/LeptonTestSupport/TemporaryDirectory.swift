@@ -1,7 +1,7 @@
 import Foundation
 
 /// A fresh folder under the system's temporary directory, removed by ``remove()``.
-public struct TemporaryDirectory {
+public struct TemporaryDirectory: Sendable {
     public let path: String
 
     public init(_ label: String = "lepton") throws {

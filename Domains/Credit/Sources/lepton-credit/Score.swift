@@ -27,6 +27,7 @@ struct Score: ParsableCommand {
         let summary = try scoreApplicants(creditModel, input: input, configuration: BatchConfiguration(outputPath: output, options: batch),
                                           reasons: reasons, threads: common.threads.resolved, console: console)
         let seconds = Date().timeIntervalSince(started)
+        try ShardSidecar.write(tool: "lepton-credit", summary: summary, model: model, input: input)
         let unseen = summary.tallies.first { $0.name == "unseen_categories" }?.count ?? 0
         let outside = summary.tallies.first { $0.name == "out_of_range" }?.count ?? 0
         if unseen > 0 || outside > 0 {

@@ -10,6 +10,7 @@ struct Classify: ParsableCommand {
         discussion: LeptonExitCode.helpText)
 
     @OptionGroup var common: CommonOptions
+    @OptionGroup var sharding: ShardOptions
     @Option(help: "The model file.") var model: String
     @Option(help: "A folder of PNG scans, a list file or a CSV manifest with a 'path' column.") var input: String
     @Option(help: "The CSV to write (path, probability, decision, flag).") var output: String
@@ -29,12 +30,24 @@ struct Classify: ParsableCommand {
         MallocArenas.limit(to: 1)
         let started = Date()  // throughput counts finding the files too, as a user waits for it
         let progress = console.progress("classifying", unit: "scans")
-        let s = try ScanClassification.run(model: scanModel, input: input, output: output, rejects: rejects ?? output + ".rejects.csv",
+        let shard = sharding.resolvedShard
+        let s: ScanClassification.Summary
+        if let shard {
+            // A shard: its contiguous run of the listed scans, cut at whole batches (so the merged
+            // shards' probabilities equal an unsharded run's to the bit).
+            let files = try ScanSource.files(input)
+            s = try ScanClassification.run(model: scanModel, files: Array(files[shard.range(of: files.count, alignment: max(1, batchSize))]),
+                                           output: output, rejects: rejects ?? output + ".rejects.csv", threads: common.threads.resolved,
+                                           batchSize: max(1, batchSize), saliency: saliency, saliencyMethod: method) { progress.update(items: $0) }
+        } else {
+            s = try ScanClassification.run(model: scanModel, input: input, output: output, rejects: rejects ?? output + ".rejects.csv",
                                            threads: common.threads.resolved, batchSize: max(1, batchSize), saliency: saliency, saliencyMethod: method) { progress.update(items: $0) }
+        }
         progress.finish()
         let seconds = Date().timeIntervalSince(started)
         let summary = BatchSummary(read: s.read, written: s.written, rejected: s.rejected, outputPath: output,
-                                   rejectsPath: rejects ?? output + ".rejects.csv", shard: nil, maxRejectRate: maxRejectRate)
+                                   rejectsPath: rejects ?? output + ".rejects.csv", shard: shard, maxRejectRate: maxRejectRate)
+        try ShardSidecar.write(tool: "lepton-scan", summary: summary, model: model, input: input)
         try summary.report(to: console, extra: [("flagged", .int(s.flagged)), ("seconds", .double(seconds)),
                                                 ("images_per_second", .double(Double(s.read) / max(seconds, 1e-9)))])
     }

@@ -8,7 +8,7 @@ struct LeptonQC: ParsableCommand {
         commandName: "lepton-qc",
         abstract: "Production-line quality control: control charts and capability, failure and anomaly models, scoring of sensor logs.",
         discussion: LeptonExitCode.helpText,
-        subcommands: [Chart.self, Train.self, Evaluate.self, Score.self, Serve.self, Policy.self, Compress.self, Tune.self, Synth.self, Demo.self])
+        subcommands: [Chart.self, Train.self, Evaluate.self, Score.self, MergeCommand.self, Serve.self, Policy.self, Compress.self, Tune.self, Synth.self, Demo.self])
 
     static func main() { mainWithLeptonExitCodes() }
 }

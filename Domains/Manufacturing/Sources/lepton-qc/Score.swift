@@ -31,6 +31,7 @@ struct Score: ParsableCommand {
             try AlertWorker(model: failureModel, header: reader.columns, path: input)
         }
         let seconds = Date().timeIntervalSince(started)
+        try ShardSidecar.write(tool: "lepton-qc", summary: summary, model: model, input: input)
         try summary.report(to: console, extra: [("seconds", .double(seconds)), ("rows_per_second", .double(Double(summary.read) / max(seconds, 1e-9)))])
     }
 
