@@ -5,7 +5,7 @@ LEPTON_DATASETS ?= ../shared/datasets
 export LEPTON_DATASETS
 # Release builds for benchmarks and demos; tests run in debug.
 RELEASE_FLAGS := -c release
-APT_PACKAGES := pkgconf libpng-dev libcsv-dev libopenblas-dev python3
+APT_PACKAGES := pkgconf libpng-dev libcsv-dev libopenblas-dev python3 nginx wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 VENV := Benchmarks/peers/.venv
 
