@@ -1,6 +1,6 @@
 """`make bench`: Lepton and its peers side by side, in one run, with ratios.
 
-Usage: run_all.py LEPTON_BENCH_BINARY [--only csv,png,logistic,gbdt,credit,qc,cnn,resnet,scan,gemm,compress,navigator] [--datasets DIR]
+Usage: run_all.py LEPTON_BENCH_BINARY [--only csv,png,logistic,gbdt,credit,qc,cnn,resnet,scan,gemm,compress,navigator,serve] [--datasets DIR]
 
 Each benchmark runs ours and the peer alternately (ours, peer, ours, peer) and keeps each
 one's best, so that load from other work on a shared machine hits both alike. The table it
@@ -447,9 +447,16 @@ def bench_navigator(binary, args):
                   f"worst {r['worst_auc_gap']:.4f}", r["mean_auc_gap"], f"{r['mean_auc_gap']:.4f}", 0.005, at_most=True)
 
 
+def bench_serve_all(binary, args):
+    """`lepton-credit serve` and `lepton-scan serve` under wrk (Benchmarks/serve_bench.py)."""
+    import serve_bench
+    serve_bench.bench_serve(binary, args, PYTHON, report_figure)
+
+
 BENCHMARKS = {"csv": bench_csv, "png": bench_png, "logistic": bench_logistic, "gbdt": bench_gbdt,
               "credit": bench_credit, "qc": bench_qc, "cnn": bench_cnn, "resnet": bench_resnet, "scan": bench_scan,
-              "gemm": bench_gemm, "compress": bench_compress, "navigator": bench_navigator}
+              "gemm": bench_gemm, "compress": bench_compress, "navigator": bench_navigator,
+              "serve": bench_serve_all}
 
 
 def main():
