@@ -13,7 +13,8 @@ import subprocess
 import sys
 
 TARGETS = ["csv-libcsv", "csv-fast-vs-libcsv", "csv-numeric-parts-vs-one", "csv-tabular-parts-vs-one",
-           "batch-parts-vs-one", "png-decode", "model-file", "credit-schema-json", "qc-expression"]
+           "batch-parts-vs-one", "png-decode", "model-file", "credit-schema-json", "qc-expression",
+           "serve-json-request"]
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 

@@ -43,4 +43,24 @@ enum FuzzFormats {
             _ = values.withUnsafeBufferPointer { compiled.evaluate($0) }
         }
     }
+
+    /// A serving request body (``JSONDocument``, what `serve` parses first): never traps, and
+    /// whatever parses, written back as JSON, parses to the same document.
+    static func jsonRequest(_ bytes: [UInt8]) {
+        guard let document = try? JSONDocument.parse(bytes, limits: .init(maxDepth: 16, maxMembers: 1_000)) else { return }
+        guard let again = try? JSONDocument.parse(Array(written(document).utf8), limits: .init(maxDepth: 16, maxMembers: 1_000)), again == document else {
+            disagree("a JSON request body does not survive being written back: \(String(decoding: bytes.prefix(200), as: UTF8.self))")
+        }
+    }
+
+    static func written(_ document: JSONDocument) -> String {
+        switch document {
+        case let .object(members): return "{" + members.map { JSONValue.quoted($0.0) + ":" + written($0.1) }.joined(separator: ",") + "}"
+        case let .array(items): return "[" + items.map(written).joined(separator: ",") + "]"
+        case let .string(s): return JSONValue.quoted(s)
+        case let .number(n): return n
+        case let .bool(b): return b ? "true" : "false"
+        case .null: return "null"
+        }
+    }
 }

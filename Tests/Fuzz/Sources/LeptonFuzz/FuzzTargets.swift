@@ -26,6 +26,8 @@ enum FuzzTarget: String, CaseIterable {
     case creditSchemaJSON = "credit-schema-json"
     /// The QC feature-expression language: parse, compile, evaluate.
     case qcExpression = "qc-expression"
+    /// A `serve` request body: the JSON parser with depth and member limits, round-tripped.
+    case serveJSONRequest = "serve-json-request"
 
     func run(_ bytes: [UInt8]) {
         switch self {
@@ -38,6 +40,7 @@ enum FuzzTarget: String, CaseIterable {
         case .modelFile: FuzzFormats.modelFile(bytes)
         case .creditSchemaJSON: FuzzFormats.creditSchema(bytes)
         case .qcExpression: FuzzFormats.expression(bytes)
+        case .serveJSONRequest: FuzzFormats.jsonRequest(bytes)
         }
     }
 }
