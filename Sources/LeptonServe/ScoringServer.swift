@@ -20,21 +20,22 @@ import Synchronization
 ///
 /// Records of concurrent requests are scored together (``DynamicBatcher``). SIGTERM and SIGINT
 /// stop it gracefully (no new connections, in-flight requests finish); SIGHUP reloads the model.
-public final class ScoringServer<Model: ServedModel>: Sendable {
+public final class ScoringServer: Sendable {
     public let settings: ServeSettings
-    let load: @Sendable (String) throws -> Model
-    let current: Mutex<Model>
-    let batcher: DynamicBatcher<Model>
+    let load: @Sendable (String) throws -> AnyServedModel
+    let current: Mutex<AnyServedModel>
+    let batcher: DynamicBatcher
     public let metrics = ServeMetrics()
     let ready = Atomic<Bool>(false)
     let logger: Logger
     let group = Mutex<ServiceGroup?>(nil)
+    let timeouts = RequestTimeouts()
 
     /// Loads the model at `settings.modelPath` with `load` (which also reloads it).
-    public init(settings: ServeSettings, load: @escaping @Sendable (String) throws -> Model) throws {
+    public init<Model: ServedModel>(settings: ServeSettings, load: @escaping @Sendable (String) throws -> Model) throws {
         self.settings = settings
-        self.load = load
-        let model = try load(settings.modelPath)
+        self.load = { AnyServedModel(try load($0)) }
+        let model = try self.load(settings.modelPath)
         current = Mutex(model)
         let metrics = self.metrics
         batcher = DynamicBatcher(settings: settings.batching) { metrics.batchRecords.record(Double($0)) }
@@ -45,7 +46,7 @@ public final class ScoringServer<Model: ServedModel>: Sendable {
     }
 
     /// The model answering new requests.
-    public var model: Model { current.withLock { $0 } }
+    public var model: AnyServedModel { current.withLock { $0 } }
 
     /// Serves until SIGTERM or SIGINT (or until the calling task is cancelled); `onListening`
     /// gets the bound port once connections are accepted.
@@ -64,7 +65,10 @@ public final class ScoringServer<Model: ServedModel>: Sendable {
             services: [.init(service: app), .init(service: ReloadOnHangup(server: self)), .init(service: ReadinessOnShutdown(server: self))],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         group.withLock { $0 = services }
-        defer { batcher.shutdown() }
+        defer {
+            batcher.shutdown()
+            timeouts.stop()
+        }
         try await services.run()
     }
 
@@ -76,7 +80,7 @@ public final class ScoringServer<Model: ServedModel>: Sendable {
     /// Reloads the model file: the new model answers new requests, in-flight ones finish on the
     /// old; a file that does not load is refused and the old model kept.
     @discardableResult
-    public func reload() -> Result<Model, any Error> {
+    public func reload() -> Result<AnyServedModel, any Error> {
         do {
             let model = try load(settings.modelPath)
             current.withLock { $0 = model }
@@ -160,40 +164,37 @@ public final class ScoringServer<Model: ServedModel>: Sendable {
     func score(_ request: Request) async -> (Response, Int) {
         let model = self.model
         let phase = RequestPhase()
-        let timeout = settings.timeout
-        let result: (Response, Int)? = await withTaskGroup(of: (Response, Int)?.self) { group in
-            group.addTask { await self.scoreWithinTask(request, model: model, phase: phase) }
-            group.addTask {
-                try? await Task.sleep(for: .seconds(timeout))
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
+        var timedOut = false
+        let result = await timeouts.within(settings.timeout) { deadline in
+            let answer = await scoreWithinTask(request, model: model, phase: phase, deadline: deadline)
+            timedOut = deadline.hasExpired
+            return answer
         }
-        if let result { return result }
-        let milliseconds = Int((timeout * 1000).rounded())
-        if !phase.scoring {
-            var response = Self.json(408, ServeError(status: 408, "the request body did not arrive within \(milliseconds) ms").json)
-            response.headers[.connection] = "close"
-            return (response, 0)
-        }
-        return (Self.json(504, ServeError.timedOut(after: milliseconds).json), 0)
+        guard timedOut else { return result }
+        let milliseconds = Int((settings.timeout * 1000).rounded())
+        var response = phase.scoring ? Self.json(504, ServeError.timedOut(after: milliseconds).json)
+            : Self.json(408, ServeError(status: 408, "the request body did not arrive within \(milliseconds) ms").json)
+        response.headers[.connection] = "close"
+        return (response, 0)
     }
 
-    func scoreWithinTask(_ request: Request, model: Model, phase: RequestPhase) async -> (Response, Int) {
+    func scoreWithinTask(_ request: Request, model: AnyServedModel, phase: RequestPhase, deadline: RequestDeadline) async -> (Response, Int) {
+        batcher.arrivalStarted()
+        var arrived = false
+        defer { if !arrived { batcher.arrivalEnded() } }
         let body: [UInt8]
-        switch await readBody(request) {
+        // Read in a child task, which the deadline can cancel without touching the connection's.
+        async let reading = readBodyInterruptibly(request, deadline: deadline)
+        switch await reading {
         case let .success(bytes): body = bytes
         case let .failure(error):
             var response = Self.json(error.status, error.json)
             if error.status == 413 { response.headers[.connection] = "close" }
             return (response, 0)
         }
-        if Task.isCancelled { return (Self.json(408, ServeError(status: 408, "the request body did not arrive in time").json), 0) }
         phase.scoring = true
         let contentType = request.headers[.contentType].map { $0.split(separator: ";").first.map { String($0).trimmingCharacters(in: .whitespaces).lowercased() } ?? "" }
-        let decoded: DecodedRequest<Model.Record>
+        let decoded: (records: [any Sendable], single: Bool)
         do {
             decoded = try model.decode(ScoreRequestBody(bytes: body, contentType: contentType, limits: settings.limits))
         } catch {
@@ -204,7 +205,8 @@ public final class ScoringServer<Model: ServedModel>: Sendable {
                                    hint: "split the records over several requests")
             return (Self.json(413, error.json), 0)
         }
-        guard let outcomes = await batcher.score(decoded.records, with: model) else {
+        arrived = true
+        guard let outcomes = await batcher.score(decoded.records, with: model, deadline: deadline, endsArrival: true) else {
             return (Self.json(504, ServeError.timedOut(after: Int(settings.timeout * 1000)).json), 0)
         }
         var answers: [JSONValue] = []
@@ -220,6 +222,12 @@ public final class ScoringServer<Model: ServedModel>: Sendable {
         }
         metrics.recordsScored.increment(by: Int64(outcomes.count))
         return (Self.json(200, decoded.single ? answers[0] : .array(answers)), outcomes.count)
+    }
+
+    /// ``readBody(_:)`` in the calling (child) task, cancelled if the deadline passes.
+    func readBodyInterruptibly(_ request: Request, deadline: RequestDeadline) async -> Result<[UInt8], ServeError> {
+        let child = withUnsafeCurrentTask { CancellableTask(task: $0!) }
+        return await deadline.interruptible({ child.cancel() }) { await readBody(request) }
     }
 
     /// The body, at most `maxBodyBytes`; an over-long one is drained up to `drainBytes` more and refused (413).
@@ -264,9 +272,9 @@ final class RequestPhase: Sendable {
 }
 
 /// Hands every request to the server (one responder: the routes are few and fixed).
-struct ServeResponder<Model: ServedModel>: HTTPResponder {
+struct ServeResponder: HTTPResponder {
     typealias Context = BasicRequestContext
-    let server: ScoringServer<Model>
+    let server: ScoringServer
 
     func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
         await server.respond(to: request)
@@ -274,8 +282,8 @@ struct ServeResponder<Model: ServedModel>: HTTPResponder {
 }
 
 /// Reloads the model on SIGHUP until shutdown.
-struct ReloadOnHangup<Model: ServedModel>: Service {
-    let server: ScoringServer<Model>
+struct ReloadOnHangup: Service {
+    let server: ScoringServer
 
     func run() async throws {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
@@ -284,8 +292,8 @@ struct ReloadOnHangup<Model: ServedModel>: Service {
 }
 
 /// Turns `/readyz` to 503 as soon as a graceful shutdown begins, so load balancers stop sending.
-struct ReadinessOnShutdown<Model: ServedModel>: Service {
-    let server: ScoringServer<Model>
+struct ReadinessOnShutdown: Service {
+    let server: ScoringServer
 
     func run() async throws {
         try? await gracefulShutdown()

@@ -11,7 +11,11 @@ import Synchronization
 /// is a missing value. Fields the model does not read are ignored. A field the model reads
 /// that is absent, an object or array where a value belongs, or text where a number belongs
 /// is refused with 400 naming the field.
-public final class TabularServedModel<Worker: BatchWorker>: ServedModel {
+public final class TabularServedModel: ServedModel {
+    /// The domain's worker, behind an existential: a generic model class would look its
+    /// metadata up at run time on every call, a measurable share of a cheap model's request.
+    public typealias Worker = any BatchWorker
+
     /// One record's fields in header order, and its position in its request (1-based).
     public struct Record: Sendable {
         var fields: [String]

@@ -103,7 +103,7 @@ final class ScoringServerTests: XCTestCase {
     func testAnOverLongBodyIsAnswered413AndTheClientReadsIt() throws {
         let h = try ServeHarness(arguments: ["--max-body-bytes", "1000000"])
         defer { h.stop() }
-        let big = [UInt8](repeating: UInt8(ascii: "7"), count: 20_000_000)
+        let big = [UInt8](repeating: UInt8(ascii: "7"), count: 100_000_000)  // 100 MB
         let answer = try HTTPTestClient.send(port: h.port, method: "POST", path: "/v1/score", headers: ["Content-Type": "application/json"], body: big)
         XCTAssertEqual(answer.status, 413, answer.text)
         XCTAssertEqual(try h.metric(#"lepton_requests_total{path="/v1/score",status="413"}"#), 1)

@@ -32,7 +32,7 @@ struct SumWorker: BatchWorker {
 }
 
 /// A served toy model; `delay` makes scoring slow (for time-limit tests).
-typealias SumModel = TabularServedModel<SumWorker>
+typealias SumModel = TabularServedModel
 
 func makeSumModel(version: String, delay: Double = 0) throws -> SumModel {
     try SumModel(requiredColumns: ["x", "y"], idColumn: "id", numericOutputs: ["sum"], manifest: .object([("kind", "sum")]),
@@ -48,7 +48,7 @@ func makeSumModel(version: String, delay: Double = 0) throws -> SumModel {
 /// A scoring server on a free loopback port, run in-process for one test. The test talks to it
 /// from its own thread with blocking sockets (never from the cooperative pool the server runs on).
 final class ServeHarness: @unchecked Sendable {
-    let server: ScoringServer<SumModel>
+    let server: ScoringServer
     let port: Int
     let folder: TemporaryDirectory
     let modelPath: String

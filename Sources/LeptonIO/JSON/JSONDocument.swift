@@ -211,11 +211,18 @@ struct JSONDocumentParser {
     mutating func parseString() throws(JSONDocument.ParseError) -> String {
         position += 1
         var out: [UInt8] = []
+        var escaped = false
         var runStart = position
         while true {
             guard position < bytes.count else { throw failure(.malformed, "the JSON text ends inside a string") }
             let b = bytes[position]
             if b == UInt8(ascii: "\"") {
+                if !escaped {  // the usual string: no escapes, validated in place
+                    let text = String(validating: bytes[runStart..<position], as: UTF8.self)
+                    guard let text else { throw failure(.malformed, "a string that is not valid UTF-8") }
+                    position += 1
+                    return text
+                }
                 out.append(contentsOf: bytes[runStart..<position])
                 position += 1
                 break
@@ -226,6 +233,7 @@ struct JSONDocumentParser {
                 continue
             }
             out.append(contentsOf: bytes[runStart..<position])
+            escaped = true
             position += 1
             guard position < bytes.count else { throw failure(.malformed, "the JSON text ends inside an escape") }
             let e = bytes[position]

@@ -110,4 +110,41 @@ final class BatchFaultTests: XCTestCase {
         XCTAssertEqual(missingFolder.status, 1)
         XCTAssertTrue(missingFolder.err.contains("a.csv") && missingFolder.err.contains("Hint:"), missingFolder.err)
     }
+
+    /// An output folder nobody may write to: a clear message naming the output, exit 1, and
+    /// nothing left behind. As root (permissions do not stop root) the folder is a read-only
+    /// tmpfs mount; the test is skipped, saying why, where neither works.
+    func testReadOnlyOutputFolderGivesAClearMessage() throws {
+        let (model, log) = try prepare(rows: 500)
+        let folder = dir.file("read-only")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var mounted = false
+        if getuid() == 0 {
+            let mount = Process()
+            mount.executableURL = URL(fileURLWithPath: "/bin/mount")
+            mount.arguments = ["-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", folder]
+            mount.standardError = FileHandle.nullDevice
+            try mount.run()
+            mount.waitUntilExit()
+            mounted = mount.terminationStatus == 0
+            try XCTSkipUnless(mounted, "running as root and cannot mount a read-only tmpfs: no folder is read-only to root here")
+        } else {
+            XCTAssertEqual(chmod(folder, 0o555), 0)
+        }
+        defer {
+            if mounted {
+                let umount = Process()
+                umount.executableURL = URL(fileURLWithPath: "/bin/umount")
+                umount.arguments = [folder]
+                try? umount.run()
+                umount.waitUntilExit()
+            } else {
+                chmod(folder, 0o755)
+            }
+        }
+        let r = try qc.run(["score", "--model", model, "--input", log, "--output", folder + "/alerts.csv", "--quiet"])
+        XCTAssertEqual(r.status, 1, r.err)
+        XCTAssertTrue(r.err.contains("alerts.csv") && r.err.contains("Hint:"), r.err)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder), [])
+    }
 }
