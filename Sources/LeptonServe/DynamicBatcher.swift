@@ -66,14 +66,24 @@ public final class DynamicBatcher: @unchecked Sendable {
 
     /// The one-time hand-over of a request's outcomes to its waiting task: delivered by its
     /// batch or by cancellation, whichever comes first, before or after the task suspends.
-    final class Completion: Sendable {
+    final class Completion: @unchecked Sendable {  // `state` only under `lock`
         enum State {
             case waiting
             case suspended(CheckedContinuation<[Outcome]?, Never>)
             case delivered([Outcome]?)
             case finished
         }
-        private let state = Mutex<State>(.waiting)
+        private let lock = Lock()
+        private var _state = State.waiting
+        private var state: StateAccess { StateAccess(completion: self) }
+
+        /// `withLock` over the state, shaped like `Mutex`'s.
+        struct StateAccess {
+            let completion: Completion
+            func withLock<T>(_ body: (inout State) -> T) -> T {
+                completion.lock.withLock { body(&completion._state) }
+            }
+        }
 
         /// Whether nothing was delivered yet (a cancelled request is skipped).
         var isPending: Bool {

@@ -23,12 +23,12 @@ import Synchronization
 public final class ScoringServer: Sendable {
     public let settings: ServeSettings
     let load: @Sendable (String) throws -> AnyServedModel
-    let current: Mutex<AnyServedModel>
+    let current: Protected<AnyServedModel>
     let batcher: DynamicBatcher
     public let metrics = ServeMetrics()
     let ready = Atomic<Bool>(false)
     let logger: Logger
-    let group = Mutex<ServiceGroup?>(nil)
+    let group = Protected<ServiceGroup?>(nil)
     let timeouts = RequestTimeouts()
 
     /// Loads the model at `settings.modelPath` with `load` (which also reloads it).
@@ -36,7 +36,7 @@ public final class ScoringServer: Sendable {
         self.settings = settings
         self.load = { AnyServedModel(try load($0)) }
         let model = try self.load(settings.modelPath)
-        current = Mutex(model)
+        current = Protected(model)
         let metrics = self.metrics
         batcher = DynamicBatcher(settings: settings.batching) { metrics.batchRecords.record(Double($0)) }
         var logger = Logger(label: "lepton.serve")

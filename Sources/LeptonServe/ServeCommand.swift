@@ -2,7 +2,6 @@ import Dispatch
 import Foundation
 import LeptonCLI
 import LeptonIO
-import Synchronization
 
 /// What every executable's `serve` command does once its options are parsed: build the
 /// settings, load the model through the domain's `load`, print where it listens, and serve
@@ -16,7 +15,7 @@ public enum ServeCommand {
         let server = try ScoringServer(settings: settings, load: load)
         let json = common.json, quiet = common.quiet
         let finished = DispatchSemaphore(value: 0)
-        let failure = Mutex<(any Error)?>(nil)
+        let failure = Protected<(any Error)?>(nil)
         Task {
             do {
                 try await server.run { port in

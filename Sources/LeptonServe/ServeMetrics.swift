@@ -1,5 +1,5 @@
+import LeptonIO
 import Prometheus
-import Synchronization
 
 /// What `GET /metrics` reports, in Prometheus text format: requests by path and status, a
 /// latency histogram per path, batch sizes, records scored and refused, reloads, the model version.
@@ -12,11 +12,11 @@ public final class ServeMetrics: Sendable {
     let recordsScored: Counter
     let recordsRefused: Counter
     let inFlight: Gauge
-    private let modelInfo = Mutex<Gauge?>(nil)
+    private let modelInfo = Protected<Gauge?>(nil)
     /// The counters and histograms already made, by route and status (the registry's own
     /// lookup builds label arrays per call).
-    private let requestCounters = Mutex<[String: Counter]>([:])
-    private let latencyHistograms = Mutex<[String: DurationHistogram]>([:])
+    private let requestCounters = Protected<[String: Counter]>([:])
+    private let latencyHistograms = Protected<[String: DurationHistogram]>([:])
     /// The routes labelled by name.
     static let routes: Set<String> = ["/v1/score", "/v1/model", "/v1/admin/reload", "/healthz", "/readyz", "/metrics"]
     static let latencyBuckets: [Duration] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]

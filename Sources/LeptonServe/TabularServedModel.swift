@@ -1,5 +1,4 @@
 import LeptonIO
-import Synchronization
 
 /// A served model for tabular records (credit applicants, production-line readings): a JSON
 /// object per record, field names as in the training CSV, scored by the domain's own
@@ -39,7 +38,7 @@ public final class TabularServedModel: ServedModel {
         let header: [String]
         let outputColumns: [String]
         let makeWorker: @Sendable ([String]) throws -> Worker
-        let idle = Mutex<[WorkerSlot]>([])
+        let idle = Protected<[WorkerSlot]>([])
 
         init(header: [String], outputColumns: [String], makeWorker: @escaping @Sendable ([String]) throws -> Worker) {
             self.header = header

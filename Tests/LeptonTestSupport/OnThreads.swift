@@ -1,9 +1,9 @@
 import Foundation
-import Synchronization
+import LeptonIO
 
 /// `body(k)` for k in 0..<n, each on its own thread (all at once), results in order.
 public func onThreads<T: Sendable>(_ n: Int, _ body: @escaping @Sendable (Int) -> T) -> [T] {
-    let results = Mutex<[T?]>(Array(repeating: nil, count: n))
+    let results = Protected<[T?]>(Array(repeating: nil, count: n))
     let group = DispatchGroup()
     for k in 0..<n {
         group.enter()

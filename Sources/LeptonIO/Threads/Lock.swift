@@ -28,3 +28,18 @@ public final class Lock: @unchecked Sendable {
         return try body()
     }
 }
+
+/// A value behind a ``Lock``: `Synchronization.Mutex` for state that sanitizer runs must check
+/// (ThreadSanitizer sees this lock, not `Mutex`'s, in this toolchain on Linux).
+public final class Protected<Value>: @unchecked Sendable {
+    @usableFromInline let lock = Lock()
+    @usableFromInline var value: Value
+
+    public init(_ value: Value) { self.value = value }
+
+    /// Runs `body` on the value, holding the lock.
+    @inlinable
+    public func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
+        try lock.withLock { try body(&value) }
+    }
+}
