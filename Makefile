@@ -9,7 +9,7 @@ APT_PACKAGES := pkgconf libpng-dev libcsv-dev libopenblas-dev python3 nginx wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 VENV := Benchmarks/peers/.venv
 
-.PHONY: deps build test eval bench demo clean peers peers-imaging fuzz fuzz-build sanitize
+.PHONY: deps build test eval bench demo clean peers peers-imaging fuzz fuzz-build sanitize notebooks notebooks-check notebooks-venv notebooks-screenshots
 
 ## deps: install the C libraries (apt) when any is missing
 deps:
@@ -85,6 +85,31 @@ sanitize: deps
 
 clean:
 	rm -rf .build
+
+## notebooks: run every teaching notebook (notebooks-exported/sources/*.md) for real with the release
+## executables and export NAME.ipynb and NAME.html into notebooks-exported/ (see its README)
+NB_VENV := .build/notebooks-venv
+NB_RUN = $(NB_VENV)/bin/python notebooks-exported/build_notebooks.py --bin "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)"
+notebooks-venv:
+	@[ -x $(NB_VENV)/bin/python ] || python3 -m venv $(NB_VENV)
+	@$(NB_VENV)/bin/pip install -q --disable-pip-version-check nbformat nbconvert jupytext
+notebooks: deps notebooks-venv
+	$(SWIFT) build $(RELEASE_FLAGS)
+	$(NB_RUN)
+## notebooks-check: re-run every notebook and compare with the exported ones (timing lines ignored);
+## validate each .ipynb (nbformat) and convert it (nbconvert) — what CI runs
+notebooks-check: deps notebooks-venv
+	$(SWIFT) build $(RELEASE_FLAGS)
+	$(NB_RUN) --check
+## notebooks-screenshots: each exported notebook's HTML rendered by headless Chromium to a PNG, to look at
+notebooks-screenshots:
+	@command -v chromium >/dev/null || { echo "make notebooks-screenshots: installing chromium"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium; }
+	@mkdir -p .build/notebook-screenshots
+	@for f in notebooks-exported/*.html; do n=$$(basename $$f .html); \
+	  chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1100,9000 \
+	    --screenshot="$(CURDIR)/.build/notebook-screenshots/$$n.png" "file://$(CURDIR)/$$f" 2>/dev/null; \
+	  echo ".build/notebook-screenshots/$$n.png"; done
 
 ## report-screenshots: the three sample reports (seeded synthetic data) as HTML, Markdown + SVG figures and
 ## headless-Chromium PNG screenshots in .build/report-samples, to look at

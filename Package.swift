@@ -120,7 +120,7 @@ let package = Package(
         .executableTarget(
             name: "lepton-bench",
             dependencies: [
-                "LeptonIO", "LeptonCore", "CreditScoring", "LineQuality", "ScanDiagnosis", "COpenBLAS",
+                "LeptonIO", "LeptonCore", "LeptonReport", "CreditScoring", "LineQuality", "ScanDiagnosis", "COpenBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/Sources/lepton-bench"),

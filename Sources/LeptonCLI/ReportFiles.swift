@@ -9,6 +9,13 @@ import Darwin
 
 /// Writes reports to disk atomically: each file appears under its final name only when complete.
 public enum ReportFiles {
+    /// Writes the report as Markdown with SVG figures beside it when `path` ends in `.md`
+    /// (``writeMarkdown(_:to:)``: reviewable in a diff, embeddable in a notebook), otherwise as
+    /// one self-contained HTML file. What every `--report FILE` option calls.
+    public static func write(_ report: Report, to path: String) throws {
+        if path.lowercased().hasSuffix(".md") { try writeMarkdown(report, to: path) } else { try writeHTML(report, to: path) }
+    }
+
     /// Writes the report as one self-contained HTML file.
     public static func writeHTML(_ report: Report, to path: String) throws {
         try AtomicFile.write(text: report.html(), to: path)

@@ -7,6 +7,7 @@ struct LeptonBench: ParsableCommand {
         abstract: "Benchmarks Lepton against its peers; figures go to Benchmarks/README.md.",
         subcommands: [
             CNNCommand.self,
+            OptimizersCommand.self,
             CNNSpeedBench.self,
             GEMMBench.self,
             ConvLayersBench.self,

@@ -70,6 +70,7 @@ public enum NavigatorOutput {
         let r = report(result, descriptions: descriptions, metricName: metricName, domain: domain, constraints: constraints,
                        tolerance: tolerance, cost: cost, provenance: provenance)
         try ReportFiles.writeHTML(r, to: "\(dir)/report.html")
+        try ReportFiles.writeMarkdown(r, to: "\(dir)/report.md")  // the same, with its charts as SVG files in report-figures/
         return ["\(dir)/pareto.csv", "\(dir)/pareto.json", "\(dir)/report.html"]
     }
 

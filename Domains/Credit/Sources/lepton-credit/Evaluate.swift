@@ -12,7 +12,7 @@ struct Evaluate: ParsableCommand {
     @OptionGroup var common: CommonOptions
     @Option(help: "The model file.") var model: String
     @Option(help: "A CSV with the model's characteristics and its target column.") var data: String
-    @Option(help: "Write the validation report (HTML) here.") var report: String?
+    @Option(help: "Write the validation report here (HTML; Markdown with its charts as SVG files beside it when the name ends in .md).") var report: String?
 
     func run() throws {
         let console = Console(options: common)
@@ -21,7 +21,7 @@ struct Evaluate: ParsableCommand {
         if let warning = validation.warning { console.warning(warning) }
         if let report {
             let provenance = Provenance(.current(tool: "lepton-credit", seed: nil, dataFile: data), modelFile: model)
-            try ReportFiles.writeHTML(validation.report(model: creditModel, provenance: provenance), to: report)
+            try ReportFiles.write(validation.report(model: creditModel, provenance: provenance), to: report)
         }
         console.result(human: validation.lines(path: data) + (report.map { ["wrote \($0)"] } ?? []), summary: validation.jsonFields)
     }

@@ -12,7 +12,7 @@ struct Monitor: ParsableCommand {
     @OptionGroup var common: CommonOptions
     @Option(help: "The model file.") var model: String
     @Option(help: "A CSV of recent applicants (the outcome is not needed).") var data: String
-    @Option(help: "Write the stability report (HTML) here.") var report: String?
+    @Option(help: "Write the stability report here (HTML; Markdown with its charts as SVG files beside it when the name ends in .md).") var report: String?
 
     func run() throws {
         let console = Console(options: common)
@@ -21,7 +21,7 @@ struct Monitor: ParsableCommand {
         var human = stability.lines(path: data, rejected: scored.rejected)
         if let report {
             let provenance = Provenance(.current(tool: "lepton-credit", seed: nil, dataFile: data), modelFile: model)
-            try ReportFiles.writeHTML(stability.report(model: creditModel, provenance: provenance), to: report)
+            try ReportFiles.write(stability.report(model: creditModel, provenance: provenance), to: report)
             human.append("wrote \(report)")
         }
         console.result(human: human, summary: stability.jsonFields(scored: scored))

@@ -24,7 +24,7 @@ struct Train: ParsableCommand {
     @Option(help: "A JSON schema overriding column types, declaring special values and trends (see README).") var schema: String?
     @Option(help: "Model: scorecard, gbdt, or both side by side.") var kind: Kind = .scorecard
     @Option(help: "The model file to write (with --kind both, the scorecard; the boosted model goes beside it with .gbdt before the extension).") var out: String
-    @Option(help: "Also write the training report (HTML) here (with --kind both, the boosted model's with .gbdt before the extension).") var report: String?
+    @Option(help: "Also write the training report here (HTML; Markdown with its charts as SVG files beside it when the name ends in .md) (with --kind both, the boosted model's with .gbdt before the extension).") var report: String?
     @Option(help: "Most bins per characteristic (missing and special values get their own).") var maxBins = 6
     @Option(help: "Smallest share of rows in a bin.") var minBinShare = 0.05
     @Option(help: "Trend of the bad rate over numeric bins: \(MonotonicTrend.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -87,7 +87,7 @@ struct Train: ParsableCommand {
             paths.append(path)
             if let report {
                 reports.append(companion ? CreditTraining.companionPath(report) : report)
-                try ReportFiles.writeHTML(t.report(provenance: Provenance(provenance.value, modelFile: path)), to: reports.last!)
+                try ReportFiles.write(t.report(provenance: Provenance(provenance.value, modelFile: path)), to: reports.last!)
             }
         }
         var summary: [(String, JSONValue)] = [("kind", .string(kind.rawValue)), ("rows", .int(dataset.count)), ("bads", .int(dataset.badCount)),

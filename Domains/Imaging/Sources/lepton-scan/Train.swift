@@ -22,7 +22,7 @@ struct Train: ParsableCommand {
     @Option(help: "The positive class (default: the second in sorted order).") var positive: String?
     @Option(help: "Operating point: youden, or a target sensitivity or specificity as sensitivity=0.95 / specificity=0.9.") var operatingPoint = "youden"
     @Option(help: "The model file to write.") var out: String
-    @Option(help: "Write the validation report (HTML) here.") var report: String?
+    @Option(help: "Write the validation report here (HTML; Markdown with its charts as SVG files beside it when the name ends in .md).") var report: String?
     @Option(name: .customLong("init"), help: "Start from this model file's weights (same --model; another data set or resolution: tensors of another shape start fresh).") var initModel: String?
     @Option(help: "Decoupled weight decay (AdamW) when above 0; 0: Adam.") var weightDecay: Float = 0
     @Option(help: "Learning-rate schedule: plateau (constant, cut on plateaus of validation AUC) or cosine (warm-up, then cosine decay).") var schedule = "plateau"
@@ -117,7 +117,7 @@ struct Train: ParsableCommand {
         try result.model.write(to: out, metrics: ["val_auc": result.validation.value("auc")], provenance: provenance)
         if let report {
             let labels = validation.binaryLabels(positive: result.model.spec.positiveClass)
-            try ReportFiles.writeHTML(ScanReport.evaluation(result.validation, model: result.model, images: validation.images, names: validation.paths,
+            try ReportFiles.write(ScanReport.evaluation(result.validation, model: result.model, images: validation.images, names: validation.paths,
                                                             labels: labels, scores: result.model.probabilities(validation.images),
                                                             provenance: Provenance(provenance, modelFile: out), title: "Scan classifier: validation"),
                                       to: report)

@@ -33,7 +33,7 @@ struct Chart: ParsableCommand {
     @Option(help: "EWMA limit width L (in σ of the EWMA).") var ewmaWidth = 3.0
     @Option(help: "CUSUM reference value k (in σ).") var cusumK = 0.5
     @Option(help: "CUSUM decision interval h (in σ).") var cusumH = 5.0
-    @Option(help: "Write the HTML report here.") var report: String?
+    @Option(help: "Write the report here (HTML; Markdown with its charts as SVG files beside it when the name ends in .md).") var report: String?
 
     func validate() throws {
         if let lsl, let usl, !(lsl < usl) { throw ValidationError("--lsl \(lsl) is not below --usl \(usl). Hint: the lower specification limit comes first.") }
@@ -71,7 +71,7 @@ struct Chart: ParsableCommand {
         if let limitsOut { try job.limits.write(to: limitsOut) }
         if let report {
             let provenance = Provenance(.current(tool: "lepton-qc", seed: nil, dataFile: data), modelFile: limits)
-            try ReportFiles.writeHTML(job.report(title: "Control chart: \(column)", provenance: provenance, lsl: lsl, usl: usl), to: report)
+            try ReportFiles.write(job.report(title: "Control chart: \(column)", provenance: provenance, lsl: lsl, usl: usl), to: report)
         }
         console.result(human: job.lines(path: data, column: column), summary: job.jsonFields)
     }

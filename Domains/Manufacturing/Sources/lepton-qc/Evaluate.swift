@@ -12,7 +12,7 @@ struct Evaluate: ParsableCommand {
     @OptionGroup var common: CommonOptions
     @Option(help: "The model file.") var model: String
     @Option(help: "A per-part CSV with the model's columns and its outcome column.") var data: String
-    @Option(help: "Write the validation report (HTML) here.") var report: String?
+    @Option(help: "Write the validation report here (HTML; Markdown with its charts as SVG files beside it when the name ends in .md).") var report: String?
     @Option(help: "For a time-series log: the timestamp column (ISO 8601 or epoch), to measure the detection lead time.") var timestamp: String?
     @Option(help: "For a time-series log: the machine or line id column.") var machine: String?
     @Option(help: "How far back (seconds) an alarm counts as a warning of a failure episode.") var horizon = 86_400.0
@@ -25,7 +25,7 @@ struct Evaluate: ParsableCommand {
         validation.warnings.forEach(console.warning)
         if let report {
             let provenance = Provenance(.current(tool: "lepton-qc", seed: common.seed, dataFile: data), modelFile: model)
-            try ReportFiles.writeHTML(validation.report(provenance: provenance), to: report)
+            try ReportFiles.write(validation.report(provenance: provenance), to: report)
         }
         console.result(human: validation.lines + (report.map { ["wrote \($0)"] } ?? []), summary: validation.jsonFields)
     }

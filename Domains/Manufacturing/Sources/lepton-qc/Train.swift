@@ -28,7 +28,7 @@ struct Train: ParsableCommand {
     @Option(help: "Shrinkage of every tree.") var learningRate = FailureConfig().learningRate
     @Option(help: "Most leaves per tree.") var maxLeaves = FailureConfig().maxLeaves
     @Option(help: "The model file to write.") var out: String
-    @Option(help: "Write the training report (HTML) here.") var report: String?
+    @Option(help: "Write the training report here (HTML; Markdown with its charts as SVG files beside it when the name ends in .md).") var report: String?
 
     func validate() throws {
         guard falseAlarmRate > 0, falseAlarmRate < 1 else { throw ValidationError("--false-alarm-rate \(falseAlarmRate): between 0 and 1. Hint: 0.01 flags 1% of good parts.") }
@@ -56,7 +56,7 @@ struct Train: ParsableCommand {
         outcome.warnings.forEach(console.warning)
         let provenance = RunProvenance.current(tool: "lepton-qc", seed: common.seed, dataFile: data)
         try FailureModelFile.write(result.model, to: out, metrics: outcome.metrics, provenance: provenance)
-        if let report { try ReportFiles.writeHTML(outcome.report(provenance: Provenance(provenance, modelFile: out)), to: report) }
+        if let report { try ReportFiles.write(outcome.report(provenance: Provenance(provenance, modelFile: out)), to: report) }
         console.result(human: outcome.lines + [CacheOptions.line(cache)].compactMap { $0 } + ["wrote " + ([out] + (report.map { [$0] } ?? [])).joined(separator: " and ")],
                        summary: [("kind", .string(kind.rawValue)), ("model", .string(out))] + outcome.jsonFields + [CacheOptions.summary(cache)])
     }
