@@ -30,10 +30,10 @@ import nbformat
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 SOURCES = os.path.join(HERE, "sources")
-TIMING_MARK = "  ⏱"
+TIMING_MARK = "  [timing]"
 # A line is a timing line when it reports elapsed time, a rate or a cache's timing.
 TIMING = re.compile(
-    r"(\d+(\.\d+)?\s?(s|ms|µs|us|min)\b(?! ?points)|seconds|per second|/s\b|rows_per_second|images_per_second|"
+    r"(\d+(\.\d+)?\s?(s|ms|µs|us|min)\b(?! ?points)|seconds|per second|\b(records|rows|images|scans|req|MB|GB)/s\b|rows_per_second|images_per_second|"
     r"saved \(|took |elapsed|throughput|latency|cost_per_million|p50|p99)")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
@@ -55,7 +55,12 @@ def figure_output(path):
         with open(path, encoding="utf-8") as f:
             return nbformat.v4.new_output("display_data", data={"image/svg+xml": f.read(), "text/plain": f"<figure {os.path.basename(path)}>"})
     with open(path, "rb") as f:
-        return nbformat.v4.new_output("display_data", data={"image/png": base64.b64encode(f.read()).decode(), "text/plain": f"<figure {os.path.basename(path)}>"})
+        png = f.read()
+    output = nbformat.v4.new_output("display_data", data={"image/png": base64.b64encode(png).decode(), "text/plain": f"<figure {os.path.basename(path)}>"})
+    width = int.from_bytes(png[16:20], "big")
+    if 0 < width < 200:  # a scan-sized image (28×28): shown eight times larger
+        output.metadata["image/png"] = {"width": width * 8}
+    return output
 
 
 def run_notebook(name, bin_dir, work_root):
