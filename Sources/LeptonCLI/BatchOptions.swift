@@ -40,15 +40,18 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The shard a job array's environment names, or nil outside one:
-    /// - Slurm job arrays: shard `SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN + 1` of `SLURM_ARRAY_TASK_COUNT`;
+    /// - Slurm job arrays: shard `(SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN) / SLURM_ARRAY_TASK_STEP + 1`
+    ///   of `SLURM_ARRAY_TASK_COUNT` (the step is 1 unless the array has one);
     /// - Kubernetes Indexed Jobs: shard `JOB_COMPLETION_INDEX + 1` of `shardCount` (`--shard-count`)
     ///   or `LEPTON_SHARD_COUNT`, since the Job gives no count.
     public static func fromEnvironment(_ environment: [String: String], shardCount: Int?) throws -> Shard? {
         if let id = environment["SLURM_ARRAY_TASK_ID"], let count = environment["SLURM_ARRAY_TASK_COUNT"] {
-            guard let task = Int(id), let n = Int(count), let low = Int(environment["SLURM_ARRAY_TASK_MIN"] ?? "0") else {
+            guard let task = Int(id), let n = Int(count), let low = Int(environment["SLURM_ARRAY_TASK_MIN"] ?? "0"),
+                  let step = Int(environment["SLURM_ARRAY_TASK_STEP"] ?? "1"), step >= 1 else {
                 throw ValidationError("SLURM_ARRAY_TASK_ID=\(id), SLURM_ARRAY_TASK_COUNT=\(count): not whole numbers. Hint: run under `sbatch --array=0-N`, or pass --shard K/N.")
             }
-            return try Shard(index: task - low + 1, count: n)
+            // A stepped array (--array=0-15:4) numbers its tasks MIN, MIN+STEP, …
+            return try Shard(index: (task - low) / step + 1, count: n)
         }
         if let index = environment["JOB_COMPLETION_INDEX"] {
             guard let k = Int(index) else { throw ValidationError("JOB_COMPLETION_INDEX=\(index) is not a whole number.") }
@@ -124,5 +127,12 @@ public struct ShardOptions: ParsableArguments, Sendable {
 
     public func validate() throws {
         if shard == nil { _ = try Shard.fromEnvironment(ProcessInfo.processInfo.environment, shardCount: shardCount) }
+    }
+
+    /// A note saying so when the shard came from the environment (a job array's variables), not
+    /// from `--shard`: a run inside an array that meant to process its whole input should hear it.
+    public var environmentNote: String? {
+        guard shard == nil, let from = resolvedShard else { return nil }
+        return "processing shard \(from) of the input, as the job array's environment says (SLURM_ARRAY_TASK_* or JOB_COMPLETION_INDEX); pass --shard 1/1 to process all of it."
     }
 }

@@ -20,6 +20,19 @@ public struct ModelIdentity: Sendable {
         return ModelIdentity(checksum: checksum(of: bytes), manifest: contents.manifest)
     }
 
+    /// Loads the model at `path` with `load` and its identity, making sure both describe the same
+    /// bytes: the file is checksummed before and after loading, and read again (up to 3 times)
+    /// when it was replaced in between (a deployment swapping the model file).
+    public static func loading<Model>(_ path: String, with load: (String) throws -> Model) throws -> (model: Model, identity: ModelIdentity) {
+        for _ in 0..<3 {
+            let before = try read(path: path)
+            let model = try load(path)
+            let after = try read(path: path)
+            if before.checksum == after.checksum { return (model, after) }
+        }
+        throw DataError(file: path, message: "the model file kept changing while it was read", hint: "wait until it is written completely (write it elsewhere and rename it into place).")
+    }
+
     /// The checksum text of a file's bytes.
     public static func checksum(of bytes: [UInt8]) -> String {
         let crc = CRC32.checksum(bytes)

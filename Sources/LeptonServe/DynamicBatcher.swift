@@ -151,9 +151,10 @@ public final class DynamicBatcher: @unchecked Sendable {
     ///
     /// With ``BatchingSettings/maxWait`` zero there are no scoring threads: the first request to
     /// find fewer than ``BatchingSettings/threads`` requests scoring becomes a leader and scores
-    /// batches of whatever is queued, its own record included, until the queue is empty (flat
-    /// combining); the others wait for their outcomes. No thread hand-over for a lone request,
-    /// and batches still form under load.
+    /// batches of whatever is queued on its own thread (flat combining), until its own records
+    /// are scored; what is still queued then goes on in a new task, so a leader's answer never
+    /// waits for others' work. No thread hand-over for a lone request, and batches still form
+    /// under load. (For cheap models only: a batch runs on one of the server's task threads.)
     /// A passing `deadline` takes the request out of the queue (nil).
     /// With `endsArrival`, the request's ``arrivalStarted()`` is ended once it is queued.
     public func score(_ records: [any Sendable], with model: AnyServedModel, deadline: RequestDeadline? = nil,
@@ -164,14 +165,21 @@ public final class DynamicBatcher: @unchecked Sendable {
         }
         let completion = Completion()
         let leads = enqueue(Job(model: model, records: records, completion: completion), endsArrival: endsArrival)
-        if leads { lead() }
+        if leads { lead(until: completion) }
         guard let deadline else { return await completion.wait() }
         return await deadline.interruptible({ completion.finish(nil) }) { await completion.wait() }
     }
 
-    /// Scores queued batches on the calling thread until the queue is empty.
-    private func lead() {
-        while let batch = nextBatchToLead() { run(batch) }
+    /// Scores queued batches on the calling thread until `own` is delivered (then hands what is
+    /// left to a new task) or the queue is empty.
+    private func lead(until own: Completion?) {
+        while let batch = nextBatchToLead() {
+            run(batch)
+            if let own, !own.isPending {
+                Task { self.lead(until: nil) }  // still a leader: it carries on in a task of its own
+                return
+            }
+        }
     }
 
     private func nextBatchToLead() -> [Job]? {

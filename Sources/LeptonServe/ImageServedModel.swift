@@ -36,7 +36,8 @@ public final class ImageServedModel: ServedModel {
     func decodeBase64List(_ body: ScoreRequestBody) throws(ServeError) -> DecodedRequest<[UInt8]> {
         let document: JSONDocument
         do {
-            document = try JSONDocument.parse(body.bytes, limits: .init(maxDepth: min(body.limits.maxDepth, 2), maxMembers: body.limits.maxRecords))
+            document = try JSONDocument.parse(body.bytes, limits: .init(maxDepth: min(body.limits.maxDepth, 2), maxMembers: body.limits.maxRecords,
+                                                                        maxValues: body.limits.maxRecords + 1))
         } catch {
             throw ServeError(status: error.kind == .tooManyMembers ? 413 : 400, "the body is not a JSON list of base64 PNGs: \(error)",
                              hint: "send a JSON array of base64-encoded PNG strings")

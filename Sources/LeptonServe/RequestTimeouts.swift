@@ -13,17 +13,18 @@ public final class RequestDeadline: @unchecked Sendable {
     /// Whether the time ran out.
     public var hasExpired: Bool { lock.withLock { expired } }
 
+    /// Marks the deadline passed and interrupts what the request waits on — under the lock, so
+    /// that `interruptible` cannot return (and free what `interrupt` touches) meanwhile.
     func expire() {
-        let interrupt = lock.withLock { () -> (@Sendable () -> Void)? in
+        lock.withLock {
             expired = true
-            defer { onExpiry = nil }
-            return onExpiry
+            onExpiry?()
+            onExpiry = nil
         }
-        interrupt?()
     }
 
     /// Runs `body`; if the deadline passes meanwhile (or already has), `interrupt` is called once.
-    /// `interrupt` is never called after `body` returns.
+    /// `interrupt` is never called after `body` returns (both take the lock).
     public func interruptible<T>(_ interrupt: @escaping @Sendable () -> Void, _ body: () async -> T) async -> T {
         let already = lock.withLock { () -> Bool in
             if expired { return true }

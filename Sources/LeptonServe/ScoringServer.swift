@@ -30,10 +30,13 @@ public final class ScoringServer: Sendable {
     let logger: Logger
     let group = Protected<ServiceGroup?>(nil)
     let timeouts = RequestTimeouts()
+    /// Bytes of request bodies held by all requests at once.
+    let bodyBudget: BodyBudget
 
     /// Loads the model at `settings.modelPath` with `load` (which also reloads it).
     public init<Model: ServedModel>(settings: ServeSettings, load: @escaping @Sendable (String) throws -> Model) throws {
         self.settings = settings
+        bodyBudget = BodyBudget(limit: settings.maxBodyBytesInFlight)
         self.load = { AnyServedModel(try load($0)) }
         let model = try self.load(settings.modelPath)
         current = Protected(model)
@@ -127,7 +130,7 @@ public final class ScoringServer: Sendable {
                     response = Self.json(422, ServeError(status: 422, "the model file did not load; the old model is still served: \(error)",
                                                          hint: "fix or replace \(settings.modelPath) and reload again").json)
                 }
-            case (_, "/healthz"), (_, "/readyz"), (_, "/metrics"), (_, "/v1/model"), (_, "/v1/score"), (_, "/v1/admin/reload"):
+            case (_, _) where ServeMetrics.routes.contains(path):
                 response = Self.json(405, ServeError(status: 405, "\(request.method) is not allowed on \(path)").json)
             default:
                 response = Self.json(404, ServeError(status: 404, "no such path: \(path)",
@@ -161,36 +164,38 @@ public final class ScoringServer: Sendable {
     }
 
     /// Reads, decodes and scores one request within the time limit; the answer and its record count.
+    /// An answer that was completed is sent even when the limit passed meanwhile; 408 or 504
+    /// only when the limit interrupted the request (reading its body, or waiting in the queue).
     func score(_ request: Request) async -> (Response, Int) {
         let model = self.model
         let phase = RequestPhase()
-        var timedOut = false
-        let result = await timeouts.within(settings.timeout) { deadline in
-            let answer = await scoreWithinTask(request, model: model, phase: phase, deadline: deadline)
-            timedOut = deadline.hasExpired
-            return answer
+        let (response, records, interrupted) = await timeouts.within(settings.timeout) { deadline in
+            await scoreWithinTask(request, model: model, phase: phase, deadline: deadline)
         }
-        guard timedOut else { return result }
+        guard interrupted else { return (response, records) }
         let milliseconds = Int((settings.timeout * 1000).rounded())
-        var response = phase.scoring ? Self.json(504, ServeError.timedOut(after: milliseconds).json)
+        var timedOut = phase.scoring ? Self.json(504, ServeError.timedOut(after: milliseconds).json)
             : Self.json(408, ServeError(status: 408, "the request body did not arrive within \(milliseconds) ms").json)
-        response.headers[.connection] = "close"
-        return (response, 0)
+        timedOut.headers[.connection] = "close"
+        return (timedOut, 0)
     }
 
-    func scoreWithinTask(_ request: Request, model: AnyServedModel, phase: RequestPhase, deadline: RequestDeadline) async -> (Response, Int) {
+    func scoreWithinTask(_ request: Request, model: AnyServedModel, phase: RequestPhase, deadline: RequestDeadline) async -> (Response, Int, interrupted: Bool) {
         batcher.arrivalStarted()
         var arrived = false
         defer { if !arrived { batcher.arrivalEnded() } }
         let body: [UInt8]
         // Read in a child task, which the deadline can cancel without touching the connection's.
-        async let reading = readBodyInterruptibly(request, deadline: deadline)
+        let reservation = BodyReservation(bodyBudget)
+        defer { reservation.release() }
+        async let reading = readBodyInterruptibly(request, deadline: deadline, reservation: reservation)
         switch await reading {
         case let .success(bytes): body = bytes
         case let .failure(error):
+            if deadline.hasExpired { return (Self.json(408, error.json), 0, true) }
             var response = Self.json(error.status, error.json)
             if error.status == 413 { response.headers[.connection] = "close" }
-            return (response, 0)
+            return (response, 0, false)
         }
         phase.scoring = true
         let contentType = request.headers[.contentType].map { $0.split(separator: ";").first.map { String($0).trimmingCharacters(in: .whitespaces).lowercased() } ?? "" }
@@ -198,16 +203,16 @@ public final class ScoringServer: Sendable {
         do {
             decoded = try model.decode(ScoreRequestBody(bytes: body, contentType: contentType, limits: settings.limits))
         } catch {
-            return (Self.json(error.status, error.json), 0)
+            return (Self.json(error.status, error.json), 0, false)
         }
         guard decoded.records.count <= settings.limits.maxRecords else {
             let error = ServeError(status: 413, "\(decoded.records.count) records in one request; at most \(settings.limits.maxRecords)",
                                    hint: "split the records over several requests")
-            return (Self.json(413, error.json), 0)
+            return (Self.json(413, error.json), 0, false)
         }
         arrived = true
         guard let outcomes = await batcher.score(decoded.records, with: model, deadline: deadline, endsArrival: true) else {
-            return (Self.json(504, ServeError.timedOut(after: Int(settings.timeout * 1000)).json), 0)
+            return (Self.json(504, ServeError.timedOut(after: Int(settings.timeout * 1000)).json), 0, true)
         }
         var answers: [JSONValue] = []
         answers.reserveCapacity(outcomes.count)
@@ -217,21 +222,21 @@ public final class ScoringServer: Sendable {
             case var .failure(error):
                 metrics.recordsRefused.increment(by: Int64(outcomes.count))
                 if !decoded.single { error.message = "record \(k + 1): " + error.message }
-                return (Self.json(error.status, error.json), outcomes.count)
+                return (Self.json(error.status, error.json), outcomes.count, false)
             }
         }
         metrics.recordsScored.increment(by: Int64(outcomes.count))
-        return (Self.json(200, decoded.single ? answers[0] : .array(answers)), outcomes.count)
+        return (Self.json(200, decoded.single ? answers[0] : .array(answers)), outcomes.count, false)
     }
 
     /// ``readBody(_:)`` in the calling (child) task, cancelled if the deadline passes.
-    func readBodyInterruptibly(_ request: Request, deadline: RequestDeadline) async -> Result<[UInt8], ServeError> {
+    func readBodyInterruptibly(_ request: Request, deadline: RequestDeadline, reservation: BodyReservation) async -> Result<[UInt8], ServeError> {
         let child = withUnsafeCurrentTask { CancellableTask(task: $0!) }
-        return await deadline.interruptible({ child.cancel() }) { await readBody(request) }
+        return await deadline.interruptible({ child.cancel() }) { await readBody(request, reservation: reservation) }
     }
 
     /// The body, at most `maxBodyBytes`; an over-long one is drained up to `drainBytes` more and refused (413).
-    func readBody(_ request: Request) async -> Result<[UInt8], ServeError> {
+    func readBody(_ request: Request, reservation: BodyReservation) async -> Result<[UInt8], ServeError> {
         let limit = settings.maxBodyBytes
         let tooLarge = ServeError(status: 413, "the request body is over \(limit) bytes",
                                   hint: "send fewer records per request, or ask the operator to raise --max-body-bytes")
@@ -244,9 +249,14 @@ public final class ScoringServer: Sendable {
             for try await buffer in request.body {
                 seen += buffer.readableBytes
                 if seen <= limit {
+                    guard reservation.hold(buffer.readableBytes) else {
+                        return .failure(ServeError(status: 503, "the server holds too many request bodies at once",
+                                                   hint: "retry shortly, or send smaller requests"))
+                    }
                     bytes.append(contentsOf: buffer.readableBytesView)
                 } else {
                     bytes = []
+                    reservation.release()
                     if seen > limit + settings.drainBytes { break }
                 }
             }
@@ -260,6 +270,39 @@ public final class ScoringServer: Sendable {
         Response(status: HTTPResponse.Status(code: status), headers: [.contentType: "application/json"],
                  body: ResponseBody(byteBuffer: ByteBuffer(string: value.text)))
     }
+}
+
+/// A request's share of the server-wide budget for body bytes held at once: a few thousand
+/// connections each sending a body just under the limit cannot exhaust memory (503 instead).
+final class BodyReservation: @unchecked Sendable {  // used by one request's tasks in turn
+    let budget: BodyBudget
+    private var held = 0
+
+    init(_ budget: BodyBudget) { self.budget = budget }
+
+    /// Takes `bytes` more from the budget; false (and nothing taken) when that would exceed it.
+    func hold(_ bytes: Int) -> Bool {
+        let total = budget.bytes.add(bytes, ordering: .relaxed).newValue
+        guard total <= budget.limit else {
+            budget.bytes.subtract(bytes, ordering: .relaxed)
+            return false
+        }
+        held += bytes
+        return true
+    }
+
+    /// Gives back everything held.
+    func release() {
+        if held > 0 { budget.bytes.subtract(held, ordering: .relaxed) }
+        held = 0
+    }
+}
+
+/// The server-wide budget of body bytes held at once.
+final class BodyBudget: Sendable {
+    let bytes = Atomic<Int>(0)
+    let limit: Int
+    init(limit: Int) { self.limit = limit }
 }
 
 /// Whether a request got past reading its body (a time-out then answers 504, not 408).
@@ -291,12 +334,15 @@ struct ReloadOnHangup: Service {
     }
 }
 
-/// Turns `/readyz` to 503 as soon as a graceful shutdown begins, so load balancers stop sending.
+/// Turns `/readyz` to 503 as soon as a graceful shutdown begins, then waits `--drain-seconds`
+/// before the listener closes (the service group shuts services down in reverse order, each
+/// after the previous has returned), so that load balancers stop sending first.
 struct ReadinessOnShutdown: Service {
     let server: ScoringServer
 
     func run() async throws {
         try? await gracefulShutdown()
         server.ready.store(false, ordering: .releasing)
+        if server.settings.drainSeconds > 0 { try? await Task.sleep(for: .seconds(server.settings.drainSeconds)) }
     }
 }

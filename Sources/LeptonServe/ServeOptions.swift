@@ -32,6 +32,10 @@ public struct ServeOptions: ParsableArguments, Sendable {
     @Option(help: ArgumentHelp("Largest request body in bytes; a larger one is answered 413.", valueName: "bytes"))
     public var maxBodyBytes: Int?
 
+    @Option(help: ArgumentHelp("Body bytes all requests may hold at once (default 512 MiB, at least --max-body-bytes); beyond it a request is answered 503.",
+                               valueName: "bytes"))
+    public var maxBodyBytesInFlight: Int?
+
     @Option(help: "Most records in one request (a JSON array or a list of images).")
     public var maxRecords = 10_000
 
@@ -44,6 +48,9 @@ public struct ServeOptions: ParsableArguments, Sendable {
     @Option(help: "Most concurrent connections (more wait in the listen backlog).")
     public var maxConnections = 4_096
 
+    @Option(help: "On SIGTERM, answer /readyz with 503 for this many seconds before refusing new connections, so that a load balancer's probes see it first (Kubernetes: a few probe periods).")
+    public var drainSeconds: Double = 0
+
     @Flag(inversion: .prefixedNo, help: "Write one structured access-log line per request to standard error.")
     public var accessLog = true
 
@@ -54,6 +61,7 @@ public struct ServeOptions: ParsableArguments, Sendable {
         if let maxBatch, maxBatch < 1 { throw ValidationError("--max-batch \(maxBatch): at least 1.") }
         if let maxWaitMs, !(maxWaitMs >= 0 && maxWaitMs <= 10_000) { throw ValidationError("--max-wait-ms \(maxWaitMs): between 0 and 10000.") }
         guard timeoutMs >= 1 else { throw ValidationError("--timeout-ms \(timeoutMs): at least 1.") }
+        guard drainSeconds >= 0 && drainSeconds <= 300 else { throw ValidationError("--drain-seconds \(drainSeconds): between 0 and 300.") }
         if let maxBodyBytes, maxBodyBytes < 1 { throw ValidationError("--max-body-bytes \(maxBodyBytes): at least 1.") }
         guard maxRecords >= 1, maxFields >= 1, maxJSONDepth >= 2, maxConnections >= 1 else {
             throw ValidationError("--max-records, --max-fields and --max-connections are at least 1, --max-json-depth at least 2.")
@@ -63,8 +71,12 @@ public struct ServeOptions: ParsableArguments, Sendable {
         }
     }
 
-    /// Whether `host` is a loopback address (only this machine can connect).
+    /// Whether `host` is a loopback address (only this machine can connect): `localhost`, `::1`
+    /// or an IPv4 literal in 127.0.0.0/8 — not a name that merely starts with "127.".
     public static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        if host == "localhost" || host == "::1" { return true }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        guard octets.count == 4, octets.allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isASCII) && UInt8($0) != nil }) else { return false }
+        return octets[0] == "127"
     }
 }

@@ -94,7 +94,9 @@ public final class TabularServedModel: ServedModel {
         let limits = body.limits
         let document: JSONDocument
         do {
-            document = try JSONDocument.parse(body.bytes, limits: .init(maxDepth: limits.maxDepth, maxMembers: max(limits.maxRecords, limits.maxFields)))
+            // Values: every record's fields and its object, nested values in ignored fields included.
+            document = try JSONDocument.parse(body.bytes, limits: .init(maxDepth: limits.maxDepth, maxMembers: max(limits.maxRecords, limits.maxFields),
+                                                                        maxValues: min(limits.maxRecords * 64, 1_000_000)))
         } catch {
             let status = error.kind == .tooManyMembers ? 413 : 400
             throw ServeError(status: status, "the body is not a JSON record or list of records: \(error)",

@@ -8,6 +8,11 @@ final class ShardTests: XCTestCase {
         XCTAssertEqual(try Shard.fromEnvironment(["SLURM_ARRAY_TASK_ID": "5", "SLURM_ARRAY_TASK_MIN": "3", "SLURM_ARRAY_TASK_COUNT": "4"], shardCount: nil),
                        try Shard(index: 3, count: 4))
         XCTAssertEqual(try Shard.fromEnvironment(["SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_COUNT": "2"], shardCount: nil), try Shard(index: 1, count: 2))
+        // --array=0-15:4 runs tasks 0, 4, 8, 12: shards 1…4 of 4.
+        for (task, k) in [("0", 1), ("4", 2), ("8", 3), ("12", 4)] {
+            XCTAssertEqual(try Shard.fromEnvironment(["SLURM_ARRAY_TASK_ID": task, "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_STEP": "4",
+                                                      "SLURM_ARRAY_TASK_COUNT": "4"], shardCount: nil), try Shard(index: k, count: 4))
+        }
         XCTAssertEqual(try Shard.fromEnvironment(["JOB_COMPLETION_INDEX": "3"], shardCount: 4), try Shard(index: 4, count: 4))
         XCTAssertEqual(try Shard.fromEnvironment(["JOB_COMPLETION_INDEX": "0", "LEPTON_SHARD_COUNT": "8"], shardCount: nil), try Shard(index: 1, count: 8))
         XCTAssertThrowsError(try Shard.fromEnvironment(["JOB_COMPLETION_INDEX": "0"], shardCount: nil))

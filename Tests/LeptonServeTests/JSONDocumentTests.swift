@@ -35,6 +35,17 @@ final class JSONDocumentTests: XCTestCase {
         }
     }
 
+    /// Every value is a heap node: the total is bounded whatever the shape (a flat array inside
+    /// an array stays under the per-container limit but not under this one).
+    func testTooManyValuesInAllIsRefused() {
+        let inner = "[" + Array(repeating: "1", count: 90).joined(separator: ",") + "]"
+        let outer = "[" + Array(repeating: inner, count: 90).joined(separator: ",") + "]"
+        XCTAssertThrowsError(try JSONDocument.parse(Array(outer.utf8), limits: .init(maxDepth: 4, maxMembers: 100, maxValues: 5_000))) { error in
+            XCTAssertEqual((error as? JSONDocument.ParseError)?.kind, .tooManyMembers)
+        }
+        XCTAssertNoThrow(try JSONDocument.parse(Array(outer.utf8), limits: .init(maxDepth: 4, maxMembers: 100, maxValues: 9_000)))
+    }
+
     func testInvalidUTF8InAStringIsRefused() {
         XCTAssertThrowsError(try JSONDocument.parse([0x22, 0xFF, 0x22]))
     }

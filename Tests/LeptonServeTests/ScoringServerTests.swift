@@ -98,6 +98,11 @@ final class ScoringServerTests: XCTestCase {
         XCTAssertThrowsError(try ServeOptions.parse(["--model", "m", "--host", "0.0.0.0"]))
         XCTAssertNoThrow(try ServeOptions.parse(["--model", "m", "--host", "127.0.0.1"]))
         XCTAssertNoThrow(try ServeOptions.parse(["--model", "m", "--host", "0.0.0.0", "--api-key-file", "k"]))
+        XCTAssertNoThrow(try ServeOptions.parse(["--model", "m", "--host", "127.1.2.3"]))
+        XCTAssertNoThrow(try ServeOptions.parse(["--model", "m", "--host", "::1"]))
+        for outside in ["127.example.com", "1270.0.0.1", "127.0.0.1.nip.io", "10.0.0.1"] {
+            XCTAssertThrowsError(try ServeOptions.parse(["--model", "m", "--host", outside]), outside)
+        }
     }
 
     func testAnOverLongBodyIsAnswered413AndTheClientReadsIt() throws {
@@ -123,12 +128,40 @@ final class ScoringServerTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(started), 8)
     }
 
-    func testScoringPastTheTimeLimitIs504() throws {
-        let h = try ServeHarness(arguments: ["--timeout-ms", "200"], delay: 1.0)
+    /// One scoring thread busy for 1 s with the first request: the second, queued behind it, is
+    /// answered 504 at its 200 ms limit (not after the first finishes); the first, completed late,
+    /// still gets its answer.
+    func testARequestQueuedPastTheTimeLimitIs504Promptly() throws {
+        let h = try ServeHarness(arguments: ["--timeout-ms", "200"], delay: 1.0, threads: 1)
         defer { h.stop() }
-        let answer = try h.post(#"{"x": 1, "y": 2}"#)
-        XCTAssertEqual(answer.status, 504, answer.text)
+        let port = h.port
+        let results = onThreads(2) { k -> (Int, Double) in
+            if k == 1 { Thread.sleep(forTimeInterval: 0.1) }
+            let started = Date()
+            let status = (try? HTTPTestClient.post(port: port, path: "/v1/score", json: #"{"x": 1, "y": 2}"#).status) ?? -1
+            return (status, Date().timeIntervalSince(started))
+        }
+        XCTAssertEqual(results[0].0, 200, "the leader's own answer, completed, is sent")
+        XCTAssertEqual(results[1].0, 504)
+        XCTAssertLessThan(results[1].1, 0.8, "answered at its limit, not after the batch ahead of it")
         XCTAssertEqual(try h.metric(#"lepton_requests_total{path="/v1/score",status="504"}"#), 1)
+    }
+
+    /// The server-wide budget of body bytes: while one slow client holds most of it, another
+    /// request is answered 503 instead of adding to memory.
+    func testBodiesInFlightAreBoundedServerWide() throws {
+        let h = try ServeHarness(arguments: ["--max-body-bytes", "1000", "--max-body-bytes-in-flight", "1000"])
+        defer { h.stop() }
+        let slow = try RawConnection(port: h.port, timeout: 10)
+        defer { slow.close() }
+        let padding = String(repeating: " ", count: 800)
+        try slow.write(Array("POST /v1/score HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: \(padding.utf8.count + 16)\r\n\r\n\(padding)".utf8))
+        Thread.sleep(forTimeInterval: 0.2)
+        let refused = try h.post(String(repeating: " ", count: 500) + #"{"x": 1, "y": 2}"#)
+        XCTAssertEqual(refused.status, 503, refused.text)
+        try slow.write(Array(#"{"x": 1, "y": 2}"#.utf8))
+        XCTAssertEqual(try HTTPTestClient.parse(slow.readToEnd()).status, 200)
+        XCTAssertEqual(try h.post(#"{"x": 1, "y": 2}"#).status, 200, "the budget is given back")
     }
 
     func testReloadSwapsTheModelAndRefusesABadFileKeepingTheOld() throws {
@@ -198,7 +231,7 @@ final class ScoringServerTests: XCTestCase {
             documented.insert(String(line.dropFirst(2).dropLast()))
         }
         XCTAssertEqual(documented, ServeMetrics.routes)
-        for status in ["200", "400", "401", "403", "405", "408", "413", "422", "503", "504"] {
+        for status in ["200", "400", "401", "403", "405", "500", "408", "413", "422", "503", "504"] {
             XCTAssertTrue(spec.contains("\"\(status)\":"), "openapi.yaml does not document status \(status)")
         }
     }

@@ -15,9 +15,11 @@ public enum ShardMerge {
         let sidecars = try shardOutputs.map { try ShardSidecar.read(output: $0) }
         let first = sidecars[0]
         for (path, s) in zip(shardOutputs, sidecars) {
-            guard s.count == first.count, s.modelChecksum == first.modelChecksum, s.inputFingerprint == first.inputFingerprint, s.tool == first.tool else {
+            guard s.count == first.count, s.modelChecksum == first.modelChecksum, s.inputFingerprint == first.inputFingerprint, s.tool == first.tool,
+                  s.cut == first.cut, s.inputRecords == first.inputRecords else {
                 throw DataError(file: path, message: "shard \(s.shard) is from another job than \(shardOutputs[0]) (shard \(first.shard)): "
-                                    + "model \(s.modelChecksum ?? "none") vs \(first.modelChecksum ?? "none"), input \(s.inputFingerprint) vs \(first.inputFingerprint), \(s.count) vs \(first.count) shards",
+                                    + "model \(s.modelChecksum ?? "none") vs \(first.modelChecksum ?? "none"), input \(s.inputFingerprint) vs \(first.inputFingerprint), \(s.count) vs \(first.count) shards"
+                                    + (s.cut != first.cut ? ", cut \(s.cut ?? "none") vs \(first.cut ?? "none")" : ""),
                                 hint: "merge only the shards of one run: the same model, input and N")
             }
             guard s.read == s.written + s.rejected else {
@@ -37,6 +39,10 @@ public enum ShardMerge {
                             hint: "run the missing shards (or wait for them) and name every shard's output")
         }
         let ordered = (1...first.count).map { byIndex[$0]! }
+        if let total = first.inputRecords, ordered.reduce(0, { $0 + $1.sidecar.read }) != total {
+            throw DataError("the shards read \(ordered.reduce(0) { $0 + $1.sidecar.read }) records of an input of \(total)",
+                            hint: "the input changed between the shards' runs; run them again on the same input")
+        }
         let rejectsPath = rejects ?? output + ".rejects.csv"
         try concatenate(ordered.map { ($0.path, $0.sidecar.written) }, into: output)
         try concatenate(ordered.map { ($0.sidecar.rejects, $0.sidecar.rejected) }, into: rejectsPath)

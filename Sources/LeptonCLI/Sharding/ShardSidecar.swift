@@ -22,26 +22,40 @@ public struct ShardSidecar: Codable, Sendable, Equatable {
     public var read: Int
     public var written: Int
     public var rejected: Int
+    /// How the input was cut when that depends on a setting (scans: "batches of 256"); shards
+    /// cut differently do not fit together, so merge refuses to join them.
+    public var cut: String?
+    /// Records in the whole input, when the job knows it (the scans listed): the shards' `read`
+    /// must add up to it.
+    public var inputRecords: Int?
 
     enum CodingKeys: String, CodingKey {
-        case tool, shard, index, count, model, input, output, rejects, read, written, rejected
-        case modelChecksum = "model_checksum", inputFingerprint = "input_fingerprint"
+        case tool, shard, index, count, model, input, output, rejects, read, written, rejected, cut
+        case modelChecksum = "model_checksum", inputFingerprint = "input_fingerprint", inputRecords = "input_records"
     }
 
     /// The sidecar's path for a shard output.
     public static func path(for output: String) -> String { output + ".shard.json" }
 
-    /// Writes the sidecar of a finished shard job (atomically), when `summary` has a shard.
-    public static func write(tool: String, summary: BatchSummary, model: String?, input: String) throws {
+    /// Writes the sidecar of a finished shard job (atomically), when `summary` has a shard. Paths
+    /// are stored absolute, so that `merge` finds the rejects files from any folder. `model` is
+    /// the identity taken when the model was loaded (``ModelIdentity/loading(_:with:)``).
+    public static func write(tool: String, summary: BatchSummary, model: String?, modelIdentity: ModelIdentity?, input: String,
+                             cut: String? = nil, inputRecords: Int? = nil) throws {
         guard let shard = summary.shard else { return }
         let sidecar = ShardSidecar(
-            tool: tool, shard: shard.description, index: shard.index, count: shard.count, model: model,
-            modelChecksum: try model.map { try ModelIdentity.read(path: $0).checksum }, input: input,
-            inputFingerprint: try InputFingerprint.of(input), output: summary.outputPath, rejects: summary.rejectsPath,
-            read: summary.read, written: summary.written, rejected: summary.rejected)
+            tool: tool, shard: shard.description, index: shard.index, count: shard.count, model: model.map(absolute),
+            modelChecksum: modelIdentity?.checksum, input: absolute(input),
+            inputFingerprint: try InputFingerprint.of(input), output: absolute(summary.outputPath), rejects: absolute(summary.rejectsPath),
+            read: summary.read, written: summary.written, rejected: summary.rejected, cut: cut, inputRecords: inputRecords)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(Array(try encoder.encode(sidecar)) + [0x0A], to: path(for: summary.outputPath))
+    }
+
+    /// `path` made absolute against the current folder.
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
 
     /// Reads the sidecar of `output`; throws naming the file when it is missing or malformed.
@@ -51,11 +65,17 @@ public struct ShardSidecar: Codable, Sendable, Equatable {
             throw DataError(file: file, message: "no shard sidecar beside \(output)",
                             hint: "merge the outputs of score/classify runs made with --shard K/N (or a job array), each with its .shard.json")
         }
+        let sidecar: ShardSidecar
         do {
-            return try JSONDecoder().decode(ShardSidecar.self, from: data)
+            sidecar = try JSONDecoder().decode(ShardSidecar.self, from: data)
         } catch {
             throw DataError(file: file, message: "not a shard sidecar (\(error))", hint: "the file was changed or is not one Lepton wrote")
         }
+        guard sidecar.count >= 1, (1...sidecar.count).contains(sidecar.index), sidecar.read >= 0, sidecar.written >= 0, sidecar.rejected >= 0 else {
+            throw DataError(file: file, message: "shard \(sidecar.index)/\(sidecar.count) with counts \(sidecar.read)/\(sidecar.written)/\(sidecar.rejected) is not a shard",
+                            hint: "the file was changed or is not one Lepton wrote")
+        }
+        return sidecar
     }
 }
 

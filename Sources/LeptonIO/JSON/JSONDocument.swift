@@ -36,10 +36,14 @@ public indirect enum JSONDocument: Sendable, Equatable {
         public var maxDepth: Int
         /// Most members of one object or elements of one array.
         public var maxMembers: Int
+        /// Most values in the whole document (each is a heap node: this bounds the memory a body
+        /// can make the parser use, whatever its shape).
+        public var maxValues: Int
 
-        public init(maxDepth: Int = 16, maxMembers: Int = 100_000) {
+        public init(maxDepth: Int = 16, maxMembers: Int = 100_000, maxValues: Int = 1_000_000) {
             self.maxDepth = maxDepth
             self.maxMembers = maxMembers
+            self.maxValues = maxValues
         }
     }
 
@@ -77,6 +81,7 @@ struct JSONDocumentParser {
     let bytes: [UInt8]
     let limits: JSONDocument.Limits
     var position = 0
+    var values = 0
 
     init(bytes: [UInt8], limits: JSONDocument.Limits) {
         self.bytes = bytes
@@ -103,6 +108,8 @@ struct JSONDocumentParser {
 
     mutating func parseValue(depth: Int) throws(JSONDocument.ParseError) -> JSONDocument {
         guard position < bytes.count else { throw failure(.malformed, "the JSON text ends where a value was expected") }
+        values += 1
+        guard values <= limits.maxValues else { throw failure(.tooManyMembers, "more than \(limits.maxValues) values in the document") }
         switch bytes[position] {
         case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
         case UInt8(ascii: "["): return try parseArray(depth: depth + 1)

@@ -22,12 +22,13 @@ struct Score: ParsableCommand {
 
     func run() throws {
         let console = Console(options: common)
-        let creditModel = try CreditModel.read(path: model)
+        let (creditModel, identity) = try ModelIdentity.loading(model) { try CreditModel.read(path: $0) }
         let started = Date()
         let summary = try scoreApplicants(creditModel, input: input, configuration: BatchConfiguration(outputPath: output, options: batch),
                                           reasons: reasons, threads: common.threads.resolved, console: console)
         let seconds = Date().timeIntervalSince(started)
-        try ShardSidecar.write(tool: "lepton-credit", summary: summary, model: model, input: input)
+        if let note = batch.sharding.environmentNote { console.note(note) }
+        try ShardSidecar.write(tool: "lepton-credit", summary: summary, model: model, modelIdentity: identity, input: input)
         let unseen = summary.tallies.first { $0.name == "unseen_categories" }?.count ?? 0
         let outside = summary.tallies.first { $0.name == "out_of_range" }?.count ?? 0
         if unseen > 0 || outside > 0 {

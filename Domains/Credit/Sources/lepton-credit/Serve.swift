@@ -20,8 +20,7 @@ struct Serve: ParsableCommand {
     func run() throws {
         let reasons = self.reasons
         try ServeCommand.run(tool: "lepton-credit", options: serve, common: common, defaults: .tabular) { path in
-            let model = try CreditModel.read(path: path)
-            let identity = try ModelIdentity.read(path: path)
+            let (model, identity) = try ModelIdentity.loading(path) { try CreditModel.read(path: $0) }
             return try TabularServedModel(
                 requiredColumns: model.characteristicNames, idColumn: model.idColumn, numericOutputs: ["pd", "score"],
                 manifest: identity.json(features: model.characteristicNames), version: identity.checksum, kind: model.kindName,

@@ -30,7 +30,11 @@ public enum OperatingPointRule: Codable, Sendable, Equatable {
 }
 
 /// A trained scan classifier: the network, how pixels are prepared, the positive class and the operating point.
-public struct ScanModel: @unchecked Sendable {  // the network is only read (inference) once trained
+///
+/// Sendable so that it can be handed between threads, but inference is not re-entrant: the
+/// network's layers keep per-call buffers, so one model must not classify on two threads at once
+/// (`serve` scores one batch at a time; batch `classify` runs on one thread).
+public struct ScanModel: @unchecked Sendable {
     /// What the model file keeps besides the network's tensors.
     public struct Spec: Codable, Sendable, Equatable {
         public var classNames: [String]

@@ -22,7 +22,7 @@ struct Classify: ParsableCommand {
 
     func run() throws {
         let console = Console(options: common)
-        let scanModel = try ScanModel.read(path: model)
+        let (scanModel, identity) = try ModelIdentity.loading(model) { try ScanModel.read(path: $0) }
         guard let method = SaliencyMethod(rawValue: saliencyMethod) else {
             throw DataError("--saliency-method \(saliencyMethod) is not a method", hint: "give gradcam or occlusion.")
         }
@@ -32,10 +32,12 @@ struct Classify: ParsableCommand {
         let progress = console.progress("classifying", unit: "scans")
         let shard = sharding.resolvedShard
         let s: ScanClassification.Summary
+        var listed: Int?
         if let shard {
             // A shard: its contiguous run of the listed scans, cut at whole batches (so the merged
             // shards' probabilities equal an unsharded run's to the bit).
             let files = try ScanSource.files(input)
+            listed = files.count
             s = try ScanClassification.run(model: scanModel, files: Array(files[shard.range(of: files.count, alignment: max(1, batchSize))]),
                                            output: output, rejects: rejects ?? output + ".rejects.csv", threads: common.threads.resolved,
                                            batchSize: max(1, batchSize), saliency: saliency, saliencyMethod: method) { progress.update(items: $0) }
@@ -47,7 +49,9 @@ struct Classify: ParsableCommand {
         let seconds = Date().timeIntervalSince(started)
         let summary = BatchSummary(read: s.read, written: s.written, rejected: s.rejected, outputPath: output,
                                    rejectsPath: rejects ?? output + ".rejects.csv", shard: shard, maxRejectRate: maxRejectRate)
-        try ShardSidecar.write(tool: "lepton-scan", summary: summary, model: model, input: input)
+        if let note = sharding.environmentNote { console.note(note) }
+        try ShardSidecar.write(tool: "lepton-scan", summary: summary, model: model, modelIdentity: identity, input: input,
+                               cut: "batches of \(max(1, batchSize)) scans", inputRecords: listed)
         try summary.report(to: console, extra: [("flagged", .int(s.flagged)), ("seconds", .double(seconds)),
                                                 ("images_per_second", .double(Double(s.read) / max(seconds, 1e-9)))])
     }

@@ -18,8 +18,7 @@ struct Serve: ParsableCommand {
         let maxPixels = self.maxPixels
         let decodeThreads = common.threads.resolved
         try ServeCommand.run(tool: "lepton-scan", options: serve, common: common, defaults: .images) { path in
-            let model = try ScanModel.read(path: path)
-            let identity = try ModelIdentity.read(path: path)
+            let (model, identity) = try ModelIdentity.loading(path) { try ScanModel.read(path: $0) }
             return ImageServedModel(manifest: identity.json(features: ["image \(model.spec.width)x\(model.spec.height) gray"]),
                                     version: identity.checksum, kind: identity.manifest.kind) { pngs in
                 ScanInMemory.classify(pngs, model: model, threads: decodeThreads, maxPixels: maxPixels).map { result in

@@ -27,5 +27,11 @@ final class ScanShardEndToEndTests: XCTestCase {
             XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir.file("merged.csv" + suffix))),
                            try Data(contentsOf: URL(fileURLWithPath: dir.file("whole.csv" + suffix))), suffix)
         }
+        // A shard cut with another --batch-size covers other scans: refused, not silently merged.
+        let other = common.map { $0 == "4" ? "8" : $0 }
+        XCTAssertEqual(try scan.run(other + ["--output", dir.file("part-2b.csv"), "--shard", "2/4"]).status, 0)
+        let mixed = try scan.run(["merge", "--output", dir.file("mixed.csv")] + [1, 3, 4].map { dir.file("part-\($0).csv") } + [dir.file("part-2b.csv")])
+        XCTAssertEqual(mixed.status, 1)
+        XCTAssertTrue(mixed.err.contains("batches of 8"), mixed.err)
     }
 }

@@ -19,7 +19,7 @@ struct Score: ParsableCommand {
 
     func run() throws {
         let console = Console(options: common)
-        let failureModel = try FailureModelFile.read(path: model)
+        let (failureModel, identity) = try ModelIdentity.loading(model) { try FailureModelFile.read(path: $0) }
         if follow { return try runFollowing(failureModel, console: console) }
         let reader = try CSVReader(path: input)
         _ = try AlertWorker(model: failureModel, header: reader.columns, path: input)  // fails early on missing columns
@@ -31,7 +31,8 @@ struct Score: ParsableCommand {
             try AlertWorker(model: failureModel, header: reader.columns, path: input)
         }
         let seconds = Date().timeIntervalSince(started)
-        try ShardSidecar.write(tool: "lepton-qc", summary: summary, model: model, input: input)
+        if let note = batch.sharding.environmentNote { console.note(note) }
+        try ShardSidecar.write(tool: "lepton-qc", summary: summary, model: model, modelIdentity: identity, input: input)
         try summary.report(to: console, extra: [("seconds", .double(seconds)), ("rows_per_second", .double(Double(summary.read) / max(seconds, 1e-9)))])
     }
 

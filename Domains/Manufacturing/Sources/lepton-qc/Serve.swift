@@ -14,8 +14,7 @@ struct Serve: ParsableCommand {
 
     func run() throws {
         try ServeCommand.run(tool: "lepton-qc", options: serve, common: common, defaults: .tabular) { path in
-            let model = try FailureModelFile.read(path: path)
-            let identity = try ModelIdentity.read(path: path)
+            let (model, identity) = try ModelIdentity.loading(path) { try FailureModelFile.read(path: $0) }
             return try TabularServedModel(
                 requiredColumns: model.readColumns, idColumn: model.spec.idColumn, numericOutputs: ["score", "alert"],
                 manifest: identity.json(features: model.spec.schema.names), version: identity.checksum, kind: identity.manifest.kind,
