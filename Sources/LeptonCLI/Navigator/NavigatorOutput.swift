@@ -45,7 +45,7 @@ public enum NavigatorOutput {
         let rows = rows(result, descriptions: descriptions)
         let csv = try CSVWriter(path: "\(dir)/pareto.csv")
         let header = ["name", "metric", "latency_us_p50", "latency_us_p99", "throughput", "bytes", "cost_per_million", "chosen",
-                      "threads", "batch_size", "fidelity", "training_seconds", "training_cost", "description"]
+                      "threads", "batch_size", "fidelity", "training_seconds", "training_cost", "peak_rss_mb", "description"]
         try csv.writeRow(header)
         for row in rows {
             try csv.writeRow(header.map { key -> String in

@@ -39,7 +39,10 @@ public enum TuneRun {
         var done = 0
         let result = NavigatorSearch.run(count: names.count, fidelities: fidelities, constraints: constraints, tolerance: tolerance,
                                          shouldStop: { StopSignals.requested || SpeedMeter.now() > deadline }) { i, fidelity in
-            let r = try evaluate(i, fidelity)
+            // Each candidate's own peak resident memory (fitting, compressing and measuring it).
+            let peakResets = PeakMemory.resetPeak()
+            var r = try evaluate(i, fidelity)
+            if peakResets, let peak = PeakMemory.residentMegabytesSinceReset { r.candidate.extra["peak_rss_mb"] = peak }
             let c = r.candidate
             done += 1
             console.note(String(format: "[%d] %@ at fidelity %.2f: %@ %.4f, p50 %.1f µs, %d bytes", done, c.name, fidelity, metricName,

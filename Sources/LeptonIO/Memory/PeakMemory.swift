@@ -22,4 +22,38 @@ public enum PeakMemory {
         return Double(usage.ru_maxrss) / 1e6
         #endif
     }
+
+    /// Starts a new peak (Linux: writing 5 to `/proc/self/clear_refs` resets the high-water mark
+    /// `VmHWM` to the current resident set); false where that is not possible.
+    @discardableResult
+    public static func resetPeak() -> Bool {
+        #if os(Linux)
+        let fd = open("/proc/self/clear_refs", O_WRONLY)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var five: UInt8 = 0x35
+        return write(fd, &five, 1) == 1
+        #else
+        return false
+        #endif
+    }
+
+    /// The peak resident set since the last ``resetPeak()`` in MB (Linux `VmHWM`); nil elsewhere.
+    public static var residentMegabytesSinceReset: Double? {
+        #if os(Linux)
+        guard let file = fopen("/proc/self/status", "r") else { return nil }
+        defer { fclose(file) }
+        var line = [CChar](repeating: 0, count: 256)
+        while fgets(&line, Int32(line.count), file) != nil {
+            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if text.hasPrefix("VmHWM:") {
+                let kilobytes = text.dropFirst(6).split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap { Double($0) }
+                return kilobytes.map { $0 * 1024 / 1e6 }
+            }
+        }
+        return nil
+        #else
+        return nil
+        #endif
+    }
 }

@@ -1,0 +1,22 @@
+import LeptonIO
+import XCTest
+
+final class PeakMemoryTests: XCTestCase {
+    /// After a reset the peak starts again from the current resident set: a 64 MB buffer touched
+    /// and freed before the reset does not count, one touched after it does.
+    func testTheHighWaterMarkCanBeReset() throws {
+        #if os(Linux)
+        var big = [UInt8](repeating: 1, count: 64 << 20)
+        big[big.count - 1] = 2
+        XCTAssertEqual(big.last, 2)
+        big = []
+        XCTAssertTrue(PeakMemory.resetPeak())
+        let afterReset = try XCTUnwrap(PeakMemory.residentMegabytesSinceReset)
+        XCTAssertLessThan(afterReset, PeakMemory.residentMegabytes)
+        var again = [UInt8](repeating: 3, count: 64 << 20)
+        again[1] = 4
+        XCTAssertEqual(again[1], 4)
+        XCTAssertGreaterThan(try XCTUnwrap(PeakMemory.residentMegabytesSinceReset), afterReset + 30)
+        #endif
+    }
+}
