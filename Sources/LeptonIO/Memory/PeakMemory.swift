@@ -24,15 +24,19 @@ public enum PeakMemory {
     }
 
     /// Starts a new peak (Linux: writing 5 to `/proc/self/clear_refs` resets the high-water mark
-    /// `VmHWM` to the current resident set); false where that is not possible.
+    /// `VmHWM` to the current resident set). True only when the reset took effect — afterwards
+    /// `VmHWM` is within 2 MB of `VmRSS` — so a kernel or sandbox that accepts the write but keeps
+    /// the old mark (gVisor does) is reported, not trusted; false where it is not possible.
     @discardableResult
     public static func resetPeak() -> Bool {
         #if os(Linux)
         let fd = open("/proc/self/clear_refs", O_WRONLY)
         guard fd >= 0 else { return false }
-        defer { close(fd) }
         var five: UInt8 = 0x35
-        return write(fd, &five, 1) == 1
+        let wrote = write(fd, &five, 1) == 1
+        close(fd)
+        guard wrote, let peak = statusMegabytes("VmHWM:"), let resident = statusMegabytes("VmRSS:") else { return false }
+        return peak <= resident + 2
         #else
         return false
         #endif
@@ -41,19 +45,24 @@ public enum PeakMemory {
     /// The peak resident set since the last ``resetPeak()`` in MB (Linux `VmHWM`); nil elsewhere.
     public static var residentMegabytesSinceReset: Double? {
         #if os(Linux)
+        return statusMegabytes("VmHWM:")
+        #else
+        return nil
+        #endif
+    }
+
+    /// A kilobyte field of `/proc/self/status` (such as `VmHWM:` or `VmRSS:`) in MB; nil when absent.
+    private static func statusMegabytes(_ field: String) -> Double? {
         guard let file = fopen("/proc/self/status", "r") else { return nil }
         defer { fclose(file) }
         var line = [CChar](repeating: 0, count: 256)
         while fgets(&line, Int32(line.count), file) != nil {
             let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            if text.hasPrefix("VmHWM:") {
-                let kilobytes = text.dropFirst(6).split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap { Double($0) }
+            if text.hasPrefix(field) {
+                let kilobytes = text.dropFirst(field.count).split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).first.flatMap { Double($0) }
                 return kilobytes.map { $0 * 1024 / 1e6 }
             }
         }
         return nil
-        #else
-        return nil
-        #endif
     }
 }
