@@ -18,8 +18,8 @@
 /// E are tabulated for all 2^d subsets of each leaf's features, so scoring a row only finds K
 /// for each leaf and reads 2 table entries per feature on its path.
 public struct TreeSHAPTables: Sendable {
-    /// A turn on a leaf's path: the internal node, the direction toward the leaf, and the
-    /// leaf-local bit of the node's feature.
+    /// A turn on a leaf's path: the internal node (its index among all trees' nodes), the
+    /// direction toward the leaf, and the leaf-local bit of the node's feature.
     struct Condition: Sendable {
         var node: Int32
         /// 1 when the leaf is to the left.
@@ -27,20 +27,26 @@ public struct TreeSHAPTables: Sendable {
         var bit: UInt8
     }
 
+    /// One leaf's slices of the flat arrays.
+    struct Leaf: Sendable {
+        /// Its distinct path features and their `1 − z` from here; `featureCount` of them.
+        var featureStart: Int32
+        var featureCount: Int32
+        /// Its turns from here (node indices are the forest's, all trees in one array).
+        var conditionStart: Int32
+        var conditionCount: Int32
+        /// Its 2^d table entries (R, E) from here.
+        var tableStart: Int
+    }
+
     let model: GBDTModel
-    /// Leaves of tree t: `treeLeafStart[t] ..< treeLeafStart[t + 1]` (all leaves, in order).
-    let treeLeafStart: [Int]
-    /// Leaf l's distinct features and their `1 − z`: `featureStart[l] ..< featureStart[l + 1]`.
-    let featureStart: [Int]
+    /// Every leaf of every tree, in tree order.
+    let leaves: [Leaf]
     let features: [Int32]
     let oneMinusZ: [Double]
-    /// Leaf l's turns: `conditionStart[l] ..< conditionStart[l + 1]`.
-    let conditionStart: [Int]
     let conditions: [Condition]
-    /// Leaf l's tables R and E: `tableStart[l] ..< tableStart[l] + 2^d`.
-    let tableStart: [Int]
-    let r: [Double]
-    let e: [Double]
+    /// R(K) and E(K) side by side, so one leaf's two reads share a cache line.
+    let table: [SIMD2<Double>]
     let expected: Double
 
     /// The tables of `model`, or nil when a path has more than `maxPathFeatures` distinct
@@ -49,9 +55,10 @@ public struct TreeSHAPTables: Sendable {
     public init?(model: GBDTModel, maxPathFeatures: Int = 14, maxTableEntries: Int = 1 << 23) {
         let maxPathFeatures = min(maxPathFeatures, 24)  // 2^d table entries per leaf
         self.model = model
-        var treeLeafStart = [0], featureStart = [0], conditionStart = [0], tableStart: [Int] = []
+        var leaves: [Leaf] = []
         var features: [Int32] = [], oneMinusZ: [Double] = [], conditions: [Condition] = []
         var r: [Double] = [], e: [Double] = []
+        var nodeBase: Int32 = 0
         for tree in model.trees {
             // Each leaf's path as (node, left) pairs, found depth-first.
             var paths = [[(Int32, Bool)]](repeating: [], count: tree.leafCount)
@@ -65,6 +72,7 @@ public struct TreeSHAPTables: Sendable {
                 }
             }
             for (leafIndex, path) in paths.enumerated() {
+                let featureStart = features.count, conditionStart = conditions.count
                 var leafFeatures: [Int32] = [], z: [Double] = []
                 for (node, left) in path {
                     let n = tree.nodes[Int(node)]
@@ -79,23 +87,21 @@ public struct TreeSHAPTables: Sendable {
                         guard leafFeatures.count < maxPathFeatures else { return nil }
                         k = leafFeatures.count; leafFeatures.append(n.feature); z.append(ratio)
                     }
-                    conditions.append(Condition(node: node, left: left ? 1 : 0, bit: UInt8(k)))
+                    conditions.append(Condition(node: nodeBase + node, left: left ? 1 : 0, bit: UInt8(k)))
                 }
                 let d = leafFeatures.count
                 guard d <= maxPathFeatures, r.count + (1 << d) <= maxTableEntries else { return nil }
                 features += leafFeatures
                 oneMinusZ += z.map { 1 - $0 }
-                featureStart.append(features.count)
-                conditionStart.append(conditions.count)
-                tableStart.append(r.count)
+                leaves.append(Leaf(featureStart: Int32(featureStart), featureCount: Int32(d), conditionStart: Int32(conditionStart),
+                                   conditionCount: Int32(conditions.count - conditionStart), tableStart: r.count))
                 TreeSHAPTables.tabulate(value: tree.leafValues[leafIndex], z: z, r: &r, e: &e)
             }
-            treeLeafStart.append(tableStart.count)
+            nodeBase += Int32(tree.nodes.count)
         }
-        self.treeLeafStart = treeLeafStart
-        self.featureStart = featureStart; self.features = features; self.oneMinusZ = oneMinusZ
-        self.conditionStart = conditionStart; self.conditions = conditions
-        self.tableStart = tableStart; self.r = r; self.e = e
+        self.leaves = leaves
+        self.features = features; self.oneMinusZ = oneMinusZ; self.conditions = conditions
+        table = zip(r, e).map { SIMD2($0, $1) }
         expected = model.baseScore + model.trees.reduce(0) { $0 + $1.expectedValue }
     }
 
@@ -139,61 +145,40 @@ public struct TreeSHAPTables: Sendable {
         let f = model.featureCount
         for j in 0..<f { phi[j] = 0 }
         phi[f] = expected
-        // Each internal node's decision for this row, then each leaf's pattern from its turns.
-        let maxNodes = model.trees.reduce(0) { max($0, $1.nodes.count) }
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(1, maxNodes)) { goesLeft in
-            withUnsafePointers { p in
-                for (t, tree) in model.trees.enumerated() where !tree.nodes.isEmpty {
-                    tree.nodes.withUnsafeBufferPointer { np in
-                        tree.categoryBits.withUnsafeBufferPointer { bp in
-                            let bits = bp.baseAddress ?? UnsafePointer(bitPattern: 64)!
-                            for k in 0..<np.count { goesLeft[k] = GBDTTree.goesLeft(np[k], row[Int(np[k].feature)], bits) ? 1 : 0 }
-                        }
-                    }
-                    for l in p.treeLeafStart[t]..<p.treeLeafStart[t + 1] {
-                        let first = p.featureStart[l], d = p.featureStart[l + 1] - first
-                        var pattern = (1 << d) - 1
-                        for c in p.conditionStart[l]..<p.conditionStart[l + 1] {
-                            // Branch-free: clear the feature's bit when the row turns away from the leaf.
-                            let condition = p.conditions[c]
-                            let away = Int(goesLeft[Int(condition.node)] ^ condition.left)
-                            pattern &= ~(away << Int(condition.bit))
-                        }
-                        let table = p.tableStart[l]
-                        let rk = p.r[table + pattern]
-                        let outside = -rk * p.e[table + pattern]
-                        for k in 0..<d {
-                            let bit = 1 << k
-                            let inside = p.oneMinusZ[first + k] * rk * p.e[table + (pattern ^ bit)]
-                            phi[Int(p.features[first + k])] += pattern & bit != 0 ? inside : outside
-                        }
-                    }
-                }
+        // Every split's decision for this row (all trees' nodes in one array), then each leaf's
+        // pattern from its turns.
+        let nodeCount = model.forest.nodes.count
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(1, nodeCount)) { buffer in
+            let goesLeft = buffer.baseAddress!
+            model.forest.withPointers { fp in
+                for k in 0..<nodeCount { goesLeft[k] = GBDTTree.goesLeft(fp.nodes[k], row[Int(fp.nodes[k].feature)], fp.bits) ? 1 : 0 }
             }
-        }
-    }
-
-    /// Raw pointers to the flat tables, for the inner loop.
-    private struct Pointers {
-        let treeLeafStart, featureStart, conditionStart, tableStart: UnsafeBufferPointer<Int>
-        let features: UnsafeBufferPointer<Int32>
-        let oneMinusZ, r, e: UnsafeBufferPointer<Double>
-        let conditions: UnsafeBufferPointer<Condition>
-    }
-
-    private func withUnsafePointers(_ body: (Pointers) -> Void) {
-        treeLeafStart.withUnsafeBufferPointer { a in featureStart.withUnsafeBufferPointer { b in
-            conditionStart.withUnsafeBufferPointer { c in tableStart.withUnsafeBufferPointer { d in
-                features.withUnsafeBufferPointer { fp in oneMinusZ.withUnsafeBufferPointer { zp in
-                    r.withUnsafeBufferPointer { rp in e.withUnsafeBufferPointer { ep in
-                        conditions.withUnsafeBufferPointer { cp in
-                            body(Pointers(treeLeafStart: a, featureStart: b, conditionStart: c, tableStart: d, features: fp,
-                                          oneMinusZ: zp, r: rp, e: ep, conditions: cp))
+            leaves.withUnsafeBufferPointer { leaves in features.withUnsafeBufferPointer { features in
+                oneMinusZ.withUnsafeBufferPointer { oneMinusZ in conditions.withUnsafeBufferPointer { conditions in
+                    table.withUnsafeBufferPointer { table in
+                        for leaf in leaves {
+                            let d = Int(leaf.featureCount)
+                            var pattern = (1 << d) - 1
+                            for c in Int(leaf.conditionStart)..<Int(leaf.conditionStart + leaf.conditionCount) {
+                                // Branch-free: clear the feature's bit when the row turns away from the leaf.
+                                let condition = conditions[c]
+                                let away = Int(goesLeft[Int(condition.node)] ^ condition.left)
+                                pattern &= ~(away << Int(condition.bit))
+                            }
+                            let entries = table.baseAddress! + leaf.tableStart
+                            let rk = entries[pattern].x
+                            let outside = -rk * entries[pattern].y
+                            let first = Int(leaf.featureStart)
+                            for k in 0..<d {
+                                let bit = 1 << k
+                                let inside = oneMinusZ[first + k] * rk * entries[pattern ^ bit].y
+                                phi[Int(features[first + k])] += pattern & bit != 0 ? inside : outside
+                            }
                         }
-                    } }
+                    }
                 } }
             } }
-        } }
+        }
     }
 
     /// SHAP contributions of every row, in the layout of ``GBDTModel/shap(_:threads:)``.

@@ -1,0 +1,68 @@
+import XCTest
+@testable import LeptonCore
+
+/// QuickScorer against the plain walk: the same margin to the bit, on numeric and categorical
+/// splits, missing values, unseen codes, infinities and extremes, ties at a threshold, one-leaf
+/// trees, and trees of exactly 64 leaves; over 64 the plain walk is used.
+final class QuickScorerTests: XCTestCase {
+    private func assertWalksAgree(_ model: GBDTModel, _ x: FeatureColumns, file: StaticString = #filePath, line: UInt = #line) {
+        let f = model.featureCount
+        let columns = (0..<f).map { Array(x.column($0)) }
+        var row = [Float](repeating: 0, count: f)
+        var checked = 0
+        for i in 0..<x.rowCount {
+            for j in 0..<f { row[j] = columns[j][i] }
+            let (fast, naive) = row.withUnsafeBufferPointer { r in
+                model.forest.withPointers { p in (p.sum(row: r.baseAddress!), p.sumNaive(row: r.baseAddress!)) }
+            }
+            if fast.bitPattern != naive.bitPattern {
+                XCTFail("row \(i): QuickScorer \(fast), plain walk \(naive)", file: file, line: line)
+                return
+            }
+            checked += 1
+        }
+        XCTAssertEqual(checked, x.rowCount, file: file, line: line)
+        // The batch path (blocks of rows, threads) uses the same walk.
+        let batch = model.predictRaw(x, threads: 2)
+        for i in 0..<x.rowCount {
+            for j in 0..<f { row[j] = columns[j][i] }
+            XCTAssertEqual(batch[i].bitPattern, model.predictRaw(row: row).bitPattern, "row \(i)", file: file, line: line)
+        }
+    }
+
+    func testNumericSplitsWithMissingValuesAndExtremes() throws {
+        for (rounds, leaves) in [(1, 2), (7, 31), (8, 15), (13, 64), (5, 90)] {
+            var c = GBDTConfig(objective: .binaryLogLoss, rounds: rounds, learningRate: 0.2, maxLeaves: leaves, seed: UInt64(rounds))
+            c.minDataInLeaf = 3
+            let (x, y) = syntheticBinary(rows: 2000, features: 6, missingRate: 0.1, seed: 50)
+            let model = try GBDT(config: c).fit(x, labels: y)
+            XCTAssertEqual(model.forest.quick == nil, model.trees.contains { $0.leafCount > 64 }, "QuickScorer up to 64 leaves a tree")
+            var columns = (0..<6).map { Array(syntheticBinary(rows: 500, features: 6, missingRate: 0.2, seed: 51).x.column($0)) }
+            for i in stride(from: 0, to: 500, by: 13) { columns[i % 6][i] = [Float.infinity, -.infinity, .greatestFiniteMagnitude, 0][i % 4] }
+            // Values exactly at thresholds (x ≤ t goes left) and at -0.0.
+            let thresholds = model.trees.flatMap { $0.nodes.map(\.threshold) }
+            for i in stride(from: 5, to: 500, by: 9) where !thresholds.isEmpty {
+                let node = model.trees.flatMap(\.nodes)[i % thresholds.count]
+                columns[Int(node.feature)][i] = i % 2 == 0 ? node.threshold : -0.0
+            }
+            assertWalksAgree(model, FeatureColumns(columns: columns))
+        }
+    }
+
+    func testCategoricalSplitsUnseenCodesAndConstantTrees() throws {
+        var c = GBDTConfig(objective: .l2Regression, rounds: 21, learningRate: 0.3, maxLeaves: 16, seed: 4)
+        c.minDataPerCategory = 5
+        let (x, y) = syntheticRegression(rows: 2000, seed: 42)
+        let model = try GBDT(config: c).fit(x, labels: y)
+        var columns = (0..<3).map { Array(syntheticRegression(rows: 300, seed: 43).x.column($0)) }
+        for i in stride(from: 0, to: 300, by: 7) { columns[2][i] = [9, -1, 1e9, .nan][i % 4] }
+        for i in stride(from: 3, to: 300, by: 11) { for j in 0..<3 { columns[j][i] = .nan } }
+        assertWalksAgree(model, FeatureColumns(columns: columns, names: x.names, kinds: x.kinds))
+
+        // A constant label: every tree is one leaf (no nodes at all in the forest).
+        let constant = try GBDT(config: GBDTConfig(objective: .l2Regression, rounds: 9, learningRate: 0.3, maxLeaves: 8, seed: 1))
+            .fit(x, labels: [Double](repeating: 2, count: 2000))
+        XCTAssertTrue(constant.trees.allSatisfy { $0.nodes.isEmpty })
+        assertWalksAgree(constant, FeatureColumns(columns: columns, names: x.names, kinds: x.kinds))
+    }
+}
