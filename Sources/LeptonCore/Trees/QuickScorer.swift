@@ -20,11 +20,18 @@ final class QuickScorer: @unchecked Sendable {
     /// Tree count and feature count.
     let trees: Int
     let features: Int
-    /// Numeric splits of feature j: `featureStart[j] ..< featureStart[j + 1]`, by threshold ascending.
+    /// A split as the scan reads it: the leaves it leaves standing when false, and its tree.
+    struct Split {
+        var mask: UInt64
+        var tree: Int
+    }
+
+    /// Numeric splits of feature j: `featureStart[j] ..< featureStart[j + 1]`, by threshold
+    /// ascending, each feature's list closed by a sentinel (threshold +∞, the spare tree slot
+    /// `trees`) that stops the scan for any x that is not NaN.
     private let featureStart: UnsafeMutablePointer<Int>
     private let thresholds: UnsafeMutablePointer<Float>
-    private let splitTree: UnsafeMutablePointer<Int32>
-    private let splitMask: UnsafeMutablePointer<UInt64>
+    private let splits: UnsafeMutablePointer<Split>
     /// Splits that send a missing value right, per feature: `missingStart[j] ..< missingStart[j + 1]`.
     private let missingStart: UnsafeMutablePointer<Int>
     private let missingTree: UnsafeMutablePointer<Int32>
@@ -83,11 +90,10 @@ final class QuickScorer: @unchecked Sendable {
                 }
             }
         }
-        let splits = numeric.reduce(0) { $0 + $1.count }, missingSplits = missing.reduce(0) { $0 + $1.count }
+        let splitCount = numeric.reduce(0) { $0 + $1.count } + featureCount, missingSplits = missing.reduce(0) { $0 + $1.count }
         featureStart = .allocate(capacity: featureCount + 1)
-        thresholds = .allocate(capacity: max(1, splits))
-        splitTree = .allocate(capacity: max(1, splits))
-        splitMask = .allocate(capacity: max(1, splits))
+        thresholds = .allocate(capacity: max(1, splitCount))
+        splits = .allocate(capacity: max(1, splitCount))
         missingStart = .allocate(capacity: featureCount + 1)
         missingTree = .allocate(capacity: max(1, missingSplits))
         missingMask = .allocate(capacity: max(1, missingSplits))
@@ -97,9 +103,15 @@ final class QuickScorer: @unchecked Sendable {
             missingStart[j] = missingAt
             // A stable sort keeps equal thresholds in tree order (any order gives the same ANDs).
             for s in numeric[j].enumerated().sorted(by: { ($0.element.threshold, $0.offset) < ($1.element.threshold, $1.offset) }) {
-                thresholds[at] = s.element.threshold; splitTree[at] = s.element.tree; splitMask[at] = s.element.mask
+                thresholds[at] = s.element.threshold
+                splits[at] = Split(mask: s.element.mask, tree: Int(s.element.tree))
                 at += 1
             }
+            // The sentinel: no x is above +∞ (NaN is scanned elsewhere), so the scan stops here
+            // at the latest; its slot is a spare, never read.
+            thresholds[at] = .infinity
+            splits[at] = Split(mask: .max, tree: treeList.count)
+            at += 1
             for m in missing[j] {
                 missingTree[missingAt] = m.tree; missingMask[missingAt] = m.mask
                 missingAt += 1
@@ -118,17 +130,17 @@ final class QuickScorer: @unchecked Sendable {
 
     deinit {
         for p in [featureStart, leafStart, missingStart] { p.deallocate() }
-        thresholds.deallocate(); splitTree.deallocate(); splitMask.deallocate()
+        thresholds.deallocate(); splits.deallocate()
         missingTree.deallocate(); missingMask.deallocate()
         allLeaves.deallocate(); leafValues.deallocate()
     }
 
-    /// `Σₜ treeₜ(row)` for a row-major row of ``features`` values, with `leaves` as scratch (one
-    /// word per tree).
+    /// `Σₜ treeₜ(row)` for a row-major row of ``features`` values, with `leaves` as scratch
+    /// (one word per tree and a spare).
     @inline(__always)
     func sum(row: UnsafePointer<Float>, leaves v: UnsafeMutablePointer<UInt64>) -> Double {
         // The pointers in locals: the ANDs through `v` would otherwise make the compiler reload them.
-        let thresholds = thresholds, splitTree = splitTree, splitMask = splitMask, featureStart = featureStart
+        let thresholds = thresholds, splits = splits, featureStart = featureStart
         let missingStart = missingStart, missingTree = missingTree, missingMask = missingMask
         let trees = trees, features = features
         v.update(from: allLeaves, count: trees)
@@ -138,9 +150,8 @@ final class QuickScorer: @unchecked Sendable {
                 for i in missingStart[j]..<missingStart[j + 1] { v[Int(missingTree[i])] &= missingMask[i] }
             } else {
                 var i = featureStart[j]
-                let end = featureStart[j + 1]
-                while i < end && thresholds[i] < x {
-                    v[Int(splitTree[i])] &= splitMask[i]
+                while thresholds[i] < x {
+                    v[splits[i].tree] &= splits[i].mask
                     i += 1
                 }
             }
@@ -161,6 +172,6 @@ final class QuickScorer: @unchecked Sendable {
 
     /// `Σₜ treeₜ(row)` with scratch on the stack.
     func sum(row: UnsafePointer<Float>) -> Double {
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: max(1, trees)) { sum(row: row, leaves: $0.baseAddress!) }
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: trees + 1) { sum(row: row, leaves: $0.baseAddress!) }
     }
 }

@@ -16,6 +16,12 @@ struct Score: ParsableCommand {
     @Option(help: "The alerts CSV to write.") var output: String
     @Flag(help: "Follow the log as it grows (like tail -F): score each line as it is appended, until SIGINT or SIGTERM.") var follow = false
     @Option(help: "With --follow: stop after this many seconds without a new line.") var idleSeconds: Double?
+    @Option(help: "How many contributing readings each alert lists (columns top_1 …; SHAP for trees, robust z-scores for an anomaly model); 0 writes only the ID, score and alert.")
+    var topReadings = 3
+
+    func validate() throws {
+        guard (0...50).contains(topReadings) else { throw ValidationError("--top-readings takes 0 to 50.") }
+    }
 
     func run() throws {
         let console = Console(options: common)
@@ -24,11 +30,11 @@ struct Score: ParsableCommand {
         let reader = try CSVReader(path: input)
         _ = try AlertWorker(model: failureModel, header: reader.columns, path: input)  // fails early on missing columns
         let started = Date()
-        let summary = try BatchJob.run(input: reader, outputColumns: AlertWorker.columns(for: failureModel, header: reader.columns),
+        let summary = try BatchJob.run(input: reader, outputColumns: AlertWorker.columns(for: failureModel, header: reader.columns, topCount: topReadings),
                                        configuration: BatchConfiguration(outputPath: output, options: batch), threads: common.threads.resolved,
                                        firstFieldIsRowNumber: failureModel.spec.idColumn.map { !reader.columns.contains($0) } ?? true,
                                        progress: console.progress("scoring", unit: "rows")) {
-            try AlertWorker(model: failureModel, header: reader.columns, path: input)
+            try AlertWorker(model: failureModel, header: reader.columns, path: input, topCount: topReadings)
         }
         let seconds = Date().timeIntervalSince(started)
         if let note = batch.sharding.environmentNote { console.note(note) }
@@ -43,10 +49,10 @@ struct Score: ParsableCommand {
         settings.idleSeconds = idleSeconds
         let started = Date()
         settings.maxRejectRate = batch.maxRejectRate
-        let summary = try BatchJob.follow(path: input, outputColumns: { AlertWorker.columns(for: failureModel, header: $0) }, output: output,
+        let summary = try BatchJob.follow(path: input, outputColumns: { AlertWorker.columns(for: failureModel, header: $0, topCount: topReadings) }, output: output,
                                           rejects: batch.rejects, settings: settings, progress: console.progress("following", unit: "rows"),
                                           shouldStop: { StopSignals.requested }) { header in
-            try AlertWorker(model: failureModel, header: header, path: input)
+            try AlertWorker(model: failureModel, header: header, path: input, topCount: topReadings)
         }
         let seconds = Date().timeIntervalSince(started)
         try summary.report(to: console, extra: [("seconds", .double(seconds)), ("follow", .bool(true))])

@@ -62,6 +62,15 @@ final class QCEndToEndTests: XCTestCase {
         }
         XCTAssertEqual(outputs[0], outputs[1])
         XCTAssertTrue(outputs[0].hasPrefix("UDI,score,alert,top_1,top_2,top_3\n"), String(outputs[0].prefix(80)))
+
+        // --top-readings 0: the ID, score and alert of the same rows, with the same values.
+        let bare = dir.file("alerts-bare.csv")
+        let b = try qc.run(["score", "--model", model, "--input", input, "--output", bare, "--top-readings", "0", "--max-reject-rate", "0.5",
+                            "--json", "--quiet"])
+        XCTAssertEqual(b.status, 0, b.err)
+        let full = outputs[0].split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).prefix(3).joined(separator: ",") }
+        XCTAssertEqual(try String(contentsOfFile: bare, encoding: .utf8).split(separator: "\n").map(String.init), full)
+        XCTAssertEqual(try qc.run(["score", "--model", model, "--input", input, "--output", bare, "--top-readings", "-1"]).status, 2)
     }
 
     func testChartJSONContractAndBadInput() throws {

@@ -4,14 +4,16 @@ import LeptonIO
 
 /// Batch scoring's per-thread worker (LeptonCLI's batch job): one record of a log in, one line of
 /// alerts out — the ID (or the row number), the score, the alert flag and, for alerted rows, the
-/// three readings that contributed most (SHAP values for trees, robust z-scores for an anomaly
-/// model). Text in a numeric reading rejects the record.
+/// readings that contributed most (three by default; SHAP values for trees, robust z-scores for
+/// an anomaly model). Text in a numeric reading rejects the record.
 public final class AlertWorker: BatchWorker {
     let model: FailureModel
     /// Where each input of the schema sits in the file's columns.
     let inputColumns: [Int]
     let idColumn: Int?
     let names: [String]
+    /// How many contributing readings an alert lists (columns `top_1` …); 0 lists none.
+    let topCount: Int
     /// Each categorical input's training levels as bytes (nil for numeric inputs).
     let levelBytes: [[[UInt8]]?]
     /// Derived features over `slots`: the inputs first, then other file columns they read.
@@ -26,14 +28,16 @@ public final class AlertWorker: BatchWorker {
     public private(set) var unseenCategories = 0
     public private(set) var nonFiniteDerived = 0
 
-    /// The output header.
-    public static func columns(for model: FailureModel, header: [String]) -> [String] {
-        [model.spec.idColumn.flatMap { header.contains($0) ? $0 : nil } ?? "row", "score", "alert", "top_1", "top_2", "top_3"]
+    /// The output header: the ID column (or `row`), `score`, `alert`, then `top_1` … `top_N`.
+    public static func columns(for model: FailureModel, header: [String], topCount: Int = 3) -> [String] {
+        [model.spec.idColumn.flatMap { header.contains($0) ? $0 : nil } ?? "row", "score", "alert"] + (0..<max(0, topCount)).map { "top_\($0 + 1)" }
     }
 
-    /// A worker for records with `header`; throws naming the columns the file lacks.
-    public init(model: FailureModel, header: [String], path: String) throws {
+    /// A worker for records with `header` that lists `topCount` readings per alert; throws naming
+    /// the columns the file lacks.
+    public init(model: FailureModel, header: [String], path: String, topCount: Int = 3) throws {
         self.model = model
+        self.topCount = max(0, topCount)
         let schema = model.spec.schema
         names = schema.names
         inputColumns = try schema.inputs.map { input in
@@ -62,6 +66,11 @@ public final class AlertWorker: BatchWorker {
     }
 
     public func encode(_ record: CSVRow, into line: inout CSVLine) throws {
+        // The buffers taken out of the object for the record: one exclusive access each instead
+        // of one per field.
+        var slots = self.slots, row = self.row
+        self.slots = []; self.row = []
+        defer { self.slots = slots; self.row = row }
         let inputs = inputColumns.count
         for k in 0..<inputs {
             let j = inputColumns[k]
@@ -82,13 +91,15 @@ public final class AlertWorker: BatchWorker {
         }
         for (column, slot) in extraColumns { slots[slot] = ((try? record.double(at: column)) ?? nil) ?? .nan }
         let derivedCount = derived.count
+        var nonFinite = 0
         slots.withUnsafeBufferPointer { values in
             for m in 0..<derivedCount {
                 let v = derived[m].evaluate(values)
                 row[inputs + m] = Float(v)
-                if v.isNaN { nonFiniteDerived += 1 }
+                if v.isNaN { nonFinite += 1 }
             }
         }
+        if nonFinite > 0 { nonFiniteDerived += nonFinite }
         let score: Double
         if let trees = model.trees {
             score = 1 / (1 + exp(-trees.predictRaw(row: row)))
@@ -98,19 +109,23 @@ public final class AlertWorker: BatchWorker {
         }
         let alert = score >= model.spec.threshold
         if let idColumn {
-            line.appendField(String(decoding: record.bytes(at: idColumn), as: UTF8.self))
+            line.appendField(record.bytes(at: idColumn))
         } else {
-            line.appendField(String(record.number))
+            line.appendField(record.number)
         }
         line.appendField(String(score))
-        line.appendField(alert ? "1" : "0")
-        let top = alert ? topReadings() : []
-        for k in 0..<3 { line.appendField(k < top.count ? top[k] : "") }
+        line.appendField(alert ? 1 : 0)
+        guard topCount > 0 else {
+            if alert { alerts += 1 }
+            return
+        }
+        let top = alert ? topReadings(row) : []
+        for k in 0..<topCount { line.appendField(k < top.count ? top[k] : "") }
         if alert { alerts += 1 }
     }
 
-    /// The three readings that pushed this part's score most: `Torque [Nm]=62.1 (+1.23)`.
-    func topReadings() -> [String] {
+    /// The ``topCount`` readings that pushed this part's score most: `Torque [Nm]=62.1 (+1.23)`.
+    func topReadings(_ row: [Float]) -> [String] {
         var contributions: [Double]
         if let explainer {
             contributions = explainer.contributions(row: row).dropLast()
@@ -118,7 +133,7 @@ public final class AlertWorker: BatchWorker {
             let medians = model.spec.medians ?? [], scales = model.spec.scales ?? []
             contributions = row.indices.map { j in row[j].isNaN ? 0 : abs((Double(row[j]) - medians[j]) / scales[j]) }
         }
-        return contributions.indices.sorted { contributions[$0] > contributions[$1] }.prefix(3).filter { contributions[$0] > 0 }.map { j in
+        return contributions.indices.sorted { contributions[$0] > contributions[$1] }.prefix(topCount).filter { contributions[$0] > 0 }.map { j in
             "\(names[j])=\(row[j].isNaN ? "missing" : String(row[j])) (\(contributions[j] >= 0 ? "+" : "")\(String(format: "%.3f", contributions[j])))"
         }
     }
