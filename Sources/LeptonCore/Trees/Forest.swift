@@ -39,10 +39,21 @@ struct Forest: Sendable, Equatable {
         let roots: UnsafeBufferPointer<Int32>
         let quick: QuickScorer?
 
-        /// `Σₜ treeₜ(row)` for a row-major row.
+        /// `Σₜ treeₜ(row)` for a row-major row (QuickScorer's scratch on the stack, or on the
+        /// heap above 127 trees).
         @inline(__always)
         func sum(row: UnsafePointer<Float>) -> Double {
             if let quick { return quick.sum(row: row) }
+            return sumNaive(row: row)
+        }
+
+        /// Words of scratch ``sum(row:scratch:)`` needs.
+        var scratchWords: Int { quick.map { $0.trees + 1 } ?? 1 }
+
+        /// `Σₜ treeₜ(row)` with caller-owned scratch of ``scratchWords`` words (no allocation).
+        @inline(__always)
+        func sum(row: UnsafePointer<Float>, scratch: UnsafeMutablePointer<UInt64>) -> Double {
+            if let quick { return quick.sum(row: row, leaves: scratch) }
             return sumNaive(row: row)
         }
 

@@ -78,7 +78,8 @@ public struct GBDTModel: Sendable, Equatable {
                         let (src, dst) = box.value
                         // One buffer per chunk: a block of rows transposed to row-major.
                         let rows = UnsafeMutablePointer<Float>.allocate(capacity: max(1, block * f))
-                        defer { rows.deallocate() }
+                        let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: fp.scratchWords)
+                        defer { rows.deallocate(); scratch.deallocate() }
                         var start = range.lowerBound
                         while start < range.upperBound {
                             let end = min(range.upperBound, start + block)
@@ -87,7 +88,7 @@ public struct GBDTModel: Sendable, Equatable {
                                 for i in start..<end { rows[(i - start) * f + j] = col[i] }
                             }
                             for i in start..<end {
-                                dst[i] = baseScore + fp.sum(row: rows + (i - start) * f)
+                                dst[i] = baseScore + fp.sum(row: rows + (i - start) * f, scratch: scratch)
                             }
                             start = end
                         }
@@ -98,7 +99,7 @@ public struct GBDTModel: Sendable, Equatable {
         return out
     }
 
-    /// Raw margin of one row (`row[j]` is feature j); no allocation.
+    /// Raw margin of one row (`row[j]` is feature j); allocates only above 127 trees.
     public func predictRaw(row: [Float]) -> Double {
         precondition(row.count == featureCount, "model expects \(featureCount) features, got \(row.count)")
         return row.withUnsafeBufferPointer { r in forest.withPointers { baseScore + $0.sum(row: r.baseAddress!) } }

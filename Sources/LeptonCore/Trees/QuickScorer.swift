@@ -46,9 +46,10 @@ final class QuickScorer: @unchecked Sendable {
     private let leafStart: UnsafeMutablePointer<Int>
     private let leafValues: UnsafeMutablePointer<Double>
 
-    /// The scorer of `trees` over `featureCount` features, or nil when a tree has more than 64 leaves.
+    /// The scorer of `trees` over `featureCount` features, or nil when a tree has more than 64
+    /// leaves or reaches a node or leaf from two parents (the plain walk handles both).
     init?(_ treeList: [GBDTTree], featureCount: Int) {
-        guard treeList.allSatisfy({ $0.leafCount <= 64 }) else { return nil }
+        guard treeList.allSatisfy({ $0.leafCount <= 64 && QuickScorer.isTree($0) }) else { return nil }
         trees = treeList.count
         features = featureCount
         var numeric: [[(threshold: Float, tree: Int32, mask: UInt64)]] = Array(repeating: [], count: featureCount)
@@ -128,6 +129,24 @@ final class QuickScorer: @unchecked Sendable {
         leafValues.initialize(from: values, count: values.count)
     }
 
+    /// Whether every node but the root and every leaf has exactly one parent.
+    static func isTree(_ tree: GBDTTree) -> Bool {
+        var nodeParents = [Int](repeating: 0, count: tree.nodes.count), leafParents = [Int](repeating: 0, count: tree.leafCount)
+        for node in tree.nodes {
+            for child in [node.left, node.right] {
+                if child >= 0 {
+                    guard Int(child) < nodeParents.count else { return false }
+                    nodeParents[Int(child)] += 1
+                } else {
+                    guard Int(~child) < leafParents.count else { return false }
+                    leafParents[Int(~child)] += 1
+                }
+            }
+        }
+        return (tree.nodes.isEmpty || nodeParents[0] == 0) && nodeParents.dropFirst().allSatisfy { $0 == 1 }
+            && (tree.nodes.isEmpty ? leafParents.count == 1 : leafParents.allSatisfy { $0 == 1 })
+    }
+
     deinit {
         for p in [featureStart, leafStart, missingStart] { p.deallocate() }
         thresholds.deallocate(); splits.deallocate()
@@ -143,7 +162,7 @@ final class QuickScorer: @unchecked Sendable {
         let thresholds = thresholds, splits = splits, featureStart = featureStart
         let missingStart = missingStart, missingTree = missingTree, missingMask = missingMask
         let trees = trees, features = features
-        v.update(from: allLeaves, count: trees)
+        v.initialize(from: allLeaves, count: trees)
         for j in 0..<features {
             let x = row[j]
             if x.isNaN {

@@ -35,7 +35,9 @@ public enum PeakMemory {
         var five: UInt8 = 0x35
         let wrote = write(fd, &five, 1) == 1
         close(fd)
-        guard wrote, let peak = statusMegabytes("VmHWM:"), let resident = statusMegabytes("VmRSS:") else { return false }
+        // Both read from one snapshot of the status file, so no other thread's frees come between.
+        let fields = statusMegabytes(["VmHWM:", "VmRSS:"])
+        guard wrote, let peak = fields[0], let resident = fields[1] else { return false }
         return peak <= resident + 2
         #else
         return false
@@ -45,24 +47,26 @@ public enum PeakMemory {
     /// The peak resident set since the last ``resetPeak()`` in MB (Linux `VmHWM`); nil elsewhere.
     public static var residentMegabytesSinceReset: Double? {
         #if os(Linux)
-        return statusMegabytes("VmHWM:")
+        return statusMegabytes(["VmHWM:"])[0]
         #else
         return nil
         #endif
     }
 
-    /// A kilobyte field of `/proc/self/status` (such as `VmHWM:` or `VmRSS:`) in MB; nil when absent.
-    private static func statusMegabytes(_ field: String) -> Double? {
-        guard let file = fopen("/proc/self/status", "r") else { return nil }
+    /// Kilobyte fields of `/proc/self/status` (such as `VmHWM:` or `VmRSS:`) in MB, from one
+    /// read of the file; nil for a field that is absent.
+    private static func statusMegabytes(_ fields: [String]) -> [Double?] {
+        var values = [Double?](repeating: nil, count: fields.count)
+        guard let file = fopen("/proc/self/status", "r") else { return values }
         defer { fclose(file) }
         var line = [CChar](repeating: 0, count: 256)
         while fgets(&line, Int32(line.count), file) != nil {
             let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            if text.hasPrefix(field) {
+            for (k, field) in fields.enumerated() where text.hasPrefix(field) {
                 let kilobytes = text.dropFirst(field.count).split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).first.flatMap { Double($0) }
-                return kilobytes.map { $0 * 1024 / 1e6 }
+                values[k] = kilobytes.map { $0 * 1024 / 1e6 }
             }
         }
-        return nil
+        return values
     }
 }

@@ -98,13 +98,14 @@ final class NavigatorEndToEndTests: XCTestCase {
                 XCTAssertNotNil(row[key], key)
             }
             // Each candidate's own peak memory (the high-water mark is reset before each) where the
-            // kernel can reset it; absent, not a wrong figure, where it cannot.
-            if peakCanBeReset {
-                let peak = row["peak_rss_mb"] as? Double ?? 0
+            // reset took effect; absent, not a wrong figure, where it did not (checked before each
+            // candidate, so a sandbox that keeps the mark may give some rows and not others).
+            if let peak = row["peak_rss_mb"] as? Double {
                 XCTAssertTrue(peak > 1 && peak <= (s["peak_rss_mb"] as? Double ?? 0) + 1, "peak_rss_mb \(peak) of \(s["peak_rss_mb"] ?? "none")")
-            } else {
-                XCTAssertNil(row["peak_rss_mb"], "no per-candidate peak where the high-water mark cannot be reset")
             }
+        }
+        if peakCanBeReset {
+            XCTAssertTrue(pareto.contains { $0["peak_rss_mb"] != nil }, "where the kernel resets the high-water mark, candidates carry their peak")
         }
         let names = pareto.map { $0["name"] as? String ?? "" }
         XCTAssert(names.contains { $0.contains("trees") } && names.contains { $0.contains("characteristics") }, "every method that applies")

@@ -70,7 +70,19 @@ final class QCEndToEndTests: XCTestCase {
         XCTAssertEqual(b.status, 0, b.err)
         let full = outputs[0].split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).prefix(3).joined(separator: ",") }
         XCTAssertEqual(try String(contentsOfFile: bare, encoding: .utf8).split(separator: "\n").map(String.init), full)
-        XCTAssertEqual(try qc.run(["score", "--model", model, "--input", input, "--output", bare, "--top-readings", "-1"]).status, 2)
+        let one = dir.file("alerts-one.csv")
+        XCTAssertEqual(try qc.run(["score", "--model", model, "--input", input, "--output", one, "--top-readings", "1", "--max-reject-rate", "0.5",
+                                   "--quiet"]).status, 0)
+        let oneLines = try String(contentsOfFile: one, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(oneLines.first, "UDI,score,alert,top_1")
+        // Each alert's one reading is the first of its three.
+        let fullTop = outputs[0].split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).prefix(4).joined(separator: ",") }
+        XCTAssertEqual(oneLines.map(String.init), fullTop)
+        for wrong in ["--top-readings=-1", "--top-readings=51"] {
+            let r = try qc.run(["score", "--model", model, "--input", input, "--output", bare, wrong])
+            XCTAssertEqual(r.status, 2, wrong)
+            XCTAssert(r.err.contains("--top-readings takes 0 to 50"), r.err)
+        }
     }
 
     func testChartJSONContractAndBadInput() throws {

@@ -109,7 +109,10 @@ public final class AlertWorker: BatchWorker {
         }
         let alert = score >= model.spec.threshold
         if let idColumn {
-            line.appendField(record.bytes(at: idColumn))
+            // ASCII as it is; other bytes through String, which writes invalid UTF-8 as U+FFFD,
+            // as the rejects file does.
+            let id = record.bytes(at: idColumn)
+            if id.allSatisfy({ $0 < 0x80 }) { line.appendField(id) } else { line.appendField(String(decoding: id, as: UTF8.self)) }
         } else {
             line.appendField(record.number)
         }
