@@ -1,4 +1,5 @@
 import Foundation
+import LeptonIO
 import LeptonTestSupport
 import XCTest
 
@@ -58,29 +59,29 @@ final class LoadBalancerTests: XCTestCase {
 
         /// Four clients sending requests until `stop`; the statuses other than 200.
         func load(during action: () throws -> Void) rethrows -> (sent: Int, failed: [Int]) {
-            let stop = LockedBox(false)
+            let stop = Protected(false)
             let done = DispatchGroup()
-            let results = LockedBox<[(Int, [Int])]>([])
-            let lock = NSLock()
+            let results = Protected<[(Int, [Int])]>([])
             for _ in 0..<4 {
                 done.enter()
                 Thread.detachNewThread {
                     var sent = 0, failed: [Int] = []
-                    while !stop.value {
+                    while !stop.withLock({ $0 }) {
                         let status = (try? HTTPTestClient.post(port: port, path: "/v1/score", json: body, timeout: 10).status) ?? -1
                         sent += 1
                         if status != 200 { failed.append(status) }
                     }
-                    lock.lock(); results.value.append((sent, failed)); lock.unlock()
+                    results.withLock { $0.append((sent, failed)) }
                     done.leave()
                 }
             }
             Thread.sleep(forTimeInterval: 0.5)
             try action()
             Thread.sleep(forTimeInterval: 1.0)
-            stop.value = true
+            stop.withLock { $0 = true }
             done.wait()
-            return (results.value.reduce(0) { $0 + $1.0 }, results.value.flatMap(\.1))
+            let all = results.withLock { $0 }
+            return (all.reduce(0) { $0 + $1.0 }, all.flatMap(\.1))
         }
 
         // Reloads under load: every request answered.

@@ -111,9 +111,3 @@ final class ServeEndToEndTests: XCTestCase {
         XCTAssertEqual(exit.status, 0, exit.err)
     }
 }
-
-/// A value shared with a helper thread (written before a semaphore, read after).
-final class LockedBox<T>: @unchecked Sendable {
-    var value: T
-    init(_ value: T) { self.value = value }
-}
