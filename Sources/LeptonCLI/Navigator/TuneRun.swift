@@ -37,12 +37,16 @@ public enum TuneRun {
         let tolerance = options.tolerance ?? defaultTolerance
         let constraints = options.constraints(minimums: minimums)
         var done = 0
+        var runPeak = PeakMemory.residentMegabytes
         let result = NavigatorSearch.run(count: names.count, fidelities: fidelities, constraints: constraints, tolerance: tolerance,
                                          shouldStop: { StopSignals.requested || SpeedMeter.now() > deadline }) { i, fidelity in
             // Each candidate's own peak resident memory (fitting, compressing and measuring it).
+            // The reset also resets getrusage's maximum on Linux, so the run's peak is kept here.
+            runPeak = max(runPeak, PeakMemory.residentMegabytes)
             let peakResets = PeakMemory.resetPeak()
             var r = try evaluate(i, fidelity)
             if peakResets, let peak = PeakMemory.residentMegabytesSinceReset { r.candidate.extra["peak_rss_mb"] = peak }
+            runPeak = max(runPeak, PeakMemory.residentMegabytes)
             let c = r.candidate
             done += 1
             console.note(String(format: "[%d] %@ at fidelity %.2f: %@ %.4f, p50 %.1f µs, %d bytes", done, c.name, fidelity, metricName,
@@ -67,7 +71,7 @@ public enum TuneRun {
             summary += [("chosen", .string(c.name)), ("meets_constraints", .bool(choice.meetsConstraints)), ("reason", .string(choice.reason)),
                         ("violations", .array(choice.violations.map { .string($0) })), ("chosen_at_full_fidelity", .bool(result.choiceAtFullFidelity))]
         }
-        summary += [("candidates", .int(names.count)), ("peak_rss_mb", .double(PeakMemory.residentMegabytes)), ("measured", .int(result.measured.compactMap { $0 }.count)),
+        summary += [("candidates", .int(names.count)), ("peak_rss_mb", .double(max(runPeak, PeakMemory.residentMegabytes))), ("measured", .int(result.measured.compactMap { $0 }.count)),
                     ("tolerance", .double(tolerance)), ("cpu_hour_price", .double(options.cpuHourPrice)),
                     ("training_compute_seconds", .double(result.computeSeconds)), ("seconds", .double(SpeedMeter.now() - started)),
                     ("stopped_early", .bool(result.stoppedEarly)), ("interrupted", .bool(StopSignals.requested))]

@@ -24,7 +24,8 @@ public enum PeakMemory {
     }
 
     /// Starts a new peak (Linux: writing 5 to `/proc/self/clear_refs` resets the high-water mark
-    /// `VmHWM` to the current resident set). True only when the reset took effect — afterwards
+    /// `VmHWM` to the current resident set; ``residentMegabytes``, getrusage's maximum, is reset
+    /// with it, so a caller that wants the whole run's peak reads it before). True only when the reset took effect — afterwards
     /// `VmHWM` is within 2 MB of `VmRSS` — so a kernel or sandbox that accepts the write but keeps
     /// the old mark (gVisor does) is reported, not trusted; false where it is not possible.
     @discardableResult
