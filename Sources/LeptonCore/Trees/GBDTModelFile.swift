@@ -160,23 +160,12 @@ extension GBDTModel {
                 }
                 nodes.append(node)
             }
-            // A tree, not a graph: every node but the root and every leaf has exactly one parent
-            // (a shared subtree would make a small file unfold into exponentially many paths); a
-            // one-leaf tree's leaf is its root.
-            var nodeParents = [Int](repeating: 0, count: nc), leafParents = [Int](repeating: 0, count: lc)
-            for node in nodes {
-                for child in [node.left, node.right] {
-                    if child >= 0 { nodeParents[Int(child)] += 1 } else { leafParents[Int(~child)] += 1 }
-                }
-            }
-            guard nc == 0 || (nodeParents.dropFirst().allSatisfy({ $0 == 1 }) && leafParents.allSatisfy({ $0 == 1 })) else {
-                throw bad("tree \(t) reaches a node or leaf from more than one parent")
-            }
             trees.append(GBDTTree(
                 nodes: nodes, leafValues: Array(leafValues[leafAt..<(leafAt + lc)]),
                 categoryBits: Array(bits[bitAt..<(bitAt + wc)]), splitGains: Array(gains[nodeAt..<(nodeAt + nc)]),
                 nodeCounts: nodeCounts[nodeAt..<(nodeAt + nc)].map { Int(clamping: $0) },
                 leafCounts: leafCounts[leafAt..<(leafAt + lc)].map { Int(clamping: $0) }))
+            guard trees.last!.isTree else { throw bad("tree \(t) reaches a node or leaf from more than one parent") }
             nodeAt += nc; leafAt += lc; bitAt += wc
         }
         guard sizes.count % 3 == 0, nodeAt == nodeTotal, leafAt == leafValues.count, bitAt == bits.count else {

@@ -49,7 +49,7 @@ final class QuickScorer: @unchecked Sendable {
     /// The scorer of `trees` over `featureCount` features, or nil when a tree has more than 64
     /// leaves or reaches a node or leaf from two parents (the plain walk handles both).
     init?(_ treeList: [GBDTTree], featureCount: Int) {
-        guard treeList.allSatisfy({ $0.leafCount <= 64 && QuickScorer.isTree($0) }) else { return nil }
+        guard treeList.allSatisfy({ $0.leafCount <= 64 && $0.isTree }) else { return nil }
         trees = treeList.count
         features = featureCount
         var numeric: [[(threshold: Float, tree: Int32, mask: UInt64)]] = Array(repeating: [], count: featureCount)
@@ -127,24 +127,6 @@ final class QuickScorer: @unchecked Sendable {
         self.leafStart.initialize(from: leafStart, count: trees + 1)
         leafValues = .allocate(capacity: max(1, values.count))
         leafValues.initialize(from: values, count: values.count)
-    }
-
-    /// Whether every node but the root and every leaf has exactly one parent.
-    static func isTree(_ tree: GBDTTree) -> Bool {
-        var nodeParents = [Int](repeating: 0, count: tree.nodes.count), leafParents = [Int](repeating: 0, count: tree.leafCount)
-        for node in tree.nodes {
-            for child in [node.left, node.right] {
-                if child >= 0 {
-                    guard Int(child) < nodeParents.count else { return false }
-                    nodeParents[Int(child)] += 1
-                } else {
-                    guard Int(~child) < leafParents.count else { return false }
-                    leafParents[Int(~child)] += 1
-                }
-            }
-        }
-        return (tree.nodes.isEmpty || nodeParents[0] == 0) && nodeParents.dropFirst().allSatisfy { $0 == 1 }
-            && (tree.nodes.isEmpty ? leafParents.count == 1 : leafParents.allSatisfy { $0 == 1 })
     }
 
     deinit {

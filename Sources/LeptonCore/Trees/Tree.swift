@@ -69,6 +69,26 @@ public struct GBDTTree: Sendable, Equatable {
     /// Number of leaves.
     public var leafCount: Int { leafValues.count }
 
+    /// Whether this is a tree, not a graph: every node but the root and every leaf has exactly
+    /// one parent (a one-leaf tree's leaf is its root). A shared subtree would make a small
+    /// model unfold into exponentially many paths.
+    public var isTree: Bool {
+        var nodeParents = [Int](repeating: 0, count: nodes.count), leafParents = [Int](repeating: 0, count: leafCount)
+        for node in nodes {
+            for child in [node.left, node.right] {
+                if child >= 0 {
+                    guard Int(child) < nodeParents.count else { return false }
+                    nodeParents[Int(child)] += 1
+                } else {
+                    guard Int(~child) < leafParents.count else { return false }
+                    leafParents[Int(~child)] += 1
+                }
+            }
+        }
+        if nodes.isEmpty { return leafParents.count == 1 }
+        return nodeParents[0] == 0 && nodeParents.dropFirst().allSatisfy { $0 == 1 } && leafParents.allSatisfy { $0 == 1 }
+    }
+
     /// Maximum number of edges from the root to a leaf.
     public var depth: Int {
         guard !nodes.isEmpty else { return 0 }

@@ -105,8 +105,8 @@ final class QuickScorerTests: XCTestCase {
         let shared = tree([(0, 0, 0, 1, 1), (1, 0, 0, ~0, ~1)])
         let model = GBDTModel(objective: .l2Regression, baseScore: 0, trees: [shared], featureNames: ["a", "b"], featureKinds: [.numeric, .numeric])
         XCTAssertNil(model.forest.quick)
-        XCTAssertFalse(QuickScorer.isTree(shared))
-        XCTAssertTrue(QuickScorer.isTree(tree([(0, 0, 0, 1, ~0), (1, 0, 0, ~1, ~2)])))
+        XCTAssertFalse(shared.isTree)
+        XCTAssertTrue(tree([(0, 0, 0, 1, ~0), (1, 0, 0, ~1, ~2)]).isTree)
         XCTAssertEqual(model.predictRaw(row: [-1, 1]), 1.0)
         XCTAssertThrowsError(try GBDTModel(contents: model.modelFileContents())) { XCTAssertTrue("\($0)".contains("more than one parent"), "\($0)") }
     }
