@@ -16,18 +16,48 @@ extension BatchJob {
     ///   the input read again in one piece (``BatchSummary/rereadInOnePiece``).
     /// - An input (or shard) with less than ``BatchConfiguration/minimumPartBytes`` of data runs on one thread.
     /// - Shards: shard K of N is exactly parts (K−1)·T+1 … K·T of N·T (the cuts fall at the same bytes).
+    /// - A worker that is a ``BlockBatchWorker`` is run a block at a time, with the same files.
     public static func run<Worker: BatchWorker>(
         input: CSVReader, outputColumns: [String], configuration: BatchConfiguration, threads: Int,
         firstFieldIsRowNumber: Bool = false, progress: Progress? = nil, makeWorker: @escaping @Sendable () throws -> Worker
     ) throws -> BatchSummary {
-        @Sendable func job(_ config: BatchConfiguration, _ progress: Progress?) throws -> BatchSummary {
+        try runInParts(input: input, configuration: configuration, threads: threads, firstFieldIsRowNumber: firstFieldIsRowNumber,
+                       progress: progress) { config, progress in
             var worker = try makeWorker()
+            // A block worker is found at run time, so callers generic over `BatchWorker` get its path too.
+            if let blockWorker = worker as? any BlockBatchWorker {
+                return try runBlocks(blockWorker, input: input, outputColumns: outputColumns, configuration: config, progress: progress)
+            }
             var summary = try run(input: input, outputColumns: outputColumns, configuration: config, progress: progress) { row, line in
                 try worker.encode(row, into: &line)
             }
             summary.tallies = worker.tallies
             return summary
         }
+    }
+
+    /// One part run a block at a time (``run(input:outputColumns:configuration:progress:capacity:stage:flush:)``);
+    /// files, counts and bytes are the record-at-a-time run's.
+    private static func runBlocks<Worker: BlockBatchWorker>(
+        _ worker: Worker, input: CSVReader, outputColumns: [String], configuration: BatchConfiguration, progress: Progress?
+    ) throws -> BatchSummary {
+        var worker = worker
+        var summary = try run(input: input, outputColumns: outputColumns, configuration: configuration, progress: progress,
+                              capacity: worker.blockCapacity) { row in
+            try worker.stage(row)
+        } flush: { line, write in
+            try worker.flush(into: &line, write)
+        }
+        summary.tallies = worker.tallies
+        return summary
+    }
+
+    /// Cuts the input (or its shard) into parts, runs `job` on each with its own files, and joins
+    /// them (see ``run(input:outputColumns:configuration:threads:firstFieldIsRowNumber:progress:makeWorker:)``).
+    private static func runInParts(
+        input: CSVReader, configuration: BatchConfiguration, threads: Int, firstFieldIsRowNumber: Bool, progress: Progress?,
+        job: @escaping @Sendable (BatchConfiguration, Progress?) throws -> BatchSummary
+    ) throws -> BatchSummary {
         try checkDistinctFiles(input: input, configuration: configuration)
         let shard = try configuration.shard ?? Shard(index: 1, count: 1)
         let dataBytes = (input.fileSize - input.dataStart) / shard.count

@@ -78,8 +78,8 @@ public struct GBDTModel: Sendable, Equatable {
                         let (src, dst) = box.value
                         // One buffer per chunk: a block of rows transposed to row-major.
                         let rows = UnsafeMutablePointer<Float>.allocate(capacity: max(1, block * f))
-                        let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: fp.scratchWords)
-                        defer { rows.deallocate(); scratch.deallocate() }
+                        let lanes = UnsafeMutablePointer<SIMD8<UInt64>>.allocate(capacity: fp.scratchLanes)
+                        defer { rows.deallocate(); lanes.deallocate() }
                         var start = range.lowerBound
                         while start < range.upperBound {
                             let end = min(range.upperBound, start + block)
@@ -87,9 +87,9 @@ public struct GBDTModel: Sendable, Equatable {
                                 let col = src.baseAddress! + j * n
                                 for i in start..<end { rows[(i - start) * f + j] = col[i] }
                             }
-                            for i in start..<end {
-                                dst[i] = baseScore + fp.sum(row: rows + (i - start) * f, scratch: scratch)
-                            }
+                            let out = dst.baseAddress! + start
+                            fp.sum(rows: rows, count: end - start, features: f, into: out, lanes: lanes)
+                            for i in 0..<(end - start) { out[i] += baseScore }
                             start = end
                         }
                     }
@@ -103,6 +103,20 @@ public struct GBDTModel: Sendable, Equatable {
     public func predictRaw(row: [Float]) -> Double {
         precondition(row.count == featureCount, "model expects \(featureCount) features, got \(row.count)")
         return row.withUnsafeBufferPointer { r in forest.withPointers { baseScore + $0.sum(row: r.baseAddress!) } }
+    }
+
+    /// Raw margins of `out.count` rows stored row-major in `rows` (`rows[i · featureCount + j]`
+    /// is feature j of row i), eight at a time: for callers that fill a block of rows as they
+    /// read them. Each equals ``predictRaw(row:)`` of its row, to the bit.
+    public func predictRaw(rows: UnsafeBufferPointer<Float>, into out: UnsafeMutableBufferPointer<Double>) {
+        precondition(rows.count == out.count * featureCount, "\(rows.count) values for \(out.count) rows of \(featureCount) features")
+        guard let dst = out.baseAddress, let src = rows.baseAddress else { return }
+        forest.withPointers { fp in
+            withUnsafeTemporaryAllocation(of: SIMD8<UInt64>.self, capacity: fp.scratchLanes) { lanes in
+                fp.sum(rows: src, count: out.count, features: featureCount, into: dst, lanes: lanes.baseAddress!)
+            }
+        }
+        for i in 0..<out.count { dst[i] += baseScore }
     }
 
     /// Predictions: probabilities of class 1 for binary log-loss, values for L2.

@@ -171,6 +171,65 @@ final class QuickScorer: @unchecked Sendable {
         return s
     }
 
+    /// Rows scored at once by ``sum(rows:count:into:lanes:)``.
+    static let blockRows = 8
+
+    /// `Σₜ treeₜ(row)` for each of `count` (≤ ``blockRows``) row-major rows at `rows`, into
+    /// `out[0 ..< count]`, with `lanes` as scratch (``blockRows`` words per tree and a spare).
+    ///
+    /// The vectorised QuickScorer (Lucchese et al., SIGIR 2016): the rows are lanes. For each
+    /// feature, one threshold is compared with all eight rows' values at once, and each row's
+    /// leaf mask of that split's tree is ANDed where the split is false for it; the scan stops
+    /// at the first threshold no row exceeds. The leaves reached are the one-row scan's, and the
+    /// leaf values are added in tree order, so every sum equals ``sum(row:leaves:)`` to the bit.
+    func sum(rows: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Double>,
+             lanes v: UnsafeMutablePointer<SIMD8<UInt64>>) {
+        precondition(count >= 0 && count <= Self.blockRows)
+        let thresholds = thresholds, splits = splits, featureStart = featureStart
+        let missingStart = missingStart, missingTree = missingTree, missingMask = missingMask
+        let trees = trees, features = features
+        for t in 0..<trees { v[t] = SIMD8(repeating: allLeaves[t]) }
+        for j in 0..<features {
+            // Missing values and the lanes past `count` scan as −∞: no split is true for them.
+            var x = SIMD8<Double>(repeating: -.infinity)
+            var missing = false
+            for k in 0..<count {
+                let value = rows[k * features + j]
+                if value.isNaN { missing = true } else { x[k] = Double(value) }
+            }
+            var i = featureStart[j]
+            while true {
+                let falseSplit = SIMD8<Double>(repeating: Double(thresholds[i])) .< x
+                guard any(falseSplit) else { break }
+                let keep = SIMD8<UInt64>(truncatingIfNeeded: unsafeBitCast(falseSplit, to: SIMD8<Int64>.self))
+                v[splits[i].tree] &= SIMD8(repeating: splits[i].mask) | ~keep
+                i += 1
+            }
+            if missing {
+                for k in 0..<count where rows[k * features + j].isNaN {
+                    for m in missingStart[j]..<missingStart[j + 1] { v[Int(missingTree[m])][k] &= missingMask[m] }
+                }
+            }
+        }
+        if !otherNodes.isEmpty {
+            bits.withUnsafeBufferPointer { bp in
+                let b = bp.baseAddress ?? UnsafePointer(bitPattern: 64)!
+                for n in otherNodes.indices {
+                    let node = otherNodes[n], tree = Int(otherTree[n])
+                    for k in 0..<count where !GBDTTree.goesLeft(node, rows[k * features + Int(node.feature)], b) {
+                        v[tree][k] &= otherMask[n]
+                    }
+                }
+            }
+        }
+        let leafStart = leafStart, leafValues = leafValues
+        for k in 0..<count {
+            var s = 0.0
+            for t in 0..<trees { s += leafValues[leafStart[t] + v[t][k].trailingZeroBitCount] }
+            out[k] = s
+        }
+    }
+
     /// `Σₜ treeₜ(row)` with scratch on the stack.
     func sum(row: UnsafePointer<Float>) -> Double {
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: trees + 1) { sum(row: row, leaves: $0.baseAddress!) }

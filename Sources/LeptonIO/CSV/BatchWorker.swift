@@ -20,3 +20,19 @@ public struct BatchTally: Sendable, Equatable {
         self.count = count
     }
 }
+
+/// A ``BatchWorker`` that encodes records a block at a time — a model that scores eight rows at
+/// once in SIMD lanes, or explains a block's alerts together. A batch job stages up to
+/// ``blockCapacity`` records, then has the worker write their lines; ``BatchWorker/encode(_:into:)``
+/// stays the one-record path (serving, `--follow`) and must write the same fields.
+public protocol BlockBatchWorker: BatchWorker {
+    /// Records staged before ``flush(into:_:)`` is called.
+    var blockCapacity: Int { get }
+    /// Keeps what the output needs of `row` (valid only during the call) as the next staged
+    /// record, or throws a ``CSVRowError`` to reject it, staging nothing.
+    mutating func stage(_ row: CSVRow) throws
+    /// Writes every staged record's line, in the order staged, through `write` (using `line` as
+    /// the buffer, cleared before each record) and empties the stage. It rejects nothing: a record
+    /// is rejected when staged.
+    mutating func flush(into line: inout CSVLine, _ write: (CSVLine) throws -> Void) throws
+}

@@ -22,11 +22,28 @@ final class QuickScorerTests: XCTestCase {
             checked += 1
         }
         XCTAssertEqual(checked, x.rowCount, file: file, line: line)
-        // The batch path (blocks of rows, threads) uses the same walk.
+        // The batch path (eight rows in lanes, blocks, threads) and the row-major block API, in
+        // blocks of every size from 1 to 19 (partial lanes), agree with the one-row scan.
         let batch = model.predictRaw(x, threads: 2)
+        let rowMajor = (0..<x.rowCount).flatMap { i in (0..<f).map { columns[$0][i] } }
+        var blocks = [Double](repeating: .nan, count: x.rowCount)
+        var start = 0, size = 1
+        while start < x.rowCount {
+            let n = min(size, x.rowCount - start)
+            rowMajor.withUnsafeBufferPointer { r in
+                blocks.withUnsafeMutableBufferPointer { b in
+                    model.predictRaw(rows: UnsafeBufferPointer(rebasing: r[(start * f)..<((start + n) * f)]),
+                                     into: UnsafeMutableBufferPointer(rebasing: b[start..<(start + n)]))
+                }
+            }
+            start += n
+            size = size % 19 + 1
+        }
         for i in 0..<x.rowCount {
             for j in 0..<f { row[j] = columns[j][i] }
-            XCTAssertEqual(batch[i].bitPattern, model.predictRaw(row: row).bitPattern, "row \(i)", file: file, line: line)
+            let one = model.predictRaw(row: row).bitPattern
+            XCTAssertEqual(batch[i].bitPattern, one, "row \(i)", file: file, line: line)
+            XCTAssertEqual(blocks[i].bitPattern, one, "row \(i) in a block", file: file, line: line)
         }
     }
 
