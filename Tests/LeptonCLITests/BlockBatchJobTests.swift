@@ -13,12 +13,14 @@ final class BlockDoublingWorker: BlockBatchWorker {
     let rejectAtFlush: Bool
     var staged: [(number: Int, value: Double)] = []
     var large = 0
-    var flushes = 0
+    /// Flushes by every worker of a run: to show the job took the block path.
+    let flushes: Protected<Int>
 
-    init(amount: Int, capacity: Int, rejectAtFlush: Bool = false) {
+    init(amount: Int, capacity: Int, rejectAtFlush: Bool = false, flushes: Protected<Int> = Protected(0)) {
         self.amount = amount
         blockCapacity = capacity
         self.rejectAtFlush = rejectAtFlush
+        self.flushes = flushes
     }
 
     func encode(_ row: CSVRow, into line: inout CSVLine) throws {
@@ -35,7 +37,7 @@ final class BlockDoublingWorker: BlockBatchWorker {
     }
 
     func flush(into line: inout CSVLine, _ write: (CSVLine) throws -> Void) throws {
-        flushes += 1
+        flushes.withLock { $0 += 1 }
         if rejectAtFlush { throw CSVRowError(path: "few.csv", row: 1, column: "amount", reason: "too late") }
         for record in staged {
             line.clear()
@@ -85,9 +87,12 @@ final class BlockBatchJobTests: XCTestCase {
         for capacity in [1, 7, 64, 5_000] {
             for (threads, shard) in [(1, nil), (3, nil), (2, try Shard(index: 2, count: 2))] as [(Int, Shard?)] {
                 let name = "block-\(capacity)-\(threads)-\(shard?.index ?? 0)"
+                let flushes = Protected(0)
                 let (block, blockOut, blockRej) = try run(path, threads: threads, shard: shard, name: name) {
-                    BlockDoublingWorker(amount: $0, capacity: capacity)
+                    BlockDoublingWorker(amount: $0, capacity: capacity, flushes: flushes)
                 }
+                // At least one flush a part; a block per `capacity` staged records at the least.
+                XCTAssertGreaterThanOrEqual(flushes.withLock { $0 }, max(block.parts, block.written / capacity), name)
                 if shard == nil {
                     XCTAssertEqual(blockOut, out, name)
                     XCTAssertEqual(blockRej, rej, name)

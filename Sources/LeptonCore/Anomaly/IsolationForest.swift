@@ -257,7 +257,7 @@ public struct IsolationForestModel: Sendable, Codable, Equatable {
                     return
                 }
                 // Blocks of rows, transposed to row-major, walk every tree while it sits in cache.
-                let block = min(256, range.count)  // one row when a batch job scores row by row
+                let block = min(256, range.count)  // a batch job's block (64 rows), or one served row
                 let rows = UnsafeMutablePointer<Float>.allocate(capacity: max(1, block * f))
                 defer { rows.deallocate() }
                 var start = range.lowerBound

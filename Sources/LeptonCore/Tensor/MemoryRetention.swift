@@ -1,5 +1,5 @@
 internal import CLeptonIntrinsics
-import Synchronization
+import LeptonIO
 
 /// Keeps the memory of freed tensors inside the process while training runs.
 ///
@@ -16,7 +16,7 @@ import Synchronization
 /// 2 threads) an epoch went from 1.70–1.86 s to 1.47 s. Elsewhere than glibc this does nothing.
 enum MemoryRetention {
     /// How many scopes are open (training runs may nest or overlap on different threads).
-    private static let openScopes = Mutex(0)
+    private static let openScopes = Protected(0)
     static func retainingFreedMemory<R>(_ body: () throws -> R) rethrows -> R {
         openScopes.withLock { count in
             if count == 0 { retain(true) }

@@ -1,4 +1,5 @@
 import Foundation
+import LeptonIO
 
 /// A dense, contiguous, row-major array of `Float` values with a shape.
 ///
@@ -38,10 +39,7 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
         precondition(shape.allSatisfy { $0 >= 0 }, "Tensor: negative dimension in \(shape)")
         let count = shape.reduce(1, *)
         self.shape = shape
-        self.storage = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-            body(UnsafeMutableBufferPointer(rebasing: buffer[0..<count]))
-            initialized = count
-        }
+        self.storage = [Float](writingEvery: count, body)
     }
 
     /// Whether both tensors hold the very same storage (one was copied from the other and

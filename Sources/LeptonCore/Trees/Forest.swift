@@ -60,6 +60,11 @@ struct Forest: Sendable, Equatable {
                 for i in 0..<count { out[i] = sumNaive(row: rows + i * features) }
                 return
             }
+            if count == 1 {
+                // One row (serving, a followed log): the one-row scan, an eighth of the scratch.
+                out[0] = lanes.withMemoryRebound(to: UInt64.self, capacity: quick.trees + 1) { quick.sum(row: rows, leaves: $0) }
+                return
+            }
             var start = 0
             while start < count {
                 let n = min(QuickScorer.blockRows, count - start)

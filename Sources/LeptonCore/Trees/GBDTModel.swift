@@ -110,7 +110,9 @@ public struct GBDTModel: Sendable, Equatable {
     /// read them. Each equals ``predictRaw(row:)`` of its row, to the bit.
     public func predictRaw(rows: UnsafeBufferPointer<Float>, into out: UnsafeMutableBufferPointer<Double>) {
         precondition(rows.count == out.count * featureCount, "\(rows.count) values for \(out.count) rows of \(featureCount) features")
-        guard let dst = out.baseAddress, let src = rows.baseAddress else { return }
+        guard let dst = out.baseAddress else { return }
+        // Rows of no features (a model of a constant label) have no values to point at.
+        let src = rows.baseAddress ?? UnsafePointer(bitPattern: 64)!
         forest.withPointers { fp in
             withUnsafeTemporaryAllocation(of: SIMD8<UInt64>.self, capacity: fp.scratchLanes) { lanes in
                 fp.sum(rows: src, count: out.count, features: featureCount, into: dst, lanes: lanes.baseAddress!)

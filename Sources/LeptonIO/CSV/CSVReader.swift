@@ -4,7 +4,6 @@ import Glibc
 import Darwin
 #endif
 import Dispatch
-import Synchronization
 
 /// Streams the records of a CSV file through libcsv in strict mode, in constant memory.
 ///
@@ -230,8 +229,8 @@ public final class CSVReader: Sendable {
 
 /// One slot per concurrent iteration; each iteration writes only its own slot.
 final class UnsafeResultBox<Value: Sendable>: Sendable {
-    private let slots: Mutex<[Swift.Result<Value, any Error>?]>
-    init(count: Int) { slots = Mutex(Array(repeating: nil, count: count)) }
+    private let slots: Protected<[Swift.Result<Value, any Error>?]>
+    init(count: Int) { slots = Protected(Array(repeating: nil, count: count)) }
     func set(_ index: Int, _ value: Swift.Result<Value, any Error>) {
         slots.withLock { $0[index] = value }
     }

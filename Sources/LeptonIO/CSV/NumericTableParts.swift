@@ -18,7 +18,7 @@ extension NumericTable {
     static func join(_ parts: [NumericPart], width: Int) -> [[Float]] {
         let total = parts.reduce(0) { $0 + $1.columns.rows }
         return (0..<width).map { c in
-            [Float](unsafeUninitializedCapacity: total) { column, initialized in
+            [Float](writingEvery: total) { column in
                 var r = 0
                 for part in parts {
                     // Safe: each part's column c holds `rows` written floats.
@@ -28,7 +28,6 @@ extension NumericTable {
                     }
                     r += rows
                 }
-                initialized = total
             }
         }
     }

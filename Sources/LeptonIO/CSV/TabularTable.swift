@@ -168,13 +168,12 @@ public struct TabularTable: Sendable {
     static func mergeColumn(_ j: Int, _ parts: [TabularPart], name: String, kind: Kind, total: Int) -> Column {
         switch kind {
         case .numeric:
-            let numbers = [Double](unsafeUninitializedCapacity: total) { buffer, initialized in
+            let numbers = [Double](writingEvery: total) { buffer in
                 var r = 0
                 for part in parts {
                     part.numbers[j].copy(to: buffer.baseAddress! + r)
                     r += part.keptRows
                 }
-                initialized = total
             }
             return Column(name: name, kind: .numeric, numbers: numbers)
         case .categorical:
@@ -213,7 +212,7 @@ public struct TabularTable: Sendable {
                 levels = unique
             }
         }
-        let codes = [Int32](unsafeUninitializedCapacity: total) { buffer, initialized in
+        let codes = [Int32](writingEvery: total) { buffer in
             var r = 0
             for ((_, local), remap) in zip(parts, remaps) {
                 remap.withUnsafeBufferPointer { map in
@@ -223,7 +222,6 @@ public struct TabularTable: Sendable {
                 }
                 r += local.count
             }
-            initialized = total
         }
         return (codes, levels)
     }

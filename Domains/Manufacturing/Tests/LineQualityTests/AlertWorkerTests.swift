@@ -51,6 +51,8 @@ final class AlertWorkerTests: XCTestCase {
         let train = dir.file("train.csv"), log = dir.file("log.csv")
         try LineSynth.writeParts(to: train, rows: 3000, seed: 1)
         try LineSynth.writeParts(to: log, rows: 700, seed: 2)
+        let cleanLog = dir.file("clean.csv")
+        try FileManager.default.copyItem(atPath: log, toPath: cleanLog)
         // Damage the log: text in a reading, a missing reading, an unseen type, IDs in UTF-8 and invalid bytes.
         var text = try String(contentsOfFile: log, encoding: .utf8).components(separatedBy: "\n")
         for i in stride(from: 3, to: 700, by: 17) {
@@ -81,6 +83,16 @@ final class AlertWorkerTests: XCTestCase {
             for id in ["UDI", nil] as [String?] {
                 let model = try FailureTraining.fit(data, config: config, target: "Machine failure", positive: "1", idColumn: id).model
                 let header = try CSVReader(path: log).columns
+                // The scores against the model's own reading of the undamaged log (PartsData with
+                // the model's schema, scored over columns): the worker's reading and scoring, pinned.
+                let clean = try PartsData.load(path: cleanLog, target: nil, positive: nil, schema: model.spec.schema)
+                let expected = try model.scores(FeatureColumns(columns: clean.columns, names: clean.schema.names, kinds: clean.schema.kinds))
+                let (cleanLines, _) = try lines({ try AlertWorker(model: model, header: header, path: cleanLog, topCount: 0) },
+                                                path: cleanLog, every: 64)
+                XCTAssertEqual(cleanLines.count, expected.count)
+                for (line, score) in zip(cleanLines, expected) {
+                    XCTAssertEqual(Double(line.split(separator: ",")[1]), score, "\(kind): \(line)")
+                }
                 for every in [1, 5, 8, 64] {
                     for top in [0, 3] {
                         let (single, blocks) = try lines({ try AlertWorker(model: model, header: header, path: log, topCount: top) },

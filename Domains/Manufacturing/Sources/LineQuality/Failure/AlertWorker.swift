@@ -8,8 +8,9 @@ import LeptonIO
 /// an anomaly model). Text in a numeric reading rejects the record.
 ///
 /// A batch job stages records a block at a time (``BlockBatchWorker``): the block's rows are
-/// scored together, eight at a time in QuickScorer's lanes; ``encode(_:into:)`` writes one
-/// record's line for serving and `--follow`, with the same bytes.
+/// scored in one call (boosted trees eight at a time in QuickScorer's lanes, an isolation forest
+/// tree by tree over the block); ``encode(_:into:)`` writes one record's line for serving and
+/// `--follow`, with the same bytes. The two are not mixed: `encode` is called with nothing staged.
 public final class AlertWorker: BlockBatchWorker {
     let model: FailureModel
     /// Where each input of the schema sits in the file's columns.
@@ -91,6 +92,7 @@ public final class AlertWorker: BlockBatchWorker {
     }
 
     public func encode(_ record: CSVRow, into line: inout CSVLine) throws {
+        precondition(staged == 0, "AlertWorker: encode with records staged would overwrite the first")
         let row = rows.baseAddress!
         try readFeatures(record, into: row)
         try score(rows: 1)

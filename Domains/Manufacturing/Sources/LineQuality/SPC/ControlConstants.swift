@@ -1,6 +1,6 @@
 import Foundation
-import Synchronization
 import LeptonCore
+import LeptonIO
 
 /// The control chart constants for subgroups of n, computed from the normal distribution rather
 /// than typed in (tested against the published tables):
@@ -12,7 +12,7 @@ import LeptonCore
 /// and from them A2 = 3/(d2√n), D3 = max(0, 1 − 3d3/d2), D4 = 1 + 3d3/d2, A3 = 3/(c4√n),
 /// B3 = max(0, 1 − 3√(1−c4²)/c4), B4 = 1 + 3√(1−c4²)/c4.
 public enum ControlConstants {
-    private static let cache = Mutex<[Int: (d2: Double, d3: Double)]>([:])
+    private static let cache = Protected<[Int: (d2: Double, d3: Double)]>([:])
 
     /// d2(n) for n ≥ 2 (1.128 for n = 2, 2.326 for n = 5).
     public static func d2(_ n: Int) -> Double { rangeMoments(n).d2 }
