@@ -414,8 +414,6 @@ def bench_compress(binary, args):
 
     speedup("int8_vnni", "int8 cnn-small (VNNI) at batch 256, 2 threads, vs our fp32", 2.0)
     speedup("int8_avx2", "int8 cnn-small (AVX2 path forced) at batch 256, 2 threads, vs our fp32", 1.5)
-    speedup("int8_avx2_reduced", "int8 cnn-small, weights within ±63 (reduce range), AVX2 path forced, batch 256, 2 threads, vs our fp32", 1.5)
-    auc_drop("int8_avx2_reduced_", "int8 cnn-small with reduce-range weights: validation AUC drop", 0.005)
     auc_drop("", f"int8 cnn-small validation AUC drop ({mine[0]['calibration']} calibration)", 0.005)
     run = max(mine, key=lambda r: r["size_ratio"])  # deterministic; the larger if not
     report_figure("int8 cnn-small model file size vs fp32 file", f"{run['bytes_int8']:,} bytes",

@@ -133,11 +133,8 @@ LK_VNNI static void vnni_s32(const uint8_t *src, int cin4, int h, int w, int ksi
 // MARK: AVX2
 
 /// `pb` pixels × 8-channel vectors e0 … e0+rv−1 (vector e is half e mod 2 of 16-channel block e / 2).
-/// With `pairs` (weights within ±63: a pair of products is at most 2·127·63 = 16,002 in magnitude,
-/// two pairs 32,004 < 32,767), two groups' vpmaddubsw results are added in int16 before one
-/// vpmaddwd widens them: three multiplies per 64 products instead of four.
 LK_AVX2 LK_INLINE void avx2_tile(const uint8_t **base, ptrdiff_t row, int cin4, int ksize, const int8_t *weights, int blocks,
-                                 int e0, int32_t *out, int cout16, const int pb, const int rv, const int pairs) {
+                                 int e0, int32_t *out, int cout16, const int pb, const int rv) {
     __m256i acc[8];
     for (int i = 0; i < pb * rv; i++) acc[i] = _mm256_setzero_si256();
     const __m256i ones = _mm256_set1_epi16(1);
@@ -145,27 +142,7 @@ LK_AVX2 LK_INLINE void avx2_tile(const uint8_t **base, ptrdiff_t row, int cin4, 
     for (int t = 0; t < taps; t++) {
         const ptrdiff_t off = tap_offset(t, ksize, row, cin4);
         const int8_t *wt = weights + (ptrdiff_t)t * groups * blocks * 64;
-        int g = 0;
-        if (pairs) {
-            for (; g + 2 <= groups; g += 2) {
-                __m256i a0[4], a1[4];
-                for (int k = 0; k < pb; k++) {
-                    a0[k] = _mm256_set1_epi32(load_u32(base[k] + off + 4 * g));
-                    a1[k] = _mm256_set1_epi32(load_u32(base[k] + off + 4 * g + 4));
-                }
-                const int8_t *wg0 = wt + (ptrdiff_t)g * blocks * 64, *wg1 = wg0 + (ptrdiff_t)blocks * 64;
-                for (int r = 0; r < rv; r++) {
-                    const int e = e0 + r;
-                    const __m256i w0 = _mm256_loadu_si256((const __m256i *)(wg0 + (e / 2) * 64 + (e % 2) * 32));
-                    const __m256i w1 = _mm256_loadu_si256((const __m256i *)(wg1 + (e / 2) * 64 + (e % 2) * 32));
-                    for (int k = 0; k < pb; k++) {
-                        const __m256i quads = _mm256_add_epi16(_mm256_maddubs_epi16(a0[k], w0), _mm256_maddubs_epi16(a1[k], w1));
-                        acc[k * rv + r] = _mm256_add_epi32(acc[k * rv + r], _mm256_madd_epi16(quads, ones));
-                    }
-                }
-            }
-        }
-        for (; g < groups; g++) {
+        for (int g = 0; g < groups; g++) {
             __m256i a[4];
             for (int k = 0; k < pb; k++) a[k] = _mm256_set1_epi32(load_u32(base[k] + off + 4 * g));
             const int8_t *wg = wt + (ptrdiff_t)g * blocks * 64;
@@ -184,40 +161,30 @@ LK_AVX2 LK_INLINE void avx2_tile(const uint8_t **base, ptrdiff_t row, int cin4, 
 }
 
 LK_AVX2 LK_INLINE void avx2_pixels(const uint8_t **base, ptrdiff_t row, int cin4, int ksize, const int8_t *weights, int blocks,
-                                   int32_t *out, int cout16, const int pb, const int pairs) {
+                                   int32_t *out, int cout16, const int pb) {
     const int vectors = cout16 / 8;
     int e0 = 0;
-    for (; e0 + 2 <= vectors; e0 += 2) avx2_tile(base, row, cin4, ksize, weights, blocks, e0, out, cout16, pb, 2, pairs);
+    for (; e0 + 2 <= vectors; e0 += 2) avx2_tile(base, row, cin4, ksize, weights, blocks, e0, out, cout16, pb, 2);
 }
 
-LK_AVX2 LK_INLINE void avx2_s32(const uint8_t *src, int cin4, int h, int w, int ksize, const int8_t *weights, int cout16, int32_t *out,
-                                const int pairs) {
+LK_AVX2 static void avx2_s32(const uint8_t *src, int cin4, int h, int w, int ksize, const int8_t *weights, int cout16, int32_t *out) {
     const ptrdiff_t row = (ptrdiff_t)(w + 2) * cin4;
     const int blocks = cout16 / 16, pixels = h * w;
     const uint8_t *base[4];
     int p = 0;
     for (; p + 4 <= pixels; p += 4) {
         window_bases(src, row, cin4, w, p, 4, base);
-        avx2_pixels(base, row, cin4, ksize, weights, blocks, out + (ptrdiff_t)p * cout16, cout16, 4, pairs);
+        avx2_pixels(base, row, cin4, ksize, weights, blocks, out + (ptrdiff_t)p * cout16, cout16, 4);
     }
     for (; p < pixels; p++) {
         window_bases(src, row, cin4, w, p, 1, base);
-        avx2_pixels(base, row, cin4, ksize, weights, blocks, out + (ptrdiff_t)p * cout16, cout16, 1, pairs);
+        avx2_pixels(base, row, cin4, ksize, weights, blocks, out + (ptrdiff_t)p * cout16, cout16, 1);
     }
-}
-
-LK_AVX2 static void avx2_s32_one_group(const uint8_t *src, int cin4, int h, int w, int ksize, const int8_t *weights, int cout16, int32_t *out) {
-    avx2_s32(src, cin4, h, w, ksize, weights, cout16, out, 0);
-}
-
-LK_AVX2 static void avx2_s32_two_groups(const uint8_t *src, int cin4, int h, int w, int ksize, const int8_t *weights, int cout16, int32_t *out) {
-    avx2_s32(src, cin4, h, w, ksize, weights, cout16, out, 1);
 }
 
 void lepton_qconv_s32(const uint8_t *src, int cin4, int h, int w, int ksize, const int8_t *weights, int cout16, int32_t *out, int path) {
     if (path == 2) vnni_s32(src, cin4, h, w, ksize, weights, cout16, out);
-    else if (path == 3) avx2_s32_two_groups(src, cin4, h, w, ksize, weights, cout16, out);
-    else if (path == 1) avx2_s32_one_group(src, cin4, h, w, ksize, weights, cout16, out);
+    else if (path == 1) avx2_s32(src, cin4, h, w, ksize, weights, cout16, out);
     else naive_s32(src, cin4, h, w, ksize, weights, cout16, out);
 }
 

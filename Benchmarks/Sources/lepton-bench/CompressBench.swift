@@ -57,22 +57,10 @@ struct CompressBench: ParsableCommand {
         }
         q.path = .best
         compare("int8-\(q.path.rawValue)") { _ = int8.predict(batch) }
-        // The AVX2 path, forced: with full-range weights, and with weights quantized to ±63
-        // (`reduceRange`), which its two-group kernel variant needs; that model's AUC is its own.
-        var reduced: (network: NeuralNetwork, auc: Double)?
-        if Int8KernelPath.avx2.isAvailable {
-            if q.path != .avx2 {
-                q.path = .avx2
-                compare("int8-avx2") { _ = int8.predict(batch) }
-                q.path = .best
-            }
-            let r = try Int8Quantizer.quantize(network.model, inputShape: network.architecture.inputShape, calibration: calibrationImages,
-                                               method: method, reduceRange: true)
-            r.path = .avx2
-            let rn = NeuralNetwork(architecture: network.architecture, model: Sequential([r]), classNames: network.classNames,
-                                   compression: NetworkCompression(method: .int8, calibration: method))
-            compare("int8-avx2-reduced") { _ = rn.predict(batch) }
-            reduced = (rn, auc(rn))
+        if Int8KernelPath.avx2.isAvailable && q.path != .avx2 {
+            q.path = .avx2
+            compare("int8-avx2") { _ = int8.predict(batch) }
+            q.path = .best
         }
         // Structured pruning of half the filters, fine-tuned, against the same fp32 network.
         var pruned: (network: NeuralNetwork, auc: Double)?
@@ -110,16 +98,11 @@ struct CompressBench: ParsableCommand {
                 o["prune50_auc"] = pruned.auc
                 o["prune50_auc_drop"] = before - pruned.auc
             }
-            if let reduced {
-                o["int8_avx2_reduced_auc"] = reduced.auc
-                o["int8_avx2_reduced_auc_drop"] = before - reduced.auc
-            }
             print(String(data: try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]), encoding: .utf8)!)
         } else {
             print(String(format: "validation AUC fp32 %.4f, int8 %.4f (drop %.4f); file %d → %d bytes (%.2f×)", before, after, before - after,
                          fp32Bytes, int8Bytes, Double(int8Bytes) / Double(fp32Bytes)))
             if let pruned { print(String(format: "pruned 50%% of the filters, fine-tuned %d epochs: AUC %.4f (drop %.4f)", pruneEpochs, pruned.auc, before - pruned.auc)) }
-            if let reduced { print(String(format: "int8 with reduced-range (±63) weights: AUC %.4f (drop %.4f)", reduced.auc, before - reduced.auc)) }
             for (name, ratio, a, b) in rows {
                 print(String(format: "%@: %.0f images/s vs fp32 %.0f images/s at batch %d on %d threads: %.2f×", name, b, a, records, threads, ratio))
             }

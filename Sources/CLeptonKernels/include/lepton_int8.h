@@ -33,9 +33,7 @@ int lepton_int8_avx2_available(void);
 /// `out[p][o] = Σ_{t, c} w[t][c][o] · src[window(p) + t][c]`: the int32 sums of one sample's 3×3
 /// convolution (`ksize` 3: taps t = 3u + v) or 1×1 convolution (`ksize` 1: one tap, the window's
 /// centre, weights [1][cin4 / 4][cout16 / 16][16][4]) over the padded image. `path`: 2 VNNI,
-/// 1 AVX2, 3 AVX2 for weights within ±63 (reduced range: two groups' pairs summed in int16 before
-/// widening, which only such weights keep clear of saturation), 0 naive (the reference); a path
-/// the processor lacks, or path 3 with a weight outside ±63, must not be asked for.
+/// 1 AVX2, 0 naive (the reference); a path the processor lacks must not be asked for.
 void lepton_qconv_s32(const uint8_t *src, int cin4, int h, int w, int ksize, const int8_t *weights, int cout16,
                       int32_t *out, int path);
 

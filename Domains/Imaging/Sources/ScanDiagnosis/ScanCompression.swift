@@ -23,8 +23,6 @@ public struct ScanCompressionSettings: Sendable {
     public var scope: MagnitudePruning.Scope = .layer
     public var clusters = 16
     public var calibration: ActivationCalibration = .percentile
-    /// int8: weights within ±63 instead of ±127 (faster on processors with AVX2 but not AVX-512 VNNI).
-    public var reduceRange = false
     /// Fine-tuning epochs after structured pruning (0: none), and training epochs of a student.
     public var epochs = 5
     public var studentEpochs = 20
@@ -100,14 +98,13 @@ public enum ScanCompression {
             }
             do {
                 let q = try Int8Quantizer.quantize(model.network.model, inputShape: model.network.architecture.inputShape,
-                                                   calibration: model.prepared(sample.images), method: settings.calibration,
-                                                   reduceRange: settings.reduceRange)
+                                                   calibration: model.prepared(sample.images), method: settings.calibration)
                 network = NeuralNetwork(architecture: model.network.architecture, model: Sequential([q]), classNames: model.network.classNames,
                                         compression: NetworkCompression(method: .int8, calibration: settings.calibration))
             } catch let error as QuantizationError {
                 throw DataError("\(error)", hint: "int8 runs cnn-small models; compress a resnet18 with --method distill (to a cnn-small) first.")
             }
-            description = "int8 weights (per channel\(settings.reduceRange ? ", within ±63" : "")) and 7-bit activations (per tensor, \(settings.calibration.rawValue) calibration on \(sample.count) scans), \(Int8KernelPath.best.rawValue) kernels"
+            description = "int8 weights (per channel) and 7-bit activations (per tensor, \(settings.calibration.rawValue) calibration on \(sample.count) scans), \(Int8KernelPath.best.rawValue) kernels"
         case .prune:
             guard settings.ratio > 0, settings.ratio < 1 else {
                 throw DataError("--ratio \(settings.ratio) is not a pruning ratio", hint: "give a share between 0 and 1, e.g. 0.5.")

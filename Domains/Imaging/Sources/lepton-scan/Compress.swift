@@ -24,7 +24,6 @@ struct Compress: ParsableCommand {
     @Option(help: "distill: the student cnn-small's three widths, e.g. 8,16,32.") var studentChannels = "8,16,32"
     @Option(help: "distill: softmax temperature.") var temperature: Float = 4
     @Option(help: "distill: weight of the teacher's soft targets (the labels get 1 − alpha).") var alpha: Float = 0.7
-    @Flag(help: "int8: quantize the weights to ±63 instead of ±127 (reduce range): half the weight resolution, for a faster kernel on processors with AVX2 but not AVX-512 VNNI.") var reduceRange = false
     @Flag(help: "Keep the stored operating threshold instead of re-selecting it (by the model's rule) on the held-out scans.") var keepThreshold = false
 
     func run() throws {
@@ -61,7 +60,6 @@ struct Compress: ParsableCommand {
         settings.scope = scope
         settings.clusters = clusters
         settings.calibration = calibrationMethod
-        settings.reduceRange = reduceRange
         settings.epochs = epochs
         settings.studentEpochs = studentEpochs
         settings.studentChannels = widths

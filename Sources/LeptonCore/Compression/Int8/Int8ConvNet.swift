@@ -9,8 +9,7 @@ import Foundation
 /// window (three groups of four codes instead of nine taps of one).
 ///
 /// Quantization (post-training, static):
-/// - weights per output channel, symmetric: `s_w[o] = max|W[o]| / 127`, `q = round(W / s_w[o])`
-///   (or within ±63 with `reduceRange`, for the AVX2 kernels' faster two-group variant);
+/// - weights per output channel, symmetric: `s_w[o] = max|W[o]| / 127`, `q = round(W / s_w[o])`;
 /// - activations per tensor, calibrated on sample data (``ActivationCalibration``), as 7-bit
 ///   codes `a = clamp(round(x / s_x) + z, 0, 127)`: the network input asymmetric (it can be
 ///   negative), every later input after a ReLU with `z = 0`;
@@ -42,9 +41,6 @@ public final class Int8ConvNet: Layer {
         var cout16: Int { (cout + 15) / 16 * 16 }
         var outH: Int { pool ? h / 2 : h }
         var outW: Int { pool ? w / 2 : w }
-        /// Whether every weight code is within ±63 (quantized with reduced range), which lets the
-        /// AVX2 kernels add two groups of products in int16 (kernel path 3 of lepton_int8.h).
-        var weightsWithinSevenBits: Bool { weights.allSatisfy { $0 >= -63 && $0 <= 63 } }
         /// Σ over taps and inputs of each output channel's codes.
         var weightSums: [Int32] {
             var sums = [Int32](repeating: 0, count: cout16)
@@ -125,7 +121,7 @@ public final class Int8ConvNet: Layer {
                      "\(summary): input must be (N, \(first.cin), \(first.h), \(first.w)), got \(input.shape)")
         let n = input.shape[0], k = outputs
         var out = Tensor(shape: [n, k])
-        let plan = Plan(stages, path: path)
+        let plan = Plan(stages)
         input.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 let box = UncheckedSendableBox((src.baseAddress!, dst.baseAddress!))
@@ -149,11 +145,8 @@ public final class Int8ConvNet: Layer {
     struct Plan {
         var zsum: [[Int32]], scale: [[Float]], nextInverse: [Float]
         var bufferBytes: [Int], sumCount: Int, poolBytes: Int, singleBytes: Int
-        /// Per stage, the kernel code for `path` (the AVX2 path's two-group variant where the weights allow it).
-        var kernel: [Int32]
 
-        init(_ stages: [Stage], path: Int8KernelPath) {
-            kernel = stages.map { path == .avx2 && $0.weightsWithinSevenBits ? 3 : path.code }
+        init(_ stages: [Stage]) {
             zsum = stages.map { s in s.weightSums.map { $0 &* s.inputZero } }
             scale = stages.map { s in s.weightScale.map { $0 * s.inputScale } }
             nextInverse = stages.indices.map { k in k + 1 < stages.count ? 1 / stages[k + 1].inputScale : 0 }
@@ -199,7 +192,7 @@ public final class Int8ConvNet: Layer {
                 s.weights.withUnsafeBufferPointer { w in
                     scratch.sums.withUnsafeMutableBufferPointer { sums in
                         lepton_qconv_s32(src.baseAddress!, Int32(s.cin4), Int32(s.h), Int32(s.w), Int32(s.ksize), w.baseAddress!,
-                                         Int32(s.cout16), sums.baseAddress!, plan.kernel[k])
+                                         Int32(s.cout16), sums.baseAddress!, path.code)
                     }
                 }
             }

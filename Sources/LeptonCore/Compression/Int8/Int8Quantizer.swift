@@ -39,12 +39,8 @@ public enum Int8Quantizer {
     /// Quantizes `model` for inputs (C, H, W) = `inputShape`, with activation ranges from
     /// `calibration` (N, C, H, W) — at least 2 samples, of the network's input size; of more than
     /// 512, 512 evenly spaced ones are used (every layer's activations are kept while calibrating).
-    ///
-    /// `reduceRange` quantizes the weights to ±63 (`s_w[o] = max|W[o]| / 63`) instead of ±127:
-    /// half the resolution, and the AVX2 kernels then add two groups of products in int16 before
-    /// widening them (three multiplies per 64 products instead of four; see lepton_int8.h).
     public static func quantize(_ model: Sequential, inputShape: [Int], calibration: Tensor,
-                                method: ActivationCalibration, reduceRange: Bool = false) throws -> Int8ConvNet {
+                                method: ActivationCalibration) throws -> Int8ConvNet {
         guard let pattern = match(model) else {
             throw QuantizationError(description: "int8 quantization takes networks of 3×3 convolutions (stride 1, padding 1) with ReLU and 2×2 max-pools, a global average pool and a dense layer (cnn-small); this network is another shape")
         }
@@ -91,15 +87,13 @@ public enum Int8Quantizer {
                 scale = max(method.threshold(inputs[k]) / 127, 1e-8)
                 zero = 0
             }
-            stages.append(stage(conv, pool: pool, h: geometry[k].h, w: geometry[k].w, inputScale: scale, inputZero: zero,
-                                weightLimit: reduceRange ? 63 : 127))
+            stages.append(stage(conv, pool: pool, h: geometry[k].h, w: geometry[k].w, inputScale: scale, inputZero: zero))
         }
         return Int8ConvNet(stages: stages, denseWeight: pattern.dense.weight.value.scalars, denseBias: pattern.dense.bias.value.scalars)
     }
 
-    /// The stage of one convolution: per-channel symmetric codes within ±`weightLimit`, packed for the kernels.
-    static func stage(_ conv: Conv2D, pool: Bool, h: Int, w: Int, inputScale: Float, inputZero: Int32,
-                      weightLimit: Float = 127) -> Int8ConvNet.Stage {
+    /// The stage of one convolution: per-channel symmetric codes, packed for the kernels.
+    static func stage(_ conv: Conv2D, pool: Bool, h: Int, w: Int, inputScale: Float, inputZero: Int32) -> Int8ConvNet.Stage {
         let cin = conv.inChannels, cout = conv.outChannels
         var s = Int8ConvNet.Stage(cin: cin, cout: cout, h: h, w: w, pool: pool, weights: [], weightScale: [], bias: [],
                                   inputScale: inputScale, inputZero: inputZero)
@@ -109,11 +103,11 @@ public enum Int8Quantizer {
         for o in 0..<cout {
             let row = weights[(o * cin * 9)..<((o + 1) * cin * 9)]
             let m = row.reduce(Float(0)) { max($0, abs($1)) }
-            let scale = m > 0 ? m / weightLimit : 1
+            let scale = m > 0 ? m / 127 : 1
             s.weightScale.append(scale)
             for c in 0..<cin {
                 for t in 0..<9 {
-                    let q = Int8(max(-weightLimit, min(weightLimit, (weights[(o * cin + c) * 9 + t] / scale).rounded())))
+                    let q = Int8(max(-127, min(127, (weights[(o * cin + c) * 9 + t] / scale).rounded())))
                     // Unfolded (one input channel): input "channel" t of the single 1×1 tap.
                     let (tap, channel) = s.unfolded ? (0, t) : (t, c)
                     packed[((tap * groups + channel / 4) * blocks + o / 16) * 64 + (o % 16) * 4 + channel % 4] = q
