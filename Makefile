@@ -83,7 +83,7 @@ sanitize: deps
 	$(SWIFT) build $(SANITIZE_BUILD) --build-tests --build-path .build/asan --sanitize=address -Xcc -fsanitize=address,undefined
 	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test $(SANITIZE_BUILD) --skip-build --build-path .build/asan --sanitize=address
 	$(SWIFT) build $(SANITIZE_BUILD) --build-tests --build-path .build/tsan --sanitize=thread
-	TSAN_OPTIONS="halt_on_error=0 suppressions=$(CURDIR)/Tests/Sanitizers/tsan-suppressions.txt" \
+	TSAN_OPTIONS="halt_on_error=0 suppressions='$(CURDIR)/Tests/Sanitizers/tsan-suppressions.txt'" \
 		$(SWIFT) test $(SANITIZE_BUILD) --skip-build --build-path .build/tsan --sanitize=thread
 
 clean:

@@ -35,6 +35,7 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
 
     /// A tensor of `shape` whose storage `body` fills: it receives uninitialised memory and must
     /// write every element (for kernels that overwrite their whole output, to skip zero-filling).
+    /// For a shape of no elements `body` is not called.
     init(shape: [Int], initializingWith body: (UnsafeMutableBufferPointer<Float>) -> Void) {
         precondition(shape.allSatisfy { $0 >= 0 }, "Tensor: negative dimension in \(shape)")
         let count = shape.reduce(1, *)

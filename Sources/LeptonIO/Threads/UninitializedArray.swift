@@ -4,8 +4,8 @@ extension Array {
     /// standard library's initialiser, which even then writes the count of the one empty-array
     /// storage every empty array shares: two threads doing it at once is a data race
     /// (ThreadSanitizer reported it in `make sanitize`), harmless in practice but not in principle.
-    @inlinable
-    public init(writingEvery count: Int, _ initialize: (UnsafeMutableBufferPointer<Element>) throws -> Void) rethrows {
+    package init(writingEvery count: Int, _ initialize: (UnsafeMutableBufferPointer<Element>) throws -> Void) rethrows {
+        precondition(count >= 0, "an array of \(count) elements")
         guard count > 0 else {
             self = []
             return
