@@ -17,6 +17,9 @@ extension PNG {
         guard status.st_mode & S_IFMT == S_IFREG else { throw .readFailed(path: path, reason: "not a regular file") }
         let size = Int(status.st_size)
         guard size <= maxBytes else { throw .fileTooLarge(path: path, bytes: size, limit: maxBytes) }
+        // An empty file: no array through `unsafeUninitializedCapacity: 0`, which writes the
+        // storage every empty array shares (see `Array(writingEvery:_:)`).
+        guard size > 0 else { return [] }
         var failure: Int32 = 0
         let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
             // Safe: read() writes at most `size - initialized` bytes at buffer + initialized,
