@@ -110,6 +110,24 @@ final class BlockBatchJobTests: XCTestCase {
         }
     }
 
+    /// A file with a header and no record, and one whose every record is rejected: nothing
+    /// staged, no flush with an empty block, the record path's files.
+    func testEmptyAndAllRejectedInputsWriteTheRecordPathsFiles() throws {
+        for (name, text) in [("empty", "id,amount,note\n"), ("all-rejected", "id,amount,note\n1,abc,x\n2,,y\n")] {
+            let path = try dir.write("\(name).csv", text)
+            let (one, out, rej) = try run(path, threads: 1, name: "\(name)-record") { DoublingWorker(amount: $0) }
+            let flushes = Protected(0)
+            let (block, blockOut, blockRej) = try run(path, threads: 2, name: "\(name)-block") {
+                BlockDoublingWorker(amount: $0, capacity: 4, flushes: flushes)
+            }
+            XCTAssertEqual(blockOut, out, name)
+            XCTAssertEqual(blockRej, rej, name)
+            XCTAssertEqual([block.read, block.written, block.rejected], [one.read, one.written, one.rejected], name)
+            XCTAssertEqual(block.written, 0, name)
+            XCTAssertEqual(flushes.withLock { $0 }, 0, "\(name): no empty block is flushed")
+        }
+    }
+
     func testARejectAtTheFlushStopsTheJobAndWritesNothing() throws {
         let path = try dir.write("few.csv", "id,amount,note\n1,10,a\n2,20,b\n")
         XCTAssertThrowsError(try run(path, threads: 1, name: "late") { BlockDoublingWorker(amount: $0, capacity: 4, rejectAtFlush: true) }) {
