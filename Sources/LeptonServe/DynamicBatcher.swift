@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import LeptonIO
 import Synchronization
@@ -49,6 +50,9 @@ public final class DynamicBatcher: @unchecked Sendable {
     /// Requests scoring batches themselves (no waiting: ``score(_:with:)``).
     private var leaders = 0
     private var workers: [Thread] = []
+    /// Batches being scored at once, by this batcher's threads and by ``scoreNow(_:with:)``
+    /// together: at most ``BatchingSettings/threads`` (a network is not re-entrant).
+    private let slots: DispatchSemaphore
 
     final class Job {
         let model: AnyServedModel
@@ -136,6 +140,7 @@ public final class DynamicBatcher: @unchecked Sendable {
     public init(settings: BatchingSettings, onBatch: @escaping @Sendable (Int) -> Void = { _ in }) {
         self.settings = settings
         self.onBatch = onBatch
+        slots = DispatchSemaphore(value: settings.threads)
         guard settings.maxWait > 0 else { return }  // no waiting: requests score their batches themselves
         for k in 0..<settings.threads {
             let thread = Thread { [unowned self] in self.workerLoop() }
@@ -232,12 +237,20 @@ public final class DynamicBatcher: @unchecked Sendable {
         return false
     }
 
+    /// Scores `records` as one batch on the calling thread, now (waiting only for a scoring
+    /// slot): the inline path's batches (``LoopBatch``), which share the slots with the queue's.
+    func scoreNow(_ records: [any Sendable], with model: AnyServedModel) -> [Outcome] {
+        onBatch(records.count)
+        slots.wait()
+        let outcomes = model.score(records)
+        slots.signal()
+        precondition(outcomes.count == records.count, "ServedModel.score returned \(outcomes.count) outcomes for \(records.count) records")
+        return outcomes
+    }
+
     /// Scores one batch and delivers each request's outcomes.
     private func run(_ batch: [Job]) {
-        let records = batch.flatMap(\.records)
-        onBatch(records.count)
-        let outcomes = batch[0].model.score(records)
-        precondition(outcomes.count == records.count, "ServedModel.score returned \(outcomes.count) outcomes for \(records.count) records")
+        let outcomes = scoreNow(batch.flatMap(\.records), with: batch[0].model)
         var start = 0
         for job in batch {
             job.completion.finish(Array(outcomes[start..<(start + job.records.count)]))

@@ -3,6 +3,8 @@ import Hummingbird
 import HummingbirdCore
 import LeptonIO
 import Logging
+import NIOCore
+import NIOPosix
 import ServiceLifecycle
 import UnixSignals
 import Synchronization
@@ -32,6 +34,8 @@ public final class ScoringServer: Sendable {
     let timeouts = RequestTimeouts()
     /// Bytes of request bodies held by all requests at once.
     let bodyBudget: BodyBudget
+    /// Each event loop's batch of inline requests, by loop.
+    private let loopBatches = Protected<[ObjectIdentifier: NIOLoopBound<LoopBatch>]>([:])
 
     /// Loads the model at `settings.modelPath` with `load` (which also reloads it).
     public init<Model: ServedModel>(settings: ServeSettings, load: @escaping @Sendable (String) throws -> Model) throws {
@@ -51,18 +55,36 @@ public final class ScoringServer: Sendable {
     /// The model answering new requests.
     public var model: AnyServedModel { current.withLock { $0 } }
 
+    /// `eventLoop`'s batch of inline requests (made on first use; called on that loop).
+    func loopBatch(for eventLoop: any EventLoop) -> LoopBatch {
+        loopBatches.withLock { batches in
+            if let known = batches[ObjectIdentifier(eventLoop)] { return known.value }
+            let made = LoopBatch(server: self, eventLoop: eventLoop)
+            batches[ObjectIdentifier(eventLoop)] = NIOLoopBound(made, eventLoop: eventLoop)
+            return made
+        }
+    }
+
     /// Serves until SIGTERM or SIGINT (or until the calling task is cancelled); `onListening`
     /// gets the bound port once connections are accepted.
     public func run(onListening: @escaping @Sendable (Int) -> Void) async throws {
+        let idleTimeout = TimeAmount.nanoseconds(Int64(settings.idleTimeout * 1e9))
+        // Inline answers: the handler keeps the idle time-out, since Hummingbird's would not see them.
+        let http1: HTTP1Channel.Configuration = settings.inlineAnswers
+            ? .init(additionalChannelHandlers: [InlineRequestHandler(server: self, idleTimeout: idleTimeout)], idleTimeout: nil)
+            : .init(idleTimeout: idleTimeout)
+        let loops = MultiThreadedEventLoopGroup(numberOfThreads: settings.eventLoops)
+        defer { loops.shutdownGracefully { _ in } }
         let app = Application(
             responder: ServeResponder(server: self),
-            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(max(30, settings.timeout * 2))))),
+            server: .http1(configuration: http1),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "lepton",
                                  backlog: 1024, availableConnectionsDelegate: MaximumAvailableConnections(settings.maxConnections)),
             onServerRunning: { [self] channel in
                 ready.store(true, ordering: .releasing)
                 onListening(channel.localAddress?.port ?? settings.port)
             },
+            eventLoopGroupProvider: .shared(loops),
             logger: logger)
         let services = ServiceGroup(configuration: .init(
             services: [.init(service: app), .init(service: ReloadOnHangup(server: self)), .init(service: ReadinessOnShutdown(server: self))],
@@ -105,82 +127,128 @@ public final class ScoringServer: Sendable {
         metrics.inFlight.increment()
         let path = request.uri.path
         var records = 0
-        let response: Response
-        if path.hasPrefix("/v1/"), let refusal = authorize(request) {
-            response = refusal
+        let answer: ServeAnswer
+        if let immediate = immediateAnswer(method: request.method, path: path, authorization: request.headers[.authorization]) {
+            answer = immediate
         } else {
-            switch (request.method, path) {
-            case (.get, "/healthz"): response = Self.json(200, .object([("status", "ok")]))
-            case (.get, "/readyz"):
-                response = ready.load(ordering: .acquiring) ? Self.json(200, .object([("status", "ready")]))
-                    : Self.json(503, ServeError(status: 503, "not ready: starting or shutting down").json)
-            case (.get, "/metrics"):
-                response = Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                                    body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.text())))
-            case (.get, "/v1/model"):
-                let model = self.model
-                response = Self.json(200, .object([("kind", .string(model.kind)), ("version", .string(model.version)),
-                                                   ("manifest", model.manifest)]))
-            case (.post, "/v1/score"):
-                (response, records) = await score(request)
-            case (.post, "/v1/admin/reload"):
-                switch reload() {
-                case let .success(model): response = Self.json(200, .object([("status", "reloaded"), ("version", .string(model.version))]))
-                case let .failure(error):
-                    response = Self.json(422, ServeError(status: 422, "the model file did not load; the old model is still served: \(error)",
-                                                         hint: "fix or replace \(settings.modelPath) and reload again").json)
-                }
-            case (_, _) where ServeMetrics.routes.contains(path):
-                response = Self.json(405, ServeError(status: 405, "\(request.method) is not allowed on \(path)").json)
-            default:
-                response = Self.json(404, ServeError(status: 404, "no such path: \(path)",
-                                                     hint: "POST /v1/score, GET /v1/model, GET /healthz, /readyz or /metrics").json)
-            }
+            (answer, records) = await score(request)
         }
+        finished(method: request.method, path: path, status: answer.status, records: records, since: started)
+        return answer.response
+    }
+
+    /// Counts an answered request (and logs it with `--access-log`).
+    func finished(method: HTTPRequest.Method, path: String, status: Int, records: Int, since started: ContinuousClock.Instant) {
         let duration = ContinuousClock.now - started
         metrics.inFlight.decrement()
-        metrics.request(path: path, status: Int(response.status.code), duration: duration)
+        metrics.request(path: path, status: status, duration: duration)
         if settings.accessLog {
             logger.info("request", metadata: [
-                "method": .string(request.method.rawValue), "path": .string(ServeMetrics.route(path)),
-                "status": .stringConvertible(response.status.code), "records": .stringConvertible(records),
+                "method": .string(method.rawValue), "path": .string(ServeMetrics.route(path)),
+                "status": .stringConvertible(status), "records": .stringConvertible(records),
                 "ms": .string(String(format: "%.3f", Double(duration.components.attoseconds) / 1e15 + Double(duration.components.seconds) * 1000)),
             ])
         }
-        return response
+    }
+
+    /// The answer to every request except an authorised `POST /v1/score`, which needs its body
+    /// (nil for that one).
+    func immediateAnswer(method: HTTPRequest.Method, path: String, authorization: String?) -> ServeAnswer? {
+        if path.hasPrefix("/v1/"), let refusal = authorize(authorization) { return refusal }
+        switch (method, path) {
+        case (.get, "/healthz"): return ServeAnswer(200, .object([("status", "ok")]))
+        case (.get, "/readyz"):
+            return ready.load(ordering: .acquiring) ? ServeAnswer(200, .object([("status", "ready")]))
+                : ServeAnswer(ServeError(status: 503, "not ready: starting or shutting down"))
+        case (.get, "/metrics"): return ServeAnswer(status: 200, bytes: metrics.text(), contentType: "text/plain; version=0.0.4")
+        case (.get, "/v1/model"):
+            let model = self.model
+            return ServeAnswer(200, .object([("kind", .string(model.kind)), ("version", .string(model.version)), ("manifest", model.manifest)]))
+        case (.post, "/v1/score"): return nil
+        case (.post, "/v1/admin/reload"):
+            switch reload() {
+            case let .success(model): return ServeAnswer(200, .object([("status", "reloaded"), ("version", .string(model.version))]))
+            case let .failure(error):
+                return ServeAnswer(ServeError(status: 422, "the model file did not load; the old model is still served: \(error)",
+                                              hint: "fix or replace \(settings.modelPath) and reload again"))
+            }
+        case (_, _) where ServeMetrics.routes.contains(path):
+            return ServeAnswer(ServeError(status: 405, "\(method) is not allowed on \(path)"))
+        default:
+            return ServeAnswer(ServeError(status: 404, "no such path: \(path)",
+                                          hint: "POST /v1/score, GET /v1/model, GET /healthz, /readyz or /metrics"))
+        }
     }
 
     /// 401 without a key, 403 with a wrong one, nil when accepted (or when no key is set).
-    func authorize(_ request: Request) -> Response? {
+    func authorize(_ authorization: String?) -> ServeAnswer? {
         guard let key = settings.apiKey else { return nil }
-        switch key.check(authorization: request.headers[.authorization]) {
+        switch key.check(authorization: authorization) {
         case .accepted: return nil
         case .missing:
-            var response = Self.json(401, ServeError(status: 401, "an API key is needed", hint: "send 'Authorization: Bearer KEY'").json)
-            response.headers[.wwwAuthenticate] = "Bearer"
-            return response
-        case .wrong: return Self.json(403, ServeError(status: 403, "the API key is wrong").json)
+            var answer = ServeAnswer(ServeError(status: 401, "an API key is needed", hint: "send 'Authorization: Bearer KEY'"))
+            answer.asksForKey = true
+            return answer
+        case .wrong: return ServeAnswer(ServeError(status: 403, "the API key is wrong"))
         }
+    }
+
+    /// The records of a `POST /v1/score` body, or the answer refusing it (400, 413, 422 …).
+    func decodeScoreBody(_ bytes: [UInt8], contentType: String?, model: AnyServedModel) -> DecodedScoreRequest {
+        let decoded: (records: [any Sendable], single: Bool)
+        do {
+            decoded = try model.decode(ScoreRequestBody(bytes: bytes, contentType: Self.mediaType(contentType), limits: settings.limits))
+        } catch {
+            return .refused(ServeAnswer(error))
+        }
+        guard decoded.records.count <= settings.limits.maxRecords else {
+            return .refused(ServeAnswer(ServeError(status: 413, "\(decoded.records.count) records in one request; at most \(settings.limits.maxRecords)",
+                                                   hint: "split the records over several requests")))
+        }
+        return .records(decoded.records, single: decoded.single)
+    }
+
+    /// The answer to a scored request: one object or a list in request order, or the first
+    /// record's refusal (naming the record when the client sent a list).
+    func scoredAnswer(_ outcomes: [DynamicBatcher.Outcome], single: Bool) -> ServeAnswer {
+        var answers: [JSONValue] = []
+        answers.reserveCapacity(outcomes.count)
+        for (k, outcome) in outcomes.enumerated() {
+            switch outcome {
+            case let .success(answer): answers.append(answer)
+            case var .failure(error):
+                metrics.recordsRefused.increment(by: Int64(outcomes.count))
+                if !single { error.message = "record \(k + 1): " + error.message }
+                return ServeAnswer(error)
+            }
+        }
+        metrics.recordsScored.increment(by: Int64(outcomes.count))
+        return ServeAnswer(200, single ? answers[0] : .array(answers))
+    }
+
+    /// The media type of a `Content-Type` header, lower-cased, without parameters.
+    static func mediaType(_ header: String?) -> String? {
+        header.map { $0.split(separator: ";").first.map { String($0).trimmingCharacters(in: .whitespaces).lowercased() } ?? "" }
     }
 
     /// Reads, decodes and scores one request within the time limit; the answer and its record count.
     /// An answer that was completed is sent even when the limit passed meanwhile; 408 or 504
     /// only when the limit interrupted the request (reading its body, or waiting in the queue).
-    func score(_ request: Request) async -> (Response, Int) {
+    func score(_ request: Request) async -> (ServeAnswer, Int) {
         let model = self.model
         let phase = RequestPhase()
-        let (response, records, interrupted) = await timeouts.within(settings.timeout) { deadline in
+        let (answer, records, interrupted) = await timeouts.within(settings.timeout) { deadline in
             await scoreWithinTask(request, model: model, phase: phase, deadline: deadline)
         }
-        guard interrupted else { return (response, records) }
+        guard interrupted else { return (answer, records) }
         let milliseconds = Int((settings.timeout * 1000).rounded())
-        var timedOut = phase.scoring ? Self.json(504, ServeError.timedOut(after: milliseconds).json)
-            : Self.json(408, ServeError(status: 408, "the request body did not arrive within \(milliseconds) ms").json)
-        timedOut.headers[.connection] = "close"
+        var timedOut = phase.scoring ? ServeAnswer(ServeError.timedOut(after: milliseconds))
+            : ServeAnswer(ServeError(status: 408, "the request body did not arrive within \(milliseconds) ms"))
+        timedOut.closes = true
         return (timedOut, 0)
     }
 
-    func scoreWithinTask(_ request: Request, model: AnyServedModel, phase: RequestPhase, deadline: RequestDeadline) async -> (Response, Int, interrupted: Bool) {
+    func scoreWithinTask(_ request: Request, model: AnyServedModel, phase: RequestPhase, deadline: RequestDeadline) async -> (ServeAnswer, Int, interrupted: Bool) {
         batcher.arrivalStarted()
         var arrived = false
         defer { if !arrived { batcher.arrivalEnded() } }
@@ -192,41 +260,22 @@ public final class ScoringServer: Sendable {
         switch await reading {
         case let .success(bytes): body = bytes
         case let .failure(error):
-            if deadline.hasExpired { return (Self.json(408, error.json), 0, true) }
-            var response = Self.json(error.status, error.json)
-            if error.status == 413 { response.headers[.connection] = "close" }
-            return (response, 0, false)
+            if deadline.hasExpired { return (ServeAnswer(error), 0, true) }
+            var answer = ServeAnswer(error)
+            answer.closes = error.status == 413
+            return (answer, 0, false)
         }
         phase.scoring = true
-        let contentType = request.headers[.contentType].map { $0.split(separator: ";").first.map { String($0).trimmingCharacters(in: .whitespaces).lowercased() } ?? "" }
         let decoded: (records: [any Sendable], single: Bool)
-        do {
-            decoded = try model.decode(ScoreRequestBody(bytes: body, contentType: contentType, limits: settings.limits))
-        } catch {
-            return (Self.json(error.status, error.json), 0, false)
-        }
-        guard decoded.records.count <= settings.limits.maxRecords else {
-            let error = ServeError(status: 413, "\(decoded.records.count) records in one request; at most \(settings.limits.maxRecords)",
-                                   hint: "split the records over several requests")
-            return (Self.json(413, error.json), 0, false)
+        switch decodeScoreBody(body, contentType: request.headers[.contentType], model: model) {
+        case let .records(records, single): decoded = (records, single)
+        case let .refused(refusal): return (refusal, 0, false)
         }
         arrived = true
         guard let outcomes = await batcher.score(decoded.records, with: model, deadline: deadline, endsArrival: true) else {
-            return (Self.json(504, ServeError.timedOut(after: Int(settings.timeout * 1000)).json), 0, true)
+            return (ServeAnswer(ServeError.timedOut(after: Int(settings.timeout * 1000))), 0, true)
         }
-        var answers: [JSONValue] = []
-        answers.reserveCapacity(outcomes.count)
-        for (k, outcome) in outcomes.enumerated() {
-            switch outcome {
-            case let .success(answer): answers.append(answer)
-            case var .failure(error):
-                metrics.recordsRefused.increment(by: Int64(outcomes.count))
-                if !decoded.single { error.message = "record \(k + 1): " + error.message }
-                return (Self.json(error.status, error.json), outcomes.count, false)
-            }
-        }
-        metrics.recordsScored.increment(by: Int64(outcomes.count))
-        return (Self.json(200, decoded.single ? answers[0] : .array(answers)), outcomes.count, false)
+        return (scoredAnswer(outcomes, single: decoded.single), outcomes.count, false)
     }
 
     /// ``readBody(_:)`` in the calling (child) task, cancelled if the deadline passes.
@@ -249,10 +298,7 @@ public final class ScoringServer: Sendable {
             for try await buffer in request.body {
                 seen += buffer.readableBytes
                 if seen <= limit {
-                    guard reservation.hold(buffer.readableBytes) else {
-                        return .failure(ServeError(status: 503, "the server holds too many request bodies at once",
-                                                   hint: "retry shortly, or send smaller requests"))
-                    }
+                    guard reservation.hold(buffer.readableBytes) else { return .failure(.bodyBudgetSpent) }
                     bytes.append(contentsOf: buffer.readableBytesView)
                 } else {
                     bytes = []
@@ -265,11 +311,12 @@ public final class ScoringServer: Sendable {
         }
         return seen > limit ? .failure(tooLarge) : .success(bytes)
     }
+}
 
-    static func json(_ status: Int, _ value: JSONValue) -> Response {
-        Response(status: HTTPResponse.Status(code: status), headers: [.contentType: "application/json"],
-                 body: ResponseBody(byteBuffer: ByteBuffer(string: value.text)))
-    }
+/// The records of a `POST /v1/score` body, or the answer refusing it.
+enum DecodedScoreRequest {
+    case records([any Sendable], single: Bool)
+    case refused(ServeAnswer)
 }
 
 /// A request's share of the server-wide budget for body bytes held at once: a few thousand

@@ -32,6 +32,10 @@ public struct ServeError: Error, Sendable, Equatable, CustomStringConvertible {
         ServeError(status: 504, "no answer within \(milliseconds) ms", hint: "retry, send fewer records per request, or ask the operator to raise --timeout-ms")
     }
 
+    /// 503: the bodies held by all requests at once reached `--max-body-bytes-in-flight`.
+    public static let bodyBudgetSpent = ServeError(status: 503, "the server holds too many request bodies at once",
+                                                   hint: "retry shortly, or send smaller requests")
+
     /// The JSON answer's body.
     public var json: JSONValue {
         var fields: [(String, JSONValue)] = [("error", .string(message))]

@@ -54,6 +54,9 @@ public struct ServeOptions: ParsableArguments, Sendable {
     @Flag(inversion: .prefixedNo, help: "Write one structured access-log line per request to standard error.")
     public var accessLog = true
 
+    @Flag(inversion: .prefixedNo, help: "Answer health checks and small score requests that arrive whole on the connection's event loop, batched with the others that arrived in the same turn of the loop (no hand-over to a task); --no-inline-answers sends every request through the responder.")
+    public var inlineAnswers = true
+
     public init() {}
 
     public func validate() throws {

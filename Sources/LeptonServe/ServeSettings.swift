@@ -21,6 +21,13 @@ public struct ServeSettings: Sendable {
     public var accessLog: Bool
     /// Seconds of 503 from `/readyz` between SIGTERM and closing the listener.
     public var drainSeconds: Double
+    /// Whether small requests that arrive whole are answered on the event loop (``InlineRequestHandler``).
+    public var inlineAnswers: Bool
+    /// Seconds after which a connection with no request in progress is closed.
+    public var idleTimeout: Double
+    /// Event-loop threads (`--threads`): they read and answer the connections, and score the
+    /// inline requests.
+    public var eventLoops: Int
 
     /// The domain's defaults where the command line is silent.
     public struct Defaults: Sendable {
@@ -60,6 +67,9 @@ public struct ServeSettings: Sendable {
         maxConnections = options.maxConnections
         accessLog = options.accessLog
         drainSeconds = options.drainSeconds
+        inlineAnswers = options.inlineAnswers
+        idleTimeout = max(30, timeout * 2)
+        eventLoops = max(1, threads)
     }
 }
 

@@ -8,7 +8,7 @@ import LeptonIO
 /// Field values: a JSON string is the field's text; a JSON number is accepted for any field as
 /// its text (so `"id": 1007` works for a text ID); `true`/`false` become their words; `null`
 /// is a missing value. Fields the model does not read are ignored. A field the model reads
-/// that is absent, an object or array where a value belongs, or text where a number belongs
+/// that is absent or appears twice, an object or array where a value belongs, or text where a number belongs
 /// is refused with 400 naming the field.
 public final class TabularServedModel: ServedModel {
     /// The domain's worker, behind an existential: a generic model class would look its
@@ -32,6 +32,8 @@ public final class TabularServedModel: ServedModel {
     public let version: String
     public let kind: String
     let variants: [Variant]  // [without ID, with ID]
+    /// Each read field's place in a record: the required columns in order, then the ID column.
+    let positions: [String: Int]
 
     /// The header, output columns and idle workers of records with or without the ID.
     final class Variant: Sendable {
@@ -78,6 +80,9 @@ public final class TabularServedModel: ServedModel {
         self.requiredColumns = requiredColumns
         self.idColumn = idColumn.flatMap { requiredColumns.contains($0) ? nil : $0 }
         self.numericOutputs = numericOutputs
+        var positions = Dictionary(requiredColumns.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        if let id = self.idColumn { positions[id] = requiredColumns.count }
+        self.positions = positions
         self.manifest = manifest
         self.version = version
         self.kind = kind
@@ -128,24 +133,23 @@ public final class TabularServedModel: ServedModel {
         guard members.count <= limits.maxFields else {
             throw ServeError(status: 413, "\(label)\(members.count) fields; at most \(limits.maxFields)", hint: "send only the model's fields")
         }
-        var byName: [String: JSONDocument] = [:]
-        byName.reserveCapacity(members.count)
+        var values = [JSONDocument?](repeating: nil, count: requiredColumns.count + 1)
         for (name, value) in members {
-            guard byName.updateValue(value, forKey: name) == nil else {
-                throw ServeError.badRequest("\(label)field '\(name)' appears twice", field: name)
-            }
+            guard let k = positions[name] else { continue }
+            if case .some = values[k] { throw ServeError.badRequest("\(label)field '\(name)' appears twice", field: name) }
+            values[k] = value
         }
         var fields: [String] = []
         fields.reserveCapacity(requiredColumns.count + 1)
-        for name in requiredColumns {
-            guard let value = byName[name] else {
+        for (k, name) in requiredColumns.enumerated() {
+            guard let value = values[k] else {
                 throw ServeError.badRequest("\(label)field '\(name)' is missing", field: name,
                                             hint: "the model reads \(requiredColumns.count) fields: \(requiredColumns.joined(separator: ", ")) (null for a missing value)")
             }
             fields.append(try text(value, field: name, label: label))
         }
         var withID = false
-        if let id = idColumn, let value = byName[id] {
+        if let id = idColumn, let value = values[requiredColumns.count] {
             fields.append(try text(value, field: id, label: label))
             withID = true
         }

@@ -132,7 +132,8 @@ final class ScoringServerTests: XCTestCase {
     /// answered 504 at its 200 ms limit (not after the first finishes); the first, completed late,
     /// still gets its answer.
     func testARequestQueuedPastTheTimeLimitIs504Promptly() throws {
-        let h = try ServeHarness(arguments: ["--timeout-ms", "200"], delay: 2.0, threads: 1)
+        // The responder's path: inline answers are scored on the event loop, with no queue to leave.
+        let h = try ServeHarness(arguments: ["--timeout-ms", "200", "--no-inline-answers"], delay: 2.0, threads: 1)
         defer { h.stop() }
         let port = h.port
         let results = onThreads(2) { k -> (Int, Double) in
@@ -191,7 +192,7 @@ final class ScoringServerTests: XCTestCase {
     }
 
     func testConcurrentRequestsAreBatchedTogether() throws {
-        let h = try ServeHarness(arguments: ["--max-wait-ms", "200", "--max-batch", "16"])
+        let h = try ServeHarness(arguments: ["--max-wait-ms", "200", "--max-batch", "16", "--no-inline-answers"])
         defer { h.stop() }
         let port = h.port
         let statuses = onThreads(16) { k in (try? HTTPTestClient.post(port: port, path: "/v1/score", json: #"{"x": \#(k), "y": 1}"#).status) ?? -1 }

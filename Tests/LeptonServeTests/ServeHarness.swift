@@ -56,11 +56,12 @@ final class ServeHarness: @unchecked Sendable {
 
     /// Starts a server for a model file holding a version name (a file whose text is `bad`
     /// does not load); `arguments` are extra `serve` options.
-    init(arguments: [String] = [], delay: Double = 0, threads: Int = 2) throws {
+    init(arguments: [String] = [], delay: Double = 0, threads: Int = 2, idleTimeout: Double? = nil) throws {
         folder = try TemporaryDirectory()
         modelPath = try folder.write("model.txt", "v1")
         let options = try ServeOptions.parse(["--model", modelPath, "--port", "0", "--no-access-log"] + arguments)
-        let settings = try ServeSettings(options: options, threads: threads, defaults: .tabular)
+        var settings = try ServeSettings(options: options, threads: threads, defaults: .tabular)
+        if let idleTimeout { settings.idleTimeout = idleTimeout }
         server = try ScoringServer(settings: settings) { path in
             let text = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             guard text != "bad" else { throw DataError(file: path, message: "not a model", hint: "write a good one") }

@@ -60,6 +60,28 @@ public enum HTTPTestClient {
         return Answer(status: status, headers: headers, body: body)
     }
 
+    /// Splits the answers to pipelined requests, read to the end of the connection, in order
+    /// (each with a `Content-Length`).
+    public static func parseAll(_ raw: [UInt8]) throws -> [Answer] {
+        var answers: [Answer] = []
+        var rest = raw[...]
+        while !rest.isEmpty {
+            guard let split = rest.firstRange(of: Array("\r\n\r\n".utf8)) else {
+                throw Failure(description: "an incomplete answer head after \(answers.count) answers")
+            }
+            let head = String(decoding: rest[..<split.lowerBound], as: UTF8.self).lowercased()
+            guard let line = head.components(separatedBy: "\r\n").first(where: { $0.hasPrefix("content-length:") }),
+                  let length = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) else {
+                throw Failure(description: "answer \(answers.count + 1) has no Content-Length")
+            }
+            let end = split.upperBound + length
+            guard end <= rest.endIndex else { throw Failure(description: "answer \(answers.count + 1) is cut short") }
+            answers.append(try parse(Array(rest[..<end])))
+            rest = rest[end...]
+        }
+        return answers
+    }
+
     static func dechunk(_ bytes: [UInt8]) -> [UInt8] {
         var out: [UInt8] = [], i = 0
         while i < bytes.count, let lineEnd = bytes[i...].firstRange(of: [13, 10]) {

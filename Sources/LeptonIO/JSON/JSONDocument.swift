@@ -219,13 +219,16 @@ struct JSONDocumentParser {
         position += 1
         var out: [UInt8] = []
         var escaped = false
+        var ascii = true
         var runStart = position
         while true {
             guard position < bytes.count else { throw failure(.malformed, "the JSON text ends inside a string") }
             let b = bytes[position]
             if b == UInt8(ascii: "\"") {
-                if !escaped {  // the usual string: no escapes, validated in place
-                    let text = String(validating: bytes[runStart..<position], as: UTF8.self)
+                if !escaped {  // the usual string: no escapes, validated in place (ASCII needs no validation)
+                    let run = runStart..<position
+                    let text: String? = ascii ? bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[run]), as: UTF8.self) }
+                        : String(validating: bytes[run], as: UTF8.self)
                     guard let text else { throw failure(.malformed, "a string that is not valid UTF-8") }
                     position += 1
                     return text
@@ -235,6 +238,7 @@ struct JSONDocumentParser {
                 break
             }
             if b < 0x20 { throw failure(.malformed, "a control character inside a string (write it as an escape such as \\n)") }
+            if b >= 0x80 { ascii = false }
             if b != UInt8(ascii: "\\") {
                 position += 1
                 continue
