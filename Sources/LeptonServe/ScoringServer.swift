@@ -228,7 +228,13 @@ public final class ScoringServer: Sendable {
 
     /// The media type of a `Content-Type` header, lower-cased, without parameters.
     static func mediaType(_ header: String?) -> String? {
-        header.map { $0.split(separator: ";").first.map { String($0).trimmingCharacters(in: .whitespaces).lowercased() } ?? "" }
+        guard let header else { return nil }
+        var utf8 = Substring(header).utf8
+        if let semicolon = utf8.firstIndex(of: UInt8(ascii: ";")) { utf8 = utf8[..<semicolon] }
+        while let first = utf8.first, first == 0x20 || first == 0x09 { utf8 = utf8.dropFirst() }
+        while let last = utf8.last, last == 0x20 || last == 0x09 { utf8 = utf8.dropLast() }
+        let bare = Substring(utf8)
+        return bare.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) ? bare.lowercased() : String(bare)
     }
 
     /// Reads, decodes and scores one request within the time limit; the answer and its record count.

@@ -17,7 +17,7 @@ struct ServeAnswer {
     /// A JSON answer.
     init(_ status: Int, _ value: JSONValue) {
         self.status = status
-        body = ByteBuffer(string: value.text)
+        body = ByteBuffer(bytes: value.utf8)
     }
 
     /// An error's JSON answer, with its status.

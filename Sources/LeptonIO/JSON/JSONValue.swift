@@ -104,41 +104,74 @@ public indirect enum JSONValue: Codable, Sendable, Equatable, ExpressibleByStrin
     // MARK: Text
 
     /// Compact JSON text (one line), keys in order.
-    public var text: String {
+    public var text: String { String(decoding: utf8, as: UTF8.self) }
+
+    /// The JSON text's UTF-8 bytes (what ``text`` holds), written without intermediate strings.
+    public var utf8: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        write(to: &out)
+        return out
+    }
+
+    /// Appends the JSON text's UTF-8 bytes to `out`.
+    public func write(to out: inout [UInt8]) {
         switch self {
-        case let .string(s): return Self.quoted(s)
-        case let .int(i): return String(i)
+        case let .string(s): Self.writeQuoted(s, to: &out)
+        case let .int(i): out.append(contentsOf: String(i).utf8)
         case let .double(d):
-            guard d.isFinite else { return "null" }
-            if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
-            return String(d)
-        case let .bool(b): return b ? "true" : "false"
-        case .null: return "null"
-        case let .array(items): return "[" + items.map(\.text).joined(separator: ",") + "]"
-        case let .object(pairs): return "{" + pairs.map { Self.quoted($0.0) + ":" + $0.1.text }.joined(separator: ",") + "}"
+            guard d.isFinite else { return out.append(contentsOf: "null".utf8) }
+            if d == d.rounded(), abs(d) < 1e15 { return out.append(contentsOf: String(Int64(d)).utf8) }
+            out.append(contentsOf: String(d).utf8)
+        case let .bool(b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .null: out.append(contentsOf: "null".utf8)
+        case let .array(items):
+            out.append(UInt8(ascii: "["))
+            for (k, item) in items.enumerated() {
+                if k > 0 { out.append(UInt8(ascii: ",")) }
+                item.write(to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case let .object(pairs):
+            out.append(UInt8(ascii: "{"))
+            for (k, pair) in pairs.enumerated() {
+                if k > 0 { out.append(UInt8(ascii: ",")) }
+                Self.writeQuoted(pair.0, to: &out)
+                out.append(UInt8(ascii: ":"))
+                pair.1.write(to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
         }
     }
 
     /// `s` as a JSON string literal.
     public static func quoted(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
+        var out: [UInt8] = []
+        writeQuoted(s, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `s` as a JSON string literal: `"`, `\\` and control characters escaped (`\n`,
+    /// `\r`, `\t`, else `\u00XX`); everything else, UTF-8 included, as it is.
+    static func writeQuoted(_ s: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var s = s
+        s.withUTF8 { bytes in
+            for b in bytes {
+                switch b {
+                case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+                case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+                case 0x0A: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+                case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+                case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+                case 0..<0x20:
+                    let hex = Array("0123456789abcdef".utf8)
+                    out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(b >> 4)], hex[Int(b & 15)]])
+                default: out.append(b)
                 }
             }
         }
-        return out + "\""
+        out.append(UInt8(ascii: "\""))
     }
 }
 

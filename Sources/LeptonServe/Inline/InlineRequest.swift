@@ -29,9 +29,18 @@ struct InlineRequest {
 
     /// The request, when its head says it can be answered inline; nil otherwise.
     init?(head: HTTPRequest, maxBody: Int, allocator: ByteBufferAllocator) {
-        let fields = head.headerFields
-        guard fields[.transferEncoding] == nil, fields[.expect] == nil else { return nil }
-        let declared = fields[.contentLength]
+        // One pass over the fields (each subscript lookup would be a scan of its own).
+        var declared: String?, authorization: String?, contentType: String?, connection: String?
+        for field in head.headerFields {
+            switch field.name {
+            case .contentLength: declared = field.value
+            case .authorization: authorization = field.value
+            case .contentType: contentType = field.value
+            case .connection: connection = field.value
+            case .transferEncoding, .expect: return nil
+            default: continue
+            }
+        }
         let length: Int
         if let declared {
             guard let value = Int(declared), value >= 0 else { return nil }
@@ -51,9 +60,9 @@ struct InlineRequest {
         }
         self.head = head
         self.path = path
-        authorization = fields[.authorization]
-        contentType = fields[.contentType]
-        closes = fields[.connection]?.lowercased().contains("close") ?? false
+        self.authorization = authorization
+        self.contentType = contentType
+        closes = connection?.lowercased().contains("close") ?? false
         self.length = length
         started = .now
         body = allocator.buffer(capacity: length)
