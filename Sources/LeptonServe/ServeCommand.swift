@@ -24,7 +24,8 @@ public enum ServeCommand {
                         ? JSONValue.object([("listening", true), ("host", .string(settings.host)), ("port", .int(port)),
                                             ("model", .string(settings.modelPath)), ("kind", .string(model.kind)), ("version", .string(model.version))]).text
                         : "\(tool) serving \(settings.modelPath) (\(model.kind), \(model.version)) on http://\(settings.host):\(port) — "
-                            + "\(settings.batching.threads) scoring thread(s), batches of up to \(settings.batching.maxBatch) record(s)"
+                            + "\(settings.eventLoops) event loop(s)\(settings.inlineAnswers ? " answering inline" : ""), "
+                            + "\(settings.batching.threads) batch(es) at once, batches of up to \(settings.batching.maxBatch) record(s)"
                     if json || !quiet {
                         FileHandle.standardOutput.write(Data((line + "\n").utf8))
                     }
