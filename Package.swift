@@ -150,7 +150,11 @@ let package = Package(
                 "LeptonCLI", "LeptonIO", "LeptonReport", "LeptonTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .testTarget(name: "LeptonServeTests", dependencies: ["LeptonServe", "LeptonIO", "LeptonCLI", "LeptonTestSupport"]),
+        .testTarget(name: "LeptonServeTests", dependencies: [
+            "LeptonServe", "LeptonIO", "LeptonCLI", "LeptonCore", "LeptonTestSupport",
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "HTTPTypes", package: "swift-http-types"),
+        ]),
         .testTarget(name: "LineQualityTests", dependencies: ["LineQuality", "LeptonCore", "LeptonIO", "LeptonTestSupport"],
                     path: "Domains/Manufacturing/Tests/LineQualityTests", resources: [.copy("Fixtures")]),
         .testTarget(name: "CreditScoringTests", dependencies: ["CreditScoring", "LeptonCore", "LeptonTestSupport"],

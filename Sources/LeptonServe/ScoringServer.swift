@@ -69,15 +69,17 @@ public final class ScoringServer: Sendable {
     /// gets the bound port once connections are accepted.
     public func run(onListening: @escaping @Sendable (Int) -> Void) async throws {
         let idleTimeout = TimeAmount.nanoseconds(Int64(settings.idleTimeout * 1e9))
-        // Inline answers: the handler keeps the idle time-out, since Hummingbird's would not see them.
-        let http1: HTTP1Channel.Configuration = settings.inlineAnswers
-            ? .init(additionalChannelHandlers: [InlineRequestHandler(server: self, idleTimeout: idleTimeout)], idleTimeout: nil)
-            : .init(idleTimeout: idleTimeout)
+        // Inline answers: the inline handler keeps the idle time-out, since Hummingbird's would not see them.
+        let server: HTTPServerBuilder = settings.inlineAnswers
+            ? HTTPServerBuilder { [self] responder in
+                InlineHTTP1Channel(http1: HTTP1Channel(responder: responder, configuration: .init(idleTimeout: nil)), server: self, idleTimeout: idleTimeout)
+            }
+            : .http1(configuration: .init(idleTimeout: idleTimeout))
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: settings.eventLoops)
         defer { loops.shutdownGracefully { _ in } }
         let app = Application(
             responder: ServeResponder(server: self),
-            server: .http1(configuration: http1),
+            server: server,
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "lepton",
                                  backlog: 1024, availableConnectionsDelegate: MaximumAvailableConnections(settings.maxConnections)),
             onServerRunning: { [self] channel in

@@ -21,6 +21,8 @@ final class InlineAnswerTests: XCTestCase {
             ("POST", "/v1/score", #"{"x": 1"#, ["Authorization": "Bearer 0123456789abcdef0123"]),
             ("POST", "/v1/score", #"{"x": 1, "y": 2}"#, [:]),
             ("POST", "/v1/score", #"{"x": 1, "y": 2}"#, ["Authorization": "Bearer wrong-key-wrong-key"]),
+            ("POST", "/v1/score", #"{"x": 1, "y": 2}"#, ["Authorization": "Bearer 0123456789abcdef0123 \t"]),
+            ("POST", "/v1/score", #"{"x": 1, "y": 2}"#, ["Authorization": "bearer   0123456789abcdef0123"]),
             ("GET", "/healthz", "", [:]),
             ("GET", "/readyz", "", [:]),
         ]
@@ -33,7 +35,7 @@ final class InlineAnswerTests: XCTestCase {
                                                      headers: r.headers.merging(["Content-Type": "application/json"]) { a, _ in a }, body: Array(r.body.utf8))
                 return "\(answer.status) \(answer.headers["www-authenticate"] ?? "-") \(answer.text)"
             })
-            XCTAssertEqual(try h.metric(#"lepton_requests_total{path="/v1/score",status="200"}"#), 3)
+            XCTAssertEqual(try h.metric(#"lepton_requests_total{path="/v1/score",status="200"}"#), 4, "the key with blanks after it is accepted (field values are trimmed)")
             XCTAssertEqual(try h.metric(#"lepton_requests_total{path="/v1/score",status="401"}"#), 1)
             XCTAssertEqual(try h.metric("lepton_requests_in_flight"), 1, "only the /metrics request itself")
         }

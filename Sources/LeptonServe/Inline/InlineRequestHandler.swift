@@ -1,56 +1,51 @@
-import HTTPTypes
 import NIOCore
-import NIOHTTPTypes
 
-/// Answers small requests on the connection's event loop, in the channel pipeline between
-/// Hummingbird's HTTP codec and its responder; everything else passes through to the responder.
+/// Answers the plainest requests straight from the connection's bytes, at the front of the
+/// channel pipeline — before NIO's HTTP/1.1 parser and Hummingbird's responder, which get
+/// everything else.
 ///
-/// A request is answered here when its head qualifies (``InlineRequest``) and it arrives whole
-/// within one read of the socket; the loop's ``LoopBatch`` then scores it with the other
-/// requests that arrived in the same turn of the loop (dynamic batching with no wait), and the
-/// answer is written from the loop. No task, no hop between threads: per request, what is left
-/// is the parse, the scoring and the socket.
+/// While a connection sends only requests ``InlineRequestParser`` takes (health checks, and
+/// `POST /v1/score` with a small body that arrives whole within one read), each is queued in
+/// its event loop's ``LoopBatch``, which at the end of the loop's turn scores it with the others
+/// that turn completed and writes the answer. No HTTP parts, no task, no thread hop: per
+/// request what is left is the parse, the scoring and the socket.
 ///
-/// A request that does not qualify, or whose body is still arriving when the read ends, goes
-/// to the responder whole (its head and the body so far, then the rest), which applies the
-/// time limit, the body budget and every route. Answers leave in request order: a request
-/// that goes to the responder while earlier ones wait for their batch is held back until they
-/// are answered (within the same turn of the loop), and while the responder owes an answer no
-/// request is answered here.
+/// The first request that is not for the inline path — another route, a larger body, one still
+/// arriving when the read ends, anything the strict parser does not read — turns the
+/// connection over to NIO's parser and the responder for good, from that request's first byte
+/// (the responder's time limits and body budget then apply). Answers leave in request order:
+/// bytes for the responder wait until the inline answers queued before them are written (the
+/// same turn of the loop).
 ///
-/// The handler keeps the connection's idle time-out (Hummingbird's own would not see the
-/// requests answered here) and delays a graceful-shutdown quiesce until its queued answers are
-/// written.
+/// The handler keeps the connection's idle time-out — no byte read or written for that long and
+/// nothing queued — since Hummingbird's would not see inline requests, and holds a graceful
+/// shutdown's quiesce until its queued answers are out.
 final class InlineRequestHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPRequestPart
-    typealias InboundOut = HTTPRequestPart
-    typealias OutboundIn = HTTPResponsePart
-    typealias OutboundOut = HTTPResponsePart
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundIn = IOData
+    typealias OutboundOut = IOData
 
-    /// What waits for the queued answers before it goes on through the pipeline.
+    /// What waits for the queued answers before it goes on to the responder.
     enum HeldBack {
-        case part(HTTPRequestPart)
+        case bytes(ByteBuffer)
         case readComplete
         case event(Any)
-        case error(any Error)
     }
 
     private let server: ScoringServer
     private let idleTimeout: TimeAmount
     private var batch: LoopBatch?
-
-    /// The request being read, to be answered here.
-    private var reading: InlineRequest?
-    /// Whether the request being read goes to the responder.
+    /// The start of a request that may still qualify, kept until the read ends.
+    private var pending: ByteBuffer?
+    /// The connection's bytes go to NIO's parser and the responder (for good).
     private var passing = false
-    /// Requests given to the responder and not yet answered.
-    private var passed = 0
+    /// A request asked to close the connection: nothing after it is read.
+    private var closing = false
+    private var closed = false
     /// Requests queued in the loop's batch and not yet answered.
     private var queued = 0
     private var heldBack: [HeldBack] = []
-    /// A graceful shutdown began: every request goes to the responder, which closes after it.
-    private var quiescing = false
-    private var closed = false
     private var lastActivity = NIODeadline.now()
     private var idleCheck: Scheduled<Void>?
 
@@ -73,91 +68,51 @@ final class InlineRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         lastActivity = .now()
-        guard !closed else { return }
-        receive(unwrapInboundIn(data), context: context)
+        guard !closed, !closing else { return }
+        var bytes = unwrapInboundIn(data)
+        if passing { return forward(.bytes(bytes), context: context) }
+        if var start = pending {
+            pending = nil
+            start.writeBuffer(&bytes)
+            bytes = start
+        }
+        takeRequests(from: bytes, context: context)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
         guard !closed else { return }
-        if !heldBack.isEmpty {
-            heldBack.append(.readComplete)
-        } else {
-            endOfRead(context: context)
+        if let start = pending {  // a request still arriving: the responder reads the rest, under its time limit
+            pending = nil
+            passing = true
+            forward(.bytes(start), context: context)
         }
+        forward(.readComplete, context: context)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         guard event is ChannelShouldQuiesceEvent else { return context.fireUserInboundEventTriggered(event) }
-        if queued > 0 || !heldBack.isEmpty {
-            heldBack.append(.event(event))
-        } else {
-            quiescing = true
-            context.fireUserInboundEventTriggered(event)
-        }
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if queued > 0 || !heldBack.isEmpty {
-            heldBack.append(.error(error))
-            return
-        }
-        if let request = reading {
-            reading = nil
-            giveToResponder(request, context: context)
-        }
-        context.fireErrorCaught(error)
+        forward(.event(event), context: context)
     }
 
     // MARK: Outbound (the responder's answers)
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) {
-            passed -= 1
-            lastActivity = .now()
-        }
+        lastActivity = .now()
         context.write(data, promise: promise)
     }
 
     // MARK: Reading
 
-    private func receive(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
-        if !heldBack.isEmpty {
-            heldBack.append(.part(part))
-        } else {
-            take(part, context: context)
-        }
-    }
-
-    private func take(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
-        switch part {
-        case let .head(head):
-            if passed == 0, !quiescing, let request = InlineRequest(head: head, maxBody: server.settings.maxBodyBytes, allocator: context.channel.allocator) {
-                reading = request
-            } else if queued > 0 {
-                heldBack.append(.part(part))
-            } else {
-                pass(part, context: context)
-                passed += 1
-                passing = true
-            }
-        case var .body(buffer):
-            if reading != nil {
-                if reading!.body.readableBytes + buffer.readableBytes > reading!.length {
-                    let request = reading!
-                    reading = nil
-                    giveToResponder(request, context: context)
-                    receive(part, context: context)
-                } else {
-                    reading!.body.writeBuffer(&buffer)
-                }
-            } else if passing {
-                pass(part, context: context)
-            }
-        case .end:
-            if var request = reading {
-                reading = nil
+    /// Queues every whole inline request at the front of `bytes`; keeps a partial one for the
+    /// rest of this read; hands the connection over at the first one not for this path.
+    private func takeRequests(from bytes: ByteBuffer, context: ChannelHandlerContext) {
+        var bytes = bytes
+        while bytes.readableBytes > 0 {
+            switch InlineRequestParser.parse(bytes, maxBody: server.settings.maxBodyBytes) {
+            case .complete(var request, let consumed):
+                bytes.moveReaderIndex(forwardBy: consumed)
                 let reservation = BodyReservation(server.bodyBudget)
-                if reservation.hold(request.length) {
+                if reservation.hold(request.body.readableBytes) {
                     request.reservation = reservation
                 } else {
                     request.refusal = ServeAnswer(.bodyBudgetSpent)
@@ -165,57 +120,46 @@ final class InlineRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
                 queued += 1
                 server.metrics.inFlight.increment()
                 batch!.add(request, handler: self, context: context)
-            } else if passing {
-                passing = false
-                pass(part, context: context)
+                if request.closes {
+                    closing = true
+                    return
+                }
+            case .needMore:
+                pending = bytes
+                return
+            case .notInline:
+                passing = true
+                forward(.bytes(bytes), context: context)
+                return
             }
         }
     }
 
-    /// The read ended: a request still arriving goes to the responder, which waits for the rest.
-    private func endOfRead(context: ChannelHandlerContext) {
-        if let request = reading {
-            reading = nil
-            giveToResponder(request, context: context)
-        }
-        if !heldBack.isEmpty {
-            heldBack.append(.readComplete)
-        } else {
-            context.fireChannelReadComplete()
-        }
-    }
-
-    /// Hands a request begun here to the responder: its head and the body read so far (held
-    /// back while answers are queued).
-    private func giveToResponder(_ request: InlineRequest, context: ChannelHandlerContext) {
-        let parts: [HTTPRequestPart] = request.body.readableBytes > 0 ? [.head(request.head), .body(request.body)] : [.head(request.head)]
+    /// Sends `item` on to the responder's side, or holds it back while answers are queued.
+    private func forward(_ item: HeldBack, context: ChannelHandlerContext) {
         if queued > 0 || !heldBack.isEmpty {
-            heldBack.append(contentsOf: parts.map { .part($0) })
+            heldBack.append(item)
             return
         }
-        parts.forEach { pass($0, context: context) }
-        passed += 1
-        passing = true
-    }
-
-    private func pass(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
-        context.fireChannelRead(wrapInboundOut(part))
+        switch item {
+        case let .bytes(bytes): context.fireChannelRead(wrapInboundOut(bytes))
+        case .readComplete: context.fireChannelReadComplete()
+        case let .event(event): context.fireUserInboundEventTriggered(event)
+        }
     }
 
     // MARK: Answering
 
     /// Writes the answer to a request queued by this handler (called by the loop's batch, in
     /// queue order), then lets through what was held back behind it.
-    func deliver(_ answer: ServeAnswer, records: Int, for request: InlineRequest, context: ChannelHandlerContext) {
+    func deliver(_ answer: ServeAnswer, records: Int, for request: InlineRequest, date: String, context: ChannelHandlerContext) {
         queued -= 1
         request.reservation?.release()
         server.finished(method: request.method, path: request.path, status: answer.status, records: records, since: request.started)
         guard !closed, context.channel.isActive else { return }
         var answer = answer
         answer.closes = answer.closes || request.closes
-        context.write(wrapOutboundOut(.head(answer.head)), promise: nil)
-        context.write(wrapOutboundOut(.body(answer.body)), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.byteBuffer(answer.wire(date: date, allocator: context.channel.allocator))), promise: nil)
         lastActivity = .now()
         if answer.closes {
             closed = true
@@ -223,27 +167,11 @@ final class InlineRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
             context.close(promise: nil)
             return
         }
-        if queued == 0 { releaseHeldBack(context: context) }
-    }
-
-    /// Lets through, in order, what waited for the queued answers; a request among it may be
-    /// queued again, and then what follows it waits once more.
-    private func releaseHeldBack(context: ChannelHandlerContext) {
-        let held = heldBack
-        heldBack = []
-        for item in held {
-            if !heldBack.isEmpty || closed {
-                heldBack.append(item)
-                continue
-            }
-            switch item {
-            case let .part(part): take(part, context: context)
-            case .readComplete: endOfRead(context: context)
-            case let .event(event): userInboundEventTriggered(context: context, event: event)
-            case let .error(error): errorCaught(context: context, error: error)
-            }
+        if queued == 0 {
+            let held = heldBack
+            heldBack = []
+            held.forEach { forward($0, context: context) }
         }
-        if closed { heldBack = [] }
     }
 
     // MARK: Idle connections
@@ -252,13 +180,12 @@ final class InlineRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
         idleCheck = context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [self] in
             idleCheck = nil
             guard !closed else { return }
-            let busy = reading != nil || passing || passed > 0 || queued > 0
             let idleFor = NIODeadline.now() - lastActivity
-            if !busy && idleFor >= idleTimeout {
+            if queued == 0 && idleFor >= idleTimeout {
                 closed = true
                 context.close(promise: nil)
             } else {
-                scheduleIdleCheck(context: context, after: busy ? idleTimeout : idleTimeout - idleFor)
+                scheduleIdleCheck(context: context, after: queued > 0 ? idleTimeout : idleTimeout - idleFor)
             }
         }
     }

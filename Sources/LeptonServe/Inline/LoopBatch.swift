@@ -17,6 +17,7 @@ final class LoopBatch {
     private let server: ScoringServer
     private let eventLoop: any EventLoop
     private var entries: [Entry] = []
+    private var httpDate = HTTPDate()
 
     init(server: ScoringServer, eventLoop: any EventLoop) {
         self.server = server
@@ -77,8 +78,9 @@ final class LoopBatch {
             }
             start = end
         }
+        let date = httpDate.now
         for (k, entry) in taken.enumerated() {
-            entry.handler.deliver(answers[k]!, records: recordCounts[k], for: entry.request, context: entry.context)
+            entry.handler.deliver(answers[k]!, records: recordCounts[k], for: entry.request, date: date, context: entry.context)
         }
     }
 }
