@@ -15,11 +15,40 @@ public final class TabularServedModel: ServedModel {
     /// metadata up at run time on every call, a measurable share of a cheap model's request.
     public typealias Worker = any BatchWorker
 
-    /// One record's fields in header order, and its position in its request (1-based).
-    public struct Record: Sendable {
-        var fields: [String]
+    /// One record's fields in header order — field `k` is `text[bounds[2k]..<bounds[2k + 1]]`
+    /// — and its position in its request (1-based).
+    public struct Record: Sendable, Equatable {
+        var text: [UInt8]
+        var bounds: [Int]
         var withID: Bool
         var number: Int
+
+        init(text: [UInt8], bounds: [Int], withID: Bool, number: Int) {
+            self.text = text
+            self.bounds = bounds
+            self.withID = withID
+            self.number = number
+        }
+
+        /// Each field's text.
+        var fields: [String] {
+            stride(from: 0, to: bounds.count, by: 2).map { String(decoding: text[bounds[$0]..<bounds[$0 + 1]], as: UTF8.self) }
+        }
+
+        /// The same fields (however their text is laid out), ID and number.
+        public static func == (a: Record, b: Record) -> Bool {
+            a.fields == b.fields && a.withID == b.withID && a.number == b.number
+        }
+
+        init(fields: [String], withID: Bool, number: Int) {
+            var text: [UInt8] = [], bounds: [Int] = []
+            for field in fields {
+                bounds.append(text.count)
+                text.append(contentsOf: field.utf8)
+                bounds.append(text.count)
+            }
+            self.init(text: text, bounds: bounds, withID: withID, number: number)
+        }
     }
 
     /// The columns every record must carry.
@@ -34,6 +63,8 @@ public final class TabularServedModel: ServedModel {
     let variants: [Variant]  // [without ID, with ID]
     /// Each read field's place in a record: the required columns in order, then the ID column.
     let positions: [String: Int]
+    /// The quick reader of plain bodies.
+    let reader: TabularRecordReader
 
     /// The header, output columns and idle workers of records with or without the ID.
     final class Variant: Sendable {
@@ -83,6 +114,7 @@ public final class TabularServedModel: ServedModel {
         var positions = Dictionary(requiredColumns.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         if let id = self.idColumn { positions[id] = requiredColumns.count }
         self.positions = positions
+        reader = TabularRecordReader(requiredColumns: requiredColumns, idColumn: self.idColumn)
         self.manifest = manifest
         self.version = version
         self.kind = kind
@@ -96,6 +128,12 @@ public final class TabularServedModel: ServedModel {
     }
 
     public func decode(_ body: ScoreRequestBody) throws(ServeError) -> DecodedRequest<Record> {
+        if let quick = reader.read(body.bytes, limits: body.limits) { return quick }
+        return try decodeThoroughly(body)
+    }
+
+    /// The body through a ``JSONDocument``: every JSON the reader leaves out, and every refusal.
+    func decodeThoroughly(_ body: ScoreRequestBody) throws(ServeError) -> DecodedRequest<Record> {
         let limits = body.limits
         let document: JSONDocument
         do {
@@ -187,7 +225,7 @@ public final class TabularServedModel: ServedModel {
     func score(_ record: Record, slot: WorkerSlot, outputColumns: [String]) -> Result<JSONValue, ServeError> {
         slot.line.clear()
         do {
-            try slot.buffer.withRow(fields: record.fields, number: record.number) { row in try slot.worker.encode(row, into: &slot.line) }
+            try slot.buffer.withRow(text: record.text, bounds: record.bounds, number: record.number) { row in try slot.worker.encode(row, into: &slot.line) }
         } catch let error as CSVRowError {
             return .failure(ServeError.badRequest(error.column.map { "field '\($0)': \(error.reason)" } ?? error.reason, field: error.column))
         } catch {

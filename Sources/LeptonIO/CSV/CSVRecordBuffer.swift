@@ -32,10 +32,18 @@ public final class CSVRecordBuffer {
             bytes.append(contentsOf: field.utf8)
             bounds.append(bytes.count)
         }
-        if bytes.isEmpty { bytes.append(0) }  // a valid base address for a row of empty fields
-        return try bytes.withUnsafeBufferPointer { base in
+        return try withRow(text: bytes, bounds: bounds, number: number, body)
+    }
+
+    /// Calls `body` with a row whose field `k` is `text[bounds[2k]..<bounds[2k + 1]]` (one field
+    /// per column), numbered `number`, without copying; the row is valid only inside `body`.
+    public func withRow<R>(text: [UInt8], bounds: [Int], number: Int, _ body: (CSVRow) throws -> R) rethrows -> R {
+        precondition(bounds.count == 2 * context.columns.count, "CSVRecordBuffer: \(bounds.count / 2) fields for \(context.columns.count) columns")
+        precondition(bounds.allSatisfy { $0 >= 0 && $0 <= text.count }, "CSVRecordBuffer: a field outside its text")
+        let padded = text.isEmpty ? [0] : text  // a valid base address for a row of empty fields
+        return try padded.withUnsafeBufferPointer { base in
             try bounds.withUnsafeBufferPointer { b in
-                try body(CSVRow(base: base.baseAddress!, bounds: b.baseAddress ?? UnsafePointer(bitPattern: 8)!, count: fields.count,
+                try body(CSVRow(base: base.baseAddress!, bounds: b.baseAddress ?? UnsafePointer(bitPattern: 8)!, count: context.columns.count,
                                 number: number, problem: nil, context: context))
             }
         }
