@@ -15,10 +15,12 @@ public final class ServeMetrics: Sendable {
     private let modelInfo = Protected<Gauge?>(nil)
     /// The counters and histograms already made, by route and status (the registry's own
     /// lookup builds label arrays per call).
-    private let requestCounters = Protected<[String: Counter]>([:])
+    private let requestCounters = Protected<[Int: Counter]>([:])
     private let latencyHistograms = Protected<[String: DurationHistogram]>([:])
+    /// The routes labelled by name, in a fixed order (a counter's key is its index and the status).
+    static let routeOrder = ["/v1/score", "/healthz", "/readyz", "/v1/model", "/v1/admin/reload", "/metrics"]
     /// The routes labelled by name.
-    static let routes: Set<String> = ["/v1/score", "/v1/model", "/v1/admin/reload", "/healthz", "/readyz", "/metrics"]
+    static let routes = Set(routeOrder)
     static let latencyBuckets: [Duration] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
         .map { Duration.nanoseconds(Int64($0 * 1e9)) }
 
@@ -41,7 +43,7 @@ public final class ServeMetrics: Sendable {
     /// Counts a finished request and its latency.
     public func request(path: String, status: Int, duration: Duration) {
         let route = Self.route(path)
-        let key = "\(route) \(status)"
+        let key = (Self.routeOrder.firstIndex(of: route) ?? Self.routeOrder.count) * 1_000 + status
         let counter = requestCounters.withLock { counters in
             if let known = counters[key] { return known }
             let made = registry.makeCounter(descriptor: Self.name("requests", "total", "HTTP requests answered, by route and status."),
