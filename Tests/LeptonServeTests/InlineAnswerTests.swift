@@ -2,6 +2,7 @@ import Foundation
 import LeptonIO
 @testable import LeptonServe
 import LeptonTestSupport
+import LeptonCore
 import XCTest
 
 /// The inline path (``InlineRequestHandler``): answers equal to the responder's, in request
@@ -152,5 +153,33 @@ final class InlineAnswerTests: XCTestCase {
         XCTAssertEqual(answers.map(\.status), [200, 200])
         XCTAssertTrue(answers[0].text.contains(#""sum":1"#) || answers[0].text.contains(#""sum":"1"#), answers[0].text)
         XCTAssertTrue(answers[1].text.contains(#""sum":2"#) || answers[1].text.contains(#""sum":"2"#), answers[1].text)
+    }
+
+    /// Random bytes, valid requests cut at random places and pipelined with garbage, on many
+    /// connections: the server keeps answering, and counts nothing in flight afterwards.
+    func testGarbageAndCutRequestsNeverStopTheServer() throws {
+        let h = try ServeHarness(arguments: ["--timeout-ms", "300"], idleTimeout: 0.3)
+        defer { h.stop() }
+        var random = SeededGenerator(seed: 5)
+        let body = #"{"x": 1, "y": 2}"#
+        let valid = Array("POST /v1/score HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)GET /healthz HTTP/1.1\r\n\r\n".utf8)
+        for round in 0..<150 {
+            let connection = try RawConnection(port: h.port, timeout: 5)
+            var bytes: [UInt8] = []
+            for _ in 0..<Int.random(in: 1...4, using: &random) {
+                switch Int.random(in: 0..<3, using: &random) {
+                case 0: bytes += valid
+                case 1: bytes += valid[..<Int.random(in: 0..<valid.count, using: &random)]
+                default: bytes += (0..<Int.random(in: 1...64, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
+                }
+            }
+            try? connection.write(bytes)
+            if round % 5 == 0 { _ = try? connection.readToEnd() }  // the server answers, closes, or times the connection out
+            connection.close()
+        }
+        XCTAssertEqual(try h.get("/healthz").status, 200)
+        XCTAssertEqual(try h.post(body).status, 200)
+        Thread.sleep(forTimeInterval: 0.5)
+        XCTAssertEqual(try h.metric("lepton_requests_in_flight"), 1, "only the /metrics request itself")
     }
 }
