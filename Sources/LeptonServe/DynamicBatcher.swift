@@ -248,6 +248,17 @@ public final class DynamicBatcher: @unchecked Sendable {
         return outcomes
     }
 
+    /// ``scoreNow(_:with:)`` when a scoring slot is free right now; nil (nothing scored) when
+    /// every slot is busy — the event loops do not wait for one.
+    func scoreNowIfFree(_ records: [any Sendable], with model: AnyServedModel) -> [Outcome]? {
+        guard slots.wait(timeout: .now()) == .success else { return nil }
+        onBatch(records.count)
+        let outcomes = model.score(records)
+        slots.signal()
+        precondition(outcomes.count == records.count, "ServedModel.score returned \(outcomes.count) outcomes for \(records.count) records")
+        return outcomes
+    }
+
     /// Scores one batch and delivers each request's outcomes.
     private func run(_ batch: [Job]) {
         let outcomes = scoreNow(batch.flatMap(\.records), with: batch[0].model)

@@ -23,10 +23,10 @@ public struct ServeOptions: ParsableArguments, Sendable {
     @Option(help: "Most records scored in one batch across concurrent requests.")
     public var maxBatch: Int?
 
-    @Option(help: "Longest wait, in milliseconds, for a batch to fill (0: score what is queued at once).")
+    @Option(help: "Longest wait, in milliseconds, for a batch to fill (0: score what is queued at once). Inline answers never wait: their batch is what one turn of the event loop read.")
     public var maxWaitMs: Double?
 
-    @Option(help: "Per-request time limit in milliseconds (reading the body and scoring); 504 past it.")
+    @Option(help: "Per-request time limit in milliseconds (reading the body and scoring); 504 past it. Requests answered inline are scored in the turn of the event loop they arrived in, without this limit.")
     public var timeoutMs = 10_000
 
     @Option(help: ArgumentHelp("Largest request body in bytes; a larger one is answered 413.", valueName: "bytes"))

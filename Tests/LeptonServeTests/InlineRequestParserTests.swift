@@ -31,6 +31,10 @@ final class InlineRequestParserTests: XCTestCase {
             guard case let .complete(get, _) = parse("GET \(path) HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n") else { return XCTFail(path) }
             XCTAssertEqual(get.path, path)
             XCTAssertTrue(get.closes)
+            for value in ["Close", "keep-alive, close", "closed"] {  // the responder closes on "close" exactly
+                guard case let .complete(other, _) = parse("GET \(path) HTTP/1.1\r\nConnection: \(value)\r\n\r\n") else { return XCTFail(value) }
+                XCTAssertFalse(other.closes, value)
+            }
         }
     }
 
@@ -71,6 +75,9 @@ final class InlineRequestParserTests: XCTestCase {
             "GET /metrics HTTP/1.1\r\n\r\n",
             "POST /v1/score HTTP/1.1\r\nX: " + String(repeating: "a", count: 9000) + "\r\nContent-Length: 2\r\n\r\n{}",
             "POST /v1/score HTTP/1.1\r\nContent-Length: 100\r\n\r\n" + String(repeating: " ", count: 100),
+            "POST /v1/score HTTP/1.1\r\nAuthorization: Bearer a\r\nAuthorization: Bearer b\r\nContent-Length: 2\r\n\r\n{}",
+            "POST /v1/score HTTP/1.1\r\nContent-Type: a\r\ncontent-type: b\r\nContent-Length: 2\r\n\r\n{}",
+            "GET /healthz HTTP/1.1\r\nConnection: close\r\nConnection: close\r\n\r\n",
         ]
         for text in refused {
             guard case .notInline = parse(text, maxBody: 50) else { return XCTFail("taken inline: \(text.prefix(80).debugDescription)") }

@@ -19,6 +19,7 @@ struct CompressBench: ParsableCommand {
     @Option(help: "Calibration: minmax, percentile or entropy.") var calibration = "percentile"
     @Option(help: "A trained cnn-small model file to start from (instead of training).") var model: String?
     @Option(help: "Fine-tuning epochs after pruning half the filters (0: no pruning figure).") var pruneEpochs = 5
+    @Option(help: "Save the fp32 network it trained (or loaded) here, for a later run with --model.") var saveModel: String?
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
@@ -34,6 +35,13 @@ struct CompressBench: ParsableCommand {
             recipe.threads = threads
             let outcome = try trainCNN(recipe, train: trainFolder, val: valFolder, test: nil, positiveName: nil)
             (network, stats) = (outcome.network, outcome.normalization)
+        }
+        if let saveModel {
+            let (h, w) = (trainFolder.images.shape[2], trainFolder.images.shape[3])
+            let spec = ScanModel.Spec(classNames: trainFolder.classNames, positiveClass: 1, mean: stats.mean, std: stats.std, height: h, width: w,
+                                      threshold: 0.5, rule: .youden, calibration: nil, intensity: nil)
+            try ScanModel(network: network, spec: spec).write(to: saveModel, metrics: [:],
+                                                              provenance: .current(tool: "lepton-bench compress", seed: nil, dataFile: train))
         }
         let vx = standardized(valFolder.images, mean: stats.mean, std: stats.std)
         let calibrationImages = standardized(trainFolder.evenlySpaced(512).images, mean: stats.mean, std: stats.std)

@@ -17,9 +17,11 @@ import NIOCore
 /// bytes for the responder wait until the inline answers queued before them are written (the
 /// same turn of the loop).
 ///
-/// The handler keeps the connection's idle time-out — no byte read or written for that long and
-/// nothing queued — since Hummingbird's would not see inline requests, and holds a graceful
-/// shutdown's quiesce until its queued answers are out.
+/// The handler keeps the connection's idle time-out — no byte read or written for that long,
+/// nothing queued and no request with the responder — since Hummingbird's would not see inline
+/// requests; holds a graceful shutdown's quiesce until its queued answers are on the socket;
+/// closes after a `Connection: close` answer once it is written (output first); and stops
+/// reading while the socket cannot take more answers.
 final class InlineRequestHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -45,13 +47,23 @@ final class InlineRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
     private var closed = false
     /// Requests queued in the loop's batch and not yet answered.
     private var queued = 0
+    /// The number the next queued request gets, the one whose answer goes out next, and the
+    /// answers that came before their turn.
+    private var nextSequence = 0
+    private var nextToWrite = 0
+    private var early: [Int: (answer: ServeAnswer, records: Int, request: InlineRequest)] = [:]
     private var heldBack: [HeldBack] = []
+    /// A read the pipeline asked for while the socket could not take more answers.
+    private var readDeferred = false
     private var lastActivity = NIODeadline.now()
     private var idleCheck: Scheduled<Void>?
+    /// Requests the responder is working on (counted by ``ResponderActivityHandler``).
+    let responder: ResponderActivity
 
-    init(server: ScoringServer, idleTimeout: TimeAmount) {
+    init(server: ScoringServer, idleTimeout: TimeAmount, responder: ResponderActivity) {
         self.server = server
         self.idleTimeout = idleTimeout
+        self.responder = responder
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -94,11 +106,29 @@ final class InlineRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
         forward(.event(event), context: context)
     }
 
-    // MARK: Outbound (the responder's answers)
+    // MARK: Outbound (the responder's answers; reads)
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         lastActivity = .now()
         context.write(data, promise: promise)
+    }
+
+    /// Backpressure: a client that sends requests without reading the answers is not read from
+    /// while the socket cannot take more (NIO's writability), so answers never pile up.
+    func read(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            context.read()
+        } else {
+            readDeferred = true
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable && readDeferred {
+            readDeferred = false
+            context.read()
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     // MARK: Reading
@@ -111,15 +141,18 @@ final class InlineRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
             switch InlineRequestParser.parse(bytes, maxBody: server.settings.maxBodyBytes) {
             case .complete(var request, let consumed):
                 bytes.moveReaderIndex(forwardBy: consumed)
-                let reservation = BodyReservation(server.bodyBudget)
-                if reservation.hold(request.body.readableBytes) {
-                    request.reservation = reservation
-                } else {
-                    request.refusal = ServeAnswer(.bodyBudgetSpent)
+                if request.body.readableBytes > 0 {
+                    let reservation = BodyReservation(server.bodyBudget)
+                    if reservation.hold(request.body.readableBytes) {
+                        request.reservation = reservation
+                    } else {
+                        request.refusal = ServeAnswer(.bodyBudgetSpent)
+                    }
                 }
                 queued += 1
                 server.metrics.inFlight.increment()
-                batch!.add(request, handler: self, context: context)
+                batch!.add(request, handler: self, sequence: nextSequence, context: context)
+                nextSequence += 1
                 if request.closes {
                     closing = true
                     return
@@ -150,24 +183,35 @@ final class InlineRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
 
     // MARK: Answering
 
-    /// Writes the answer to a request queued by this handler (called by the loop's batch, in
-    /// queue order), then lets through what was held back behind it.
-    func deliver(_ answer: ServeAnswer, records: Int, for request: InlineRequest, date: String, context: ChannelHandlerContext) {
-        queued -= 1
-        request.reservation?.release()
-        server.finished(method: request.method, path: request.path, status: answer.status, records: records, since: request.started)
-        guard !closed, context.channel.isActive else { return }
-        var answer = answer
-        answer.closes = answer.closes || request.closes
-        context.writeAndFlush(wrapOutboundOut(.byteBuffer(answer.wire(date: date, allocator: context.channel.allocator))), promise: nil)
-        lastActivity = .now()
-        if answer.closes {
-            closed = true
-            heldBack = []
-            context.close(promise: nil)
-            return
+    /// Takes the answer to request number `sequence` of this connection (from the loop's batch,
+    /// in any order) and writes, in request order, every answer whose turn has come; then lets
+    /// through what was held back behind them, once they are on the socket.
+    func deliver(_ answer: ServeAnswer, records: Int, for request: InlineRequest, sequence: Int, date: String, context: ChannelHandlerContext) {
+        early[sequence] = (answer, records, request)
+        var lastWrite: EventLoopFuture<Void>?
+        while let next = early.removeValue(forKey: nextToWrite) {
+            nextToWrite += 1
+            queued -= 1
+            next.request.reservation?.release()
+            server.finished(method: next.request.method, path: next.request.path, status: next.answer.status, records: next.records,
+                            since: next.request.started)
+            guard !closed, context.channel.isActive else { continue }
+            var answer = next.answer
+            answer.closes = answer.closes || next.request.closes
+            let written = context.writeAndFlush(wrapOutboundOut(.byteBuffer(answer.wire(date: date, allocator: context.channel.allocator))))
+            lastActivity = .now()
+            if answer.closes {
+                // Close once the answer is on the socket, output first: a full close at once could
+                // drop it (queued writes are cancelled; unread input makes the kernel reset).
+                closed = true
+                heldBack = []
+                written.assumeIsolated().whenComplete { _ in context.close(mode: .output, promise: nil) }
+            }
+            lastWrite = written
         }
-        if queued == 0 {
+        guard queued == 0, !heldBack.isEmpty, !closed, let lastWrite else { return }
+        lastWrite.assumeIsolated().whenComplete { [self] _ in
+            guard queued == 0 else { return }  // newer answers are queued: they release it
             let held = heldBack
             heldBack = []
             held.forEach { forward($0, context: context) }
@@ -179,13 +223,14 @@ final class InlineRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
     private func scheduleIdleCheck(context: ChannelHandlerContext, after delay: TimeAmount) {
         idleCheck = context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [self] in
             idleCheck = nil
-            guard !closed else { return }
+            guard context.channel.isActive else { return }
             let idleFor = NIODeadline.now() - lastActivity
-            if queued == 0 && idleFor >= idleTimeout {
+            let busy = queued > 0 || responder.inProgress > 0
+            if !busy && idleFor >= idleTimeout {
                 closed = true
                 context.close(promise: nil)
             } else {
-                scheduleIdleCheck(context: context, after: queued > 0 ? idleTimeout : idleTimeout - idleFor)
+                scheduleIdleCheck(context: context, after: busy ? idleTimeout : idleTimeout - idleFor)
             }
         }
     }

@@ -10,8 +10,10 @@ import NIOCore
 /// after the path is ignored. The request line is exactly `METHOD SP /target SP HTTP/1.1 CRLF`;
 /// header names are tokens, values printable ASCII or tabs, lines end in CRLF, and the head is
 /// at most 8 KiB. Refused (`notInline`): `Transfer-Encoding`, `Expect`, `Upgrade`, a second
-/// `Content-Length`, any other method, route or version, obsolete line folding, bare LF, and
-/// every byte outside those sets — so no request reads differently here than in NIO.
+/// `Content-Length`, `Authorization`, `Content-Type` or `Connection`, any other method, route or
+/// version, obsolete line folding, bare LF, and every byte outside those sets — so no request
+/// reads differently here than in NIO and the responder. Values are taken without their outer
+/// blanks, as swift-http-types gives them to the responder.
 enum InlineRequestParser {
     enum Outcome {
         /// A whole request, and the bytes it took (head and body).
@@ -60,7 +62,7 @@ enum InlineRequestParser {
         }
         i += version.count
         // The header fields.
-        var length: Int?, authorization: String?, contentType: String?, closes = false
+        var length: Int?, authorization: String?, contentType: String?, connection: String?
         while true {
             guard i < n else { return .needMore }
             guard i <= maxHead else { return .notInline }
@@ -93,9 +95,16 @@ enum InlineRequestParser {
                     value = value * 10 + Int(bytes[k] - 0x30)
                 }
                 length = value
-            case .authorization: authorization = string(bytes, valueStart..<valueEnd)
-            case .contentType: contentType = string(bytes, valueStart..<valueEnd)
-            case .connection: closes = string(bytes, valueStart..<valueEnd).lowercased().contains("close")
+            // A repeated field the inline path reads is left to the responder (which joins repeats).
+            case .authorization:
+                guard authorization == nil else { return .notInline }
+                authorization = string(bytes, valueStart..<valueEnd)
+            case .contentType:
+                guard contentType == nil else { return .notInline }
+                contentType = string(bytes, valueStart..<valueEnd)
+            case .connection:
+                guard connection == nil else { return .notInline }
+                connection = string(bytes, valueStart..<valueEnd)
             case .refused: return .notInline
             case .other: break
             }
@@ -106,7 +115,9 @@ enum InlineRequestParser {
         default: guard body == 0 else { return .notInline }
         }
         guard n - i >= body else { return .needMore }
-        let request = InlineRequest(method: method, path: route.path, authorization: authorization, contentType: contentType, closes: closes,
+        // Closing as the responder does: on `Connection: close` exactly.
+        let request = InlineRequest(method: method, path: route.path, authorization: authorization, contentType: contentType,
+                                    closes: connection == "close",
                                     body: buffer.getSlice(at: buffer.readerIndex + i, length: body)!)
         return .complete(request, consumed: i + body)
     }

@@ -1,22 +1,37 @@
 import NIOCore
 
-/// The requests one event loop answers inline in the current turn of the loop: scored together
-/// once the loop has read everything that was ready (dynamic batching that never waits), then
-/// answered in the order they arrived. One per event loop, used only on it.
+/// The requests one event loop answers inline: scored together once the loop has read
+/// everything that was ready in its turn (dynamic batching that never waits). One per event
+/// loop, used only on it.
 ///
 /// The loop runs its queued tasks after it has handled every socket that was ready, so the
 /// task this batch schedules for its first request runs once the turn's reads are done; the
-/// requests those reads completed are in the batch by then.
+/// requests those reads completed are in the batch by then. Answers that need no scoring
+/// (health checks, refusals) go out at once; the records are scored in batches of at most
+/// `--max-batch` records when a scoring slot is free — the loop does not wait for one (the
+/// responder's batches may hold them all), it tries again shortly and serves its sockets
+/// meanwhile. Each connection's handler writes its answers in request order.
 final class LoopBatch {
     struct Entry {
         let request: InlineRequest
         let handler: InlineRequestHandler
+        let sequence: Int
         let context: ChannelHandlerContext
     }
 
-    private let server: ScoringServer
+    /// A score request decoded by `model`, waiting for a slot.
+    struct Scoring {
+        let entry: Entry
+        let records: [any Sendable]
+        let single: Bool
+        let model: AnyServedModel
+    }
+
+    private unowned let server: ScoringServer  // owns this batch
     private let eventLoop: any EventLoop
     private var entries: [Entry] = []
+    private var waiting: [Scoring] = []
+    private var retryScheduled = false
     private var httpDate = HTTPDate()
 
     init(server: ScoringServer, eventLoop: any EventLoop) {
@@ -24,63 +39,76 @@ final class LoopBatch {
         self.eventLoop = eventLoop
     }
 
-    /// Queues a request whose body has arrived; it is answered at the end of this turn of the loop.
-    func add(_ request: InlineRequest, handler: InlineRequestHandler, context: ChannelHandlerContext) {
-        entries.append(Entry(request: request, handler: handler, context: context))
+    /// Queues request number `sequence` of `handler`'s connection, whose body has arrived; it is
+    /// answered at the end of this turn of the loop.
+    func add(_ request: InlineRequest, handler: InlineRequestHandler, sequence: Int, context: ChannelHandlerContext) {
+        entries.append(Entry(request: request, handler: handler, sequence: sequence, context: context))
         if entries.count == 1 {
-            eventLoop.assumeIsolated().execute { [self] in answerAll() }
+            eventLoop.assumeIsolated().execute { [self] in answerTurn() }
         }
     }
 
-    /// Answers every queued request: the health checks and refusals at once, the records of
-    /// the score requests in batches of at most `--max-batch` records (a larger request whole),
-    /// one model instance per batch.
-    func answerAll() {
+    /// Answers the turn's requests that need no scoring, decodes the others and scores them.
+    func answerTurn() {
         let taken = entries
         entries = []
-        var answers = [ServeAnswer?](repeating: nil, count: taken.count)
-        var recordCounts = [Int](repeating: 0, count: taken.count)
-        var toScore: [(index: Int, records: [any Sendable], single: Bool)] = []
         let model = server.model
-        for (k, entry) in taken.enumerated() {
+        var decoded: [Scoring] = []
+        for entry in taken {
             let request = entry.request
-            if let refusal = request.refusal {
-                answers[k] = refusal
-                continue
-            }
             if let answer = server.immediateAnswer(method: request.method, path: request.path, authorization: request.authorization) {
-                answers[k] = answer
-                continue
-            }
-            switch server.decodeScoreBody(Array(request.body.readableBytesView), contentType: request.contentType, model: model) {
-            case let .records(records, single):
-                if records.isEmpty {
-                    answers[k] = server.scoredAnswer([], single: single)
-                } else {
-                    toScore.append((k, records, single))
+                deliver(answer, records: 0, to: entry)
+            } else if let refusal = request.refusal {
+                deliver(refusal, records: 0, to: entry)
+            } else {
+                switch server.decodeScoreBody(Array(request.body.readableBytesView), contentType: request.contentType, model: model) {
+                case let .records(records, single):
+                    if records.isEmpty {
+                        deliver(server.scoredAnswer([], single: single), records: 0, to: entry)
+                    } else {
+                        decoded.append(Scoring(entry: entry, records: records, single: single, model: model))
+                    }
+                case let .refused(refusal): deliver(refusal, records: 0, to: entry)
                 }
-            case let .refused(refusal): answers[k] = refusal
             }
         }
-        var start = 0
-        while start < toScore.count {
-            var end = start + 1, count = toScore[start].records.count
-            while end < toScore.count, count + toScore[end].records.count <= server.settings.batching.maxBatch {
-                count += toScore[end].records.count
+        if decoded.isEmpty { return }
+        waiting += decoded
+        scoreWaiting()
+    }
+
+    /// Scores what waits, in batches of one model instance and at most `--max-batch` records (a
+    /// larger request whole), one per free slot; what finds no slot is tried again in a moment.
+    private func scoreWaiting() {
+        while !waiting.isEmpty {
+            let model = waiting[0].model
+            var end = 1, count = waiting[0].records.count
+            while end < waiting.count, waiting[end].model === model, count + waiting[end].records.count <= server.settings.batching.maxBatch {
+                count += waiting[end].records.count
                 end += 1
             }
-            let outcomes = server.batcher.scoreNow(toScore[start..<end].flatMap(\.records), with: model)
+            guard let outcomes = server.batcher.scoreNowIfFree(waiting[..<end].flatMap(\.records), with: model) else {
+                if !retryScheduled {
+                    retryScheduled = true
+                    eventLoop.assumeIsolated().scheduleTask(in: .microseconds(200)) { [self] in
+                        retryScheduled = false
+                        scoreWaiting()
+                    }
+                }
+                return
+            }
+            let batch = waiting[..<end]
+            waiting.removeFirst(end)
             var offset = 0
-            for item in toScore[start..<end] {
-                answers[item.index] = server.scoredAnswer(Array(outcomes[offset..<(offset + item.records.count)]), single: item.single)
-                recordCounts[item.index] = item.records.count
+            for item in batch {
+                let answer = server.scoredAnswer(Array(outcomes[offset..<(offset + item.records.count)]), single: item.single)
+                deliver(answer, records: item.records.count, to: item.entry)
                 offset += item.records.count
             }
-            start = end
         }
-        let date = httpDate.now
-        for (k, entry) in taken.enumerated() {
-            entry.handler.deliver(answers[k]!, records: recordCounts[k], for: entry.request, date: date, context: entry.context)
-        }
+    }
+
+    private func deliver(_ answer: ServeAnswer, records: Int, to entry: Entry) {
+        entry.handler.deliver(answer, records: records, for: entry.request, sequence: entry.sequence, date: httpDate.now, context: entry.context)
     }
 }

@@ -57,6 +57,21 @@ public struct ScanModel: @unchecked Sendable {
 
         /// How new scans are brought to the model's input size.
         public var resize: ScanResize { ScanResize(width: width, height: height, fit: fit ?? .stretch) }
+
+        public init(classNames: [String], positiveClass: Int, mean: Float, std: Float, height: Int, width: Int, threshold: Double,
+                    rule: OperatingPointRule, calibration: [Double]? = nil, intensity: IntensityNormalization? = nil, fit: ScanResize.Fit? = nil) {
+            self.classNames = classNames
+            self.positiveClass = positiveClass
+            self.mean = mean
+            self.std = std
+            self.height = height
+            self.width = width
+            self.threshold = threshold
+            self.rule = rule
+            self.calibration = calibration
+            self.intensity = intensity
+            self.fit = fit
+        }
     }
 
     /// The network (the first member when the model is an ensemble).
