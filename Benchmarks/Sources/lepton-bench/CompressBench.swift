@@ -95,12 +95,13 @@ struct CompressBench: ParsableCommand {
         if json {
             var o: [String: Any] = ["auc_fp32": before, "auc_int8": after, "auc_drop": before - after, "bytes_fp32": fp32Bytes,
                                     "bytes_int8": int8Bytes, "size_ratio": Double(int8Bytes) / Double(fp32Bytes), "threads": threads,
-                                    "batch": records, "calibration": calibration]
+                                    "batch": records, "calibration": calibration, "fp32_kernels": Conv2D.kernels]
             for (name, ratio, a, b) in rows {
                 let key = name.replacingOccurrences(of: "-", with: "_")
                 o["\(key)_speedup"] = ratio
                 o["\(key)_images_per_second"] = b
-                o["fp32_images_per_second"] = a
+                o["\(key)_fp32_images_per_second"] = a  // the fp32 rounds interleaved with this one
+                if o["fp32_images_per_second"] == nil { o["fp32_images_per_second"] = a }
             }
             if let pruned {
                 o["prune50_auc"] = pruned.auc

@@ -98,7 +98,11 @@ final class InlineRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
             passing = true
             forward(.bytes(start), context: context)
         }
-        forward(.readComplete, context: context)
+        if passing || !heldBack.isEmpty {
+            forward(.readComplete, context: context)
+        } else {
+            context.fireChannelReadComplete()  // nothing went on to the responder: nothing to keep in order
+        }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -198,8 +202,14 @@ final class InlineRequestHandler: ChannelDuplexHandler, RemovableChannelHandler 
             guard !closed, context.channel.isActive else { continue }
             var answer = next.answer
             answer.closes = answer.closes || next.request.closes
-            let written = context.writeAndFlush(wrapOutboundOut(.byteBuffer(answer.wire(date: date, allocator: context.channel.allocator))))
+            let bytes = wrapOutboundOut(.byteBuffer(answer.wire(date: date, allocator: context.channel.allocator)))
             lastActivity = .now()
+            // A promise only where something waits for the write: a close, or what was held back.
+            guard answer.closes || (queued == 0 && !heldBack.isEmpty) else {
+                context.writeAndFlush(bytes, promise: nil)
+                continue
+            }
+            let written = context.writeAndFlush(bytes)
             if answer.closes {
                 // Close once the answer is on the socket, output first: a full close at once could
                 // drop it (queued writes are cancelled; unread input makes the kernel reset).
