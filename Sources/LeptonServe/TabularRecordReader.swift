@@ -188,27 +188,11 @@ struct TabularRecordReader {
             return true
         }
 
-        /// RFC 8259's number: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+        /// Moves past a number (``JSONNumberGrammar``); false when it is malformed.
         private mutating func number() -> Bool {
-            func digits(_ p: inout Int) -> Int {
-                let first = p
-                while p < bytes.count, bytes[p] >= 0x30, bytes[p] <= 0x39 { p += 1 }
-                return p - first
-            }
-            var p = position
-            if bytes[p] == UInt8(ascii: "-") { p += 1 }
-            guard p < bytes.count, bytes[p] >= 0x30, bytes[p] <= 0x39 else { return false }
-            if bytes[p] == UInt8(ascii: "0") { p += 1 } else { _ = digits(&p) }
-            if p < bytes.count, bytes[p] == UInt8(ascii: ".") {
-                p += 1
-                guard digits(&p) > 0 else { return false }
-            }
-            if p < bytes.count, bytes[p] == UInt8(ascii: "e") || bytes[p] == UInt8(ascii: "E") {
-                p += 1
-                if p < bytes.count, bytes[p] == UInt8(ascii: "+") || bytes[p] == UInt8(ascii: "-") { p += 1 }
-                guard digits(&p) > 0 else { return false }
-            }
-            position = p
+            let (end, problem) = JSONNumberGrammar.scan(bytes, from: position)
+            guard problem == nil else { return false }
+            position = end
             return true
         }
     }

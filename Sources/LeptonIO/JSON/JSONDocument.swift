@@ -187,30 +187,12 @@ struct JSONDocumentParser {
         }
     }
 
-    /// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+    /// A number's text (``JSONNumberGrammar``).
     mutating func parseNumber() throws(JSONDocument.ParseError) -> String {
         let start = position
-        func digits() -> Int {
-            let first = position
-            while position < bytes.count, bytes[position] >= 0x30, bytes[position] <= 0x39 { position += 1 }
-            return position - first
-        }
-        if bytes[position] == UInt8(ascii: "-") { position += 1 }
-        guard position < bytes.count, bytes[position] >= 0x30, bytes[position] <= 0x39 else { throw failure(.malformed, "expected a digit in a number") }
-        if bytes[position] == UInt8(ascii: "0") {
-            position += 1
-        } else {
-            _ = digits()
-        }
-        if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
-            position += 1
-            guard digits() > 0 else { throw failure(.malformed, "expected a digit after the decimal point") }
-        }
-        if position < bytes.count, bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E") {
-            position += 1
-            if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") { position += 1 }
-            guard digits() > 0 else { throw failure(.malformed, "expected a digit in the exponent") }
-        }
+        let (end, problem) = bytes.withUnsafeBufferPointer { JSONNumberGrammar.scan($0, from: start) }
+        position = end
+        if let problem { throw failure(.malformed, problem) }
         return String(decoding: bytes[start..<position], as: UTF8.self)
     }
 
