@@ -27,7 +27,9 @@ final class LoopBatch {
         let model: AnyServedModel
     }
 
-    private unowned let server: ScoringServer  // owns this batch
+    /// The server owns this batch (weak: no cycle; a task left on the loop after the server is
+    /// gone does nothing).
+    private weak var server: ScoringServer?
     private let eventLoop: any EventLoop
     private var entries: [Entry] = []
     private var waiting: [Scoring] = []
@@ -50,6 +52,7 @@ final class LoopBatch {
 
     /// Answers the turn's requests that need no scoring, decodes the others and scores them.
     func answerTurn() {
+        guard let server else { return }
         let taken = entries
         entries = []
         let model = server.model
@@ -80,6 +83,7 @@ final class LoopBatch {
     /// Scores what waits, in batches of one model instance and at most `--max-batch` records (a
     /// larger request whole), one per free slot; what finds no slot is tried again in a moment.
     private func scoreWaiting() {
+        guard let server else { return }
         while !waiting.isEmpty {
             let model = waiting[0].model
             var end = 1, count = waiting[0].records.count
