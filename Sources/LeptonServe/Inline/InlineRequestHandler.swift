@@ -14,8 +14,8 @@ import NIOCore
 /// arriving when the read ends, anything the strict parser does not read — turns the
 /// connection over to NIO's parser and the responder for good, from that request's first byte
 /// (the responder's time limits and body budget then apply). Answers leave in request order:
-/// bytes for the responder wait until the inline answers queued before them are written (the
-/// same turn of the loop).
+/// bytes for the responder wait until the inline answers queued before them are on the socket
+/// (the same turn of the loop, unless every scoring slot was busy).
 ///
 /// The handler keeps the connection's idle time-out — no byte read or written for that long,
 /// nothing queued and no request with the responder — since Hummingbird's would not see inline
