@@ -63,6 +63,28 @@ def figure_output(path):
     return output
 
 
+def cpu_kernels():
+    """The processor features that choose Lepton's kernels (AVX-512F: the direct and Winograd fp32
+    convolutions; AVX-512 VNNI: the int8 kernels, else AVX2). Floating-point sums, and so
+    training runs, differ between these paths in their last bits and then beyond."""
+    flags = set()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    break
+    except OSError:
+        pass
+    chosen = [f for f in ("avx512f", "avx512_vnni") if f in flags] or [f for f in ("avx2",) if f in flags]
+    return "+".join(chosen) or "portable"
+
+
+# Numbers and kernel names, masked when notebooks made on other kernels are compared.
+NUMBER = re.compile(r"\d+(\.\d+)?([eE][-+]?\d+)?")
+KERNEL_NAME = re.compile(r"\b(vnni|avx2|avx512|avx-512)\b", re.IGNORECASE)
+
+
 def run_notebook(name, bin_dir, work_root):
     notebook = jupytext.read(os.path.join(SOURCES, name + ".md"), fmt="md:myst")
     work = os.path.join(work_root, name)
@@ -102,6 +124,7 @@ def run_notebook(name, bin_dir, work_root):
         cell.execution_count = count
     notebook.metadata["kernelspec"] = {"name": "bash", "display_name": "Bash", "language": "bash"}
     notebook.metadata["language_info"] = {"name": "bash"}
+    notebook.metadata["lepton"] = {"cpu_kernels": cpu_kernels()}
     notebook.metadata.pop("jupytext", None)
     nbformat.validate(notebook)
     return notebook
@@ -123,8 +146,9 @@ def export(notebook, name, out_dir):
     return path
 
 
-def comparable(notebook):
-    """Each code cell's outputs as text, timing lines dropped."""
+def comparable(notebook, masked=False):
+    """Each code cell's outputs as text, timing lines dropped. `masked`: numbers and kernel names
+    masked, figures reduced to their count (for a notebook made on other kernels)."""
     out = []
     for cell in notebook.cells:
         if cell.cell_type != "code":
@@ -135,9 +159,12 @@ def comparable(notebook):
                 parts += [line for line in o.text.split("\n") if not line.endswith(TIMING_MARK)]
             elif o.get("metadata", {}).get("timing"):
                 parts.append("[a figure of measurements]")
+            elif masked:
+                parts.append("[a figure]")
             else:
                 parts.append(str(sorted(o.data.keys())) + o.data.get("image/svg+xml", o.data.get("image/png", "")))
-        out.append("\n".join(parts))
+        text = "\n".join(parts)
+        out.append(NUMBER.sub("#", KERNEL_NAME.sub("KERNELS", text)) if masked else text)
     return out
 
 
@@ -171,6 +198,14 @@ def main():
         if fresh == old:
             print(f"notebook {name}: up to date (timing lines ignored)")
             continue
+        # Made on other kernels: the numbers may differ in their last bits and then beyond.
+        made_on = exported.metadata.get("lepton", {}).get("cpu_kernels", "unrecorded")
+        if made_on != cpu_kernels():
+            fresh, old = comparable(notebook, masked=True), comparable(exported, masked=True)
+            if fresh == old:
+                print(f"notebook {name}: runs and matches the exported one in its cells, text and figures; its numbers were not "
+                      f"compared: exported on {made_on} kernels, run here on {cpu_kernels()}, whose floating-point sums differ")
+                continue
         failures += 1
         print(f"notebook {name}: differs from the exported one:")
         for k, (a, b) in enumerate(zip(old, fresh)):
