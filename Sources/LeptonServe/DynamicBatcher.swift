@@ -240,18 +240,19 @@ public final class DynamicBatcher: @unchecked Sendable {
     /// Scores `records` as one batch on the calling thread, now (waiting only for a scoring
     /// slot): the inline path's batches (``LoopBatch``), which share the slots with the queue's.
     func scoreNow(_ records: [any Sendable], with model: AnyServedModel) -> [Outcome] {
-        onBatch(records.count)
         slots.wait()
-        let outcomes = model.score(records)
-        slots.signal()
-        precondition(outcomes.count == records.count, "ServedModel.score returned \(outcomes.count) outcomes for \(records.count) records")
-        return outcomes
+        return scoreHoldingSlot(records, with: model)
     }
 
     /// ``scoreNow(_:with:)`` when a scoring slot is free right now; nil (nothing scored) when
     /// every slot is busy — the event loops do not wait for one.
     func scoreNowIfFree(_ records: [any Sendable], with model: AnyServedModel) -> [Outcome]? {
         guard slots.wait(timeout: .now()) == .success else { return nil }
+        return scoreHoldingSlot(records, with: model)
+    }
+
+    /// Scores `records` in the slot the caller took, then gives the slot back.
+    private func scoreHoldingSlot(_ records: [any Sendable], with model: AnyServedModel) -> [Outcome] {
         onBatch(records.count)
         let outcomes = model.score(records)
         slots.signal()
