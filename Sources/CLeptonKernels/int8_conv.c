@@ -26,22 +26,31 @@ static inline ptrdiff_t tap_offset(int t, int ksize, ptrdiff_t row, int cin4) {
     return ksize == 3 ? (t / 3) * row + (ptrdiff_t)(t % 3) * cin4 : row + cin4;
 }
 
-static void naive_s32(const uint8_t *src, int cin4, int h, int w, int ksize, const int8_t *weights, int cout16, int32_t *out) {
-    const ptrdiff_t row = (ptrdiff_t)(w + 2) * cin4;
-    const int groups = cin4 / 4, blocks = cout16 / 16, taps = ksize * ksize;
-    for (int oy = 0; oy < h; oy++) {
-        for (int ox = 0; ox < w; ox++) {
-            int32_t *o = out + ((ptrdiff_t)oy * w + ox) * cout16;
-            for (int c = 0; c < cout16; c++) o[c] = 0;
-            for (int t = 0; t < taps; t++) {
-                const uint8_t *s = src + oy * row + (ptrdiff_t)ox * cin4 + tap_offset(t, ksize, row, cin4);
-                for (int g = 0; g < groups; g++) {
-                    for (int c = 0; c < cout16; c++) {
-                        const int8_t *wv = weights + (((ptrdiff_t)t * groups + g) * blocks + c / 16) * 64 + (c % 16) * 4;
-                        int32_t sum = 0;
-                        for (int i = 0; i < 4; i++) sum += (int32_t)s[4 * g + i] * (int32_t)wv[i];
-                        o[c] += sum;
-                    }
+static inline int out_size(int n, int stride) { return (n - 1) / stride + 1; }
+
+/// The top-left of output pixel p's window (in the padded image).
+static inline const uint8_t *window_base(const uint8_t *src, lepton_qconv_shape s, int p) {
+    const int ow = out_size(s.w, s.stride);
+    const ptrdiff_t row = (ptrdiff_t)(s.w + 2) * s.cin4;
+    return src + (ptrdiff_t)(p / ow) * s.stride * row + (ptrdiff_t)(p % ow) * s.stride * s.cin4;
+}
+
+static void naive_s32(const uint8_t *src, lepton_qconv_shape s, const int8_t *weights, int32_t *out) {
+    const ptrdiff_t row = (ptrdiff_t)(s.w + 2) * s.cin4;
+    const int groups = s.cin4 / 4, blocks = s.cout16 / 16, taps = s.ksize * s.ksize;
+    const int pixels = out_size(s.h, s.stride) * out_size(s.w, s.stride);
+    for (int p = 0; p < pixels; p++) {
+        const uint8_t *window = window_base(src, s, p);
+        int32_t *o = out + (ptrdiff_t)p * s.cout16;
+        for (int c = 0; c < s.cout16; c++) o[c] = 0;
+        for (int t = 0; t < taps; t++) {
+            const uint8_t *a = window + tap_offset(t, s.ksize, row, s.cin4);
+            for (int g = 0; g < groups; g++) {
+                for (int c = 0; c < s.cout16; c++) {
+                    const int8_t *wv = weights + (((ptrdiff_t)t * groups + g) * blocks + c / 16) * 64 + (c % 16) * 4;
+                    int32_t sum = 0;
+                    for (int i = 0; i < 4; i++) sum += (int32_t)a[4 * g + i] * (int32_t)wv[i];
+                    o[c] += sum;
                 }
             }
         }
@@ -66,9 +75,9 @@ int lepton_int8_avx2_available(void) {
 }
 
 /// The window top-left of each of `pb` consecutive output pixels from flat index p (they may
-/// span rows: the padded layout puts the next row `row` bytes on).
-static inline void window_bases(const uint8_t *src, ptrdiff_t row, int cin4, int w, int p, int pb, const uint8_t **base) {
-    for (int k = 0; k < pb; k++) base[k] = src + ((p + k) / w) * row + (ptrdiff_t)((p + k) % w) * cin4;
+/// span rows).
+static inline void window_bases(const uint8_t *src, lepton_qconv_shape s, int p, int pb, const uint8_t **base) {
+    for (int k = 0; k < pb; k++) base[k] = window_base(src, s, p + k);
 }
 
 // MARK: AVX-512 VNNI
@@ -111,93 +120,122 @@ LK_VNNI LK_INLINE void vnni_pixels(const uint8_t **base, ptrdiff_t row, int cin4
     }
 }
 
-LK_VNNI static void vnni_s32(const uint8_t *src, int cin4, int h, int w, int ksize, const int8_t *weights, int cout16, int32_t *out) {
-    const ptrdiff_t row = (ptrdiff_t)(w + 2) * cin4;
-    const int blocks = cout16 / 16, pixels = h * w;
+LK_VNNI static void vnni_s32(const uint8_t *src, lepton_qconv_shape s, const int8_t *weights, int32_t *out) {
+    const ptrdiff_t row = (ptrdiff_t)(s.w + 2) * s.cin4;
+    const int blocks = s.cout16 / 16, pixels = out_size(s.h, s.stride) * out_size(s.w, s.stride);
     // Pixels per tile: the most the widest pass keeps in registers.
     const int step = blocks <= 2 ? 8 : 4;
     const uint8_t *base[8];
     int p = 0;
     for (; p + step <= pixels; p += step) {
-        window_bases(src, row, cin4, w, p, step, base);
-        int32_t *o = out + (ptrdiff_t)p * cout16;
-        if (step == 8) vnni_pixels(base, row, cin4, ksize, weights, blocks, o, cout16, 8);
-        else vnni_pixels(base, row, cin4, ksize, weights, blocks, o, cout16, 4);
+        window_bases(src, s, p, step, base);
+        int32_t *o = out + (ptrdiff_t)p * s.cout16;
+        if (step == 8) vnni_pixels(base, row, s.cin4, s.ksize, weights, blocks, o, s.cout16, 8);
+        else vnni_pixels(base, row, s.cin4, s.ksize, weights, blocks, o, s.cout16, 4);
     }
     for (; p < pixels; p++) {
-        window_bases(src, row, cin4, w, p, 1, base);
-        vnni_pixels(base, row, cin4, ksize, weights, blocks, out + (ptrdiff_t)p * cout16, cout16, 1);
+        window_bases(src, s, p, 1, base);
+        vnni_pixels(base, row, s.cin4, s.ksize, weights, blocks, out + (ptrdiff_t)p * s.cout16, s.cout16, 1);
     }
 }
 
 // MARK: AVX2
 
-/// `pb` pixels × 8-channel vectors e0 … e0+rv−1 (vector e is half e mod 2 of 16-channel block e / 2).
+/// `pb` pixels × one 16-channel block `b` (two vectors of 8 channels: pb·2 accumulators).
+/// vpmaddubsw sums pairs of u8 × s8 products to int16, vpmaddwd against ones sums pairs of those
+/// to int32. With narrow weights (|w| ≤ 63) two groups' int16 pair sums are added before the
+/// widening (|a·w + a·w| ≤ 2·127·63, twice that ≤ 32,004: no int16 overflow), one vpmaddwd for
+/// eight products instead of four.
 LK_AVX2 LK_INLINE void avx2_tile(const uint8_t **base, ptrdiff_t row, int cin4, int ksize, const int8_t *weights, int blocks,
-                                 int e0, int32_t *out, int cout16, const int pb, const int rv) {
-    __m256i acc[8];
-    for (int i = 0; i < pb * rv; i++) acc[i] = _mm256_setzero_si256();
+                                 int b, int32_t *out, int cout16, const int pb, const int narrow) {
+    __m256i acc[12];
+    for (int i = 0; i < 2 * pb; i++) acc[i] = _mm256_setzero_si256();
     const __m256i ones = _mm256_set1_epi16(1);
     const int groups = cin4 / 4, taps = ksize * ksize;
+    const ptrdiff_t gstride = (ptrdiff_t)blocks * 64;
     for (int t = 0; t < taps; t++) {
         const ptrdiff_t off = tap_offset(t, ksize, row, cin4);
-        const int8_t *wt = weights + (ptrdiff_t)t * groups * blocks * 64;
-        for (int g = 0; g < groups; g++) {
-            __m256i a[4];
-            for (int k = 0; k < pb; k++) a[k] = _mm256_set1_epi32(load_u32(base[k] + off + 4 * g));
-            const int8_t *wg = wt + (ptrdiff_t)g * blocks * 64;
-            for (int r = 0; r < rv; r++) {
-                const int e = e0 + r;
-                const __m256i wv = _mm256_loadu_si256((const __m256i *)(wg + (e / 2) * 64 + (e % 2) * 32));
-                for (int k = 0; k < pb; k++) {
-                    const __m256i pairs = _mm256_maddubs_epi16(a[k], wv);  // no saturation: 7-bit activations
-                    acc[k * rv + r] = _mm256_add_epi32(acc[k * rv + r], _mm256_madd_epi16(pairs, ones));
+        const int8_t *wt = weights + ((ptrdiff_t)t * groups * blocks + b) * 64;
+        int g = 0;
+        if (narrow) {
+            for (; g + 2 <= groups; g += 2) {
+                const int8_t *w0 = wt + g * gstride, *w1 = w0 + gstride;
+                // One 8-channel half at a time (2 weight vectors live, broadcasts loaded again):
+                // 8 accumulators, 2 + 2 operands, 2 temporaries and the ones fit 16 registers.
+                for (int half = 0; half < 2; half++) {
+                    const __m256i wa = _mm256_loadu_si256((const __m256i *)(w0 + 32 * half));
+                    const __m256i wb = _mm256_loadu_si256((const __m256i *)(w1 + 32 * half));
+                    for (int k = 0; k < pb; k++) {
+                        const uint8_t *a = base[k] + off + 4 * g;
+                        const __m256i a0 = _mm256_set1_epi32(load_u32(a)), a1 = _mm256_set1_epi32(load_u32(a + 4));
+                        const __m256i pairs = _mm256_add_epi16(_mm256_maddubs_epi16(a0, wa), _mm256_maddubs_epi16(a1, wb));
+                        acc[2 * k + half] = _mm256_add_epi32(acc[2 * k + half], _mm256_madd_epi16(pairs, ones));
+                    }
                 }
             }
         }
+        for (; g < groups; g++) {
+            const int8_t *w0 = wt + g * gstride;
+            const __m256i wlo = _mm256_loadu_si256((const __m256i *)w0), whi = _mm256_loadu_si256((const __m256i *)(w0 + 32));
+            for (int k = 0; k < pb; k++) {
+                const __m256i a = _mm256_set1_epi32(load_u32(base[k] + off + 4 * g));
+                // No saturation: 7-bit activations (2 · 127 · 127 < 32,768).
+                acc[2 * k] = _mm256_add_epi32(acc[2 * k], _mm256_madd_epi16(_mm256_maddubs_epi16(a, wlo), ones));
+                acc[2 * k + 1] = _mm256_add_epi32(acc[2 * k + 1], _mm256_madd_epi16(_mm256_maddubs_epi16(a, whi), ones));
+            }
+        }
     }
-    for (int k = 0; k < pb; k++)
-        for (int r = 0; r < rv; r++) _mm256_storeu_si256((__m256i *)(out + (ptrdiff_t)k * cout16 + (e0 + r) * 8), acc[k * rv + r]);
-}
-
-LK_AVX2 LK_INLINE void avx2_pixels(const uint8_t **base, ptrdiff_t row, int cin4, int ksize, const int8_t *weights, int blocks,
-                                   int32_t *out, int cout16, const int pb) {
-    const int vectors = cout16 / 8;
-    int e0 = 0;
-    for (; e0 + 2 <= vectors; e0 += 2) avx2_tile(base, row, cin4, ksize, weights, blocks, e0, out, cout16, pb, 2);
-}
-
-LK_AVX2 static void avx2_s32(const uint8_t *src, int cin4, int h, int w, int ksize, const int8_t *weights, int cout16, int32_t *out) {
-    const ptrdiff_t row = (ptrdiff_t)(w + 2) * cin4;
-    const int blocks = cout16 / 16, pixels = h * w;
-    const uint8_t *base[4];
-    int p = 0;
-    for (; p + 4 <= pixels; p += 4) {
-        window_bases(src, row, cin4, w, p, 4, base);
-        avx2_pixels(base, row, cin4, ksize, weights, blocks, out + (ptrdiff_t)p * cout16, cout16, 4);
-    }
-    for (; p < pixels; p++) {
-        window_bases(src, row, cin4, w, p, 1, base);
-        avx2_pixels(base, row, cin4, ksize, weights, blocks, out + (ptrdiff_t)p * cout16, cout16, 1);
+    for (int k = 0; k < pb; k++) {
+        _mm256_storeu_si256((__m256i *)(out + (ptrdiff_t)k * cout16 + b * 16), acc[2 * k]);
+        _mm256_storeu_si256((__m256i *)(out + (ptrdiff_t)k * cout16 + b * 16 + 8), acc[2 * k + 1]);
     }
 }
 
-void lepton_qconv_s32(const uint8_t *src, int cin4, int h, int w, int ksize, const int8_t *weights, int cout16, int32_t *out, int path) {
-    if (path == 2) vnni_s32(src, cin4, h, w, ksize, weights, cout16, out);
-    else if (path == 1) avx2_s32(src, cin4, h, w, ksize, weights, cout16, out);
-    else naive_s32(src, cin4, h, w, ksize, weights, cout16, out);
+#define AVX2_PB 4
+
+/// Block by block, every pixel tile of a block before the next: the block's weights
+/// (taps · cin4 · 16 bytes) stay in cache while the image, smaller than the weights in the deep
+/// layers, is read again for each block.
+LK_AVX2 static void avx2_s32(const uint8_t *src, lepton_qconv_shape s, const int8_t *weights, int32_t *out) {
+    const ptrdiff_t row = (ptrdiff_t)(s.w + 2) * s.cin4;
+    const int blocks = s.cout16 / 16, pixels = out_size(s.h, s.stride) * out_size(s.w, s.stride);
+    const uint8_t *base[AVX2_PB];
+    for (int b = 0; b < blocks; b++) {
+        int p = 0;
+        for (; p + AVX2_PB <= pixels; p += AVX2_PB) {
+            window_bases(src, s, p, AVX2_PB, base);
+            int32_t *o = out + (ptrdiff_t)p * s.cout16;
+            if (s.narrow) avx2_tile(base, row, s.cin4, s.ksize, weights, blocks, b, o, s.cout16, AVX2_PB, 1);
+            else avx2_tile(base, row, s.cin4, s.ksize, weights, blocks, b, o, s.cout16, AVX2_PB, 0);
+        }
+        for (; p < pixels; p++) {
+            window_bases(src, s, p, 1, base);
+            avx2_tile(base, row, s.cin4, s.ksize, weights, blocks, b, out + (ptrdiff_t)p * s.cout16, s.cout16, 1, 0);
+        }
+    }
+}
+
+void lepton_qconv(const uint8_t *src, lepton_qconv_shape shape, const int8_t *weights, int32_t *out, int path) {
+    if (path == 2) vnni_s32(src, shape, weights, out);
+    else if (path == 1) avx2_s32(src, shape, weights, out);
+    else naive_s32(src, shape, weights, out);
 }
 
 #else
 
 int lepton_int8_vnni_available(void) { return 0; }
 int lepton_int8_avx2_available(void) { return 0; }
-void lepton_qconv_s32(const uint8_t *src, int cin4, int h, int w, int ksize, const int8_t *weights, int cout16, int32_t *out, int path) {
+void lepton_qconv(const uint8_t *src, lepton_qconv_shape shape, const int8_t *weights, int32_t *out, int path) {
     (void)path;
-    naive_s32(src, cin4, h, w, ksize, weights, cout16, out);
+    naive_s32(src, shape, weights, out);
 }
 
 #endif
+
+void lepton_qconv_s32(const uint8_t *src, int cin4, int h, int w, int ksize, const int8_t *weights, int cout16, int32_t *out, int path) {
+    const lepton_qconv_shape shape = {.cin4 = cin4, .h = h, .w = w, .ksize = ksize, .stride = 1, .cout16 = cout16, .narrow = 0};
+    lepton_qconv(src, shape, weights, out, path);
+}
 
 void lepton_q_im2col_single(const uint8_t *src, int h, int w, uint8_t *dst) {
     const ptrdiff_t srow = w + 2, drow = (ptrdiff_t)(w + 2) * 12;
@@ -241,6 +279,35 @@ LK_CLONES void lepton_q_requantize_relu(const int32_t *sums, int h, int w, int c
                 d[o] = code7(f * inv_out);
             }
         }
+}
+
+LK_CLONES void lepton_q_residual_relu(const int32_t *sums, int h, int w, int cout16, int cout, const float *scale, const float *bias,
+                                      lepton_q_shortcut shortcut, float inv_out, uint8_t *dst, ptrdiff_t dst_row, ptrdiff_t dst_pixel,
+                                      float *mean) {
+    if (mean) for (int o = 0; o < cout; o++) mean[o] = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            const ptrdiff_t p = (ptrdiff_t)y * w + x;
+            const int32_t *s = sums + p * cout16;
+            float f[cout];
+            if (shortcut.codes) {
+                const uint8_t *c = shortcut.codes + y * shortcut.row + x * shortcut.pixel;
+                for (int o = 0; o < cout; o++) f[o] = (float)s[o] * scale[o] + bias[o] + (float)c[o] * shortcut.code_scale;
+            } else {
+                const int32_t *r = shortcut.sums + p * cout16;
+                for (int o = 0; o < cout; o++) f[o] = (float)s[o] * scale[o] + bias[o] + ((float)r[o] * shortcut.scale[o] + shortcut.bias[o]);
+            }
+            if (mean) {
+                for (int o = 0; o < cout; o++) mean[o] += f[o] > 0 ? f[o] : 0;
+            } else {
+                uint8_t *d = dst + y * dst_row + x * dst_pixel;
+                for (int o = 0; o < cout; o++) d[o] = code7((f[o] > 0 ? f[o] : 0) * inv_out);
+            }
+        }
+    if (mean) {
+        const float inv = 1.0f / (float)(h * w);
+        for (int o = 0; o < cout; o++) mean[o] *= inv;
+    }
 }
 
 LK_CLONES void lepton_q_pool2x2(const uint8_t *src, int h, int w, int c, uint8_t *dst, ptrdiff_t dst_row, ptrdiff_t dst_pixel) {

@@ -30,6 +30,26 @@ int lepton_int8_vnni_available(void);
 /// 1 when this processor supports AVX2.
 int lepton_int8_avx2_available(void);
 
+/// The geometry of one int8 convolution over a padded channels-last image.
+typedef struct {
+    /// Input channels (a multiple of 4) and the image's interior height and width.
+    int cin4, h, w;
+    /// 3 (a 3×3 window, padding 1) or 1 (the window's centre, no padding), and the stride: the
+    /// output is ((h − 1) / stride + 1) × ((w − 1) / stride + 1) pixels, output pixel (i, j)
+    /// reading the window whose top-left is padded pixel (i·stride, j·stride).
+    int ksize, stride;
+    /// Output channels, a multiple of 16.
+    int cout16;
+    /// 1 when every weight is within ±63: the AVX2 path then adds two groups' int16 pair sums
+    /// before widening (exact: 4 · 127 · 63 < 32,768). Other paths ignore it.
+    int narrow;
+} lepton_qconv_shape;
+
+/// The int32 sums of one sample's convolution, `out[p][o] = Σ_{t, c} w[t][c][o] · src[window(p) + t][c]`
+/// (weights [ksize²][cin4 / 4][cout16 / 16][16][4]). `path`: 2 VNNI, 1 AVX2, 0 naive (the
+/// reference); a path the processor lacks must not be asked for.
+void lepton_qconv(const uint8_t *src, lepton_qconv_shape shape, const int8_t *weights, int32_t *out, int path);
+
 /// `out[p][o] = Σ_{t, c} w[t][c][o] · src[window(p) + t][c]`: the int32 sums of one sample's 3×3
 /// convolution (`ksize` 3: taps t = 3u + v) or 1×1 convolution (`ksize` 1: one tap, the window's
 /// centre, weights [1][cin4 / 4][cout16 / 16][16][4]) over the padded image. `path`: 2 VNNI,
@@ -53,6 +73,25 @@ void lepton_q_quantize_planes(const float *src, int c, int h, int w, float inv_s
 void lepton_q_requantize_relu(const int32_t *sums, int h, int w, int cout16, int cout, const int32_t *zsum,
                               const float *scale, const float *bias, float inv_out, uint8_t *dst,
                               ptrdiff_t dst_row, ptrdiff_t dst_pixel);
+
+/// The shortcut of a residual block, in float: either the block input's codes times their scale
+/// (identity: `codes` not NULL, channel o of pixel (y, x) at `codes + y·row + x·pixel + o`) or a
+/// projection's int32 sums [p][cout16] as `sums · scale[o] + bias[o]` (`codes` NULL).
+typedef struct {
+    const uint8_t *codes;
+    ptrdiff_t row, pixel;
+    float code_scale;
+    const int32_t *sums;
+    const float *scale, *bias;
+} lepton_q_shortcut;
+
+/// The epilogue of a residual block's second convolution: `f = sums[p][o] · scale[o] + bias[o] + shortcut`,
+/// then ReLU, then either 7-bit codes `clamp(round(max(f, 0) · inv_out), 0, 127)` written to
+/// `dst + (p / w)·dst_row + (p mod w)·dst_pixel + o`, or (when `mean` is not NULL) the mean over
+/// the h × w pixels of max(f, 0) per channel (global average pooling), `dst` unused.
+void lepton_q_residual_relu(const int32_t *sums, int h, int w, int cout16, int cout, const float *scale, const float *bias,
+                            lepton_q_shortcut shortcut, float inv_out, uint8_t *dst, ptrdiff_t dst_row, ptrdiff_t dst_pixel,
+                            float *mean);
 
 /// 2×2 / stride-2 max-pool of an h × w channels-last block of `c` channels (contiguous pixels),
 /// written to `dst + i·dst_row + j·dst_pixel` for output pixel (i, j).

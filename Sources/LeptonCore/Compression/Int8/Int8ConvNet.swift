@@ -21,32 +21,21 @@ import Foundation
 /// Inference only: ``backward(_:)`` traps. Its tensors (packed codes in float cells) save and
 /// load through the model file like any layer's.
 public final class Int8ConvNet: Layer {
-    /// One quantized convolution.
+    /// One quantized convolution (3×3, stride 1, padding 1), its pooling and its input's quantization.
     struct Stage {
-        var cin: Int, cout: Int, h: Int, w: Int
+        var conv: Int8Convolution
         var pool: Bool
-        /// Packed codes [9][cin4/4][cout16/16][16][4] (see lepton_int8.h).
-        var weights: [Int8]
-        var weightScale: [Float]
-        var bias: [Float]
         /// Quantization of this stage's input.
         var inputScale: Float
         var inputZero: Int32
 
-        /// A one-channel first convolution runs as a 1×1 convolution over its unfolded 3×3
-        /// windows (9 codes and 3 zeros per pixel: lepton_q_im2col_single).
-        var unfolded: Bool { cin == 1 }
-        var cin4: Int { unfolded ? 12 : (cin + 3) / 4 * 4 }
-        var ksize: Int { unfolded ? 1 : 3 }
-        var cout16: Int { (cout + 15) / 16 * 16 }
-        var outH: Int { pool ? h / 2 : h }
-        var outW: Int { pool ? w / 2 : w }
-        /// Σ over taps and inputs of each output channel's codes.
-        var weightSums: [Int32] {
-            var sums = [Int32](repeating: 0, count: cout16)
-            for (i, q) in weights.enumerated() { sums[(i / 64 % (cout16 / 16)) * 16 + (i % 64) / 4] += Int32(q) }
-            return sums
-        }
+        var cin: Int { conv.cin }
+        var cout: Int { conv.cout }
+        var h: Int { conv.h }
+        var w: Int { conv.w }
+        var cin4: Int { conv.cin4 }
+        var cout16: Int { conv.cout16 }
+        var unfolded: Bool { conv.unfolded }
     }
 
     var stages: [Stage]
@@ -77,10 +66,7 @@ public final class Int8ConvNet: Layer {
     public var namedParameters: [(name: String, parameter: Parameter)] {
         var out: [(name: String, parameter: Parameter)] = []
         for (k, s) in stages.enumerated() {
-            out.append(("stage\(k).weight_q", Parameter(Tensor(shape: [(s.weights.count + 3) / 4],
-                                                                scalars: PackedCells.pack8(s.weights.map { UInt8(bitPattern: $0) })), trainable: false)))
-            out.append(("stage\(k).weight_scale", Parameter(Tensor(shape: [s.cout], scalars: s.weightScale), trainable: false)))
-            out.append(("stage\(k).bias", Parameter(Tensor(shape: [s.cout], scalars: s.bias), trainable: false)))
+            out += s.conv.tensors("stage\(k)")
             out.append(("stage\(k).input", Parameter(Tensor(shape: [2], scalars: [s.inputScale, Float(s.inputZero)]), trainable: false)))
         }
         out.append(("dense.weight", Parameter(Tensor(shape: [outputs, stages.last?.cout ?? 0], scalars: denseWeight), trainable: false)))
@@ -90,17 +76,9 @@ public final class Int8ConvNet: Layer {
 
     /// Restores the tensors of ``namedParameters`` (a model file's), checking every length.
     public func load(_ tensors: [String: Tensor]) throws {
-        func tensor(_ name: String, count: Int) throws -> [Float] {
-            guard let t = tensors[name] else { throw LayerStateError.missingTensor(name) }
-            guard t.count == count else { throw LayerStateError.shapeMismatch(name: name, expected: [count], found: t.shape) }
-            return t.scalars
-        }
+        func tensor(_ name: String, count: Int) throws -> [Float] { try Int8Convolution.tensor(name, count: count, in: tensors) }
         for k in stages.indices {
-            let n = stages[k].weights.count
-            let codes = PackedCells.unpack8(try tensor("stage\(k).weight_q", count: (n + 3) / 4), count: n)
-            stages[k].weights = codes.map { Int8(bitPattern: $0) == -128 ? -127 : Int8(bitPattern: $0) }
-            stages[k].weightScale = try tensor("stage\(k).weight_scale", count: stages[k].cout)
-            stages[k].bias = try tensor("stage\(k).bias", count: stages[k].cout)
+            try stages[k].conv.load("stage\(k)", from: tensors)
             let input = try tensor("stage\(k).input", count: 2)
             guard input[0].isFinite, input[0] > 0, input[1] >= 0, input[1] <= 127 else {
                 throw LayerStateError.shapeMismatch(name: "stage\(k).input", expected: [2], found: [2])
@@ -147,8 +125,8 @@ public final class Int8ConvNet: Layer {
         var bufferBytes: [Int], sumCount: Int, poolBytes: Int, singleBytes: Int
 
         init(_ stages: [Stage]) {
-            zsum = stages.map { s in s.weightSums.map { $0 &* s.inputZero } }
-            scale = stages.map { s in s.weightScale.map { $0 * s.inputScale } }
+            zsum = stages.map { s in s.conv.weightSums.map { $0 &* s.inputZero } }
+            scale = stages.map { s in s.conv.weightScale.map { $0 * s.inputScale } }
             nextInverse = stages.indices.map { k in k + 1 < stages.count ? 1 / stages[k + 1].inputScale : 0 }
             bufferBytes = stages.map { ($0.h + 2) * ($0.w + 2) * $0.cin4 }
             sumCount = stages.map { $0.h * $0.w * $0.cout16 }.max() ?? 0
@@ -189,16 +167,11 @@ public final class Int8ConvNet: Layer {
         }
         for (k, s) in stages.enumerated() {
             scratch.buffers[k].withUnsafeBufferPointer { src in
-                s.weights.withUnsafeBufferPointer { w in
-                    scratch.sums.withUnsafeMutableBufferPointer { sums in
-                        lepton_qconv_s32(src.baseAddress!, Int32(s.cin4), Int32(s.h), Int32(s.w), Int32(s.ksize), w.baseAddress!,
-                                         Int32(s.cout16), sums.baseAddress!, path.code)
-                    }
-                }
+                scratch.sums.withUnsafeMutableBufferPointer { sums in s.conv.sums(src.baseAddress!, into: sums.baseAddress!, path: path) }
             }
             if k == stages.count - 1 {
                 scratch.means = [Float](repeating: 0, count: s.cout)
-                lepton_q_relu_mean(scratch.sums, Int32(s.h * s.w), Int32(s.cout16), Int32(s.cout), plan.zsum[k], plan.scale[k], s.bias, &scratch.means)
+                lepton_q_relu_mean(scratch.sums, Int32(s.h * s.w), Int32(s.cout16), Int32(s.cout), plan.zsum[k], plan.scale[k], s.conv.bias, &scratch.means)
                 break
             }
             let next = stages[k + 1]
@@ -209,12 +182,12 @@ public final class Int8ConvNet: Layer {
                 if s.pool {
                     scratch.pooled.withUnsafeMutableBufferPointer { p in
                         lepton_q_requantize_relu(scratch.sums, Int32(s.h), Int32(s.w), Int32(s.cout16), Int32(s.cout), plan.zsum[k], plan.scale[k],
-                                                 s.bias, plan.nextInverse[k], p.baseAddress!, s.w * s.cout, s.cout)
+                                                 s.conv.bias, plan.nextInverse[k], p.baseAddress!, s.w * s.cout, s.cout)
                         lepton_q_pool2x2(p.baseAddress!, Int32(s.h), Int32(s.w), Int32(s.cout), interior, row, next.cin4)
                     }
                 } else {
                     lepton_q_requantize_relu(scratch.sums, Int32(s.h), Int32(s.w), Int32(s.cout16), Int32(s.cout), plan.zsum[k], plan.scale[k],
-                                             s.bias, plan.nextInverse[k], interior, row, next.cin4)
+                                             s.conv.bias, plan.nextInverse[k], interior, row, next.cin4)
                 }
             }
         }

@@ -94,29 +94,9 @@ public enum Int8Quantizer {
 
     /// The stage of one convolution: per-channel symmetric codes, packed for the kernels.
     static func stage(_ conv: Conv2D, pool: Bool, h: Int, w: Int, inputScale: Float, inputZero: Int32) -> Int8ConvNet.Stage {
-        let cin = conv.inChannels, cout = conv.outChannels
-        var s = Int8ConvNet.Stage(cin: cin, cout: cout, h: h, w: w, pool: pool, weights: [], weightScale: [], bias: [],
-                                  inputScale: inputScale, inputZero: inputZero)
-        let groups = s.cin4 / 4, blocks = s.cout16 / 16
-        var packed = [Int8](repeating: 0, count: s.ksize * s.ksize * groups * blocks * 64)
-        let weights = conv.weight.value.scalars  // (O, C, 3, 3)
-        for o in 0..<cout {
-            let row = weights[(o * cin * 9)..<((o + 1) * cin * 9)]
-            let m = row.reduce(Float(0)) { max($0, abs($1)) }
-            let scale = m > 0 ? m / 127 : 1
-            s.weightScale.append(scale)
-            for c in 0..<cin {
-                for t in 0..<9 {
-                    let q = Int8(max(-127, min(127, (weights[(o * cin + c) * 9 + t] / scale).rounded())))
-                    // Unfolded (one input channel): input "channel" t of the single 1×1 tap.
-                    let (tap, channel) = s.unfolded ? (0, t) : (t, c)
-                    packed[((tap * groups + channel / 4) * blocks + o / 16) * 64 + (o % 16) * 4 + channel % 4] = q
-                }
-            }
-        }
-        s.weights = packed
-        s.bias = conv.bias?.value.scalars ?? [Float](repeating: 0, count: cout)
-        return s
+        Int8ConvNet.Stage(conv: Int8Convolution(weights: conv.weight.value.scalars, bias: conv.bias?.value.scalars, cin: conv.inChannels,
+                                                cout: conv.outChannels, kernel: 3, stride: 1, h: h, w: w),
+                          pool: pool, inputScale: inputScale, inputZero: inputZero)
     }
 
     /// An ``Int8ConvNet`` of the shapes of `model` with empty values, for a model file's tensors
@@ -129,7 +109,7 @@ public enum Int8Quantizer {
         var stages: [Int8ConvNet.Stage] = []
         for (conv, pool) in pattern.convolutions {
             var s = stage(conv, pool: pool, h: h, w: w, inputScale: 1, inputZero: 0)
-            s.weights = [Int8](repeating: 0, count: s.weights.count)
+            s.conv.weights = [Int8](repeating: 0, count: s.conv.weights.count)
             stages.append(s)
             if pool { h /= 2; w /= 2 }
         }
