@@ -20,7 +20,7 @@ import Foundation
 ///
 /// Inference only: ``backward(_:)`` traps. Its tensors (packed codes in float cells) save and
 /// load through the model file like any layer's.
-public final class Int8ConvNet: Layer {
+public final class Int8ConvNet: Int8Network {
     /// One quantized convolution (3×3, stride 1, padding 1), its pooling and its input's quantization.
     struct Stage {
         var conv: Int8Convolution
@@ -131,7 +131,7 @@ public final class Int8ConvNet: Layer {
             bufferBytes = stages.map { ($0.h + 2) * ($0.w + 2) * $0.cin4 }
             sumCount = stages.map { $0.h * $0.w * $0.cout16 }.max() ?? 0
             poolBytes = stages.map { $0.h * $0.w * $0.cout }.max() ?? 0
-            singleBytes = stages.first.map { ($0.h + 2) * ($0.w + 2) } ?? 0
+            singleBytes = stages.first?.conv.singleBytes ?? 0
         }
     }
 
@@ -150,21 +150,7 @@ public final class Int8ConvNet: Layer {
 
     private func run(sample: UnsafePointer<Float>, plan: Plan, scratch: inout Scratch, logits: UnsafeMutablePointer<Float>) {
         let first = stages[0]
-        if first.unfolded {
-            scratch.single.withUnsafeMutableBufferPointer { one in
-                one.update(repeating: UInt8(first.inputZero))
-                lepton_q_quantize_planes(sample, 1, Int32(first.h), Int32(first.w), 1 / first.inputScale, first.inputZero, one.baseAddress!, 1)
-                scratch.buffers[0].withUnsafeMutableBufferPointer { b in
-                    lepton_q_im2col_single(one.baseAddress!, Int32(first.h), Int32(first.w), b.baseAddress!)
-                }
-            }
-        } else {
-            scratch.buffers[0].withUnsafeMutableBufferPointer { b in
-                b.update(repeating: UInt8(first.inputZero))
-                lepton_q_quantize_planes(sample, Int32(first.cin), Int32(first.h), Int32(first.w), 1 / first.inputScale, first.inputZero,
-                                         b.baseAddress!, Int32(first.cin4))
-            }
-        }
+        first.conv.quantizeInput(sample, scale: first.inputScale, zero: first.inputZero, into: &scratch.buffers[0], single: &scratch.single)
         for (k, s) in stages.enumerated() {
             scratch.buffers[k].withUnsafeBufferPointer { src in
                 scratch.sums.withUnsafeMutableBufferPointer { sums in s.conv.sums(src.baseAddress!, into: sums.baseAddress!, path: path) }
@@ -191,11 +177,6 @@ public final class Int8ConvNet: Layer {
                 }
             }
         }
-        let width = stages[stages.count - 1].cout
-        for j in 0..<outputs {
-            var z = denseBias[j]
-            for o in 0..<width { z += denseWeight[j * width + o] * scratch.means[o] }
-            logits[j] = z
-        }
+        Int8Convolution.dense(scratch.means, weight: denseWeight, bias: denseBias, logits: logits)
     }
 }

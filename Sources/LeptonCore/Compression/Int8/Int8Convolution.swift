@@ -78,6 +78,38 @@ struct Int8Convolution {
         weights.withUnsafeBufferPointer { w in lepton_qconv(src, shape, w.baseAddress!, out, path.code) }
     }
 
+    /// Bytes of the one-channel padded image an unfolded convolution quantizes first (0 otherwise).
+    var singleBytes: Int { unfolded ? (h + 2) * (w + 2) : 0 }
+
+    /// Quantizes one sample's float planes (cin, h, w) into this convolution's padded input image
+    /// (``inputBytes``): codes `clamp(round(x / scale) + zero, 0, 127)`, the border `zero`. An
+    /// unfolded convolution quantizes into `single` (``singleBytes``) and unfolds from there.
+    func quantizeInput(_ sample: UnsafePointer<Float>, scale: Float, zero: Int32, into image: inout [UInt8], single: inout [UInt8]) {
+        if unfolded {
+            single.withUnsafeMutableBufferPointer { one in
+                one.update(repeating: UInt8(zero))
+                lepton_q_quantize_planes(sample, 1, Int32(h), Int32(w), 1 / scale, zero, one.baseAddress!, 1)
+                image.withUnsafeMutableBufferPointer { b in lepton_q_im2col_single(one.baseAddress!, Int32(h), Int32(w), b.baseAddress!) }
+            }
+        } else {
+            image.withUnsafeMutableBufferPointer { b in
+                b.update(repeating: UInt8(zero))
+                lepton_q_quantize_planes(sample, Int32(cin), Int32(h), Int32(w), 1 / scale, zero, b.baseAddress!, Int32(cin4))
+            }
+        }
+    }
+
+    /// The float dense layer an int8 network ends with: `logits[j] = b[j] + Σ_o W[j][o]·means[o]`
+    /// (W row-major, outputs × means.count).
+    static func dense(_ means: [Float], weight: [Float], bias: [Float], logits: UnsafeMutablePointer<Float>) {
+        let width = means.count
+        for j in bias.indices {
+            var z = bias[j]
+            for o in 0..<width { z += weight[j * width + o] * means[o] }
+            logits[j] = z
+        }
+    }
+
     // MARK: Saved state
 
     /// `prefix.weight_q` (codes four to a float cell), `prefix.weight_scale`, `prefix.bias`.

@@ -37,3 +37,14 @@ public enum Int8KernelPath: String, Sendable, CaseIterable {
         return [.vnni, .avx2].first { $0.isAvailable } ?? .naive
     }()
 }
+
+/// A network quantized to int8 (``Int8ConvNet``, ``Int8ResidualNet``): an inference-only layer
+/// whose kernel path a test or benchmark can force, and whose saved tensors load back into a
+/// skeleton of the same shapes (``Int8Quantizer/skeleton(of:inputShape:)``).
+public protocol Int8Network: Layer {
+    /// The kernel path (``Int8KernelPath/best`` unless forced); a path this processor lacks is a
+    /// programmer error (it would end in SIGILL).
+    var path: Int8KernelPath { get set }
+    /// Restores the tensors of `namedParameters` (a model file's), checking every length.
+    func load(_ tensors: [String: Tensor]) throws
+}

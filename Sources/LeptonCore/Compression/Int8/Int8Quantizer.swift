@@ -3,7 +3,8 @@ public struct QuantizationError: Error, CustomStringConvertible, Equatable {
     public var description: String
 }
 
-/// Post-training static quantization of a float network to an ``Int8ConvNet``.
+/// Post-training static quantization of a float network to an ``Int8ConvNet`` (cnn-small) or an
+/// ``Int8ResidualNet`` (resnet18).
 public enum Int8Quantizer {
     /// The layers of a quantizable network: 3×3 / stride 1 / padding 1 channels-first
     /// convolutions, each followed by ReLU and optionally a 2×2 / stride-2 max-pool, then a
@@ -33,16 +34,19 @@ public enum Int8Quantizer {
         return Pattern(convolutions: convs, dense: dense)
     }
 
-    /// Whether ``quantize(_:inputShape:calibration:method:)`` takes this network.
-    public static func supports(_ model: Sequential) -> Bool { match(model) != nil }
+    /// Whether ``quantize(_:inputShape:calibration:method:narrowWeights:)`` takes this network.
+    public static func supports(_ model: Sequential) -> Bool { match(model) != nil || matchResidual(model) != nil }
 
     /// Quantizes `model` for inputs (C, H, W) = `inputShape`, with activation ranges from
     /// `calibration` (N, C, H, W) — at least 2 samples, of the network's input size; of more than
-    /// 512, 512 evenly spaced ones are used (every layer's activations are kept while calibrating).
+    /// 512 (256 for a residual network), evenly spaced ones are used (every layer's activations
+    /// are kept while calibrating). `narrowWeights` keeps weight codes within ±63, which the AVX2
+    /// kernel sums faster (see ``Int8Convolution``); residual networks only.
     public static func quantize(_ model: Sequential, inputShape: [Int], calibration: Tensor,
-                                method: ActivationCalibration) throws -> Int8ConvNet {
-        guard let pattern = match(model) else {
-            throw QuantizationError(description: "int8 quantization takes networks of 3×3 convolutions (stride 1, padding 1) with ReLU and 2×2 max-pools, a global average pool and a dense layer (cnn-small); this network is another shape")
+                                method: ActivationCalibration, narrowWeights: Bool = false) throws -> any Int8Network {
+        let residual = matchResidual(model), plain = match(model)
+        guard residual != nil || plain != nil else {
+            throw QuantizationError(description: "int8 quantization takes cnn-small (3×3 convolutions with ReLU and 2×2 max-pools, a global average pool and a dense layer) and resnet18 networks; this network is another shape")
         }
         guard inputShape.count == 3 else { throw QuantizationError(description: "the input must be (C, H, W), got \(inputShape)") }
         guard calibration.rank == 4, Array(calibration.shape.dropFirst()) == inputShape else {
@@ -51,6 +55,10 @@ public enum Int8Quantizer {
         guard calibration.shape[0] >= 2 else {
             throw QuantizationError(description: "calibration needs at least 2 images, got \(calibration.shape[0]); 100 or more represent the data well")
         }
+        if let residual {
+            return quantizeResidual(model, residual, inputShape: inputShape, calibration: calibration, method: method, narrow: narrowWeights)
+        }
+        guard let pattern = plain else { preconditionFailure("matched above") }
         // Each convolution's input on the calibration data: run the float layers one at a time.
         var inputs: [[Float]] = []
         let n = calibration.shape[0]
@@ -74,19 +82,8 @@ public enum Int8Quantizer {
         guard geometry.allSatisfy({ $0.h >= 1 && $0.w >= 1 }) else { throw QuantizationError(description: "the input is too small for the pools") }
         var stages: [Int8ConvNet.Stage] = []
         for (k, (conv, pool)) in pattern.convolutions.enumerated() {
-            let (scale, zero): (Float, Int32)
-            if k == 0 {
-                // The network input can be negative: an asymmetric range covering [min, max] (clipped like the rest by `method` on |x|).
-                let values = inputs[0].filter(\.isFinite)
-                let low = min(0, values.min() ?? 0), high = max(0, values.max() ?? 1)
-                let clipHigh = method == .minmax ? high : min(high, method.threshold(values.filter { $0 > 0 }))
-                let clipLow = method == .minmax ? low : -min(-low, method.threshold(values.filter { $0 < 0 }.map { -$0 }))
-                scale = max((clipHigh - clipLow) / 127, 1e-8)
-                zero = Int32(max(0, min(127, (-clipLow / scale).rounded())))
-            } else {
-                scale = max(method.threshold(inputs[k]) / 127, 1e-8)
-                zero = 0
-            }
+            let (scale, zero): (Float, Int32) = k == 0 ? inputQuantization(inputs[0], method: method)
+                                                        : (max(method.threshold(inputs[k]) / 127, 1e-8), 0)
             stages.append(stage(conv, pool: pool, h: geometry[k].h, w: geometry[k].w, inputScale: scale, inputZero: zero))
         }
         return Int8ConvNet(stages: stages, denseWeight: pattern.dense.weight.value.scalars, denseBias: pattern.dense.bias.value.scalars)
@@ -99,9 +96,12 @@ public enum Int8Quantizer {
                           pool: pool, inputScale: inputScale, inputZero: inputZero)
     }
 
-    /// An ``Int8ConvNet`` of the shapes of `model` with empty values, for a model file's tensors
-    /// to be loaded into (``Int8ConvNet/load(_:)``).
-    public static func skeleton(of model: Sequential, inputShape: [Int]) throws -> Int8ConvNet {
+    /// An int8 network of the shapes of `model` with empty values, for a model file's tensors to
+    /// be loaded into (``Int8Network/load(_:)``).
+    public static func skeleton(of model: Sequential, inputShape: [Int]) throws -> any Int8Network {
+        if inputShape.count == 3, inputShape.allSatisfy({ $0 > 0 }), let residual = matchResidual(model) {
+            return residualNet(residual, h: inputShape[1], w: inputShape[2], narrow: false)
+        }
         guard let pattern = match(model), inputShape.count == 3 else {
             throw QuantizationError(description: "the model file says int8, but its architecture is not one int8 runs")
         }
