@@ -458,7 +458,14 @@ def bench_compress(binary, args):
                f"{theirs[0]['calibration']} calibration)", {"images_per_s": max(vnni)},
                {"tool": b["tool"], "images_per_s": b["int8_images_per_s"]}, "images_per_s", "images/s", True, 1.5)
     else:
-        print("| int8 cnn-small (VNNI) vs ONNX Runtime int8 | skipped: no VNNI on this machine | | | |")
+        # No VNNI here: our AVX2 kernel against ONNX Runtime's int8 on the same processor.
+        avx2 = [r["int8_avx2_images_per_second"] for r in mine if "int8_avx2_images_per_second" in r]
+        if avx2:
+            report(f"int8 cnn-small (AVX2, no VNNI on this machine) at batch 256, 2 threads, vs ONNX Runtime int8 (QDQ, static, "
+                   f"per-channel, {theirs[0]['calibration']} calibration)", {"images_per_s": max(avx2)},
+                   {"tool": b["tool"], "images_per_s": b["int8_images_per_s"]}, "images_per_s", "images/s", True, 1.5)
+        else:
+            print("| int8 cnn-small vs ONNX Runtime int8 | skipped: no int8 path measured | | | |")
     # Context, no target: ONNX Runtime's own int8 over its fp32, in its best int8 run.
     run = max(theirs, key=lambda r: r["int8_images_per_s"])
     print(f"|  ONNX Runtime int8 vs its own fp32, same run | | {run['int8_images_per_s']:,.0f} vs "
@@ -466,7 +473,43 @@ def bench_compress(binary, args):
     speedup("prune50", "cnn-small with 50 % of channels pruned (structured), fine-tuned, at batch 256, 2 threads, "
                        "vs our fp32", 1.6)
     auc_drop("prune50_", "cnn-small with 50 % of channels pruned, fine-tuned: validation AUC drop", 0.01)
+    bench_compress_resnet(binary, train, val)
     sys.stdout.flush()
+
+
+def bench_compress_resnet(binary, train, val):
+    """ResNet-18 int8 against our fp32: throughput from `lepton-bench int8-speed` (seeded weights:
+    speed does not depend on their values; interleaved rounds in one process, best of two runs)
+    on the fastest int8 path this machine has, the others as context; then the validation AUC
+    drop of a ResNet-18 trained 3 epochs on PneumoniaMNIST (`lepton-bench compress --arch resnet18`)."""
+    runs = []
+    for _ in range(2):
+        out = subprocess.run([binary, "int8-speed", "--arch", "resnet18", "--threads", "2", "--json"], capture_output=True, text=True)
+        if out.returncode == 0:
+            runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    if not runs:
+        print("| ResNet-18 int8 | skipped: the run failed | | | |")
+        return
+    paths = [p for p in ("vnni", "avx2") if f"int8_{p}_speedup" in runs[0]]
+    for k, path in enumerate(paths):
+        run = max(runs, key=lambda r: r[f"int8_{path}_speedup"])
+        title = (f"ResNet-18 int8 ({path}) at batch 256, 2 threads, vs our fp32 ({run['fp32_kernels']}), 28×28")
+        ours_text = f"{run[f'int8_{path}_images_per_second']:,.0f} images/s"
+        base_text = f"our fp32: {run[f'int8_{path}_fp32_images_per_second']:,.0f} images/s"
+        if k == 0:
+            report_figure(title, ours_text, base_text, run[f"int8_{path}_speedup"], f"{run[f'int8_{path}_speedup']:.2f}×", 2.0, unit="×")
+        else:
+            print(f"| {title} | {ours_text} | {base_text} | {run[f'int8_{path}_speedup']:.2f}× | |")
+    out = subprocess.run([binary, "compress", "--arch", "resnet18", "--train", train, "--val", val, "--epochs", "3", "--prune-epochs", "0",
+                          "--threads", "2", "--json"], capture_output=True, text=True)
+    if out.returncode != 0:
+        print(f"| ResNet-18 int8 AUC drop | failed: {out.stderr.strip()[:200]} | | | |")
+        return
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    report_figure(f"ResNet-18 (3 epochs) int8 validation AUC drop ({r['calibration']} calibration)", f"AUC {r['auc_int8']:.4f}",
+                  f"our fp32: AUC {r['auc_fp32']:.4f}", r["auc_drop"], f"drop {r['auc_drop']:+.4f}", 0.005, at_most=True)
+    report_figure("ResNet-18 int8 model file size vs fp32 file", f"{r['bytes_int8']:,} bytes", f"our fp32: {r['bytes_fp32']:,} bytes",
+                  r["size_ratio"], f"{r['size_ratio']:.2f}×", 0.3, at_most=True, unit="×")
 
 
 def bench_navigator(binary, args):

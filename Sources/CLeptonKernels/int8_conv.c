@@ -37,7 +37,7 @@ static inline const uint8_t *window_base(const uint8_t *src, lepton_qconv_shape 
 
 static void naive_s32(const uint8_t *src, lepton_qconv_shape s, const int8_t *weights, int32_t *out) {
     const ptrdiff_t row = (ptrdiff_t)(s.w + 2) * s.cin4;
-    const int groups = s.cin4 / 4, blocks = s.cout16 / 16, taps = s.ksize * s.ksize;
+    const int groups = s.cin4 / 4, taps = s.ksize * s.ksize;
     const int pixels = out_size(s.h, s.stride) * out_size(s.w, s.stride);
     for (int p = 0; p < pixels; p++) {
         const uint8_t *window = window_base(src, s, p);
@@ -47,7 +47,7 @@ static void naive_s32(const uint8_t *src, lepton_qconv_shape s, const int8_t *we
             const uint8_t *a = window + tap_offset(t, s.ksize, row, s.cin4);
             for (int g = 0; g < groups; g++) {
                 for (int c = 0; c < s.cout16; c++) {
-                    const int8_t *wv = weights + (((ptrdiff_t)t * groups + g) * blocks + c / 16) * 64 + (c % 16) * 4;
+                    const int8_t *wv = weights + (((ptrdiff_t)(c / 16) * taps + t) * groups + g) * 64 + (c % 16) * 4;
                     int32_t sum = 0;
                     for (int i = 0; i < 4; i++) sum += (int32_t)a[4 * g + i] * (int32_t)wv[i];
                     o[c] += sum;
@@ -83,20 +83,21 @@ static inline void window_bases(const uint8_t *src, lepton_qconv_shape s, int p,
 // MARK: AVX-512 VNNI
 
 /// `pb` pixels × 16-channel blocks r0 … r0+rv−1.
-LK_VNNI LK_INLINE void vnni_tile(const uint8_t **base, ptrdiff_t row, int cin4, int ksize, const int8_t *weights, int blocks,
+LK_VNNI LK_INLINE void vnni_tile(const uint8_t **base, ptrdiff_t row, int cin4, int ksize, const int8_t *weights,
                                  int r0, int32_t *out, int cout16, const int pb, const int rv) {
     __m512i acc[32];  // pb·rv ≤ 16 at every call (vnni_s32 picks pb by the block count); sized for any pb ≤ 8, rv ≤ 4
     for (int i = 0; i < pb * rv; i++) acc[i] = _mm512_setzero_si512();
     const int groups = cin4 / 4, taps = ksize * ksize;
+    const ptrdiff_t bstride = (ptrdiff_t)taps * groups * 64;  // from one block's codes to the next's
     for (int t = 0; t < taps; t++) {
         const ptrdiff_t off = tap_offset(t, ksize, row, cin4);
-        const int8_t *wt = weights + (ptrdiff_t)t * groups * blocks * 64;
+        const int8_t *wt = weights + ((ptrdiff_t)r0 * taps + t) * groups * 64;
         for (int g = 0; g < groups; g++) {
             __m512i a[8];
             for (int k = 0; k < pb; k++) a[k] = _mm512_set1_epi32(load_u32(base[k] + off + 4 * g));
-            const int8_t *wg = wt + ((ptrdiff_t)g * blocks + r0) * 64;
+            const int8_t *wg = wt + (ptrdiff_t)g * 64;
             for (int r = 0; r < rv; r++) {
-                const __m512i wv = _mm512_loadu_si512((const void *)(wg + r * 64));
+                const __m512i wv = _mm512_loadu_si512((const void *)(wg + r * bstride));
                 for (int k = 0; k < pb; k++) acc[k * rv + r] = _mm512_dpbusd_epi32(acc[k * rv + r], a[k], wv);
             }
         }
@@ -111,11 +112,11 @@ LK_VNNI LK_INLINE void vnni_tile(const uint8_t **base, ptrdiff_t row, int cin4, 
 LK_VNNI LK_INLINE void vnni_pixels(const uint8_t **base, ptrdiff_t row, int cin4, int ksize, const int8_t *weights, int blocks,
                                    int32_t *out, int cout16, const int pb) {
     int r0 = 0;
-    for (; r0 + 4 <= blocks; r0 += 4) vnni_tile(base, row, cin4, ksize, weights, blocks, r0, out, cout16, pb, 4);
+    for (; r0 + 4 <= blocks; r0 += 4) vnni_tile(base, row, cin4, ksize, weights, r0, out, cout16, pb, 4);
     switch (blocks - r0) {
-    case 3: vnni_tile(base, row, cin4, ksize, weights, blocks, r0, out, cout16, pb, 3); break;
-    case 2: vnni_tile(base, row, cin4, ksize, weights, blocks, r0, out, cout16, pb, 2); break;
-    case 1: vnni_tile(base, row, cin4, ksize, weights, blocks, r0, out, cout16, pb, 1); break;
+    case 3: vnni_tile(base, row, cin4, ksize, weights, r0, out, cout16, pb, 3); break;
+    case 2: vnni_tile(base, row, cin4, ksize, weights, r0, out, cout16, pb, 2); break;
+    case 1: vnni_tile(base, row, cin4, ksize, weights, r0, out, cout16, pb, 1); break;
     default: break;
     }
 }
@@ -146,16 +147,16 @@ LK_VNNI static void vnni_s32(const uint8_t *src, lepton_qconv_shape s, const int
 /// to int32. With narrow weights (|w| ≤ 63) two groups' int16 pair sums are added before the
 /// widening (|a·w + a·w| ≤ 2·127·63, twice that ≤ 32,004: no int16 overflow), one vpmaddwd for
 /// eight products instead of four.
-LK_AVX2 LK_INLINE void avx2_tile(const uint8_t **base, ptrdiff_t row, int cin4, int ksize, const int8_t *weights, int blocks,
+LK_AVX2 LK_INLINE void avx2_tile(const uint8_t **base, ptrdiff_t row, int cin4, int ksize, const int8_t *weights,
                                  int b, int32_t *out, int cout16, const int pb, const int narrow) {
-    __m256i acc[12];
+    __m256i acc[8];
     for (int i = 0; i < 2 * pb; i++) acc[i] = _mm256_setzero_si256();
     const __m256i ones = _mm256_set1_epi16(1);
     const int groups = cin4 / 4, taps = ksize * ksize;
-    const ptrdiff_t gstride = (ptrdiff_t)blocks * 64;
+    const ptrdiff_t gstride = 64;
     for (int t = 0; t < taps; t++) {
         const ptrdiff_t off = tap_offset(t, ksize, row, cin4);
-        const int8_t *wt = weights + ((ptrdiff_t)t * groups * blocks + b) * 64;
+        const int8_t *wt = weights + ((ptrdiff_t)b * taps + t) * groups * 64;
         int g = 0;
         if (narrow) {
             for (; g + 2 <= groups; g += 2) {
@@ -191,26 +192,28 @@ LK_AVX2 LK_INLINE void avx2_tile(const uint8_t **base, ptrdiff_t row, int cin4, 
     }
 }
 
-#define AVX2_PB 4
-
 /// Block by block, every pixel tile of a block before the next: the block's weights
 /// (taps · cin4 · 16 bytes) stay in cache while the image, smaller than the weights in the deep
-/// layers, is read again for each block.
+/// layers, is read again for each block. Tiles of 4 pixels (8 accumulators), the last one of the
+/// 1 to 3 pixels left.
 LK_AVX2 static void avx2_s32(const uint8_t *src, lepton_qconv_shape s, const int8_t *weights, int32_t *out) {
     const ptrdiff_t row = (ptrdiff_t)(s.w + 2) * s.cin4;
     const int blocks = s.cout16 / 16, pixels = out_size(s.h, s.stride) * out_size(s.w, s.stride);
-    const uint8_t *base[AVX2_PB];
+    const uint8_t *base[4];
     for (int b = 0; b < blocks; b++) {
-        int p = 0;
-        for (; p + AVX2_PB <= pixels; p += AVX2_PB) {
-            window_bases(src, s, p, AVX2_PB, base);
+        for (int p = 0; p < pixels; p += 4) {
+            const int pb = pixels - p < 4 ? pixels - p : 4;
+            window_bases(src, s, p, pb, base);
             int32_t *o = out + (ptrdiff_t)p * s.cout16;
-            if (s.narrow) avx2_tile(base, row, s.cin4, s.ksize, weights, blocks, b, o, s.cout16, AVX2_PB, 1);
-            else avx2_tile(base, row, s.cin4, s.ksize, weights, blocks, b, o, s.cout16, AVX2_PB, 0);
-        }
-        for (; p < pixels; p++) {
-            window_bases(src, s, p, 1, base);
-            avx2_tile(base, row, s.cin4, s.ksize, weights, blocks, b, out + (ptrdiff_t)p * s.cout16, s.cout16, 1, 0);
+            switch (pb * 2 + (s.narrow ? 1 : 0)) {
+            case 9: avx2_tile(base, row, s.cin4, s.ksize, weights, b, o, s.cout16, 4, 1); break;
+            case 8: avx2_tile(base, row, s.cin4, s.ksize, weights, b, o, s.cout16, 4, 0); break;
+            case 7: avx2_tile(base, row, s.cin4, s.ksize, weights, b, o, s.cout16, 3, 1); break;
+            case 6: avx2_tile(base, row, s.cin4, s.ksize, weights, b, o, s.cout16, 3, 0); break;
+            case 5: avx2_tile(base, row, s.cin4, s.ksize, weights, b, o, s.cout16, 2, 1); break;
+            case 4: avx2_tile(base, row, s.cin4, s.ksize, weights, b, o, s.cout16, 2, 0); break;
+            default: avx2_tile(base, row, s.cin4, s.ksize, weights, b, o, s.cout16, 1, 0); break;
+            }
         }
     }
 }

@@ -3,9 +3,9 @@ import Foundation
 import LeptonCore
 import ScanDiagnosis
 
-/// `lepton-bench compress`: what int8 quantization and channel pruning of cnn-small buy on this
-/// machine — throughput of each against our fp32 at batch 256 (interleaved rounds, same threads),
-/// validation AUC before and after, and file sizes.
+/// `lepton-bench compress`: what int8 quantization and channel pruning of cnn-small (or
+/// resnet18, `--arch`) buy on this machine — throughput of each against our fp32 at batch 256
+/// (interleaved rounds, same threads), validation AUC before and after, and file sizes.
 struct CompressBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compress",
@@ -13,6 +13,7 @@ struct CompressBench: ParsableCommand {
 
     @Option(help: "Folder with one subfolder of PNG images per class (training).") var train: String
     @Option(help: "Validation folder.") var val: String
+    @Option(help: "Architecture trained when no --model is given: cnn-small or resnet18.") var arch = "cnn-small"
     @Option(help: "Training epochs of the fp32 network.") var epochs = 12
     @Option(help: "Threads.") var threads = 2
     @Option(help: "Interleaved timing rounds.") var rounds = 7
@@ -20,6 +21,7 @@ struct CompressBench: ParsableCommand {
     @Option(help: "A trained cnn-small model file to start from (instead of training).") var model: String?
     @Option(help: "Fine-tuning epochs after pruning half the filters (0: no pruning figure).") var pruneEpochs = 5
     @Option(help: "Save the fp32 network it trained (or loaded) here, for a later run with --model.") var saveModel: String?
+    @Flag(help: "Int8 weight codes within ±63 (resnet18; the AVX2 kernel's faster sums).") var narrowWeights = false
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
@@ -31,6 +33,7 @@ struct CompressBench: ParsableCommand {
             (network, stats) = (m.network, (m.spec.mean, m.spec.std))
         } else {
             var recipe = CNNRecipe()
+            recipe.model = arch
             recipe.epochs = epochs
             recipe.threads = threads
             let outcome = try trainCNN(recipe, train: trainFolder, val: valFolder, test: nil, positiveName: nil)
@@ -52,7 +55,8 @@ struct CompressBench: ParsableCommand {
             return rocAUC(labels: labels, scores: (0..<labels.count).map { Double(p[flat: $0 * 2 + positive]) }) ?? .nan
         }
         guard let method = ActivationCalibration(rawValue: calibration) else { throw ValidationError("--calibration: minmax, percentile or entropy") }
-        let q = try Int8Quantizer.quantize(network.model, inputShape: network.architecture.inputShape, calibration: calibrationImages, method: method)
+        let q = try Int8Quantizer.quantize(network.model, inputShape: network.architecture.inputShape, calibration: calibrationImages, method: method,
+                                           narrowWeights: narrowWeights)
         let int8 = NeuralNetwork(architecture: network.architecture, model: Sequential([q]), classNames: network.classNames,
                                  compression: NetworkCompression(method: .int8, calibration: method))
         let batch = vx.sliceBatch(0..<min(256, vx.shape[0]))
@@ -95,7 +99,8 @@ struct CompressBench: ParsableCommand {
         if json {
             var o: [String: Any] = ["auc_fp32": before, "auc_int8": after, "auc_drop": before - after, "bytes_fp32": fp32Bytes,
                                     "bytes_int8": int8Bytes, "size_ratio": Double(int8Bytes) / Double(fp32Bytes), "threads": threads,
-                                    "batch": records, "calibration": calibration, "fp32_kernels": Conv2D.kernels]
+                                    "batch": records, "calibration": calibration, "fp32_kernels": Conv2D.kernels,
+                                    "arch": network.architecture.name, "narrow_weights": narrowWeights]
             for (name, ratio, a, b) in rows {
                 let key = name.replacingOccurrences(of: "-", with: "_")
                 o["\(key)_speedup"] = ratio
@@ -143,5 +148,45 @@ struct PruneSpeedBench: ParsableCommand {
         print(String(format: "resnet18 %d×%d, inner widths %@: %.0f images/s vs full %.0f images/s at batch %d on %d threads: %.2f×; parameters %d → %d",
                      size, size, (pruned.architecture.channels ?? []).map(String.init).joined(separator: "/"), r.throughputB, r.throughputA,
                      batch, threads, r.speedup, full.parameterCount, pruned.parameterCount))
+    }
+}
+
+/// `lepton-bench int8-speed`: inference throughput of an int8 network against the float one it
+/// was quantized from, at batch 256 on 2 threads in alternating rounds. Speed does not depend on
+/// the weights' values, so the network is a seeded initialisation calibrated on seeded images (no
+/// data needed); validation AUC is `lepton-bench compress`'s job.
+struct Int8SpeedBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "int8-speed",
+                                                    abstract: "An int8 network against its float network: inference throughput.")
+    @Option(help: "Architecture: cnn-small or resnet18.") var arch = "resnet18"
+    @Option(help: "Input size (square).") var size = 28
+    @Option(help: "Batch size.") var batch = 256
+    @Option(help: "Threads.") var threads = 2
+    @Option(help: "Interleaved rounds.") var rounds = 5
+    @Flag(help: "Weight codes within ±63 (the AVX2 kernel's faster sums).") var narrowWeights = false
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() throws {
+        Threading.setCount(threads)
+        let float = try NeuralNetwork(ArchitectureSpec(name: arch, inputShape: [1, size, size], outputs: 2), seed: 1)
+        var rng = SeededGenerator(seed: 2)
+        let x = Tensor(shape: [batch, 1, size, size], scalars: (0..<(batch * size * size)).map { _ in rng.nextNormal() })
+        let q = try Int8Quantizer.quantize(float.model, inputShape: [1, size, size], calibration: x.sliceBatch(0..<min(batch, 64)),
+                                           method: .percentile, narrowWeights: narrowWeights)
+        var results: [String: Any] = ["arch": arch, "batch": batch, "threads": threads, "fp32_kernels": Conv2D.kernels,
+                                      "narrow_weights": narrowWeights]
+        for path in Int8KernelPath.allCases where path != .naive && path.isAvailable {
+            q.path = path
+            let r = SpeedMeter.interleavedSpeedup(records: batch, rounds: rounds, minimumSeconds: 0.3,
+                                                  a: { _ = float.predict(x) }, b: { _ = q.forward(x, training: false) })
+            results["int8_\(path.rawValue)_speedup"] = r.speedup
+            results["int8_\(path.rawValue)_images_per_second"] = r.throughputB
+            results["int8_\(path.rawValue)_fp32_images_per_second"] = r.throughputA
+            if !json {
+                print(String(format: "%@ %d×%d int8 (%@%@): %.0f images/s vs fp32 %.0f images/s at batch %d on %d threads: %.2f×", arch, size, size,
+                             path.rawValue, narrowWeights ? ", narrow weights" : "", r.throughputB, r.throughputA, batch, threads, r.speedup))
+            }
+        }
+        if json { print(String(data: try JSONSerialization.data(withJSONObject: results, options: [.sortedKeys]), encoding: .utf8)!) }
     }
 }

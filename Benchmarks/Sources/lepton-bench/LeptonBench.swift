@@ -24,5 +24,6 @@ struct LeptonBench: ParsableCommand {
             CompressBench.self,
             NavigatorBench.self,
             PruneSpeedBench.self,
+            Int8SpeedBench.self,
         ])
 }

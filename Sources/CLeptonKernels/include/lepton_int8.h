@@ -12,8 +12,10 @@
 // - a padded channels-last image: pixel (y, x) of the (h + 2) × (w + 2) image at
 //   `src + (y·(w + 2) + x)·cin4` bytes, `cin4` (a multiple of 4) channels per pixel; the image at
 //   rows and columns 1…h, 1…w, its border filled with the input's zero point.
-// - packed weights: [9 taps][cin4 / 4 groups][cout16 / 16 blocks][16 channels][4 inputs], tap
-//   t = 3u + v, inputs 4g…4g+3 of the group; unused channels are zero.
+// - packed weights, block-major: [cout16 / 16 blocks][ksize² taps][cin4 / 4 groups][16 channels]
+//   [4 inputs], tap t = 3u + v, inputs 4g…4g+3 of the group; unused channels are zero. Each
+//   block's codes are contiguous, so a deep layer's block (up to taps · cin4 · 16 bytes) stays in
+//   cache while every pixel tile reads it.
 // - sums: int32 [h·w pixels][cout16].
 #ifndef LEPTON_INT8_H
 #define LEPTON_INT8_H
@@ -46,13 +48,13 @@ typedef struct {
 } lepton_qconv_shape;
 
 /// The int32 sums of one sample's convolution, `out[p][o] = Σ_{t, c} w[t][c][o] · src[window(p) + t][c]`
-/// (weights [ksize²][cin4 / 4][cout16 / 16][16][4]). `path`: 2 VNNI, 1 AVX2, 0 naive (the
+/// (weights [cout16 / 16][ksize²][cin4 / 4][16][4]). `path`: 2 VNNI, 1 AVX2, 0 naive (the
 /// reference); a path the processor lacks must not be asked for.
 void lepton_qconv(const uint8_t *src, lepton_qconv_shape shape, const int8_t *weights, int32_t *out, int path);
 
 /// `out[p][o] = Σ_{t, c} w[t][c][o] · src[window(p) + t][c]`: the int32 sums of one sample's 3×3
 /// convolution (`ksize` 3: taps t = 3u + v) or 1×1 convolution (`ksize` 1: one tap, the window's
-/// centre, weights [1][cin4 / 4][cout16 / 16][16][4]) over the padded image. `path`: 2 VNNI,
+/// centre, weights [cout16 / 16][1][cin4 / 4][16][4]) over the padded image. `path`: 2 VNNI,
 /// 1 AVX2, 0 naive (the reference); a path the processor lacks must not be asked for.
 void lepton_qconv_s32(const uint8_t *src, int cin4, int h, int w, int ksize, const int8_t *weights, int cout16,
                       int32_t *out, int path);

@@ -4,7 +4,7 @@ import LeptonIO
 /// makes the file major version 2) and ``NeuralNetwork/load(from:)`` rebuilds the network from it.
 public struct NetworkCompression: Codable, Sendable, Equatable {
     public enum Method: String, Codable, Sendable, CaseIterable {
-        /// Int8 post-training quantization (``Int8ConvNet``).
+        /// Int8 post-training quantization (``Int8ConvNet``, ``Int8ResidualNet``).
         case int8
         /// Structured channel pruning (the smaller widths are in the architecture) or unstructured
         /// magnitude pruning (weights stored sparse).
@@ -27,11 +27,16 @@ public struct NetworkCompression: Codable, Sendable, Equatable {
     public var sparseTensors: [String]?
     /// Where the compressed network came from (the original's architecture summary or file).
     public var source: String?
+    /// int8: the order of the packed codes (absent in files written before 2026-12-08: tap-major).
+    public var weightLayout: Int8WeightLayout?
 
+    /// `weightLayout` defaults to the kernels' order for int8 (nil otherwise).
     public init(method: Method, calibration: ActivationCalibration? = nil, clusters: Int? = nil, clusteredTensors: [String]? = nil,
-                pruning: String? = nil, ratio: Double? = nil, sparseTensors: [String]? = nil, source: String? = nil) {
+                pruning: String? = nil, ratio: Double? = nil, sparseTensors: [String]? = nil, source: String? = nil,
+                weightLayout: Int8WeightLayout? = nil) {
         self.method = method; self.calibration = calibration; self.clusters = clusters; self.clusteredTensors = clusteredTensors
         self.pruning = pruning; self.ratio = ratio; self.sparseTensors = sparseTensors; self.source = source
+        self.weightLayout = weightLayout ?? (method == .int8 ? .blockMajor : nil)
     }
 
     /// The tensors a model file stores for `tensors` (the network's own): clustered ones as

@@ -172,7 +172,8 @@ public final class NeuralNetwork {
                 let int8 = try Int8Quantizer.skeleton(of: network.model, inputShape: spec.inputShape)
                 // Saved as layer 0 of a Sequential: names "0.stage0.weight_q"….
                 try int8.load(Dictionary(tensors.map { ($0.name.hasPrefix("0.") ? String($0.name.dropFirst(2)) : $0.name, $0.tensor) },
-                                         uniquingKeysWith: { a, _ in a }))
+                                         uniquingKeysWith: { a, _ in a }),
+                              layout: compression?.weightLayout ?? .tapMajor)
                 network = NeuralNetwork(architecture: spec, model: Sequential([int8]), classNames: m.classNames, compression: compression)
             } else {
                 try network.model.loadState(Dictionary(tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a }))

@@ -33,7 +33,7 @@ final class Int8ResidualTests: XCTestCase {
                 let (u, v) = ksize == 3 ? (t / 3, t % 3) : (1, 1)
                 for c in 0..<cin4 {
                     let a = src[((p / ow * stride + u) * (w + 2) + p % ow * stride + v) * cin4 + c]
-                    let q = weights[((t * cin4 / 4 + c / 4) * cout16 / 16 + o / 16) * 64 + (o % 16) * 4 + c % 4]
+                    let q = weights[(((o / 16) * ksize * ksize + t) * (cin4 / 4) + c / 4) * 64 + (o % 16) * 4 + c % 4]
                     direct += Int32(a) * Int32(q)
                 }
             }
@@ -137,6 +137,35 @@ final class Int8ResidualTests: XCTestCase {
             let plain = try FileManager.default.attributesOfItem(atPath: plainPath)[.size] as! Int
             XCTAssertLessThan(Double(size), 0.35 * Double(plain))
         }
+    }
+
+    func testCodesOfTheEarlierTapMajorLayoutLoadReordered() throws {
+        var rng = SeededGenerator(seed: 41)
+        for (cin, cout, kernel, stride) in [(5, 20, 3, 1), (1, 7, 3, 1), (12, 33, 1, 2), (64, 32, 3, 2)] {
+            let float = (0..<(cout * cin * kernel * kernel)).map { _ in rng.nextNormal() }
+            let conv = Int8Convolution(weights: float, bias: nil, cin: cin, cout: cout, kernel: kernel, stride: stride, h: 5, w: 6)
+            var tapMajor = [Int8](repeating: 0, count: conv.weights.count)
+            for block in 0..<(conv.cout16 / 16) {
+                for tap in 0..<(conv.ksize * conv.ksize) {
+                    for group in 0..<(conv.cin4 / 4) {
+                        let from = conv.cell(block: block, tap: tap, group: group), to = conv.tapMajorCell(block: block, tap: tap, group: group)
+                        tapMajor[to..<(to + 64)] = conv.weights[from..<(from + 64)]
+                    }
+                }
+            }
+            var old = conv
+            old.weights = tapMajor
+            var loaded = conv
+            loaded.weights = [Int8](repeating: 0, count: conv.weights.count)
+            try loaded.load("c", from: Dictionary(old.tensors("c").map { ($0.name, $0.parameter.value) }, uniquingKeysWith: { a, _ in a }),
+                            layout: .tapMajor)
+            XCTAssertEqual(loaded.weights, conv.weights, "\(cin)→\(cout) k\(kernel)")
+        }
+        // A compression record without the layout is an earlier file's: tap-major.
+        let record = try JSONDecoder().decode(NetworkCompression.self, from: Data(#"{"method":"int8","calibration":"percentile"}"#.utf8))
+        XCTAssertNil(record.weightLayout)
+        XCTAssertEqual(NetworkCompression(method: .int8).weightLayout, .blockMajor)
+        XCTAssertNil(NetworkCompression(method: .prune).weightLayout)
     }
 
     func testRandomShapesAndDegenerateCalibrationNeverTrap() throws {

@@ -102,7 +102,7 @@ public enum ScanCompression {
                 network = NeuralNetwork(architecture: model.network.architecture, model: Sequential([q]), classNames: model.network.classNames,
                                         compression: NetworkCompression(method: .int8, calibration: settings.calibration))
             } catch let error as QuantizationError {
-                throw DataError("\(error)", hint: "int8 runs cnn-small models; compress a resnet18 with --method distill (to a cnn-small) first.")
+                throw DataError("\(error)", hint: "int8 runs the cnn-small and resnet18 networks lepton-scan train makes; distill another network to a cnn-small first.")
             }
             description = "int8 weights (per channel) and 7-bit activations (per tensor, \(settings.calibration.rawValue) calibration on \(sample.count) scans), \(Int8KernelPath.best.rawValue) kernels"
         case .prune:

@@ -75,10 +75,10 @@ public final class Int8ConvNet: Int8Network {
     }
 
     /// Restores the tensors of ``namedParameters`` (a model file's), checking every length.
-    public func load(_ tensors: [String: Tensor]) throws {
+    public func load(_ tensors: [String: Tensor], layout: Int8WeightLayout) throws {
         func tensor(_ name: String, count: Int) throws -> [Float] { try Int8Convolution.tensor(name, count: count, in: tensors) }
         for k in stages.indices {
-            try stages[k].conv.load("stage\(k)", from: tensors)
+            try stages[k].conv.load("stage\(k)", from: tensors, layout: layout)
             let input = try tensor("stage\(k).input", count: 2)
             guard input[0].isFinite, input[0] > 0, input[1] >= 0, input[1] <= 127 else {
                 throw LayerStateError.shapeMismatch(name: "stage\(k).input", expected: [2], found: [2])

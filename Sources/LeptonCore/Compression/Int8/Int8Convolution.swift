@@ -1,5 +1,14 @@
 import CLeptonKernels
 
+/// How an int8 model file orders each convolution's packed codes.
+public enum Int8WeightLayout: String, Codable, Sendable {
+    /// [cout16 / 16][ksize²][cin4 / 4][16][4]: each block of 16 output channels' codes contiguous
+    /// (the kernels' order since 2026-12-08; a deep layer's block then stays in cache).
+    case blockMajor = "block-major"
+    /// [ksize²][cin4 / 4][cout16 / 16][16][4], the order of earlier files (read and reordered).
+    case tapMajor = "tap-major"
+}
+
 /// One convolution quantized for the int8 kernels (CLeptonKernels/int8_conv.c): weights as
 /// per-output-channel symmetric codes packed for `lepton_qconv`, their scales and a float bias.
 ///
@@ -18,7 +27,7 @@ struct Int8Convolution {
     var kernel: Int
     var stride: Int
     var narrow: Bool
-    /// Packed codes [ksize²][cin4 / 4][cout16 / 16][16][4] (see lepton_int8.h).
+    /// Packed codes, block-major: [cout16 / 16][ksize²][cin4 / 4][16][4] (see lepton_int8.h).
     var weights: [Int8]
     var weightScale: [Float]
     var bias: [Float]
@@ -46,8 +55,7 @@ struct Int8Convolution {
         self.weights = []
         self.weightScale = []
         let limit: Float = narrow ? 63 : 127, taps = kernel * kernel
-        let groups = cin4 / 4, blocks = cout16 / 16
-        var packed = [Int8](repeating: 0, count: ksize * ksize * groups * blocks * 64)
+        var packed = [Int8](repeating: 0, count: ksize * ksize * cin4 / 4 * cout16 / 16 * 64)
         for o in 0..<cout {
             let row = float[(o * cin * taps)..<((o + 1) * cin * taps)]
             let m = row.reduce(Float(0)) { $1.isFinite ? max($0, abs($1)) : $0 }
@@ -59,17 +67,26 @@ struct Int8Convolution {
                     let q = Int8(v.isNaN ? 0 : max(-limit, min(limit, v.rounded())))
                     // Unfolded (one input channel): input "channel" t of the single 1×1 tap.
                     let (tap, channel) = unfolded ? (0, t) : (t, c)
-                    packed[((tap * groups + channel / 4) * blocks + o / 16) * 64 + (o % 16) * 4 + channel % 4] = q
+                    packed[cell(block: o / 16, tap: tap, group: channel / 4) + (o % 16) * 4 + channel % 4] = q
                 }
             }
         }
         self.weights = packed
     }
 
+    /// The offset of the 64 codes (16 output channels × 4 inputs) of one block, tap and group of
+    /// 4 inputs, block-major.
+    func cell(block: Int, tap: Int, group: Int) -> Int { ((block * ksize * ksize + tap) * (cin4 / 4) + group) * 64 }
+
+    /// The same offset in the tap-major order files written before 2026-12-08 use
+    /// ([ksize²][cin4 / 4][cout16 / 16][16][4]).
+    func tapMajorCell(block: Int, tap: Int, group: Int) -> Int { ((tap * (cin4 / 4) + group) * (cout16 / 16) + block) * 64 }
+
     /// Σ over taps and inputs of each output channel's codes (cout16 entries).
     var weightSums: [Int32] {
         var sums = [Int32](repeating: 0, count: cout16)
-        for (i, q) in weights.enumerated() { sums[(i / 64 % (cout16 / 16)) * 16 + (i % 64) / 4] += Int32(q) }
+        let perBlock = ksize * ksize * cin4 / 4 * 64
+        for (i, q) in weights.enumerated() { sums[(i / perBlock) * 16 + (i % 64) / 4] += Int32(q) }
         return sums
     }
 
@@ -122,11 +139,24 @@ struct Int8Convolution {
 
     /// Restores ``tensors(_:)``, checking every length; codes outside the quantizer's range are
     /// clamped to it (a damaged file must not break the AVX2 kernel's no-overflow guarantee).
-    mutating func load(_ prefix: String, from tensors: [String: Tensor]) throws {
+    /// Codes in `layout` ``Int8WeightLayout/tapMajor`` (older files) are reordered.
+    mutating func load(_ prefix: String, from tensors: [String: Tensor], layout: Int8WeightLayout = .blockMajor) throws {
         let n = weights.count
         let codes = PackedCells.unpack8(try Self.tensor("\(prefix).weight_q", count: (n + 3) / 4, in: tensors), count: n)
         let limit: Int8 = narrow ? 63 : 127
-        weights = codes.map { max(-limit, min(limit, Int8(bitPattern: $0))) }
+        let clamped = codes.map { max(-limit, min(limit, Int8(bitPattern: $0))) }
+        switch layout {
+        case .blockMajor: weights = clamped
+        case .tapMajor:
+            for block in 0..<(cout16 / 16) {
+                for tap in 0..<(ksize * ksize) {
+                    for group in 0..<(cin4 / 4) {
+                        let to = cell(block: block, tap: tap, group: group), from = tapMajorCell(block: block, tap: tap, group: group)
+                        weights[to..<(to + 64)] = clamped[from..<(from + 64)]
+                    }
+                }
+            }
+        }
         weightScale = try Self.tensor("\(prefix).weight_scale", count: cout, in: tensors)
         bias = try Self.tensor("\(prefix).bias", count: cout, in: tensors)
     }

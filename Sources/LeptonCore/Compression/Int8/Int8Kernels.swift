@@ -45,6 +45,12 @@ public protocol Int8Network: Layer {
     /// The kernel path (``Int8KernelPath/best`` unless forced); a path this processor lacks is a
     /// programmer error (it would end in SIGILL).
     var path: Int8KernelPath { get set }
-    /// Restores the tensors of `namedParameters` (a model file's), checking every length.
-    func load(_ tensors: [String: Tensor]) throws
+    /// Restores the tensors of `namedParameters` (a model file's, its codes in `layout`),
+    /// checking every length.
+    func load(_ tensors: [String: Tensor], layout: Int8WeightLayout) throws
+}
+
+extension Int8Network {
+    /// ``load(_:layout:)`` of codes in the kernels' order.
+    public func load(_ tensors: [String: Tensor]) throws { try load(tensors, layout: .blockMajor) }
 }

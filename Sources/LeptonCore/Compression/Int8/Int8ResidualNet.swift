@@ -75,7 +75,7 @@ public final class Int8ResidualNet: Int8Network {
 
     /// Restores the tensors of ``namedParameters`` (a model file's), checking every length and
     /// that every scale is finite and positive.
-    public func load(_ tensors: [String: Tensor]) throws {
+    public func load(_ tensors: [String: Tensor], layout: Int8WeightLayout) throws {
         func tensor(_ name: String, count: Int) throws -> [Float] { try Int8Convolution.tensor(name, count: count, in: tensors) }
         func positive(_ v: Float, _ name: String) throws -> Float {
             guard v.isFinite, v > 0 else { throw LayerStateError.shapeMismatch(name: name, expected: [1], found: [0]) }
@@ -89,14 +89,14 @@ public final class Int8ResidualNet: Int8Network {
         inputScale = try positive(input[0], "input")
         inputZero = Int32(input[1])
         stem.narrow = narrow
-        try stem.load("stem", from: tensors)
+        try stem.load("stem", from: tensors, layout: layout)
         for k in blocks.indices {
             blocks[k].conv1.narrow = narrow
             blocks[k].conv2.narrow = narrow
             blocks[k].projection?.narrow = narrow
-            try blocks[k].conv1.load("block\(k).conv1", from: tensors)
-            try blocks[k].conv2.load("block\(k).conv2", from: tensors)
-            try blocks[k].projection?.load("block\(k).projection", from: tensors)
+            try blocks[k].conv1.load("block\(k).conv1", from: tensors, layout: layout)
+            try blocks[k].conv2.load("block\(k).conv2", from: tensors, layout: layout)
+            try blocks[k].projection?.load("block\(k).projection", from: tensors, layout: layout)
             let scales = try tensor("block\(k).scales", count: 2)
             blocks[k].inputScale = try positive(scales[0], "block\(k).scales")
             blocks[k].middleScale = try positive(scales[1], "block\(k).scales")
