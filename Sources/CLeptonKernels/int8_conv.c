@@ -250,7 +250,15 @@ void lepton_q_im2col_single(const uint8_t *src, int h, int w, uint8_t *dst) {
         }
 }
 
-// MARK: Epilogues (plain C, built for AVX-512 and the baseline; the same on every kernel path)
+// MARK: Epilogues (plain C, the same on every kernel path)
+
+// Built for AVX-512, AVX2 and the baseline (element-wise float arithmetic without FMA
+// contraction, and per-channel sums in pixel order: every clone gives the same codes).
+#if defined(__x86_64__) && defined(__linux__) && !defined(LK_NO_CLONES)
+#define LK_Q_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define LK_Q_CLONES
+#endif
 
 /// v rounded half up and clamped to 0…127 (clamp first, so the truncating conversion of v + ½
 /// rounds: it vectorises, where a call to a rounding function would not).
@@ -259,7 +267,7 @@ static inline uint8_t code7(float v) {
     return (uint8_t)(int32_t)(c + 0.5f);
 }
 
-LK_CLONES void lepton_q_quantize_planes(const float *src, int c, int h, int w, float inv_scale, int zero, uint8_t *dst, int cin4) {
+LK_Q_CLONES void lepton_q_quantize_planes(const float *src, int c, int h, int w, float inv_scale, int zero, uint8_t *dst, int cin4) {
     const ptrdiff_t row = (ptrdiff_t)(w + 2) * cin4;
     for (int ch = 0; ch < c; ch++)
         for (int y = 0; y < h; y++)
@@ -269,7 +277,7 @@ LK_CLONES void lepton_q_quantize_planes(const float *src, int c, int h, int w, f
             }
 }
 
-LK_CLONES void lepton_q_requantize_relu(const int32_t *sums, int h, int w, int cout16, int cout, const int32_t *zsum,
+LK_Q_CLONES void lepton_q_requantize_relu(const int32_t *sums, int h, int w, int cout16, int cout, const int32_t *zsum,
                                         const float *scale, const float *bias, float inv_out, uint8_t *dst,
                                         ptrdiff_t dst_row, ptrdiff_t dst_pixel) {
     for (int y = 0; y < h; y++)
@@ -284,7 +292,7 @@ LK_CLONES void lepton_q_requantize_relu(const int32_t *sums, int h, int w, int c
         }
 }
 
-LK_CLONES void lepton_q_residual_relu(const int32_t *sums, int h, int w, int cout16, int cout, const float *scale, const float *bias,
+LK_Q_CLONES void lepton_q_residual_relu(const int32_t *sums, int h, int w, int cout16, int cout, const float *scale, const float *bias,
                                       lepton_q_shortcut shortcut, float inv_out, uint8_t *dst, ptrdiff_t dst_row, ptrdiff_t dst_pixel,
                                       float *mean) {
     if (mean) for (int o = 0; o < cout; o++) mean[o] = 0;
@@ -313,7 +321,7 @@ LK_CLONES void lepton_q_residual_relu(const int32_t *sums, int h, int w, int cou
     }
 }
 
-LK_CLONES void lepton_q_pool2x2(const uint8_t *src, int h, int w, int c, uint8_t *dst, ptrdiff_t dst_row, ptrdiff_t dst_pixel) {
+LK_Q_CLONES void lepton_q_pool2x2(const uint8_t *src, int h, int w, int c, uint8_t *dst, ptrdiff_t dst_row, ptrdiff_t dst_pixel) {
     const int ho = h / 2, wo = w / 2;
     for (int i = 0; i < ho; i++)
         for (int j = 0; j < wo; j++) {
@@ -327,7 +335,7 @@ LK_CLONES void lepton_q_pool2x2(const uint8_t *src, int h, int w, int c, uint8_t
         }
 }
 
-LK_CLONES void lepton_q_relu_mean(const int32_t *sums, int pixels, int cout16, int cout, const int32_t *zsum,
+LK_Q_CLONES void lepton_q_relu_mean(const int32_t *sums, int pixels, int cout16, int cout, const int32_t *zsum,
                                   const float *scale, const float *bias, float *mean) {
     for (int o = 0; o < cout; o++) mean[o] = 0;
     for (int p = 0; p < pixels; p++) {
