@@ -163,7 +163,7 @@ struct Int8SpeedBench: ParsableCommand {
     @Option(help: "Batch size.") var batch = 256
     @Option(help: "Threads.") var threads = 2
     @Option(help: "Interleaved rounds.") var rounds = 5
-    @Flag(help: "Weight codes within ±63 (the AVX2 kernel's faster sums).") var narrowWeights = false
+    @Flag(help: "Weight codes within ±63 (resnet18; the AVX2 kernel's faster sums).") var narrowWeights = false
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
