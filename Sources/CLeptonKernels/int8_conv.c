@@ -1,16 +1,20 @@
-// Int8 3×3 convolution kernels: see include/lepton_int8.h for the layouts and the guarantee that
-// the three paths give identical sums.
+// Int8 convolution kernels (3×3 with padding 1, or 1×1; stride 1 or 2): see include/lepton_int8.h
+// for the layouts and the guarantee that the three paths give identical sums.
 //
 // Both vector kernels are register-blocked outer products read straight from the padded image
 // (an implicit im2col): for a run of `pb` neighbouring output pixels and `rv` vectors of output
 // channels they keep pb·rv int32 accumulators; per tap and group of 4 input channels they
 // broadcast each pixel's 4 bytes (one 32-bit load, channels being contiguous) and load rv weight
-// vectors. VNNI: one vpdpbusd per accumulator (16 channels × 4 products). AVX2: vpmaddubsw
+// vectors. The AVX2 kernel runs one 16-channel block at a time over every pixel tile. VNNI: one vpdpbusd per accumulator (16 channels × 4 products). AVX2: vpmaddubsw
 // (pairs of products to int16) then vpmaddwd against ones (pairs of pairs to int32).
 #include "lepton_int8.h"
 #include "lk_clones.h"
 #include <math.h>
 #include <string.h>
+
+// No FMA contraction: the epilogues' clones (AVX-512 has FMA, AVX2 and the baseline are built
+// without it) must round alike, so a model gives the same codes on every processor.
+#pragma clang fp contract(off)
 
 static inline int32_t load_u32(const uint8_t *p) {
     int32_t v;

@@ -122,9 +122,9 @@ final class ModelFileTests: XCTestCase {
 
     func testUnknownMajorVersionAndForeignFiles() throws {
         var b = try sampleBytes()
-        b[8] = 3
+        b[8] = 4
         XCTAssertThrowsError(try ModelFile.decode(b, path: "m")) { error in
-            XCTAssertEqual("\(error)", "model file format 3.0 is not supported (this tool reads major versions 1 to 2); upgrade Lepton")
+            XCTAssertEqual("\(error)", "model file format 4.0 is not supported (this tool reads major versions 1 to 3); upgrade Lepton")
         }
         XCTAssertThrowsError(try ModelFile.decode(Array("PNG and other things, definitely not a model".utf8), path: "x.png")) { error in
             XCTAssertEqual("\(error)", "x.png is not a Lepton model file (bad magic)")

@@ -18,7 +18,7 @@ struct CompressBench: ParsableCommand {
     @Option(help: "Threads.") var threads = 2
     @Option(help: "Interleaved timing rounds.") var rounds = 7
     @Option(help: "Calibration: minmax, percentile or entropy.") var calibration = "percentile"
-    @Option(help: "A trained cnn-small model file to start from (instead of training).") var model: String?
+    @Option(help: "A trained cnn-small or resnet18 model file to start from (instead of training).") var model: String?
     @Option(help: "Fine-tuning epochs after pruning half the filters (0: no pruning figure).") var pruneEpochs = 5
     @Option(help: "Save the fp32 network it trained (or loaded) here, for a later run with --model.") var saveModel: String?
     @Flag(help: "Int8 weight codes within ±63 (resnet18; the AVX2 kernel's faster sums).") var narrowWeights = false

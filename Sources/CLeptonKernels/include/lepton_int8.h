@@ -1,4 +1,4 @@
-// Int8 inference kernels for 3×3 convolutions (stride 1, padding 1), called by
+// Int8 inference kernels for 3×3 (padding 1) and 1×1 convolutions, stride 1 or 2, called by
 // LeptonCore/Compression/Int8 (Int8Kernels.swift). Three paths compute the same int32 sums:
 // AVX-512 VNNI (vpdpbusd), AVX2 (vpmaddubsw + vpmaddwd) and a naive C loop. The vector paths
 // are compiled for their instruction sets alone (per-function target attributes): callers

@@ -27,7 +27,8 @@ public struct NetworkCompression: Codable, Sendable, Equatable {
     public var sparseTensors: [String]?
     /// Where the compressed network came from (the original's architecture summary or file).
     public var source: String?
-    /// int8: the order of the packed codes (absent in files written before 2026-12-08: tap-major).
+    /// int8: the order of the packed codes (absent in files written before 2026-12-07, 22:24 UTC:
+    /// tap-major). Block-major files are major version 3 (``ModelFile/majorVersion``).
     public var weightLayout: Int8WeightLayout?
 
     /// `weightLayout` defaults to the kernels' order for int8 (nil otherwise).

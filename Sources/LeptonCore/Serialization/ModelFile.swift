@@ -104,15 +104,18 @@ public enum ModelFile {
     public static let magic: [UInt8] = Array("LEPTON".utf8) + [0, 0]
     /// The newest major version this reader reads. Version 2 files hold compressed models
     /// (the manifest has `extra.compression`: packed tensors a version-1 reader would misread),
-    /// so a version-1 reader refuses them with a version error; every other file is version 1.
-    public static let majorVersion: UInt16 = 2
+    /// so a version-1 reader refuses them with a version error; version 3 files hold int8
+    /// networks whose codes are block-major (`extra.compression.weightLayout`), which a version-2
+    /// reader would read in the earlier tap-major order; every other file is version 1.
+    public static let majorVersion: UInt16 = 3
     /// The oldest major version this reader reads.
     public static let oldestMajorVersion: UInt16 = 1
     public static let minorVersion: UInt16 = 0
 
     /// The major version a file with this manifest is written with.
     static func majorVersion(for manifest: ModelManifest) -> UInt16 {
-        manifest.extra["compression"] != nil ? 2 : 1
+        guard let compression = manifest.extra["compression"] else { return 1 }
+        return compression["weightLayout"]?.string == Int8WeightLayout.blockMajor.rawValue ? 3 : 2
     }
     static let headerSize = 32
 

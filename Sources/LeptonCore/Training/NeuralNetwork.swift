@@ -174,7 +174,10 @@ public final class NeuralNetwork {
                 try int8.load(Dictionary(tensors.map { ($0.name.hasPrefix("0.") ? String($0.name.dropFirst(2)) : $0.name, $0.tensor) },
                                          uniquingKeysWith: { a, _ in a }),
                               layout: compression?.weightLayout ?? .tapMajor)
-                network = NeuralNetwork(architecture: spec, model: Sequential([int8]), classNames: m.classNames, compression: compression)
+                // The codes are in the kernels' order now, whatever the file's was.
+                var loaded = compression
+                loaded?.weightLayout = .blockMajor
+                network = NeuralNetwork(architecture: spec, model: Sequential([int8]), classNames: m.classNames, compression: loaded)
             } else {
                 try network.model.loadState(Dictionary(tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a }))
                 if compression != nil {

@@ -85,7 +85,8 @@ final class Int8ResidualTests: XCTestCase {
     }
 
     func testQuantizedResidualNetworkAgreesWithFloatAndIsIdenticalOnEveryPath() throws {
-        for (c, h, w, widths) in [(1, 8, 8, (8, 16)), (3, 7, 9, (12, 20)), (1, 5, 5, (16, 32)), (2, 1, 1, (4, 4))] {
+        // (1, 4): one-channel convolutions after the first (a pruned width of 1) run as 3×3, not unfolded.
+        for (c, h, w, widths) in [(1, 8, 8, (8, 16)), (3, 7, 9, (12, 20)), (1, 5, 5, (16, 32)), (2, 1, 1, (4, 4)), (1, 6, 6, (1, 4))] {
             let model = smallResNet(channels: c, widths: widths, seed: UInt64(c * 100 + h))
             let calibration = images(48, c: c, h: h, w: w, seed: 1), test = images(24, c: c, h: h, w: w, seed: 2)
             let reference = model.forward(test, training: false)
@@ -144,11 +145,13 @@ final class Int8ResidualTests: XCTestCase {
         for (cin, cout, kernel, stride) in [(5, 20, 3, 1), (1, 7, 3, 1), (12, 33, 1, 2), (64, 32, 3, 2)] {
             let float = (0..<(cout * cin * kernel * kernel)).map { _ in rng.nextNormal() }
             let conv = Int8Convolution(weights: float, bias: nil, cin: cin, cout: cout, kernel: kernel, stride: stride, h: 5, w: 6)
+            // The earlier packing, written out: [taps][cin4 / 4][cout16 / 16][16][4].
+            let (taps, groups, blocks) = (conv.ksize * conv.ksize, conv.cin4 / 4, conv.cout16 / 16)
             var tapMajor = [Int8](repeating: 0, count: conv.weights.count)
-            for block in 0..<(conv.cout16 / 16) {
-                for tap in 0..<(conv.ksize * conv.ksize) {
-                    for group in 0..<(conv.cin4 / 4) {
-                        let from = conv.cell(block: block, tap: tap, group: group), to = conv.tapMajorCell(block: block, tap: tap, group: group)
+            for block in 0..<blocks {
+                for tap in 0..<taps {
+                    for group in 0..<groups {
+                        let from = ((block * taps + tap) * groups + group) * 64, to = ((tap * groups + group) * blocks + block) * 64
                         tapMajor[to..<(to + 64)] = conv.weights[from..<(from + 64)]
                     }
                 }
@@ -161,6 +164,25 @@ final class Int8ResidualTests: XCTestCase {
                             layout: .tapMajor)
             XCTAssertEqual(loaded.weights, conv.weights, "\(cin)→\(cout) k\(kernel)")
         }
+        // A file of the earlier layout (the fuzz corpus' int8 scan model, version 2, no layout):
+        // it loads, is block-major in memory, saves as version 3 and loads back the same.
+        let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fuzz/corpus/model-file/scan-int8.lepton").path
+        let (old, _) = try NeuralNetwork.load(from: corpus)
+        XCTAssertEqual(old.compression?.weightLayout, .blockMajor)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("int8-legacy-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try old.save(to: dir + "/again.lepton")
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: dir + "/again.lepton")))
+        XCTAssertEqual(UInt16(bytes[8]) | UInt16(bytes[9]) << 8, 3, "block-major int8 files are version 3")
+        XCTAssertThrowsError(try ModelFile.decode(bytes, path: "again.lepton", readerMajorVersion: 2)) {
+            XCTAssert("\($0)".contains("not supported"), "\($0)")
+        }
+        let (again, _) = try NeuralNetwork.load(from: dir + "/again.lepton")
+        let shape = old.architecture.inputShape
+        let x = images(5, c: shape[0], h: shape[1], w: shape[2], seed: 44)
+        XCTAssertEqual(again.predict(x).scalars, old.predict(x).scalars)
         // A compression record without the layout is an earlier file's: tap-major.
         let record = try JSONDecoder().decode(NetworkCompression.self, from: Data(#"{"method":"int8","calibration":"percentile"}"#.utf8))
         XCTAssertNil(record.weightLayout)

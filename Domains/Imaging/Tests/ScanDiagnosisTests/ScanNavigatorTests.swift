@@ -59,16 +59,17 @@ final class ScanNavigatorTests: XCTestCase {
     }
 
     func testAResNetQuantizesToInt8AndClassifies() throws {
-        let train = try synth("train", count: 48, size: 12, seed: 7), val = try synth("val", count: 32, size: 12, seed: 8)
+        let train = try synth("train", count: 64, size: 12, seed: 7), val = try synth("val", count: 32, size: 12, seed: 8)
         let model = dir.file("r.lepton"), out = dir.file("r8.lepton")
-        let t = try scan.run(["train", "--data", train, "--model", "resnet18", "--epochs", "1", "--batch-size", "16", "--positive", "finding",
+        let t = try scan.run(["train", "--data", train, "--model", "resnet18", "--epochs", "3", "--batch-size", "8", "--positive", "finding",
                               "--out", model, "-q"])
         XCTAssertEqual(t.status, 0, t.err)
         let r = try scan.run(["compress", "--model", model, "--method", "int8", "--calibration", train, "--val", val, "--out", out, "--json", "-q"])
         XCTAssertEqual(r.status, 0, r.err)
         let s = try r.json()
         let before = try XCTUnwrap(s["metric_before"] as? Double), after = try XCTUnwrap(s["metric_after"] as? Double)
-        XCTAssertLessThan(abs(before - after), 0.1, "int8 keeps the ranking of a resnet18")
+        XCTAssertGreaterThan(before, 0.75, "the float resnet18 ranks the phantoms")
+        XCTAssertLessThan(abs(before - after), 0.05, "int8 keeps the ranking of a resnet18 (AUC \(before) → \(after))")
         let plainBytes = try FileManager.default.attributesOfItem(atPath: model)[.size] as! Int
         XCTAssertLessThan(Double(s["bytes"] as? Int ?? .max), 0.3 * Double(plainBytes))
         let c = try scan.run(["classify", "--model", out, "--input", val, "--output", dir.file("r.csv"), "-q"])

@@ -30,6 +30,7 @@ public enum ActivationCalibration: String, Sendable, Codable, CaseIterable {
         let bins = 2048, levels = 128
         var histogram = [Double](repeating: 0, count: bins)
         let width = maxValue / Float(bins)
+        guard width.isNormal else { return maxValue }  // values too small to histogram
         for v in values where v > 0 { histogram[min(bins - 1, Int(v / width))] += 1 }
         var best = bins, bestDivergence = Double.infinity
         for i in stride(from: levels, through: bins, by: 16) {

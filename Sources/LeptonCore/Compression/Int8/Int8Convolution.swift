@@ -3,7 +3,7 @@ import CLeptonKernels
 /// How an int8 model file orders each convolution's packed codes.
 public enum Int8WeightLayout: String, Codable, Sendable {
     /// [cout16 / 16][ksize²][cin4 / 4][16][4]: each block of 16 output channels' codes contiguous
-    /// (the kernels' order since 2026-12-08; a deep layer's block then stays in cache).
+    /// (the kernels' order since 2026-12-07, 22:24 UTC; a deep layer's block then stays in cache).
     case blockMajor = "block-major"
     /// [ksize²][cin4 / 4][cout16 / 16][16][4], the order of earlier files (read and reordered).
     case tapMajor = "tap-major"
@@ -17,8 +17,9 @@ public enum Int8WeightLayout: String, Codable, Sendable {
 /// widening them; every path still gives the same sums). The convolution's int32 sums over 7-bit
 /// input codes `a` (scale `s_x`, zero point `z`) give `y[o] = s_x·s_w[o]·(Σ a·q − z·Σ q[o]) + b[o]`.
 ///
-/// A 3×3 / stride-1 convolution of a one-channel input runs unfolded: a 1×1 convolution over
-/// each pixel's 3×3 window of codes (12 channels: 9 codes and 3 zeros, `lepton_q_im2col_single`).
+/// A network's first convolution, when it is 3×3 / stride 1 over a one-channel input, runs
+/// unfolded: a 1×1 convolution over each pixel's 3×3 window of codes (12 channels: 9 codes and
+/// 3 zeros, `lepton_q_im2col_single`, which the network input's quantization writes).
 struct Int8Convolution {
     var cin: Int, cout: Int
     /// The input's interior height and width.
@@ -27,12 +28,14 @@ struct Int8Convolution {
     var kernel: Int
     var stride: Int
     var narrow: Bool
+    /// Whether this is a network's first convolution, which runs unfolded over a one-channel input.
+    var first: Bool
     /// Packed codes, block-major: [cout16 / 16][ksize²][cin4 / 4][16][4] (see lepton_int8.h).
     var weights: [Int8]
     var weightScale: [Float]
     var bias: [Float]
 
-    var unfolded: Bool { cin == 1 && kernel == 3 && stride == 1 }
+    var unfolded: Bool { first && cin == 1 && kernel == 3 && stride == 1 }
     var cin4: Int { unfolded ? 12 : (cin + 3) / 4 * 4 }
     /// The kernel size the int8 kernel runs (1 when unfolded).
     var ksize: Int { unfolded ? 1 : kernel }
@@ -46,11 +49,14 @@ struct Int8Convolution {
                            cout16: Int32(cout16), narrow: narrow ? 1 : 0)
     }
 
-    /// Quantizes float weights (cout, cin, kernel, kernel) and bias (nil: zeros).
-    init(weights float: [Float], bias: [Float]?, cin: Int, cout: Int, kernel: Int, stride: Int, h: Int, w: Int, narrow: Bool = false) {
+    /// Quantizes float weights (cout, cin, kernel, kernel) and bias (nil: zeros); `first`: the
+    /// network's first convolution.
+    init(weights float: [Float], bias: [Float]?, cin: Int, cout: Int, kernel: Int, stride: Int, h: Int, w: Int, narrow: Bool = false,
+         first: Bool = false) {
         precondition(kernel == 1 || kernel == 3, "int8 convolutions are 3×3 or 1×1")
         precondition(float.count == cout * cin * kernel * kernel)
         (self.cin, self.cout, self.h, self.w, self.kernel, self.stride, self.narrow) = (cin, cout, h, w, kernel, stride, narrow)
+        self.first = first
         self.bias = bias ?? [Float](repeating: 0, count: cout)
         self.weights = []
         self.weightScale = []
@@ -78,7 +84,7 @@ struct Int8Convolution {
     /// 4 inputs, block-major.
     func cell(block: Int, tap: Int, group: Int) -> Int { ((block * ksize * ksize + tap) * (cin4 / 4) + group) * 64 }
 
-    /// The same offset in the tap-major order files written before 2026-12-08 use
+    /// The same offset in the tap-major order of files written before then
     /// ([ksize²][cin4 / 4][cout16 / 16][16][4]).
     func tapMajorCell(block: Int, tap: Int, group: Int) -> Int { ((tap * (cin4 / 4) + group) * (cout16 / 16) + block) * 64 }
 

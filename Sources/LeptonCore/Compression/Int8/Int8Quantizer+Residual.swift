@@ -57,7 +57,7 @@ extension Int8Quantizer {
 
     /// A convolution with the BatchNorm after it folded in: `g = γ / √(σ² + ε)`, weights `g·W`,
     /// bias `β + g·(b − μ)` (inference statistics).
-    static func folded(_ pair: (Conv2D, BatchNorm), h: Int, w: Int, narrow: Bool) -> Int8Convolution {
+    static func folded(_ pair: (Conv2D, BatchNorm), h: Int, w: Int, narrow: Bool, first: Bool = false) -> Int8Convolution {
         let (conv, norm) = pair
         let gamma = norm.weight.value.scalars, beta = norm.bias.value.scalars
         let mean = norm.runningMean.value.scalars, variance = norm.runningVariance.value.scalars
@@ -68,13 +68,13 @@ extension Int8Quantizer {
         let convBias = conv.bias?.value.scalars ?? [Float](repeating: 0, count: conv.outChannels)
         let bias = (0..<conv.outChannels).map { beta[$0] + g[$0] * (convBias[$0] - mean[$0]) }
         return Int8Convolution(weights: weights, bias: bias, cin: conv.inChannels, cout: conv.outChannels, kernel: conv.kernelHeight,
-                               stride: conv.stride, h: h, w: w, narrow: narrow)
+                               stride: conv.stride, h: h, w: w, narrow: narrow, first: first)
     }
 
     /// The quantized convolutions of `pattern` for an (H, W) input, scales 1 (a skeleton until
     /// calibrated or loaded).
     static func residualNet(_ pattern: ResidualPattern, h: Int, w: Int, narrow: Bool) -> Int8ResidualNet {
-        let stem = folded(pattern.stem, h: h, w: w, narrow: narrow)
+        let stem = folded(pattern.stem, h: h, w: w, narrow: narrow, first: true)
         var (bh, bw) = (stem.outH, stem.outW)
         var blocks: [Int8ResidualNet.Block] = []
         for b in pattern.blocks {
@@ -89,29 +89,42 @@ extension Int8Quantizer {
     }
 
     /// Quantizes a residual network: the float network runs on the calibration images (at most
-    /// 256, evenly spaced) and each activation's range comes from `method`.
+    /// 256, evenly spaced), in chunks small enough that one activation of a chunk stays within
+    /// 16M values; each activation's range comes from `method` on up to 4M of its values, evenly
+    /// spaced within every chunk.
     static func quantizeResidual(_ model: Sequential, _ pattern: ResidualPattern, inputShape: [Int], calibration: Tensor,
                                  method: ActivationCalibration, narrow: Bool) -> Int8ResidualNet {
         let net = residualNet(pattern, h: inputShape[1], w: inputShape[2], narrow: narrow)
         let n = calibration.shape[0]
         let images = n > 256 ? calibration.gatherBatch((0..<256).map { $0 * n / 256 }) : calibration
-        (net.inputScale, net.inputZero) = inputQuantization(images.scalars, method: method)
-        func scale(_ t: Tensor) -> Float { min(max(method.threshold(sampled(t.scalars)) / 127, 1e-8), .greatestFiniteMagnitude) }
-        var x = images
-        for layer in model.layers[0...3] { x = layer.forward(x, training: false) }
-        for (k, b) in pattern.blocks.enumerated() {
-            net.blocks[k].inputScale = scale(x)
-            var middle = x
-            for layer in b.layer.main.layers[0...2] { middle = layer.forward(middle, training: false) }
-            net.blocks[k].middleScale = scale(middle)
-            x = b.layer.forward(x, training: false)
+        let count = images.shape[0], cap = 1 << 22
+        let largest = ([net.stem] + net.blocks.map(\.conv1)).map { $0.outH * $0.outW * $0.cout }.max() ?? 1
+        let chunk = max(1, min(count, (1 << 24) / max(1, largest)))
+        var inputs: [Float] = [], blockInputs = [[Float]](repeating: [], count: pattern.blocks.count), middles = blockInputs
+        for start in stride(from: 0, to: count, by: chunk) {
+            let range = start..<min(count, start + chunk), quota = max(1, cap * range.count / count)
+            var x = images.sliceBatch(range)
+            inputs += sampled(x.scalars, cap: quota)
+            for layer in model.layers[0...3] { x = layer.forward(x, training: false) }
+            for (k, b) in pattern.blocks.enumerated() {
+                blockInputs[k] += sampled(x.scalars, cap: quota)
+                var middle = x
+                for layer in b.layer.main.layers[0...2] { middle = layer.forward(middle, training: false) }
+                middles[k] += sampled(middle.scalars, cap: quota)
+                x = b.layer.forward(x, training: false)
+            }
+        }
+        func scale(_ values: [Float]) -> Float { min(max(method.threshold(values) / 127, 1e-8), .greatestFiniteMagnitude) }
+        (net.inputScale, net.inputZero) = inputQuantization(inputs, method: method)
+        for k in net.blocks.indices {
+            net.blocks[k].inputScale = scale(blockInputs[k])
+            net.blocks[k].middleScale = scale(middles[k])
         }
         return net
     }
 
-    /// At most 4M of `values`, evenly spaced (thresholds from sorting or histograms of a sample).
-    static func sampled(_ values: [Float]) -> [Float] {
-        let cap = 1 << 22
+    /// At most `cap` of `values`, evenly spaced (thresholds from sorting or histograms of a sample).
+    static func sampled(_ values: [Float], cap: Int = 1 << 22) -> [Float] {
         guard values.count > cap else { return values }
         return (0..<cap).map { values[$0 * values.count / cap] }
     }

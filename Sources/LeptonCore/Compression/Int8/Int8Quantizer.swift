@@ -59,6 +59,9 @@ public enum Int8Quantizer {
             return quantizeResidual(model, residual, inputShape: inputShape, calibration: calibration, method: method, narrow: narrowWeights)
         }
         guard let pattern = plain else { preconditionFailure("matched above") }
+        guard !narrowWeights else {
+            throw QuantizationError(description: "narrow weights (codes within ±63) are an option of residual networks; quantize a cnn-small without it")
+        }
         // Each convolution's input on the calibration data: run the float layers one at a time.
         var inputs: [[Float]] = []
         let n = calibration.shape[0]
@@ -84,15 +87,15 @@ public enum Int8Quantizer {
         for (k, (conv, pool)) in pattern.convolutions.enumerated() {
             let (scale, zero): (Float, Int32) = k == 0 ? inputQuantization(inputs[0], method: method)
                                                         : (max(method.threshold(inputs[k]) / 127, 1e-8), 0)
-            stages.append(stage(conv, pool: pool, h: geometry[k].h, w: geometry[k].w, inputScale: scale, inputZero: zero))
+            stages.append(stage(conv, pool: pool, h: geometry[k].h, w: geometry[k].w, inputScale: scale, inputZero: zero, first: k == 0))
         }
         return Int8ConvNet(stages: stages, denseWeight: pattern.dense.weight.value.scalars, denseBias: pattern.dense.bias.value.scalars)
     }
 
     /// The stage of one convolution: per-channel symmetric codes, packed for the kernels.
-    static func stage(_ conv: Conv2D, pool: Bool, h: Int, w: Int, inputScale: Float, inputZero: Int32) -> Int8ConvNet.Stage {
+    static func stage(_ conv: Conv2D, pool: Bool, h: Int, w: Int, inputScale: Float, inputZero: Int32, first: Bool) -> Int8ConvNet.Stage {
         Int8ConvNet.Stage(conv: Int8Convolution(weights: conv.weight.value.scalars, bias: conv.bias?.value.scalars, cin: conv.inChannels,
-                                                cout: conv.outChannels, kernel: 3, stride: 1, h: h, w: w),
+                                                cout: conv.outChannels, kernel: 3, stride: 1, h: h, w: w, first: first),
                           pool: pool, inputScale: inputScale, inputZero: inputZero)
     }
 
@@ -107,8 +110,8 @@ public enum Int8Quantizer {
         }
         var h = inputShape[1], w = inputShape[2]
         var stages: [Int8ConvNet.Stage] = []
-        for (conv, pool) in pattern.convolutions {
-            var s = stage(conv, pool: pool, h: h, w: w, inputScale: 1, inputZero: 0)
+        for (k, (conv, pool)) in pattern.convolutions.enumerated() {
+            var s = stage(conv, pool: pool, h: h, w: w, inputScale: 1, inputZero: 0, first: k == 0)
             s.conv.weights = [Int8](repeating: 0, count: s.conv.weights.count)
             stages.append(s)
             if pool { h /= 2; w /= 2 }
