@@ -210,27 +210,30 @@ public final class Int8ResidualNet: Int8Network {
             let next = last ? c : blocks[k + 1].conv1
             let row = (next.w + 2) * next.cin4, inputRow = (b.conv1.w + 2) * b.conv1.cin4
             let inverse = last ? 0 : 1 / blocks[k + 1].inputScale
-            scratch.x.withUnsafeBufferPointer { x in
-                scratch.shortcut.withUnsafeBufferPointer { shortcutSums in
-                    let projectionScale = plan.projectionScale[k] ?? []
-                    let projectionBias = b.projection?.bias ?? []
-                    projectionScale.withUnsafeBufferPointer { ps in
-                        projectionBias.withUnsafeBufferPointer { pb in
-                            let shortcut = b.projection == nil
-                                ? lepton_q_shortcut(codes: x.baseAddress! + inputRow + b.conv1.cin4, row: inputRow, pixel: b.conv1.cin4,
-                                                    code_scale: b.inputScale, sums: nil, scale: nil, bias: nil)
-                                : lepton_q_shortcut(codes: nil, row: 0, pixel: 0, code_scale: 0, sums: shortcutSums.baseAddress!,
-                                                    scale: ps.baseAddress!, bias: pb.baseAddress!)
-                            scratch.y.withUnsafeMutableBufferPointer { y in
-                                if !last { y.update(repeating: 0) }
-                                scratch.means.withUnsafeMutableBufferPointer { means in
-                                    lepton_q_residual_relu(scratch.sums, Int32(c.outH), Int32(c.outW), Int32(c.cout16), Int32(c.cout), plan.conv2Scale[k],
-                                                           c.bias, shortcut, inverse, y.baseAddress! + row + next.cin4, row, next.cin4,
-                                                           last ? means.baseAddress! : nil)
-                                }
-                            }
+            // y = ReLU(conv2 + shortcut), quantized into the next block's input or averaged.
+            func finish(_ shortcut: lepton_q_shortcut) {
+                scratch.y.withUnsafeMutableBufferPointer { y in
+                    if !last { y.update(repeating: 0) }
+                    scratch.means.withUnsafeMutableBufferPointer { means in
+                        lepton_q_residual_relu(scratch.sums, Int32(c.outH), Int32(c.outW), Int32(c.cout16), Int32(c.cout), plan.conv2Scale[k],
+                                               c.bias, shortcut, inverse, y.baseAddress! + row + next.cin4, row, next.cin4,
+                                               last ? means.baseAddress! : nil)
+                    }
+                }
+            }
+            if let p = b.projection, let scale = plan.projectionScale[k] {
+                scratch.shortcut.withUnsafeBufferPointer { sums in
+                    scale.withUnsafeBufferPointer { ps in
+                        p.bias.withUnsafeBufferPointer { pb in
+                            finish(lepton_q_shortcut(codes: nil, row: 0, pixel: 0, code_scale: 0, sums: sums.baseAddress!,
+                                                     scale: ps.baseAddress!, bias: pb.baseAddress!))
                         }
                     }
+                }
+            } else {
+                scratch.x.withUnsafeBufferPointer { x in
+                    finish(lepton_q_shortcut(codes: x.baseAddress! + inputRow + b.conv1.cin4, row: inputRow, pixel: b.conv1.cin4,
+                                             code_scale: b.inputScale, sums: nil, scale: nil, bias: nil))
                 }
             }
             if !last { swap(&scratch.x, &scratch.y) }
